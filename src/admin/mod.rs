@@ -1,0 +1,203 @@
+//! The district admin's area: user accounts and the audit log.
+
+pub mod users;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::admin::users::{UserInput, UserView};
+use crate::departments::{self, Department};
+use crate::geo::store::{self as geo_store, CommunityFilter, CommunityRow, TownSummary};
+use crate::platform::audit::{self, AuditEntry, AuditFilter};
+use crate::platform::auth::{Role, Scope};
+use crate::platform::error::{AppError, Result};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::pagination::{query_without_page, Pager};
+use crate::platform::http::{render, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", get(users_page).post(create_user))
+        .route("/admin/users/new", get(new_user_page))
+        .route("/admin/users/{id}", get(edit_user_page).post(update_user))
+        .route("/admin/audit", get(audit_page))
+        .route("/api/v1/users", get(api_users))
+        .route("/api/v1/audit", get(api_audit))
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<UserView>,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn users_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    render(&UsersPage { chrome: Chrome::build(&s, &ctx, "/admin/users").await, users: users::list(&s.db).await?, saved: q.saved.is_some() })
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct UserForm {
+    chrome: Chrome,
+    id: Option<i64>,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+    roles: Vec<(&'static str, String)>,
+    departments: Vec<Department>,
+    towns: Vec<TownSummary>,
+    communities: Vec<CommunityRow>,
+}
+
+impl UserForm {
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+async fn user_form(s: &AppState, ctx: &Ctx, id: Option<i64>, input: UserInput, errors: Vec<(String, String)>) -> Result<Response> {
+    let (communities, _) = geo_store::list_communities(&s.db, &s.district, &Scope::District, &CommunityFilter::default(), None).await?;
+    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let mut resp = render(&UserForm {
+        chrome: Chrome::build(s, ctx, "/admin/users").await,
+        id,
+        input,
+        errors,
+        roles: Role::ALL.iter().map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string())).collect(),
+        departments: departments::list(&s.db).await?,
+        towns: geo_store::list_towns(&s.db, &s.district, &Scope::District).await?,
+        communities,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn new_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let input = UserInput { role: "community_staff".into(), active: Some("on".into()), ..Default::default() };
+    user_form(&s, &ctx, None, input, vec![]).await
+}
+
+async fn edit_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(id): Path<i64>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let v = users::load(&s.db, id).await?;
+    let input = UserInput {
+        username: v.username,
+        display_name: v.display_name,
+        role: v.role,
+        department_id: v.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        town_code: v.town_code.unwrap_or_default(),
+        community_code: v.community_code.unwrap_or_default(),
+        provider_id: v.provider_id.map(|d| d.to_string()).unwrap_or_default(),
+        password: String::new(),
+        active: v.active.then(|| "on".into()),
+    };
+    user_form(&s, &ctx, Some(id), input, vec![]).await
+}
+
+async fn create_user(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(mut input): CsrfForm<UserInput>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    match users::create(&s.db, &s.district, &u.actor(), &input).await {
+        Ok(_) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            input.password.clear();
+            let errors = errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect();
+            user_form(&s, &ctx, None, input, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn update_user(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(mut input): CsrfForm<UserInput>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    if id == u.id && (input.active.is_none() || input.role != Role::DistrictAdmin.key()) {
+        // An admin cannot lock themself out of administration.
+        let errors = vec![("role".to_string(), ctx.tr.t("errors.users.not_yourself").to_string())];
+        input.password.clear();
+        return user_form(&s, &ctx, Some(id), input, errors).await;
+    }
+    match users::update(&s.db, &s.district, &u.actor(), id, &input).await {
+        Ok(()) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            input.password.clear();
+            let errors = errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect();
+            user_form(&s, &ctx, Some(id), input, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    entries: Vec<AuditEntry>,
+    filter: AuditFilter,
+    pager: Pager,
+}
+
+impl AuditPage {
+    fn fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        let f = &self.filter;
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        vec![
+            ("entity", "audit.entity", v(&f.entity)),
+            ("entity_id", "audit.entity_id", v(&f.entity_id)),
+            ("actor", "audit.actor", v(&f.actor)),
+            ("action", "audit.action", v(&f.action)),
+        ]
+    }
+    fn when(&self, e: &AuditEntry) -> String {
+        crate::platform::time::show(&e.at)
+    }
+}
+
+async fn audit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(f): Query<AuditFilter>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let (entries, total) = audit::list(&s.db, &f).await?;
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    let base = query_without_page(&[
+        ("entity", &opt(&f.entity)),
+        ("entity_id", &opt(&f.entity_id)),
+        ("actor", &opt(&f.actor)),
+        ("action", &opt(&f.action)),
+        ("from", &opt(&f.from)),
+        ("to", &opt(&f.to)),
+    ]);
+    let pager = Pager::new(f.page.unwrap_or(1), total, audit::AUDIT_PAGE_SIZE, base);
+    render(&AuditPage { chrome: Chrome::build(&s, &ctx, "/admin/audit").await, entries, filter: f, pager })
+}
+
+/// All user accounts (district admin only).
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = Vec<UserView>), (status = 403)))]
+pub async fn api_users(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<UserView>>> {
+    u.require(&[Role::DistrictAdmin])?;
+    Ok(Json(users::list(&s.db).await?))
+}
+
+/// The audit log, newest first, 50 a page (district admin only).
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(AuditFilter), responses((status = 200, body = Vec<AuditEntry>), (status = 403)))]
+pub async fn api_audit(State(s): State<AppState>, Auth(u): Auth, Query(f): Query<AuditFilter>) -> Result<Json<Vec<AuditEntry>>> {
+    u.require(&[Role::DistrictAdmin])?;
+    Ok(Json(audit::list(&s.db, &f).await?.0))
+}

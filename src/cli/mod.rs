@@ -1,0 +1,390 @@
+//! The command line: `shequ serve | migrate | demo | import | user | token | audit | backup |
+//! restore`. Every command takes `--db` (or `SHEQU_DB`).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::admin::users::{self, UserInput};
+use crate::platform::auth::Actor;
+use crate::platform::config::Config;
+use crate::platform::db::{self, Db};
+use crate::platform::http::{app, AppState};
+use crate::platform::types::{DivisionCode, Level};
+
+#[derive(Parser, Debug)]
+#[command(name = "shequ", version, about = "Shequ (社区): community construction platform for a district, its towns and communities")]
+pub struct Cli {
+    /// Database: a file path or sqlite://PATH (SQLite, the default), or postgres://USER:PASS@HOST/DB.
+    #[arg(long, global = true, env = "SHEQU_DB")]
+    pub db: Option<String>,
+    /// Configuration file (default: ./shequ.toml if present).
+    #[arg(long, global = true, env = "SHEQU_CONFIG")]
+    pub config: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web application and API (migrates first).
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80.
+        #[arg(long, env = "SHEQU_LISTEN")]
+        listen: Option<String>,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Create (or reopen) the demo district of 锡山区 and serve it.
+    Demo {
+        #[arg(long, env = "SHEQU_LISTEN")]
+        listen: Option<String>,
+        /// Build an N-times larger synthetic district (for benchmarks).
+        #[arg(long, default_value_t = 1)]
+        scale: u32,
+        /// Build the data and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Import reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent online copy of the live SQLite database to FILE.
+    Backup { file: PathBuf },
+    /// Check a backup FILE and put it in place of the database (stop the server first).
+    Restore { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// National division codes: a folder with provinces/cities/areas/streets/villages .csv or
+    /// .csv.gz files, or one such file. All rows are checked first; all or nothing is written.
+    Divisions {
+        path: PathBuf,
+        /// Only this county-level area (6 digits, e.g. 320205) and the province and city above it.
+        #[arg(long)]
+        area: Option<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct UserAdd {
+    #[arg(long)]
+    pub username: String,
+    /// Display name, e.g. 东港镇 陈主任.
+    #[arg(long)]
+    pub name: String,
+    /// district_admin, department_officer, town_officer, community_staff, assessor or provider.
+    #[arg(long)]
+    pub role: String,
+    /// Department code (e.g. minzheng) for a department officer.
+    #[arg(long)]
+    pub department: Option<String>,
+    /// Town code for a town officer.
+    #[arg(long)]
+    pub town: Option<String>,
+    /// Community code for community staff.
+    #[arg(long)]
+    pub community: Option<String>,
+    /// Provider id for a provider account.
+    #[arg(long)]
+    pub provider: Option<i64>,
+    /// Read the password from standard input (first line) instead of SHEQU_PASSWORD.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account. The password comes from SHEQU_PASSWORD or --password-stdin.
+    Add(UserAdd),
+    /// Set a user's password (from SHEQU_PASSWORD or standard input); ends their sessions.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API bearer token for a user; it is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        days: Option<i64>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; report the first entry that was changed or removed.
+    Verify,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHEQU_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut c = Config::load(cli.config.as_deref())?;
+    if let Some(db) = &cli.db {
+        c.db = db.clone();
+    }
+    c.db_target()?;
+    Ok(c)
+}
+
+async fn open(c: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&c.db_target()?).await?;
+    db::migrate(&db).await?;
+    Ok(db)
+}
+
+fn cli_actor() -> Actor {
+    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "operator".into());
+    Actor::system(&format!("cli:{who}"))
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    if !from_stdin && let Ok(p) = std::env::var("SHEQU_PASSWORD") {
+        return Ok(p);
+    }
+    if !from_stdin {
+        eprintln!("password (one line on standard input):");
+    }
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn app_error(e: crate::platform::error::AppError) -> anyhow::Error {
+    use crate::platform::error::AppError;
+    match e {
+        AppError::Invalid(errs) => {
+            let tr = crate::platform::i18n::Tr::new(crate::platform::i18n::Lang::En);
+            let msgs: Vec<String> = errs.iter().map(|f| format!("{}: {}", f.field, tr.field_error(f))).collect();
+            anyhow::anyhow!("{}", msgs.join("; "))
+        }
+        AppError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!("{}", other.describe()),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut c = config(&cli)?;
+    match cli.command {
+        Command::Migrate => {
+            let db = Db::connect(&c.db_target()?).await?;
+            let n = db::migrate(&db).await?;
+            println!("{n} migration(s) applied to {}; schema version {}", c.db_target()?, db::latest_version());
+        }
+        Command::Serve { listen } => {
+            if let Some(l) = listen {
+                c.listen = l;
+            }
+            let db = open(&c).await?;
+            serve(db, c).await?;
+        }
+        Command::Demo { listen, scale, no_serve } => {
+            if cli.db.is_none() && std::env::var("SHEQU_DB").is_err() {
+                c.db = "data/demo.db".into();
+            }
+            if let Some(l) = listen {
+                c.listen = l;
+            }
+            let db = open(&c).await?;
+            let district = c.district()?;
+            if crate::demo::is_generated(&db).await? {
+                println!("Reopening the demo database {}", c.db_target()?);
+            } else {
+                println!("Building the demo district (锡山区, scale {scale}) in {} …", c.db_target()?);
+                crate::demo::generate(&db, &district, scale.max(1)).await?;
+            }
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!("\nDemo logins (password {}):", crate::demo::DEMO_PASSWORD);
+            for (u, name, role, _) in crate::demo::DEMO_USERS {
+                println!("  {u:<10} {role:<20} {name}");
+            }
+            serve(db, c).await?;
+        }
+        Command::Import(ImportCommand::Divisions { path, area }) => {
+            let db = open(&c).await?;
+            let area = match area {
+                Some(a) => Some(DivisionCode::parse_level(&a, Level::Area).map_err(|e| anyhow::anyhow!("--area {a}: {e}"))?),
+                None => None,
+            };
+            let started = std::time::Instant::now();
+            match crate::geo::import::import_path(&db, &path, area, &cli_actor()).await {
+                Ok(r) => {
+                    let secs = started.elapsed().as_secs_f64();
+                    println!(
+                        "{} rows read in {secs:.2} s ({:.0} rows/s): {} new, {} renamed, {} moved, {} unchanged",
+                        r.rows_read,
+                        r.rows_read as f64 / secs.max(1e-9),
+                        r.inserted,
+                        r.renamed,
+                        r.reparented,
+                        r.unchanged
+                    );
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::User(cmd) => {
+            let db = open(&c).await?;
+            let district = c.district()?;
+            match cmd {
+                UserCommand::Add(a) => {
+                    let password = read_password(a.password_stdin)?;
+                    let department_id = match &a.department {
+                        Some(code) => db::scalar(&db.conn, "SELECT id FROM departments WHERE code = ? OR name = ?", crate::vals![code.clone(), code.clone()])
+                            .await
+                            .map_err(app_error)?
+                            .map(|i| i.to_string())
+                            .unwrap_or_else(|| code.clone()),
+                        None => String::new(),
+                    };
+                    let input = UserInput {
+                        username: a.username,
+                        display_name: a.name,
+                        role: a.role,
+                        department_id,
+                        town_code: a.town.unwrap_or_default(),
+                        community_code: a.community.unwrap_or_default(),
+                        provider_id: a.provider.map(|p| p.to_string()).unwrap_or_default(),
+                        password,
+                        active: Some("on".into()),
+                    };
+                    let id = users::create(&db, &district, &cli_actor(), &input).await.map_err(app_error)?;
+                    println!("user {} created (id {id})", input.username);
+                }
+                UserCommand::Passwd { username, password_stdin } => {
+                    let password = read_password(password_stdin)?;
+                    crate::platform::auth::check_password_strength(&password)
+                        .map_err(|_| anyhow::anyhow!("the password needs at least {} characters, not all the same", crate::platform::auth::MIN_PASSWORD_LEN))?;
+                    let u = crate::platform::auth::find_user_by_name(&db.conn, &username)
+                        .await
+                        .map_err(app_error)?
+                        .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
+                    let state = AppState::new(db, c.clone())?;
+                    crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password).await.map_err(app_error)?;
+                    println!("password of {username} changed; their sessions were ended");
+                }
+                UserCommand::List => {
+                    for u in users::list(&db).await.map_err(app_error)? {
+                        println!(
+                            "{:<16} {:<20} {:<8} {}{}",
+                            u.username,
+                            u.role,
+                            if u.active { "active" } else { "disabled" },
+                            u.display_name,
+                            u.binding_name.or(u.department_name).map(|b| format!(" ({b})")).unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
+        Command::Token(TokenCommand::Create { user, label, days }) => {
+            let db = open(&c).await?;
+            let token = users::create_token(&db, &cli_actor(), &user, &label, days).await.map_err(|e| match e {
+                crate::platform::error::AppError::NotFound => anyhow::anyhow!("no user {user}"),
+                e => app_error(e),
+            })?;
+            println!("{token}");
+            eprintln!("Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`.");
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&c).await?;
+            match crate::platform::audit::verify(&db).await.map_err(app_error)? {
+                crate::platform::audit::Verification::Intact { entries } => {
+                    println!("audit log intact: {entries} entries verified");
+                }
+                crate::platform::audit::Verification::Broken { entries_checked, first_bad_id, reason } => {
+                    println!("audit log BROKEN at entry {first_bad_id}: {reason} ({entries_checked} entries before it are intact)");
+                    return Ok(ExitCode::from(3));
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let db = Db::connect(&c.db_target()?).await?;
+            let bytes = crate::platform::backup::backup(&db, &file).await?;
+            println!("backup written to {} ({bytes} bytes)", file.display());
+        }
+        Command::Restore { file } => {
+            let target = c.db_target()?;
+            let Some(path) = target.sqlite_path() else {
+                anyhow::bail!("restore works on SQLite; for PostgreSQL use pg_restore (see README, \"Backups\")");
+            };
+            let (info, kept) = crate::platform::backup::restore(&file, path).await?;
+            println!(
+                "restored {} into {} (schema {}, {} users, {} divisions, {} audit entries)",
+                file.display(),
+                path.display(),
+                info.schema_version,
+                info.users,
+                info.divisions,
+                info.audit_entries
+            );
+            if let Some(k) = kept {
+                println!("the previous database was kept as {}", k.display());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
+    let addr = c.listen_addr()?;
+    let state = AppState::new(db, c)?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    println!("Shequ is serving on http://{}", listener.local_addr()?);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

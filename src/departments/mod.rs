@@ -1,0 +1,255 @@
+//! District departments (区级部门): seeded with the 14 of the 2008 plan, edited by the district.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::FromQueryResult;
+use serde::{Deserialize, Serialize};
+
+use crate::platform::audit;
+use crate::platform::auth::{Actor, Role};
+use crate::platform::db::{self, Db};
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::{render, AppState};
+use crate::vals;
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+pub struct Department {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub sort_order: i32,
+    pub active: bool,
+}
+
+const COLS: &str = "id, code, name, name_en, sort_order, active";
+
+pub async fn list(db: &Db) -> Result<Vec<Department>> {
+    db::all(&db.conn, &format!("SELECT {COLS} FROM departments ORDER BY sort_order, id"), vals![]).await
+}
+
+pub async fn load(db: &Db, id: i64) -> Result<Department> {
+    db::one(&db.conn, &format!("SELECT {COLS} FROM departments WHERE id = ?"), vals![id])
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What a department form may set.
+#[derive(Clone, Debug, Deserialize, Serialize, Default)]
+pub struct DepartmentInput {
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_en: String,
+    #[serde(default)]
+    pub sort_order: String,
+    /// Checkbox: present when ticked.
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+fn validate(i: &DepartmentInput) -> std::result::Result<(String, String, String, i32, bool), Vec<FieldError>> {
+    let mut errs = vec![];
+    let code = i.code.trim().to_lowercase();
+    if code.is_empty() {
+        errs.push(FieldError::new("code", "common.required"));
+    } else if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') || code.len() > 32 {
+        errs.push(FieldError::new("code", "departments.bad_code"));
+    }
+    let name = i.name.trim().to_string();
+    if name.is_empty() {
+        errs.push(FieldError::new("name", "common.required"));
+    } else if name.chars().count() > 60 {
+        errs.push(FieldError::new("name", "common.too_long").with(60));
+    }
+    let name_en = i.name_en.trim().to_string();
+    if name_en.chars().count() > 120 {
+        errs.push(FieldError::new("name_en", "common.too_long").with(120));
+    }
+    let sort = if i.sort_order.trim().is_empty() {
+        0
+    } else {
+        match i.sort_order.trim().parse::<i32>() {
+            Ok(n) if (0..=9999).contains(&n) => n,
+            _ => {
+                errs.push(FieldError::new("sort_order", "common.whole_number"));
+                0
+            }
+        }
+    };
+    if errs.is_empty() { Ok((code, name, name_en, sort, i.active.is_some())) } else { Err(errs) }
+}
+
+const UNIQUE: &[(&str, &str, &str)] = &[
+    ("departments.code", "code", "departments.code_taken"),
+    ("departments_code_key", "code", "departments.code_taken"),
+    ("departments.name", "name", "departments.name_taken"),
+    ("departments_name_key", "name", "departments.name_taken"),
+];
+
+/// Create (id None) or update a department; audited.
+pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInput) -> Result<i64> {
+    let (code, name, name_en, sort, active) = validate(input).map_err(AppError::Invalid)?;
+    let tx = db.write_tx().await?;
+    let result: Result<i64> = async {
+        match id {
+            Some(id) => {
+                let before: Department = db::one(&tx, &format!("SELECT {COLS} FROM departments WHERE id = ?"), vals![id])
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                db::exec(
+                    &tx,
+                    "UPDATE departments SET code = ?, name = ?, name_en = ?, sort_order = ?, active = ? WHERE id = ?",
+                    vals![code.clone(), name.clone(), name_en.clone(), sort, active, id],
+                )
+                .await?;
+                let after = Department { id, code, name, name_en, sort_order: sort, active };
+                audit::record(&tx, actor, "update", "department", &id.to_string(), Some(&before), Some(&after)).await?;
+                Ok(id)
+            }
+            None => {
+                let id = db::scalar(
+                    &tx,
+                    "INSERT INTO departments (code, name, name_en, sort_order, active) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    vals![code.clone(), name.clone(), name_en.clone(), sort, active],
+                )
+                .await?
+                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("insert returned no id")))?;
+                let after = Department { id, code, name, name_en, sort_order: sort, active };
+                audit::record(&tx, actor, "create", "department", &id.to_string(), None::<&()>, Some(&after)).await?;
+                Ok(id)
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(id) => {
+            tx.commit().await?;
+            Ok(id)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e.on_constraint(UNIQUE))
+        }
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/departments", get(list_page).post(create))
+        .route("/departments/new", get(new_page))
+        .route("/departments/{id}", get(edit_page).post(update))
+        .route("/api/v1/departments", get(api_list))
+}
+
+#[derive(Template)]
+#[template(path = "departments/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    departments: Vec<Department>,
+    can_edit: bool,
+    saved: bool,
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn list_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer, Role::CommunityStaff])?;
+    render(&ListPage {
+        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        departments: list(&s.db).await?,
+        can_edit: u.is_admin(),
+        saved: q.saved.is_some(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "departments/form.html")]
+struct FormPage {
+    chrome: Chrome,
+    id: Option<i64>,
+    input: DepartmentInput,
+    errors: Vec<(String, String)>,
+}
+
+impl FormPage {
+    fn fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        vec![
+            ("name", "departments.name", self.input.name.clone()),
+            ("name_en", "departments.name_en", self.input.name_en.clone()),
+            ("code", "departments.code", self.input.code.clone()),
+            ("sort_order", "departments.sort_order", self.input.sort_order.clone()),
+        ]
+    }
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+async fn new_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let input = DepartmentInput { active: Some("on".into()), ..Default::default() };
+    render(&FormPage { chrome: Chrome::build(&s, &ctx, "/departments").await, id: None, input, errors: vec![] })
+}
+
+async fn edit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(id): Path<i64>) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let d = load(&s.db, id).await?;
+    let input = DepartmentInput {
+        code: d.code,
+        name: d.name,
+        name_en: d.name_en,
+        sort_order: d.sort_order.to_string(),
+        active: d.active.then(|| "on".into()),
+    };
+    render(&FormPage { chrome: Chrome::build(&s, &ctx, "/departments").await, id: Some(id), input, errors: vec![] })
+}
+
+async fn submit(s: AppState, ctx: Ctx, u: crate::platform::auth::CurrentUser, id: Option<i64>, input: DepartmentInput) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    match save(&s.db, &u.actor(), id, &input).await {
+        Ok(_) => Ok(Redirect::to("/departments?saved=1").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let mut resp = render(&FormPage {
+                chrome: Chrome::build(&s, &ctx, "/departments").await,
+                id,
+                input,
+                errors: errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect(),
+            })?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn create(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(input): CsrfForm<DepartmentInput>) -> Result<Response> {
+    submit(s, ctx, u, None, input).await
+}
+
+async fn update(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(input): CsrfForm<DepartmentInput>,
+) -> Result<Response> {
+    load(&s.db, id).await?;
+    submit(s, ctx, u, Some(id), input).await
+}
+
+/// All district departments.
+#[utoipa::path(get, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Department>), (status = 401)))]
+pub async fn api_list(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Department>>> {
+    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer, Role::CommunityStaff])?;
+    Ok(Json(list(&s.db).await?))
+}

@@ -1,0 +1,488 @@
+//! Pages and API of the geography: towns, communities, population, merges and renames.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::geo::store::{self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary};
+use crate::platform::auth::Role;
+use crate::platform::charts::{bar_chart, Bar};
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::pagination::{query_without_page, Pager};
+use crate::platform::http::{render, AppState};
+use crate::platform::i18n::Tr;
+use crate::platform::types::{thousands_i, CommunityKind, DivisionCode};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/towns", get(towns_page))
+        .route("/towns/{code}", get(town_page))
+        .route("/communities", get(communities_page))
+        .route("/communities.csv", get(communities_csv))
+        .route("/communities/{code}", get(community_page))
+        .route("/communities/{code}/population", post(post_population))
+        .route("/communities/{code}/rename", post(post_rename))
+        .route("/communities/{code}/merge", post(post_merge))
+        .route("/api/v1/towns", get(api_towns))
+        .route("/api/v1/towns/{code}", get(api_town))
+        .route("/api/v1/communities", get(api_communities))
+        .route("/api/v1/communities/{code}", get(api_community))
+        .route("/api/v1/figures", get(api_figures))
+}
+
+/// Number formatting for templates.
+pub fn num(n: impl std::borrow::Borrow<i64>) -> String {
+    thousands_i(*n.borrow())
+}
+
+pub fn opt_num(n: impl std::borrow::Borrow<Option<i64>>) -> String {
+    n.borrow().map(thousands_i).unwrap_or_else(|| "—".into())
+}
+
+pub fn kind_label(tr: &Tr, code: &str) -> String {
+    let k = DivisionCode::parse(code).ok().and_then(|c| c.community_kind()).unwrap_or(CommunityKind::Other);
+    tr.t(&format!("geo.kind.{}", k.key())).to_string()
+}
+
+pub fn town_kind_label(tr: &Tr, code: &str) -> String {
+    DivisionCode::parse(code)
+        .ok()
+        .and_then(|c| c.town_kind())
+        .map(|k| tr.t(&format!("geo.town_kind.{}", k.key())).to_string())
+        .unwrap_or_default()
+}
+
+// ------------------------------------------------------------------ towns
+
+#[derive(Template)]
+#[template(path = "geo/towns.html")]
+struct TownsPage {
+    chrome: Chrome,
+    towns: Vec<TownSummary>,
+    total: TownSummary,
+    chart: String,
+}
+
+async fn towns_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer])?;
+    let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
+    let total = TownSummary {
+        code: String::new(),
+        name: ctx.tr.t("common.total").to_string(),
+        communities: towns.iter().map(|t| t.communities).sum(),
+        residents_committees: towns.iter().map(|t| t.residents_committees).sum(),
+        village_committees: towns.iter().map(|t| t.village_committees).sum(),
+        population: towns.iter().map(|t| t.population).sum(),
+        households: towns.iter().map(|t| t.households).sum(),
+    };
+    let bars: Vec<Bar> = towns
+        .iter()
+        .map(|t| Bar { label: t.name.clone(), value: t.population, href: Some(format!("/towns/{}", t.code)) })
+        .collect();
+    let chart = bar_chart(ctx.tr.t("geo.chart.population_by_town"), &bars);
+    render(&TownsPage { chrome: Chrome::build(&s, &ctx, "/towns").await, towns, total, chart })
+}
+
+#[derive(Template)]
+#[template(path = "geo/town.html")]
+struct TownPage {
+    chrome: Chrome,
+    town: TownSummary,
+    kind: String,
+    communities: Vec<CommunityRow>,
+}
+
+async fn town_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(code): Path<String>) -> Result<Response> {
+    let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
+    let filter = CommunityFilter { town: Some(town.code.clone()), ..Default::default() };
+    let (communities, _) = store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
+    let kind = town_kind_label(&ctx.tr, &town.code);
+    render(&TownPage { chrome: Chrome::build(&s, &ctx, "/towns").await, town, kind, communities })
+}
+
+// ------------------------------------------------------------------ communities
+
+#[derive(Template)]
+#[template(path = "geo/communities.html")]
+struct CommunitiesPage {
+    chrome: Chrome,
+    rows: Vec<CommunityRow>,
+    towns: Vec<TownSummary>,
+    filter: CommunityFilter,
+    pager: Pager,
+    csv_href: String,
+}
+
+async fn communities_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(f): Query<CommunityFilter>,
+) -> Result<Response> {
+    let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
+    let base = query_without_page(&[
+        ("town", f.town.as_deref().unwrap_or("")),
+        ("kind", f.kind.as_deref().unwrap_or("")),
+        ("q", f.q.as_deref().unwrap_or("")),
+        ("merged", f.merged.as_deref().unwrap_or("")),
+    ]);
+    let per = store::COMMUNITY_PAGE_SIZE;
+    let page = f.page.unwrap_or(1).max(1);
+    let (mut rows, total) = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
+    let pager = Pager::new(page, total, per, base.clone());
+    if pager.page != page {
+        // Past the last page: show the last one.
+        rows = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, pager.offset()))).await?.0;
+    }
+    let csv_href = if base.is_empty() { "/communities.csv".into() } else { format!("/communities.csv?{base}") };
+    render(&CommunitiesPage {
+        chrome: Chrome::build(&s, &ctx, "/communities").await,
+        rows,
+        towns,
+        filter: f,
+        pager,
+        csv_href,
+    })
+}
+
+/// The filtered list as CSV with a UTF-8 BOM, so Excel opens the Chinese text correctly.
+async fn communities_csv(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(f): Query<CommunityFilter>,
+) -> Result<Response> {
+    let (rows, _) = store::list_communities(&s.db, &s.district, &u.scope, &f, None).await?;
+    let tr = ctx.tr;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let header: Vec<&str> = ["code", "name", "kind", "town", "population_year", "population", "households", "merged_into", "merged_on"]
+        .iter()
+        .map(|k| tr.t(match *k {
+            "code" => "geo.col.code",
+            "name" => "geo.col.name",
+            "kind" => "geo.col.kind",
+            "town" => "geo.col.town",
+            "population_year" => "geo.col.population_year",
+            "population" => "geo.col.population",
+            "households" => "geo.col.households",
+            "merged_into" => "geo.col.merged_into",
+            _ => "geo.col.merged_on",
+        }))
+        .collect();
+    let csv_err = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(&header).map_err(csv_err)?;
+    for r in &rows {
+        w.write_record([
+            r.code.clone(),
+            r.name.clone(),
+            kind_label(&tr, &r.code),
+            r.town_name.clone(),
+            r.population_year.map(|y| y.to_string()).unwrap_or_default(),
+            r.permanent_population.map(|y| y.to_string()).unwrap_or_default(),
+            r.households.map(|y| y.to_string()).unwrap_or_default(),
+            r.merged_into.clone().unwrap_or_default(),
+            r.merged_on.map(|d| d.to_string()).unwrap_or_default(),
+        ])
+        .map_err(csv_err)?;
+    }
+    let body = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"communities.csv\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Values and errors of a form being shown again after a mistake.
+#[derive(Default, Clone, Debug)]
+pub struct FormState {
+    pub form: &'static str,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    pub fn value(&self, form: &str, field: &str) -> String {
+        if self.form == form { self.values.get(field).cloned().unwrap_or_default() } else { String::new() }
+    }
+    pub fn error(&self, form: &str, field: &str) -> String {
+        if self.form != form {
+            return String::new();
+        }
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    pub fn from_error(form: &'static str, tr: &Tr, errs: &[FieldError], values: Vec<(&str, String)>) -> FormState {
+        FormState {
+            form,
+            values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            errors: errs.iter().map(|e| (e.field.clone(), tr.field_error(e))).collect(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "geo/community.html")]
+struct CommunityPage {
+    chrome: Chrome,
+    c: CommunityDetail,
+    kind: String,
+    can_edit_population: bool,
+    can_manage: bool,
+    form: FormState,
+    chart: String,
+    this_year: i32,
+}
+
+impl CommunityPage {
+    fn own(&self, year: impl std::borrow::Borrow<i32>) -> Option<&store::PopulationSnapshot> {
+        let y = *year.borrow();
+        self.c.population_history.iter().find(|h| h.year == y)
+    }
+    fn population_fields(&self) -> Vec<(&'static str, &'static str, String)> {
+        vec![
+            ("year", "geo.col.year", self.this_year.to_string()),
+            ("households", "geo.col.households", String::new()),
+            ("permanent_population", "geo.col.population", String::new()),
+        ]
+    }
+}
+
+async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) -> Result<Response> {
+    let u = ctx.user()?;
+    let c = store::load_community(&s.db, &s.district, &u.scope, code).await?;
+    let kind = kind_label(&ctx.tr, &c.row.code);
+    let bars: Vec<Bar> = c
+        .rolled_up_history
+        .iter()
+        .map(|p| Bar { label: p.year.to_string(), value: p.permanent_population, href: None })
+        .collect();
+    let chart = if bars.len() > 1 { bar_chart(ctx.tr.t("geo.chart.population_by_year"), &bars) } else { String::new() };
+    let status = if form.has_errors() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let page = CommunityPage {
+        chrome: Chrome::build(s, ctx, "/communities").await,
+        kind,
+        can_edit_population: matches!(u.role, Role::DistrictAdmin | Role::TownOfficer) && c.row.merged_into.is_none(),
+        can_manage: u.is_admin() && c.row.merged_into.is_none(),
+        form,
+        chart,
+        c,
+        this_year: chrono::Datelike::year(&crate::platform::time::today()),
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn community_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response> {
+    ctx.user()?;
+    show_community(&s, &ctx, &code, FormState::default()).await
+}
+
+#[derive(Deserialize)]
+struct PopulationForm {
+    year: String,
+    households: String,
+    permanent_population: String,
+}
+
+fn parse_int(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
+    let t: String = v.trim().chars().filter(|c| *c != ',').collect();
+    if t.is_empty() {
+        errs.push(FieldError::new(field, "common.required"));
+        return 0;
+    }
+    match t.parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            errs.push(FieldError::new(field, "common.whole_number"));
+            0
+        }
+    }
+}
+
+async fn post_population(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<PopulationForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin, Role::TownOfficer])?;
+    let mut errs = vec![];
+    let year = parse_int("year", &f.year, &mut errs);
+    let households = parse_int("households", &f.households, &mut errs);
+    let pop = parse_int("permanent_population", &f.permanent_population, &mut errs);
+    let result = if errs.is_empty() {
+        store::set_population(&s.db, &s.district, &u.scope, &u.actor(), &code, year, households, pop).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=population")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let values = vec![
+                ("year", f.year),
+                ("households", f.households),
+                ("permanent_population", f.permanent_population),
+            ];
+            show_community(&s, &ctx, &code, FormState::from_error("population", &ctx.tr, &errs, values)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: String,
+    effective_on: String,
+}
+
+fn parse_date_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> chrono::NaiveDate {
+    match crate::platform::time::parse_date(v) {
+        Some(d) => d,
+        None => {
+            errs.push(FieldError::new(field, if v.trim().is_empty() { "common.required" } else { "common.date" }));
+            chrono::NaiveDate::default()
+        }
+    }
+}
+
+async fn post_rename(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<RenameForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let mut errs = vec![];
+    let on = parse_date_field("effective_on", &f.effective_on, &mut errs);
+    let result = if errs.is_empty() {
+        store::rename_community(&s.db, &s.district, &u.actor(), &code, &f.name, on).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=rename")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let values = vec![("name", f.name), ("effective_on", f.effective_on)];
+            show_community(&s, &ctx, &code, FormState::from_error("rename", &ctx.tr, &errs, values)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MergeForm {
+    successor: String,
+    effective_on: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn post_merge(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<MergeForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let mut errs = vec![];
+    let on = parse_date_field("effective_on", &f.effective_on, &mut errs);
+    if f.successor.trim().is_empty() {
+        errs.push(FieldError::new("successor", "common.required"));
+    }
+    let result = if errs.is_empty() {
+        store::merge_community(&s.db, &s.district, &u.actor(), &code, f.successor.trim(), on, &f.note).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=merge")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let values = vec![("successor", f.successor), ("effective_on", f.effective_on), ("note", f.note)];
+            show_community(&s, &ctx, &code, FormState::from_error("merge", &ctx.tr, &errs, values)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ------------------------------------------------------------------ API
+
+/// Towns in the caller's scope with community counts and latest population.
+#[utoipa::path(get, path = "/api/v1/towns", tag = "geography", security(("bearer" = [])),
+    responses((status = 200, body = Vec<TownSummary>), (status = 401), (status = 403)))]
+pub async fn api_towns(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<TownSummary>>> {
+    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer])?;
+    Ok(Json(store::list_towns(&s.db, &s.district, &u.scope).await?))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TownDetail {
+    #[serde(flatten)]
+    pub town: TownSummary,
+    pub kind: String,
+    pub communities: Vec<CommunityRow>,
+}
+
+/// One town in scope with its communities.
+#[utoipa::path(get, path = "/api/v1/towns/{code}", tag = "geography", security(("bearer" = [])),
+    params(("code" = String, Path, description = "9- or 12-digit town code")),
+    responses((status = 200, body = TownDetail), (status = 404)))]
+pub async fn api_town(State(s): State<AppState>, Auth(u): Auth, Path(code): Path<String>) -> Result<Json<TownDetail>> {
+    let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
+    let filter = CommunityFilter { town: Some(town.code.clone()), ..Default::default() };
+    let (communities, _) = store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
+    let kind = DivisionCode::parse(&town.code).ok().and_then(|c| c.town_kind()).map(|k| k.key()).unwrap_or("other");
+    Ok(Json(TownDetail { kind: kind.into(), town, communities }))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct CommunityPageJson {
+    pub items: Vec<CommunityRow>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// Communities in scope, filtered and paginated (50 a page).
+#[utoipa::path(get, path = "/api/v1/communities", tag = "geography", security(("bearer" = [])),
+    params(CommunityFilter), responses((status = 200, body = CommunityPageJson), (status = 422)))]
+pub async fn api_communities(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(f): Query<CommunityFilter>,
+) -> Result<Json<CommunityPageJson>> {
+    let per = store::COMMUNITY_PAGE_SIZE;
+    let page = f.page.unwrap_or(1).max(1);
+    let (items, total) = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
+    Ok(Json(CommunityPageJson { items, total, page, per_page: per }))
+}
+
+/// One community in scope: population history (own and rolled up), renames and merges.
+#[utoipa::path(get, path = "/api/v1/communities/{code}", tag = "geography", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12-digit community code")),
+    responses((status = 200, body = CommunityDetail), (status = 404)))]
+pub async fn api_community(State(s): State<AppState>, Auth(u): Auth, Path(code): Path<String>) -> Result<Json<CommunityDetail>> {
+    Ok(Json(store::load_community(&s.db, &s.district, &u.scope, &code).await?))
+}
+
+/// Figures for the caller's scope (as on the home page).
+#[utoipa::path(get, path = "/api/v1/figures", tag = "geography", security(("bearer" = [])),
+    responses((status = 200, body = Figures)))]
+pub async fn api_figures(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Figures>> {
+    Ok(Json(store::figures(&s.db, &s.district, &u.scope).await?))
+}

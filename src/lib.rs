@@ -1,0 +1,10 @@
+//! Shequ (社区): the community construction platform of a district, its towns and its village
+//! and residents' committees. One folder per domain; `platform` holds what every domain uses.
+
+pub mod admin;
+pub mod cli;
+pub mod demo;
+pub mod departments;
+pub mod geo;
+pub mod home;
+pub mod platform;

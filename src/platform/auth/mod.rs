@@ -1,0 +1,425 @@
+//! Accounts, roles and scopes; passwords, sessions, API tokens and login throttling.
+//!
+//! A user's [`Scope`] follows from the role and its binding and is handed to every store query
+//! that lists or loads scoped data, so a forgotten check cannot be written by accident.
+
+pub mod web;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use sha2::{Digest, Sha256};
+
+use crate::platform::db::{self, Db};
+use crate::platform::error::{AppError, Result};
+use crate::platform::types::DivisionCode;
+use crate::vals;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    DistrictAdmin,
+    DepartmentOfficer,
+    TownOfficer,
+    CommunityStaff,
+    Assessor,
+    Provider,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::DistrictAdmin,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+        Role::Assessor,
+        Role::Provider,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "district_admin",
+            Role::DepartmentOfficer => "department_officer",
+            Role::TownOfficer => "town_officer",
+            Role::CommunityStaff => "community_staff",
+            Role::Assessor => "assessor",
+            Role::Provider => "provider",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == s.trim())
+    }
+
+    /// The locale key of the role's name.
+    pub fn label_key(self) -> String {
+        format!("roles.{}", self.key())
+    }
+}
+
+/// What part of the district a user may see.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// District admins and assessors: the whole district.
+    District,
+    /// A department officer: the department's own data; geography district-wide.
+    Department(i64),
+    /// A town officer: the town's communities.
+    Town(DivisionCode),
+    /// Community staff: their community.
+    Community(DivisionCode),
+    /// A provider: the requests dispatched to it (no geography of its own).
+    Provider(i64),
+}
+
+/// The person (or command) behind a change, as the audit log records it.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: Option<i64>,
+    pub name: String,
+}
+
+impl Actor {
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            id: None,
+            name: name.to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub department_id: Option<i64>,
+    pub town_code: Option<String>,
+    pub community_code: Option<String>,
+    pub provider_id: Option<i64>,
+    pub active: bool,
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub scope: Scope,
+    /// The session's CSRF token (empty for API-token requests, which need none).
+    pub csrf: String,
+    pub via_token: bool,
+}
+
+impl CurrentUser {
+    pub fn from_row(row: &UserRow, csrf: String, via_token: bool) -> Result<CurrentUser> {
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", row.id, row.role))?;
+        let code = |c: &Option<String>| -> Result<DivisionCode> {
+            let s = c.as_deref().unwrap_or("");
+            DivisionCode::parse(s)
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("user {} binding {s}: {e}", row.id)))
+        };
+        let missing = || AppError::Internal(anyhow::anyhow!("user {} lacks its binding", row.id));
+        let scope = match role {
+            Role::DistrictAdmin | Role::Assessor => Scope::District,
+            Role::DepartmentOfficer => Scope::Department(row.department_id.ok_or_else(missing)?),
+            Role::TownOfficer => Scope::Town(code(&row.town_code)?),
+            Role::CommunityStaff => Scope::Community(code(&row.community_code)?),
+            Role::Provider => Scope::Provider(row.provider_id.ok_or_else(missing)?),
+        };
+        Ok(CurrentUser {
+            id: row.id,
+            username: row.username.clone(),
+            display_name: row.display_name.clone(),
+            role,
+            scope,
+            csrf,
+            via_token,
+        })
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: Some(self.id),
+            name: self.username.clone(),
+        }
+    }
+
+    /// Refuse unless the user has one of the roles.
+    pub fn require(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::DistrictAdmin
+    }
+}
+
+// ------------------------------------------------------------------ passwords
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    Ok(hash.to_string())
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A password must be long enough and not all one character.
+pub fn check_password_strength(password: &str) -> std::result::Result<(), &'static str> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err("password.too_short");
+    }
+    let first = password.chars().next();
+    if password.chars().all(|c| Some(c) == first) {
+        return Err("password.too_simple");
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------ tokens & sessions
+
+/// 32 random bytes as hex.
+pub fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("random: {e}"))?;
+    Ok(hex::encode(bytes))
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Compare two secrets in time independent of where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub const SESSION_HOURS: i64 = 12;
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, \
+    u.department_id, u.town_code, u.community_code, u.provider_id, u.active";
+
+pub async fn find_user_by_name<C: ConnectionTrait>(c: &C, username: &str) -> Result<Option<UserRow>> {
+    db::one(
+        c,
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"),
+        vals![username.trim()],
+    )
+    .await
+}
+
+pub async fn find_user<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<UserRow>> {
+    db::one(c, &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"), vals![id]).await
+}
+
+/// Start a session; returns the cookie value (only its hash is stored).
+pub async fn create_session(db: &Db, user_id: i64) -> Result<(String, String)> {
+    let token = random_token()?;
+    let csrf = random_token()?;
+    let now = Utc::now();
+    db::exec(
+        &db.conn,
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        vals![sha256_hex(&token), user_id, csrf.clone(), now, now + Duration::hours(SESSION_HOURS)],
+    )
+    .await?;
+    // Old expired sessions are swept on every login: cheap, and keeps the table small.
+    db::exec(&db.conn, "DELETE FROM sessions WHERE expires_at < ?", vals![now]).await?;
+    Ok((token, csrf))
+}
+
+#[derive(Debug)]
+pub enum SessionLookup {
+    Valid(Box<CurrentUser>),
+    Expired,
+    Unknown,
+}
+
+#[derive(FromQueryResult)]
+struct SessionRow {
+    user_id: i64,
+    csrf_token: String,
+    expires_at: DateTime<Utc>,
+}
+
+pub async fn load_session(db: &Db, token: &str) -> Result<SessionLookup> {
+    let Some(s) = db::one::<SessionRow, _>(
+        &db.conn,
+        "SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = ?",
+        vals![sha256_hex(token)],
+    )
+    .await?
+    else {
+        return Ok(SessionLookup::Unknown);
+    };
+    if s.expires_at < Utc::now() {
+        return Ok(SessionLookup::Expired);
+    }
+    match find_user(&db.conn, s.user_id).await? {
+        Some(u) if u.active => Ok(SessionLookup::Valid(Box::new(CurrentUser::from_row(
+            &u,
+            s.csrf_token,
+            false,
+        )?))),
+        _ => Ok(SessionLookup::Unknown),
+    }
+}
+
+pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
+    db::exec(&db.conn, "DELETE FROM sessions WHERE id_hash = ?", vals![sha256_hex(token)]).await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct TokenRow {
+    user_id: i64,
+    expires_at: Option<DateTime<Utc>>,
+    revoked: bool,
+}
+
+/// The user behind an API bearer token, if it is valid.
+pub async fn load_token(db: &Db, token: &str) -> Result<Option<CurrentUser>> {
+    let Some(t) = db::one::<TokenRow, _>(
+        &db.conn,
+        "SELECT user_id, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
+        vals![sha256_hex(token)],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    if t.revoked || t.expires_at.is_some_and(|e| e < Utc::now()) {
+        return Ok(None);
+    }
+    match find_user(&db.conn, t.user_id).await? {
+        Some(u) if u.active => Ok(Some(CurrentUser::from_row(&u, String::new(), true)?)),
+        _ => Ok(None),
+    }
+}
+
+// ------------------------------------------------------------------ throttling
+
+/// After this many failed logins for one account name within [`THROTTLE_WINDOW_MINUTES`],
+/// the account is locked for [`LOCK_MINUTES`].
+pub const MAX_FAILURES: i64 = 5;
+pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+pub const LOCK_MINUTES: i64 = 15;
+
+#[derive(FromQueryResult)]
+struct FailureRow {
+    failures: i64,
+    first_failed_at: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
+
+/// Seconds until the account name may try again, if it is locked now.
+pub async fn locked_for(db: &Db, username: &str, now: DateTime<Utc>) -> Result<Option<u64>> {
+    let row = db::one::<FailureRow, _>(
+        &db.conn,
+        "SELECT failures, first_failed_at, locked_until FROM login_failures WHERE username = ?",
+        vals![username.trim().to_lowercase()],
+    )
+    .await?;
+    Ok(row
+        .and_then(|r| r.locked_until)
+        .filter(|until| *until > now)
+        .map(|until| (until - now).num_seconds().max(1) as u64))
+}
+
+/// Count a failed login; returns the lock length in seconds if this failure locked it.
+pub async fn record_failure(db: &Db, username: &str, now: DateTime<Utc>) -> Result<Option<u64>> {
+    let key = username.trim().to_lowercase();
+    let tx = db.write_tx().await?;
+    let row = db::one::<FailureRow, _>(
+        &tx,
+        "SELECT failures, first_failed_at, locked_until FROM login_failures WHERE username = ?",
+        vals![key.clone()],
+    )
+    .await?;
+    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let (failures, first) = match row {
+        Some(r) if now - r.first_failed_at < window => (r.failures + 1, r.first_failed_at),
+        _ => (1, now),
+    };
+    let locked_until = (failures >= MAX_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
+    db::exec(
+        &tx,
+        "INSERT INTO login_failures (username, failures, first_failed_at, locked_until) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, \
+         first_failed_at = excluded.first_failed_at, locked_until = excluded.locked_until",
+        vals![key, failures, first, locked_until],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(locked_until.map(|_| (LOCK_MINUTES * 60) as u64))
+}
+
+pub async fn clear_failures(db: &Db, username: &str) -> Result<()> {
+    db::exec(
+        &db.conn,
+        "DELETE FROM login_failures WHERE username = ?",
+        vals![username.trim().to_lowercase()],
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn password_strength() {
+        assert_eq!(check_password_strength("short"), Err("password.too_short"));
+        assert_eq!(check_password_strength("aaaaaaaaaa"), Err("password.too_simple"));
+        assert!(check_password_strength("xishan2026").is_ok());
+    }
+
+    #[test]
+    fn roles_roundtrip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.key()), Some(r));
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert!(constant_time_eq("abc", "abc"));
+        assert!(!constant_time_eq("abc", "abd"));
+        assert!(!constant_time_eq("abc", "ab"));
+    }
+}

@@ -1,0 +1,291 @@
+//! Login, logout, the language switch and the user's own account page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use crate::platform::audit;
+use crate::platform::auth::{self, check_password_strength, hash_password, verify_password, Role};
+use crate::platform::db;
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::http::ctx::{set_cookie, Auth, CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::{render, AppState};
+use crate::platform::i18n::Lang;
+use crate::vals;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/lang/{code}", get(switch_lang))
+        .route("/account", get(account_page).post(change_password))
+        .route("/api/v1/me", get(api_me))
+}
+
+/// Only local paths may be redirect targets (no open redirect).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    username: String,
+    error: String,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+    bye: Option<String>,
+}
+
+async fn login_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let notice = if q.expired.is_some() {
+        ctx.tr.t("auth.session_expired").to_string()
+    } else if q.bye.is_some() {
+        ctx.tr.t("auth.logged_out").to_string()
+    } else {
+        String::new()
+    };
+    render(&LoginPage {
+        chrome: Chrome::build(&s, &ctx, "/login").await,
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        error: String::new(),
+        notice,
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_failed(
+    s: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    next: Option<&str>,
+    key: &str,
+    status: axum::http::StatusCode,
+) -> Result<Response> {
+    let mut resp = render(&LoginPage {
+        chrome: Chrome::build(s, ctx, "/login").await,
+        next: safe_next(next),
+        username: name.to_string(),
+        error: ctx.tr.t(key).to_string(),
+        notice: String::new(),
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn login_submit(State(s): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> Result<Response> {
+    let now = chrono::Utc::now();
+    let name = f.username.trim().to_string();
+    if name.is_empty() || f.password.is_empty() {
+        return login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.fill_both", axum::http::StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if let Some(secs) = auth::locked_for(&s.db, &name, now).await? {
+        let mut r = login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS).await?;
+        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(r);
+    }
+    let user = auth::find_user_by_name(&s.db.conn, &name).await?;
+    // Verify against a fixed hash when the user is unknown, so timing does not reveal names.
+    let ok = match &user {
+        Some(u) => verify_password(&f.password, &u.password_hash) && u.active,
+        None => {
+            let _ = verify_password(&f.password, dummy_hash());
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| ok) else {
+        let locked = auth::record_failure(&s.db, &name, now).await?;
+        return if locked.is_some() {
+            login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS).await
+        } else {
+            login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.wrong", axum::http::StatusCode::UNAUTHORIZED).await
+        };
+    };
+    auth::clear_failures(&s.db, &name).await?;
+    let (token, _csrf) = auth::create_session(&s.db, user.id).await?;
+    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, auth::SESSION_HOURS * 3600, s.config.secure_cookies),
+    );
+    Ok(resp)
+}
+
+/// A real argon2 hash, verified against for unknown account names (same cost as a real check).
+fn dummy_hash() -> &'static str {
+    static H: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    H.get_or_init(|| hash_password("no such account").unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn logout(State(s): State<AppState>, ctx: Ctx, headers: axum::http::HeaderMap, CsrfForm(_): CsrfForm<Empty>) -> Result<Response> {
+    if let Some(tok) = crate::platform::http::ctx::cookie(&headers, SESSION_COOKIE) {
+        auth::delete_session(&s.db, tok).await?;
+    }
+    let _ = ctx;
+    let mut resp = Redirect::to("/login?bye=1").into_response();
+    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies));
+    Ok(resp)
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Set the language cookie and go back. A preference, not data: a plain link works.
+async fn switch_lang(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Result<Response> {
+    let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
+    let mut resp = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, lang.short(), 60 * 60 * 24 * 365, s.config.secure_cookies),
+    );
+    Ok(resp)
+}
+
+#[derive(Template)]
+#[template(path = "home/account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    username: String,
+    role: String,
+    errors: Vec<(String, String)>,
+    saved: bool,
+}
+
+impl AccountPage {
+    fn fields(&self) -> [(&'static str, &'static str, &'static str); 3] {
+        [
+            ("current", "account.current", "current-password"),
+            ("new_password", "account.new", "new-password"),
+            ("confirm", "account.confirm", "new-password"),
+        ]
+    }
+    fn error(&self, field: &str) -> String {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn account_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+    render(&AccountPage {
+        chrome: Chrome::build(&s, &ctx, "/account").await,
+        username: u.username.clone(),
+        role: ctx.tr.t(&u.role.label_key()).to_string(),
+        errors: vec![],
+        saved: q.saved.is_some(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new_password: String,
+    confirm: String,
+}
+
+async fn change_password(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(f): CsrfForm<PasswordForm>) -> Result<Response> {
+    let row = auth::find_user(&s.db.conn, u.id).await?.ok_or(AppError::Unauthorized)?;
+    let mut errs = vec![];
+    if !verify_password(&f.current, &row.password_hash) {
+        errs.push(FieldError::new("current", "password.wrong_current"));
+    }
+    if let Err(k) = check_password_strength(&f.new_password) {
+        errs.push(FieldError::new("new_password", k).with(auth::MIN_PASSWORD_LEN));
+    }
+    if f.new_password != f.confirm {
+        errs.push(FieldError::new("confirm", "password.mismatch"));
+    }
+    if !errs.is_empty() {
+        let mut resp = render(&AccountPage {
+            chrome: Chrome::build(&s, &ctx, "/account").await,
+            username: u.username.clone(),
+            role: ctx.tr.t(&u.role.label_key()).to_string(),
+            errors: errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect(),
+            saved: false,
+        })?;
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    set_password(&s, &u.actor(), u.id, &f.new_password).await?;
+    Ok(Redirect::to("/account?saved=1").into_response())
+}
+
+/// Replace a user's password, end their other sessions, and audit it (never the hash).
+pub async fn set_password(s: &AppState, actor: &auth::Actor, user_id: i64, password: &str) -> Result<()> {
+    let hash = hash_password(password)?;
+    let tx = s.db.write_tx().await?;
+    db::exec(&tx, "UPDATE users SET password_hash = ? WHERE id = ?", vals![hash, user_id]).await?;
+    db::exec(&tx, "DELETE FROM sessions WHERE user_id = ?", vals![user_id]).await?;
+    audit::record(
+        &tx,
+        actor,
+        "password",
+        "user",
+        &user_id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"password": "changed"})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// `district`, `department:ID`, `town:CODE`, `community:CODE` or `provider:ID`.
+    pub scope: String,
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401)))]
+pub async fn api_me(Auth(u): Auth) -> Json<Me> {
+    use crate::platform::auth::Scope;
+    let scope = match &u.scope {
+        Scope::District => "district".to_string(),
+        Scope::Department(id) => format!("department:{id}"),
+        Scope::Town(c) => format!("town:{c}"),
+        Scope::Community(c) => format!("community:{c}"),
+        Scope::Provider(id) => format!("provider:{id}"),
+    };
+    Json(Me { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role, scope })
+}

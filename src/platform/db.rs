@@ -1,0 +1,396 @@
+//! One data layer for SQLite (the default, bundled) and PostgreSQL.
+//!
+//! SeaORM owns the pools, transactions and row decoding. Queries are written once as plain
+//! SQL with `?` placeholders and rewritten to `$n` for PostgreSQL by [`Db::stmt`], so every
+//! store reads the same on both backends. Migrations are one set of SQL files with a few
+//! tokens (`{{pk}}`, `{{ts}}` …) and `-- @sqlite` / `-- @postgres` blocks, rendered per backend.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    FromQueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+};
+
+use crate::platform::error::AppError;
+
+/// Build a `Vec<sea_orm::Value>` from a list of expressions.
+#[macro_export]
+macro_rules! vals {
+    () => { Vec::<sea_orm::Value>::new() };
+    ($($v:expr),+ $(,)?) => { vec![$(sea_orm::Value::from($v)),+] };
+}
+
+/// Where the data lives, parsed from `--db` / `SHEQU_DB`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DbTarget {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DbTarget {
+    // The PostgreSQL URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbTarget::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            DbTarget::Postgres(url) => write!(f, "{}", redact_url(url)),
+        }
+    }
+}
+
+impl std::fmt::Display for DbTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl DbTarget {
+    /// A file path, `sqlite://path`, `sqlite:path` or `postgres://…`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err("empty database location".into());
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DbTarget::Postgres(s.to_string()));
+        }
+        if let Some(rest) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+            let path = rest.split('?').next().unwrap_or(rest);
+            if path.is_empty() || path == ":memory:" {
+                return Err("an in-memory SQLite database cannot be shared; give a file".into());
+            }
+            return Ok(DbTarget::Sqlite(PathBuf::from(path)));
+        }
+        if s.contains("://") {
+            return Err(format!("unsupported database URL scheme in {}", redact_url(s)));
+        }
+        Ok(DbTarget::Sqlite(PathBuf::from(s)))
+    }
+
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            DbTarget::Sqlite(p) => Some(p),
+            DbTarget::Postgres(_) => None,
+        }
+    }
+}
+
+/// The application's database handle: cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub conn: DatabaseConnection,
+    pub target: DbTarget,
+}
+
+impl Db {
+    pub async fn connect(target: &DbTarget) -> anyhow::Result<Db> {
+        let mut opts = match target {
+            DbTarget::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)?;
+                }
+                let url = format!("sqlite://{}", path.display());
+                let path = path.clone();
+                let mut o = ConnectOptions::new(url);
+                // Every connection: WAL, a generous busy timeout, foreign keys, NORMAL sync.
+                o.map_sqlx_sqlite_opts(move |s| {
+                    s.filename(&path)
+                        .create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(15))
+                        .foreign_keys(true)
+                        .pragma("temp_store", "memory")
+                        .pragma("cache_size", "-32000")
+                });
+                o.max_connections(8).min_connections(1);
+                o
+            }
+            DbTarget::Postgres(url) => {
+                let mut o = ConnectOptions::new(url.clone());
+                o.max_connections(16).min_connections(1);
+                o
+            }
+        };
+        opts.sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(30));
+        let conn = Database::connect(opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open database {target}: {e}"))?;
+        Ok(Db {
+            conn,
+            target: target.clone(),
+        })
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.backend() == DbBackend::Sqlite
+    }
+
+    /// A transaction that will write after reading: on SQLite it takes the write lock up
+    /// front (`BEGIN IMMEDIATE`) so it waits on busy_timeout instead of failing mid-way.
+    pub async fn write_tx(&self) -> Result<DatabaseTransaction, AppError> {
+        let tx = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
+        Ok(tx)
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}
+
+/// Rewrite `?` placeholders to `$1, $2 …` for PostgreSQL. Our SQL never has `?` inside
+/// string literals; single-quoted literals are skipped anyway.
+pub fn render_placeholders(backend: DbBackend, sql: &str) -> String {
+    if backend != DbBackend::Postgres {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut n = 0;
+    let mut in_str = false;
+    for ch in sql.chars() {
+        match ch {
+            '\'' => {
+                in_str = !in_str;
+                out.push(ch);
+            }
+            '?' if !in_str => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(backend, render_placeholders(backend, sql), values)
+}
+
+/// Rows of `T` for a query on a pool or inside a transaction.
+pub async fn all<T: FromQueryResult, C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, AppError> {
+    let s = stmt(c.get_database_backend(), sql, values);
+    let rows = c.query_all_raw(s).await?;
+    rows.iter()
+        .map(|r| T::from_query_result(r, "").map_err(AppError::from))
+        .collect()
+}
+
+pub async fn one<T: FromQueryResult, C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<T>, AppError> {
+    let s = stmt(c.get_database_backend(), sql, values);
+    match c.query_one_raw(s).await? {
+        Some(r) => Ok(Some(T::from_query_result(&r, "")?)),
+        None => Ok(None),
+    }
+}
+
+/// A single integer (COUNT, SUM cast to BIGINT, RETURNING id …); `None` when no row.
+pub async fn scalar<C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<i64>, AppError> {
+    let s = stmt(c.get_database_backend(), sql, values);
+    match c.query_one_raw(s).await? {
+        Some(r) => Ok(r.try_get_by_index::<Option<i64>>(0)?),
+        None => Ok(None),
+    }
+}
+
+/// Execute a statement; returns rows affected.
+pub async fn exec<C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<u64, AppError> {
+    let s = stmt(c.get_database_backend(), sql, values);
+    Ok(c.execute_raw(s).await?.rows_affected())
+}
+
+/// Escape a user's search text for `LIKE … ESCAPE '\'`.
+pub fn like_pattern(q: &str) -> String {
+    let mut s = String::with_capacity(q.len() + 2);
+    s.push('%');
+    for ch in q.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(ch);
+    }
+    s.push('%');
+    s
+}
+
+// ---------------------------------------------------------------- migrations
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../../migrations/0001_foundation.sql"),
+}];
+
+/// Render one migration for a backend: tokens and dialect blocks.
+pub fn render_migration(backend: DbBackend, sql: &str) -> String {
+    let pg = backend == DbBackend::Postgres;
+    let mut out = String::with_capacity(sql.len());
+    let mut skipping = false;
+    for line in sql.lines() {
+        let t = line.trim();
+        match t {
+            "-- @sqlite" => skipping = pg,
+            "-- @postgres" => skipping = !pg,
+            "-- @end" => skipping = false,
+            _ if !skipping => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    let tokens: &[(&str, &str, &str)] = &[
+        (
+            "{{pk}}",
+            "INTEGER PRIMARY KEY AUTOINCREMENT",
+            "BIGSERIAL PRIMARY KEY",
+        ),
+        ("{{ts}}", "TEXT", "TIMESTAMPTZ"),
+        ("{{date}}", "TEXT", "DATE"),
+        ("{{bool}}", "BOOLEAN", "BOOLEAN"),
+    ];
+    for (tok, lite, post) in tokens {
+        out = out.replace(tok, if pg { post } else { lite });
+    }
+    out
+}
+
+/// Apply every migration not yet applied, each in its own transaction. Returns how many ran.
+pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
+    let backend = db.backend();
+    db.conn
+        .execute_unprepared(&render_migration(
+            backend,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, \
+             name TEXT NOT NULL, applied_at {{ts}} NOT NULL)",
+        ))
+        .await?;
+    let mut ran = 0;
+    for m in MIGRATIONS {
+        let tx = db.write_tx().await.map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        let done = scalar(
+            &tx,
+            "SELECT version FROM schema_migrations WHERE version = ?",
+            vals![m.version],
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        if done.is_some() {
+            tx.rollback().await?;
+            continue;
+        }
+        tx.execute_unprepared(&render_migration(backend, m.sql))
+            .await
+            .map_err(|e| anyhow::anyhow!("migration {} ({}) failed: {e}", m.version, m.name))?;
+        exec(
+            &tx,
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            vals![m.version, m.name, chrono::Utc::now()],
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        tx.commit().await?;
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// The newest migration version this binary knows.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.last().map(|m| m.version).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_for_postgres_skip_literals() {
+        assert_eq!(
+            render_placeholders(DbBackend::Postgres, "a = ? AND b = '?' AND c = ?"),
+            "a = $1 AND b = '?' AND c = $2"
+        );
+        assert_eq!(render_placeholders(DbBackend::Sqlite, "a = ?"), "a = ?");
+    }
+
+    #[test]
+    fn targets_parse_and_hide_passwords() {
+        assert_eq!(
+            DbTarget::parse("data/shequ.db").unwrap(),
+            DbTarget::Sqlite("data/shequ.db".into())
+        );
+        assert_eq!(
+            DbTarget::parse("sqlite://x.db?mode=rwc").unwrap(),
+            DbTarget::Sqlite("x.db".into())
+        );
+        let pg = DbTarget::parse("postgres://u:secret@h/db").unwrap();
+        assert_eq!(format!("{pg:?}"), "postgres://u:***@h/db");
+        assert!(DbTarget::parse("mysql://x").is_err());
+        assert!(DbTarget::parse("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn migration_blocks_render_per_backend() {
+        let sql = "a {{pk}}\n-- @sqlite\nlite\n-- @end\n-- @postgres\npost\n-- @end\nz";
+        let l = render_migration(DbBackend::Sqlite, sql);
+        assert!(l.contains("AUTOINCREMENT") && l.contains("lite") && !l.contains("post"));
+        let p = render_migration(DbBackend::Postgres, sql);
+        assert!(p.contains("BIGSERIAL") && p.contains("post") && !p.contains("lite"));
+    }
+
+    #[test]
+    fn like_escapes_wildcards() {
+        assert_eq!(like_pattern("5%_a"), "%5\\%\\_a%");
+    }
+}

@@ -1,0 +1,101 @@
+//! One error type for every handler. Internal causes are logged once and never shown; the
+//! user sees a message in their language. HTML or JSON is chosen by the request (see
+//! `http::errors`), so this type carries message keys, not rendered text.
+
+use sea_orm::DbErr;
+
+/// A problem with one form field: the field's name and a locale key for the message, with
+/// optional arguments substituted into `{0}`, `{1}` ….
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub key: String,
+    pub args: Vec<String>,
+}
+
+impl FieldError {
+    pub fn new(field: &str, key: &str) -> Self {
+        FieldError {
+            field: field.into(),
+            key: key.into(),
+            args: vec![],
+        }
+    }
+    pub fn with(mut self, arg: impl ToString) -> Self {
+        self.args.push(arg.to_string());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("unauthorized")]
+    Unauthorized,
+    /// The form or request failed validation; nothing was written.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The request conflicts with the current state (message key).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// A CSRF token was missing or wrong.
+    #[error("csrf")]
+    Csrf,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<DbErr> for AppError {
+    fn from(e: DbErr) -> Self {
+        AppError::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: &str, key: &str) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, key)])
+    }
+
+    /// Map a unique / foreign-key violation to a field error; anything else stays internal.
+    /// `constraints` pairs a fragment of the database's message with the field and key.
+    pub fn on_constraint(self, constraints: &[(&str, &str, &str)]) -> Self {
+        if let AppError::Internal(e) = &self {
+            let msg = format!("{e:#}");
+            for (needle, field, key) in constraints {
+                if msg.contains(needle) {
+                    return AppError::invalid(field, key);
+                }
+            }
+        }
+        self
+    }
+
+    /// A one-line description for logs and the command line (no backtrace).
+    pub fn describe(&self) -> String {
+        match self {
+            AppError::Internal(e) => format!("{e:#}"),
+            AppError::Invalid(f) => format!("invalid: {f:?}"),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn status(&self) -> axum::http::StatusCode {
+        use axum::http::StatusCode as S;
+        match self {
+            AppError::NotFound => S::NOT_FOUND,
+            AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,
+            AppError::Unauthorized => S::UNAUTHORIZED,
+            AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The request context: language, signed-in user (session cookie or bearer token), CSRF
+//! token. One middleware builds it once per request; handlers take it as an extractor. The
+//! same middleware turns an [`AppError`] into an HTML page or JSON body in the user's language.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::platform::auth::{self, constant_time_eq, CurrentUser, SessionLookup};
+use crate::platform::error::AppError;
+use crate::platform::http::errors::{render_error, ErrorInfo};
+use crate::platform::http::AppState;
+use crate::platform::i18n::{Lang, Tr};
+
+pub const SESSION_COOKIE: &str = "shequ_session";
+pub const CSRF_COOKIE: &str = "shequ_csrf";
+pub const LANG_COOKIE: &str = "shequ_lang";
+
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub tr: Tr,
+    pub user: Option<CurrentUser>,
+    /// The token forms must carry: the session's, or the anonymous double-submit cookie's.
+    pub csrf: String,
+    /// Path and query of this request (for "next" links and the language switch).
+    pub path: String,
+    pub path_and_query: String,
+    /// `/api/…` and `/open311/…`: errors are JSON.
+    pub api: bool,
+    pub session_expired: bool,
+    /// A bearer token was sent but is not valid.
+    pub bad_token: bool,
+}
+
+impl Ctx {
+    pub fn lang(&self) -> Lang {
+        self.tr.lang
+    }
+
+    /// The signed-in user, or 401 (HTML: a redirect to the login page).
+    pub fn user(&self) -> Result<&CurrentUser, AppError> {
+        self.user.as_ref().ok_or(AppError::Unauthorized)
+    }
+}
+
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Build the [`Ctx`], run the handler, render any error in the user's language.
+pub async fn context_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let headers = req.headers().clone();
+    let uri = req.uri().clone();
+    let path = uri.path().to_string();
+    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
+    let query = uri.query().unwrap_or("");
+    let api = path.starts_with("/api/") || path.starts_with("/open311/");
+
+    let lang = query_param(query, "lang")
+        .and_then(Lang::parse)
+        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(Lang::parse))
+        .unwrap_or_default();
+
+    let mut user = None;
+    let mut session_expired = false;
+    let mut bad_token = false;
+    let mut clear_session = false;
+    if let Some(bearer) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        match auth::load_token(&state.db, bearer.trim()).await {
+            Ok(Some(u)) => user = Some(u),
+            Ok(None) => bad_token = true,
+            Err(e) => return e.into_response(),
+        }
+    } else if let Some(tok) = cookie(&headers, SESSION_COOKIE) {
+        match auth::load_session(&state.db, tok).await {
+            Ok(SessionLookup::Valid(u)) => user = Some(*u),
+            Ok(SessionLookup::Expired) => {
+                session_expired = true;
+                clear_session = true;
+            }
+            Ok(SessionLookup::Unknown) => clear_session = true,
+            Err(e) => return e.into_response(),
+        }
+    }
+
+    let mut new_csrf_cookie = None;
+    let csrf = match &user {
+        Some(u) if !u.via_token => u.csrf.clone(),
+        _ => match cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
+            Some(c) => c.to_string(),
+            None => {
+                let t = auth::random_token().unwrap_or_default();
+                new_csrf_cookie = Some(t.clone());
+                t
+            }
+        },
+    };
+
+    let ctx = Ctx {
+        tr: Tr::new(lang),
+        user,
+        csrf,
+        path,
+        path_and_query,
+        api,
+        session_expired,
+        bad_token,
+    };
+    req.extensions_mut().insert(ctx.clone());
+    let mut resp = next.run(req).await;
+
+    if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {
+        resp = render_error(&state, &ctx, &info).await;
+    }
+    let secure = state.config.secure_cookies;
+    let h = resp.headers_mut();
+    if let Some(t) = new_csrf_cookie {
+        h.append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &t, 60 * 60 * 24, secure));
+    }
+    if clear_session {
+        h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, secure));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        // Pages carry personal and scoped data: never cached by shared proxies.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context layer missing")))
+    }
+}
+
+/// The signed-in user; 401 otherwise (pages redirect to the login form).
+pub struct Auth(pub CurrentUser);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        let ctx = Ctx::from_request_parts(parts, s).await?;
+        ctx.user.map(Auth).ok_or(AppError::Unauthorized)
+    }
+}
+
+/// A urlencoded form whose `_csrf` field must match the request's CSRF token.
+pub struct CsrfForm<T>(pub T);
+
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for CsrfForm<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request<Body>, _: &S) -> Result<Self, Self::Rejection> {
+        let ctx = req
+            .extensions()
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context layer missing")))?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
+            .await
+            .map_err(|_| AppError::invalid("_form", "form.too_large"))?;
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        if ctx.csrf.is_empty() || !constant_time_eq(sent, &ctx.csrf) {
+            return Err(AppError::Csrf);
+        }
+        serde_urlencoded::from_bytes::<T>(&bytes)
+            .map(CsrfForm)
+            .map_err(|e| {
+                tracing::debug!("form did not parse: {e}");
+                AppError::invalid("_form", "form.malformed")
+            })
+    }
+}

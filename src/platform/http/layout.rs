@@ -1,0 +1,88 @@
+//! What every page shares: the header with the scope you are in, navigation for your role,
+//! the language switch, the CSRF token for forms.
+
+use crate::geo;
+use crate::platform::auth::{Role, Scope};
+use crate::platform::http::ctx::Ctx;
+use crate::platform::http::errors::urlencode;
+use crate::platform::http::AppState;
+use crate::platform::i18n::{Lang, Tr};
+
+#[derive(Clone, Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label_key: &'static str,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Chrome {
+    pub tr: Tr,
+    pub lang: &'static str,
+    pub user_name: Option<String>,
+    pub role_label: String,
+    pub scope_label: String,
+    pub nav: Vec<NavItem>,
+    pub csrf: String,
+    /// Link that switches language and comes back here.
+    pub switch_href: String,
+    pub switch_label: &'static str,
+}
+
+impl Chrome {
+    /// `active` names the navigation entry of this page (its href).
+    pub async fn build(state: &AppState, ctx: &Ctx, active: &str) -> Chrome {
+        let tr = ctx.tr;
+        let mut nav = vec![];
+        let item = |href: &'static str, label_key: &'static str| NavItem {
+            href,
+            label_key,
+            active: href == active,
+        };
+        let (user_name, role_label, scope_label) = match &ctx.user {
+            Some(u) => {
+                nav.push(item("/", "nav.home"));
+                if u.role != Role::Provider {
+                    if !matches!(u.scope, Scope::Community(_)) {
+                        nav.push(item("/towns", "nav.towns"));
+                    }
+                    nav.push(item("/communities", "nav.communities"));
+                    nav.push(item("/departments", "nav.departments"));
+                }
+                if u.is_admin() {
+                    nav.push(item("/admin/users", "nav.users"));
+                    nav.push(item("/admin/audit", "nav.audit"));
+                }
+                nav.push(item("/account", "nav.account"));
+                let scope = geo::store::scope_label(&state.db, &state.district, &u.scope, tr)
+                    .await
+                    .unwrap_or_default();
+                (Some(u.display_name.clone()), tr.t(&u.role.label_key()).to_string(), scope)
+            }
+            None => (None, String::new(), String::new()),
+        };
+        let other = ctx.tr.lang.other();
+        Chrome {
+            tr,
+            lang: ctx.tr.lang.code(),
+            user_name,
+            role_label,
+            scope_label,
+            nav,
+            csrf: ctx.csrf.clone(),
+            switch_href: format!("/lang/{}?next={}", other.short(), urlencode(&ctx.path_and_query)),
+            switch_label: match other {
+                Lang::En => "English",
+                Lang::Zh => "中文",
+            },
+        }
+    }
+
+    pub fn page_of(&self, p: &crate::platform::http::pagination::Pager) -> String {
+        self.tr.f("common.page_of", &[&p.page, &p.pages])
+    }
+
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.tr.t(key)
+    }
+}

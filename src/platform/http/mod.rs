@@ -1,0 +1,98 @@
+//! The web application: state, router, shared middleware and assets.
+
+pub mod assets;
+pub mod ctx;
+pub mod errors;
+pub mod layout;
+pub mod openapi;
+pub mod pagination;
+
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::platform::config::Config;
+use crate::platform::db::Db;
+use crate::platform::error::AppError;
+use crate::platform::types::DivisionCode;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    /// The county-level division this installation serves.
+    pub district: DivisionCode,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        let district = config.district()?;
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            district,
+        })
+    }
+}
+
+/// The whole application. Each domain returns its own router; this merges them.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/healthz", get(healthz))
+        .merge(assets::router())
+        .merge(openapi::router())
+        .merge(crate::platform::auth::web::router())
+        .merge(crate::home::router())
+        .merge(crate::geo::web::router())
+        .merge(crate::departments::router())
+        .merge(crate::admin::router())
+        .fallback(errors::fallback)
+        .with_state(state.clone());
+    routes
+        .layer(axum::middleware::from_fn_with_state(state, ctx::context_layer))
+        .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            // A panic is a bug: log it, show a plain 500 without any detail.
+            tracing::error!("a handler panicked");
+            (
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<!doctype html><meta charset=utf-8><title>500</title><p>系统出错，请稍后再试。 / Something went wrong; please try again later.</p>"),
+            )
+                .into_response()
+        }))
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "ok")))]
+pub async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<Response, AppError> {
+    crate::platform::db::scalar(&state.db.conn, "SELECT 1", crate::vals![]).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
+}
+
+/// Render an askama template into an HTML response.
+pub fn render<T: askama::Template>(t: &T) -> Result<Response, AppError> {
+    let html = t
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("template: {e}")))?;
+    Ok(Html(html).into_response())
+}

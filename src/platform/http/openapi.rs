@@ -1,0 +1,50 @@
+//! The OpenAPI 3 document and its viewer (Swagger UI, served from the binary).
+
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::platform::http::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Shequ API", description = "Community construction platform. Authenticate with `Authorization: Bearer <token>` (create one with `shequ token create --user NAME`). Every list is limited to the caller's scope."),
+    paths(
+        crate::platform::http::healthz,
+        crate::platform::auth::web::api_me,
+        crate::geo::web::api_towns,
+        crate::geo::web::api_town,
+        crate::geo::web::api_communities,
+        crate::geo::web::api_community,
+        crate::geo::web::api_figures,
+        crate::departments::api_list,
+        crate::admin::api_users,
+        crate::admin::api_audit,
+    ),
+    modifiers(&Bearer),
+    tags((name = "geography"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(spec)).route("/api/docs", get(viewer))
+}
+
+async fn spec() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+async fn viewer() -> Html<&'static str> {
+    Html(include_str!("../../../templates/api_docs.html"))
+}

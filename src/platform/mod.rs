@@ -1,0 +1,13 @@
+//! What every domain uses: database, errors, auth, audit, HTTP, i18n, charts, value types.
+
+pub mod audit;
+pub mod auth;
+pub mod backup;
+pub mod charts;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod i18n;
+pub mod time;
+pub mod types;
