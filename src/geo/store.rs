@@ -307,8 +307,8 @@ struct PopRow {
     permanent_population: i64,
 }
 
-/// A community's population by year with every community merged into it (by the end of that
-/// year) counted under it.
+/// A community's population by year on today's territory: every community that was merged
+/// into it (at any date) is added to every year, so years before and after a merge compare.
 async fn rolled_up_population(db: &Db, code: &str) -> Result<Vec<PopulationSnapshot>> {
     let m = merges(db).await?;
     // Communities whose chain leads here at some date.
@@ -330,8 +330,7 @@ async fn rolled_up_population(db: &Db, code: &str) -> Result<Vec<PopulationSnaps
     .await?;
     let mut by_year: std::collections::BTreeMap<i32, (i64, i64)> = Default::default();
     for r in rows {
-        let end = NaiveDate::from_ymd_opt(r.year, 12, 31).unwrap_or(NaiveDate::MAX);
-        if rules::successor_on(&r.community_code, end, &m) == code {
+        if rules::successor_on(&r.community_code, NaiveDate::MAX, &m) == code {
             let e = by_year.entry(r.year).or_default();
             e.0 += r.households;
             e.1 += r.permanent_population;

@@ -553,7 +553,8 @@ mod tests {
             prop_assert_eq!(id.is_male(), seq % 2 == 1);
             // any other check character is refused
             for c in "0123456789X".chars().filter(|c| *c != check) {
-                prop_assert!(IdNumber::parse(&format!("{first}{c}")).is_err());
+                let s = format!("{first}{c}");
+                prop_assert!(IdNumber::parse(&s).is_err());
             }
             let m = id.masked();
             prop_assert_eq!(m.len(), 18);
@@ -568,9 +569,11 @@ mod tests {
         #[test]
         fn credit_codes_with_right_check_parse(body in "[0-9A-HJ-NPQRTUWXY]{17}") {
             let check = CreditCode::check_char(&body).unwrap() as char;
-            prop_assert!(CreditCode::parse(&format!("{body}{check}")).is_ok());
+            let ok = format!("{body}{check}");
+            prop_assert!(CreditCode::parse(&ok).is_ok());
             let wrong = if check == '0' { '1' } else { '0' };
-            prop_assert!(CreditCode::parse(&format!("{body}{wrong}")).is_err());
+            let bad = format!("{body}{wrong}");
+            prop_assert!(CreditCode::parse(&bad).is_err());
         }
 
         #[test]

@@ -1,0 +1,140 @@
+//! Black-box tests through HTTP (in-process router) and the CLI. Every test gets its own
+//! database: a fresh SQLite file, or, when `SHEQU_TEST_DATABASE_URL` names a PostgreSQL server
+//! (an admin connection such as postgres://postgres@localhost/postgres), a fresh database on it.
+
+mod api_and_scope;
+mod audit_backup;
+mod auth;
+mod browser;
+mod cli;
+mod geo;
+mod import;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use sea_orm::ConnectionTrait;
+use shequ::platform::config::Config;
+use shequ::platform::db::{self, Db, DbTarget};
+use shequ::platform::http::{app, AppState};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// A session for a demo user: the cookie header value and the CSRF token.
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// A migrated, empty database.
+    pub async fn empty() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let target = match std::env::var("SHEQU_TEST_DATABASE_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let name = format!("shequ_t_{}", hex_id());
+                let admin_db = Db::connect(&DbTarget::parse(&admin).unwrap()).await.unwrap();
+                admin_db.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                admin_db.close().await;
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                DbTarget::parse(&format!("{base}/{name}")).unwrap()
+            }
+            _ => DbTarget::Sqlite(dir.path().join("test.db")),
+        };
+        let db = Db::connect(&target).await.unwrap();
+        db::migrate(&db).await.unwrap();
+        let config = Config { db: format!("{target}"), ..Config::default() };
+        let state = AppState::new(db, config).unwrap();
+        TestApp { router: app(state.clone()), state, _dir: dir }
+    }
+
+    /// The demo district with a user for every role (password `shequ2026`).
+    pub async fn demo() -> TestApp {
+        let t = TestApp::empty().await;
+        shequ::demo::generate(&t.state.db, &t.state.district, 1).await.unwrap();
+        t
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub async fn session(&self, username: &str) -> Session {
+        let u = shequ::platform::auth::find_user_by_name(&self.state.db.conn, username).await.unwrap().unwrap();
+        let (token, csrf) = shequ::platform::auth::create_session(&self.state.db, u.id).await.unwrap();
+        Session { cookie: format!("shequ_session={token}"), csrf }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, s: Option<&Session>) -> Resp {
+        let mut b = Request::get(path);
+        if let Some(s) = s {
+            b = b.header(header::COOKIE, &s.cookie);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Resp {
+        self.send(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn api(&self, path: &str, token: &str) -> Resp {
+        self.send(Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// POST a form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, s: &Session, fields: &[(&str, &str)]) -> Resp {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", &s.csrf)];
+        all.extend_from_slice(fields);
+        self.post_raw(path, Some(&s.cookie), &all).await
+    }
+
+    pub async fn post_raw(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        db::scalar(&self.state.db.conn, sql, vec![]).await.unwrap().unwrap_or(0)
+    }
+}
+
+pub fn hex_id() -> String {
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    hex::encode(b)
+}
