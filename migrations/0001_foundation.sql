@@ -6,7 +6,7 @@
 -- village 320205001001). level: 1 province, 2 city, 3 area, 4 town/street, 5 village-level.
 CREATE TABLE divisions (
     code TEXT PRIMARY KEY,
-    level SMALLINT NOT NULL CHECK (level BETWEEN 1 AND 5),
+    level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
     name TEXT NOT NULL,
     parent_code TEXT,
     area_code TEXT,
@@ -103,7 +103,7 @@ CREATE TABLE api_tokens (
 -- Failed logins per account name, for throttling.
 CREATE TABLE login_failures (
     username TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
+    failures BIGINT NOT NULL,
     first_failed_at {{ts}} NOT NULL,
     locked_until {{ts}}
 );

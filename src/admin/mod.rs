@@ -17,8 +17,8 @@ use crate::platform::auth::{Role, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::pagination::{query_without_page, Pager};
-use crate::platform::http::{render, AppState};
+use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::{AppState, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,9 +43,18 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn users_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+async fn users_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    render(&UsersPage { chrome: Chrome::build(&s, &ctx, "/admin/users").await, users: users::list(&s.db).await?, saved: q.saved.is_some() })
+    render(&UsersPage {
+        chrome: Chrome::build(&s, &ctx, "/admin/users").await,
+        users: users::list(&s.db).await?,
+        saved: q.saved.is_some(),
+    })
 }
 
 #[derive(Template)]
@@ -63,19 +72,43 @@ struct UserForm {
 
 impl UserForm {
     fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
 }
 
-async fn user_form(s: &AppState, ctx: &Ctx, id: Option<i64>, input: UserInput, errors: Vec<(String, String)>) -> Result<Response> {
-    let (communities, _) = geo_store::list_communities(&s.db, &s.district, &Scope::District, &CommunityFilter::default(), None).await?;
-    let status = if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+async fn user_form(
+    s: &AppState,
+    ctx: &Ctx,
+    id: Option<i64>,
+    input: UserInput,
+    errors: Vec<(String, String)>,
+) -> Result<Response> {
+    let (communities, _) = geo_store::list_communities(
+        &s.db,
+        &s.district,
+        &Scope::District,
+        &CommunityFilter::default(),
+        None,
+    )
+    .await?;
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let mut resp = render(&UserForm {
         chrome: Chrome::build(s, ctx, "/admin/users").await,
         id,
         input,
         errors,
-        roles: Role::ALL.iter().map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string())).collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string()))
+            .collect(),
         departments: departments::list(&s.db).await?,
         towns: geo_store::list_towns(&s.db, &s.district, &Scope::District).await?,
         communities,
@@ -86,11 +119,20 @@ async fn user_form(s: &AppState, ctx: &Ctx, id: Option<i64>, input: UserInput, e
 
 async fn new_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let input = UserInput { role: "community_staff".into(), active: Some("on".into()), ..Default::default() };
+    let input = UserInput {
+        role: "community_staff".into(),
+        active: Some("on".into()),
+        ..Default::default()
+    };
     user_form(&s, &ctx, None, input, vec![]).await
 }
 
-async fn edit_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(id): Path<i64>) -> Result<Response> {
+async fn edit_user_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     let v = users::load(&s.db, id).await?;
     let input = UserInput {
@@ -107,13 +149,21 @@ async fn edit_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path
     user_form(&s, &ctx, Some(id), input, vec![]).await
 }
 
-async fn create_user(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(mut input): CsrfForm<UserInput>) -> Result<Response> {
+async fn create_user(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(mut input): CsrfForm<UserInput>,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     match users::create(&s.db, &s.district, &u.actor(), &input).await {
         Ok(_) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
-            let errors = errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect();
+            let errors = errs
+                .iter()
+                .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
+                .collect();
             user_form(&s, &ctx, None, input, errors).await
         }
         Err(e) => Err(e),
@@ -130,7 +180,10 @@ async fn update_user(
     u.require(&[Role::DistrictAdmin])?;
     if id == u.id && (input.active.is_none() || input.role != Role::DistrictAdmin.key()) {
         // An admin cannot lock themself out of administration.
-        let errors = vec![("role".to_string(), ctx.tr.t("errors.users.not_yourself").to_string())];
+        let errors = vec![(
+            "role".to_string(),
+            ctx.tr.t("errors.users.not_yourself").to_string(),
+        )];
         input.password.clear();
         return user_form(&s, &ctx, Some(id), input, errors).await;
     }
@@ -138,7 +191,10 @@ async fn update_user(
         Ok(()) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
-            let errors = errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect();
+            let errors = errs
+                .iter()
+                .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
+                .collect();
             user_form(&s, &ctx, Some(id), input, errors).await
         }
         Err(e) => Err(e),
@@ -170,7 +226,12 @@ impl AuditPage {
     }
 }
 
-async fn audit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(f): Query<AuditFilter>) -> Result<Response> {
+async fn audit_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(f): Query<AuditFilter>,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     let (entries, total) = audit::list(&s.db, &f).await?;
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
@@ -183,7 +244,12 @@ async fn audit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(f)
         ("to", &opt(&f.to)),
     ]);
     let pager = Pager::new(f.page.unwrap_or(1), total, audit::AUDIT_PAGE_SIZE, base);
-    render(&AuditPage { chrome: Chrome::build(&s, &ctx, "/admin/audit").await, entries, filter: f, pager })
+    render(&AuditPage {
+        chrome: Chrome::build(&s, &ctx, "/admin/audit").await,
+        entries,
+        filter: f,
+        pager,
+    })
 }
 
 /// All user accounts (district admin only).
@@ -197,7 +263,11 @@ pub async fn api_users(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<
 /// The audit log, newest first, 50 a page (district admin only).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditFilter), responses((status = 200, body = Vec<AuditEntry>), (status = 403)))]
-pub async fn api_audit(State(s): State<AppState>, Auth(u): Auth, Query(f): Query<AuditFilter>) -> Result<Json<Vec<AuditEntry>>> {
+pub async fn api_audit(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(f): Query<AuditFilter>,
+) -> Result<Json<Vec<AuditEntry>>> {
     u.require(&[Role::DistrictAdmin])?;
     Ok(Json(audit::list(&s.db, &f).await?.0))
 }

@@ -35,11 +35,22 @@ const VIEW_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.de
     LEFT JOIN providers p ON p.id = u.provider_id";
 
 pub async fn list(db: &Db) -> Result<Vec<UserView>> {
-    db::all(&db.conn, &format!("{VIEW_SELECT} ORDER BY u.role, u.username"), vals![]).await
+    db::all(
+        &db.conn,
+        &format!("{VIEW_SELECT} ORDER BY u.role, u.username"),
+        vals![],
+    )
+    .await
 }
 
 pub async fn load(db: &Db, id: i64) -> Result<UserView> {
-    db::one(&db.conn, &format!("{VIEW_SELECT} WHERE u.id = ?"), vals![id]).await?.ok_or(AppError::NotFound)
+    db::one(
+        &db.conn,
+        &format!("{VIEW_SELECT} WHERE u.id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// What the user form and `shequ user add` send.
@@ -78,7 +89,8 @@ struct Checked {
 
 pub fn valid_username(s: &str) -> bool {
     (3..=32).contains(&s.len())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
 }
 
 async fn check(db: &Db, district: &DivisionCode, i: &UserInput, creating: bool) -> Result<Checked> {
@@ -97,36 +109,53 @@ async fn check(db: &Db, district: &DivisionCode, i: &UserInput, creating: bool) 
     if role.is_none() {
         errs.push(FieldError::new("role", "users.bad_role"));
     }
-    let (mut department_id, mut town_code, mut community_code, mut provider_id) = (None, None, None, None);
+    let (mut department_id, mut town_code, mut community_code, mut provider_id) =
+        (None, None, None, None);
     match role {
         Some(Role::DepartmentOfficer) => match i.department_id.trim().parse::<i64>() {
-            Ok(id) if db::scalar(&db.conn, "SELECT id FROM departments WHERE id = ?", vals![id]).await?.is_some() => {
+            Ok(id)
+                if db::scalar(
+                    &db.conn,
+                    "SELECT id FROM departments WHERE id = ?",
+                    vals![id],
+                )
+                .await?
+                .is_some() =>
+            {
                 department_id = Some(id)
             }
             _ => errs.push(FieldError::new("department_id", "users.need_department")),
         },
         Some(Role::TownOfficer) => match DivisionCode::parse_level(&i.town_code, Level::Town) {
-            Ok(c) if c.area().as_ref() == Some(district) && exists(db, c.as_str()).await? => town_code = Some(c.as_str().to_string()),
+            Ok(c) if c.area().as_ref() == Some(district) && exists(db, c.as_str()).await? => {
+                town_code = Some(c.as_str().to_string())
+            }
             _ => errs.push(FieldError::new("town_code", "users.need_town")),
         },
-        Some(Role::CommunityStaff) => match DivisionCode::parse_level(&i.community_code, Level::Community) {
-            Ok(c) if c.area().as_ref() == Some(district) && exists(db, c.as_str()).await? => {
-                community_code = Some(c.as_str().to_string())
+        Some(Role::CommunityStaff) => {
+            match DivisionCode::parse_level(&i.community_code, Level::Community) {
+                Ok(c) if c.area().as_ref() == Some(district) && exists(db, c.as_str()).await? => {
+                    community_code = Some(c.as_str().to_string())
+                }
+                _ => errs.push(FieldError::new("community_code", "users.need_community")),
             }
-            _ => errs.push(FieldError::new("community_code", "users.need_community")),
-        },
+        }
         Some(Role::Provider) => match i.provider_id.trim().parse::<i64>() {
-            Ok(id) if db::scalar(&db.conn, "SELECT id FROM providers WHERE id = ?", vals![id]).await?.is_some() => {
+            Ok(id)
+                if db::scalar(&db.conn, "SELECT id FROM providers WHERE id = ?", vals![id])
+                    .await?
+                    .is_some() =>
+            {
                 provider_id = Some(id)
             }
             _ => errs.push(FieldError::new("provider_id", "users.need_provider")),
         },
         _ => {}
     }
-    if creating || !i.password.is_empty() {
-        if let Err(k) = auth::check_password_strength(&i.password) {
-            errs.push(FieldError::new("password", k).with(auth::MIN_PASSWORD_LEN));
-        }
+    if (creating || !i.password.is_empty())
+        && let Err(k) = auth::check_password_strength(&i.password)
+    {
+        errs.push(FieldError::new("password", k).with(auth::MIN_PASSWORD_LEN));
     }
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
@@ -144,11 +173,20 @@ async fn check(db: &Db, district: &DivisionCode, i: &UserInput, creating: bool) 
 }
 
 async fn exists(db: &Db, code: &str) -> Result<bool> {
-    Ok(db::scalar(&db.conn, "SELECT 1 FROM divisions WHERE code = ?", vals![code]).await?.is_some())
+    Ok(db::scalar(
+        &db.conn,
+        "SELECT COUNT(*) FROM divisions WHERE code = ?",
+        vals![code],
+    )
+    .await?
+    .unwrap_or(0)
+        > 0)
 }
 
-const UNIQUE: &[(&str, &str, &str)] =
-    &[("users.username", "username", "users.username_taken"), ("users_username_key", "username", "users.username_taken")];
+const UNIQUE: &[(&str, &str, &str)] = &[
+    ("users.username", "username", "users.username_taken"),
+    ("users_username_key", "username", "users.username_taken"),
+];
 
 #[derive(Serialize)]
 struct Audited<'a> {
@@ -207,12 +245,27 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
             return Err(e.on_constraint(UNIQUE));
         }
     };
-    audit::record(&tx, actor, "create", "user", &id.to_string(), None::<&()>, Some(&Audited::from(&c))).await?;
+    audit::record(
+        &tx,
+        actor,
+        "create",
+        "user",
+        &id.to_string(),
+        None::<&()>,
+        Some(&Audited::from(&c)),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn update(db: &Db, district: &DivisionCode, actor: &Actor, id: i64, i: &UserInput) -> Result<()> {
+pub async fn update(
+    db: &Db,
+    district: &DivisionCode,
+    actor: &Actor,
+    id: i64,
+    i: &UserInput,
+) -> Result<()> {
     let before = load(db, id).await?;
     let mut c = check(db, district, i, false).await?;
     c.username = before.username.clone();
@@ -234,7 +287,12 @@ pub async fn update(db: &Db, district: &DivisionCode, actor: &Actor, id: i64, i:
     )
     .await?;
     if !i.password.is_empty() {
-        db::exec(&tx, "UPDATE users SET password_hash = ? WHERE id = ?", vals![auth::hash_password(&i.password)?, id]).await?;
+        db::exec(
+            &tx,
+            "UPDATE users SET password_hash = ? WHERE id = ?",
+            vals![auth::hash_password(&i.password)?, id],
+        )
+        .await?;
     }
     if !i.password.is_empty() || !c.active || before.role != c.role.key() {
         // A reset password, a disabled account or a new role ends existing sessions.
@@ -244,14 +302,31 @@ pub async fn update(db: &Db, district: &DivisionCode, actor: &Actor, id: i64, i:
     if !i.password.is_empty() {
         after["password"] = "reset".into();
     }
-    audit::record(&tx, actor, "update", "user", &id.to_string(), Some(&before), Some(&after)).await?;
+    audit::record(
+        &tx,
+        actor,
+        "update",
+        "user",
+        &id.to_string(),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Create an API token for a user; returns the token (shown once, only its hash is kept).
-pub async fn create_token(db: &Db, actor: &Actor, username: &str, label: &str, days: Option<i64>) -> Result<String> {
-    let u = auth::find_user_by_name(&db.conn, username).await?.ok_or(AppError::NotFound)?;
+pub async fn create_token(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    label: &str,
+    days: Option<i64>,
+) -> Result<String> {
+    let u = auth::find_user_by_name(&db.conn, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let token = format!("shq_{}", auth::random_token()?);
     let expires = days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
     let tx = db.write_tx().await?;

@@ -11,11 +11,15 @@ use crate::admin::users::{self, UserInput};
 use crate::platform::auth::Actor;
 use crate::platform::config::Config;
 use crate::platform::db::{self, Db};
-use crate::platform::http::{app, AppState};
+use crate::platform::http::{AppState, app};
 use crate::platform::types::{DivisionCode, Level};
 
 #[derive(Parser, Debug)]
-#[command(name = "shequ", version, about = "Shequ (社区): community construction platform for a district, its towns and communities")]
+#[command(
+    name = "shequ",
+    version,
+    about = "Shequ (社区): community construction platform for a district, its towns and communities"
+)]
 pub struct Cli {
     /// Database: a file path or sqlite://PATH (SQLite, the default), or postgres://USER:PASS@HOST/DB.
     #[arg(long, global = true, env = "SHEQU_DB")]
@@ -143,11 +147,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("SHEQU_LOG").unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("SHEQU_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -179,7 +187,9 @@ async fn open(c: &Config) -> anyhow::Result<Db> {
 }
 
 fn cli_actor() -> Actor {
-    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "operator".into());
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "operator".into());
     Actor::system(&format!("cli:{who}"))
 }
 
@@ -200,7 +210,10 @@ fn app_error(e: crate::platform::error::AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(errs) => {
             let tr = crate::platform::i18n::Tr::new(crate::platform::i18n::Lang::En);
-            let msgs: Vec<String> = errs.iter().map(|f| format!("{}: {}", f.field, tr.field_error(f))).collect();
+            let msgs: Vec<String> = errs
+                .iter()
+                .map(|f| format!("{}: {}", f.field, tr.field_error(f)))
+                .collect();
             anyhow::anyhow!("{}", msgs.join("; "))
         }
         AppError::NotFound => anyhow::anyhow!("not found"),
@@ -214,7 +227,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => {
             let db = Db::connect(&c.db_target()?).await?;
             let n = db::migrate(&db).await?;
-            println!("{n} migration(s) applied to {}; schema version {}", c.db_target()?, db::latest_version());
+            println!(
+                "{n} migration(s) applied to {}; schema version {}",
+                c.db_target()?,
+                db::latest_version()
+            );
         }
         Command::Serve { listen } => {
             if let Some(l) = listen {
@@ -223,7 +240,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = open(&c).await?;
             serve(db, c).await?;
         }
-        Command::Demo { listen, scale, no_serve } => {
+        Command::Demo {
+            listen,
+            scale,
+            no_serve,
+        } => {
             if cli.db.is_none() && std::env::var("SHEQU_DB").is_err() {
                 c.db = "data/demo.db".into();
             }
@@ -235,7 +256,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if crate::demo::is_generated(&db).await? {
                 println!("Reopening the demo database {}", c.db_target()?);
             } else {
-                println!("Building the demo district (锡山区, scale {scale}) in {} …", c.db_target()?);
+                println!(
+                    "Building the demo district (锡山区, scale {scale}) in {} …",
+                    c.db_target()?
+                );
                 crate::demo::generate(&db, &district, scale.max(1)).await?;
             }
             if no_serve {
@@ -250,7 +274,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(ImportCommand::Divisions { path, area }) => {
             let db = open(&c).await?;
             let area = match area {
-                Some(a) => Some(DivisionCode::parse_level(&a, Level::Area).map_err(|e| anyhow::anyhow!("--area {a}: {e}"))?),
+                Some(a) => Some(
+                    DivisionCode::parse_level(&a, Level::Area)
+                        .map_err(|e| anyhow::anyhow!("--area {a}: {e}"))?,
+                ),
                 None => None,
             };
             let started = std::time::Instant::now();
@@ -280,11 +307,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 UserCommand::Add(a) => {
                     let password = read_password(a.password_stdin)?;
                     let department_id = match &a.department {
-                        Some(code) => db::scalar(&db.conn, "SELECT id FROM departments WHERE code = ? OR name = ?", crate::vals![code.clone(), code.clone()])
-                            .await
-                            .map_err(app_error)?
-                            .map(|i| i.to_string())
-                            .unwrap_or_else(|| code.clone()),
+                        Some(code) => db::scalar(
+                            &db.conn,
+                            "SELECT id FROM departments WHERE code = ? OR name = ?",
+                            crate::vals![code.clone(), code.clone()],
+                        )
+                        .await
+                        .map_err(app_error)?
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| code.clone()),
                         None => String::new(),
                     };
                     let input = UserInput {
@@ -298,19 +329,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         password,
                         active: Some("on".into()),
                     };
-                    let id = users::create(&db, &district, &cli_actor(), &input).await.map_err(app_error)?;
+                    let id = users::create(&db, &district, &cli_actor(), &input)
+                        .await
+                        .map_err(app_error)?;
                     println!("user {} created (id {id})", input.username);
                 }
-                UserCommand::Passwd { username, password_stdin } => {
+                UserCommand::Passwd {
+                    username,
+                    password_stdin,
+                } => {
                     let password = read_password(password_stdin)?;
-                    crate::platform::auth::check_password_strength(&password)
-                        .map_err(|_| anyhow::anyhow!("the password needs at least {} characters, not all the same", crate::platform::auth::MIN_PASSWORD_LEN))?;
+                    crate::platform::auth::check_password_strength(&password).map_err(|_| {
+                        anyhow::anyhow!(
+                            "the password needs at least {} characters, not all the same",
+                            crate::platform::auth::MIN_PASSWORD_LEN
+                        )
+                    })?;
                     let u = crate::platform::auth::find_user_by_name(&db.conn, &username)
                         .await
                         .map_err(app_error)?
                         .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
                     let state = AppState::new(db, c.clone())?;
-                    crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password).await.map_err(app_error)?;
+                    crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password)
+                        .await
+                        .map_err(app_error)?;
                     println!("password of {username} changed; their sessions were ended");
                 }
                 UserCommand::List => {
@@ -321,7 +363,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             u.role,
                             if u.active { "active" } else { "disabled" },
                             u.display_name,
-                            u.binding_name.or(u.department_name).map(|b| format!(" ({b})")).unwrap_or_default()
+                            u.binding_name
+                                .or(u.department_name)
+                                .map(|b| format!(" ({b})"))
+                                .unwrap_or_default()
                         );
                     }
                 }
@@ -329,21 +374,34 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Token(TokenCommand::Create { user, label, days }) => {
             let db = open(&c).await?;
-            let token = users::create_token(&db, &cli_actor(), &user, &label, days).await.map_err(|e| match e {
-                crate::platform::error::AppError::NotFound => anyhow::anyhow!("no user {user}"),
-                e => app_error(e),
-            })?;
+            let token = users::create_token(&db, &cli_actor(), &user, &label, days)
+                .await
+                .map_err(|e| match e {
+                    crate::platform::error::AppError::NotFound => anyhow::anyhow!("no user {user}"),
+                    e => app_error(e),
+                })?;
             println!("{token}");
-            eprintln!("Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`.");
+            eprintln!(
+                "Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`."
+            );
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open(&c).await?;
-            match crate::platform::audit::verify(&db).await.map_err(app_error)? {
+            match crate::platform::audit::verify(&db)
+                .await
+                .map_err(app_error)?
+            {
                 crate::platform::audit::Verification::Intact { entries } => {
                     println!("audit log intact: {entries} entries verified");
                 }
-                crate::platform::audit::Verification::Broken { entries_checked, first_bad_id, reason } => {
-                    println!("audit log BROKEN at entry {first_bad_id}: {reason} ({entries_checked} entries before it are intact)");
+                crate::platform::audit::Verification::Broken {
+                    entries_checked,
+                    first_bad_id,
+                    reason,
+                } => {
+                    println!(
+                        "audit log BROKEN at entry {first_bad_id}: {reason} ({entries_checked} entries before it are intact)"
+                    );
                     return Ok(ExitCode::from(3));
                 }
             }
@@ -356,7 +414,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restore { file } => {
             let target = c.db_target()?;
             let Some(path) = target.sqlite_path() else {
-                anyhow::bail!("restore works on SQLite; for PostgreSQL use pg_restore (see README, \"Backups\")");
+                anyhow::bail!(
+                    "restore works on SQLite; for PostgreSQL use pg_restore (see README, \"Backups\")"
+                );
             };
             let (info, kept) = crate::platform::backup::restore(&file, path).await?;
             println!(
@@ -379,7 +439,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
     let addr = c.listen_addr()?;
     let state = AppState::new(db, c)?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     println!("Shequ is serving on http://{}", listener.local_addr()?);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async {

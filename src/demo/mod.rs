@@ -25,21 +25,61 @@ pub const DISTRICT_POPULATION: i64 = 397_000;
 /// The demo accounts: (username, display name, role, binding).
 pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
     ("admin", "区民政局 王科长", "district_admin", ""),
-    ("minzheng", "区民政局 李干事", "department_officer", "minzheng"),
-    ("weisheng", "区卫生局 赵医生", "department_officer", "weisheng"),
+    (
+        "minzheng",
+        "区民政局 李干事",
+        "department_officer",
+        "minzheng",
+    ),
+    (
+        "weisheng",
+        "区卫生局 赵医生",
+        "department_officer",
+        "weisheng",
+    ),
     ("donggang", "东港镇 陈主任", "town_officer", "320205106000"),
-    ("staff", "黄土塘村 周社工", "community_staff", "320205106203"),
-    ("staff2", "门楼社区 吴社工", "community_staff", "320205001001"),
+    (
+        "staff",
+        "黄土塘村 周社工",
+        "community_staff",
+        "320205106203",
+    ),
+    (
+        "staff2",
+        "门楼社区 吴社工",
+        "community_staff",
+        "320205001001",
+    ),
     ("assessor", "考核组 孙组长", "assessor", ""),
     ("provider", "锡山便民家政服务社", "provider", "provider"),
 ];
 
 const FILES: &[(&str, Level, &str)] = &[
-    ("provinces.csv", Level::Province, include_str!("../../data/xishan/provinces.csv")),
-    ("cities.csv", Level::City, include_str!("../../data/xishan/cities.csv")),
-    ("areas.csv", Level::Area, include_str!("../../data/xishan/areas.csv")),
-    ("streets.csv", Level::Town, include_str!("../../data/xishan/streets.csv")),
-    ("villages.csv", Level::Community, include_str!("../../data/xishan/villages.csv")),
+    (
+        "provinces.csv",
+        Level::Province,
+        include_str!("../../data/xishan/provinces.csv"),
+    ),
+    (
+        "cities.csv",
+        Level::City,
+        include_str!("../../data/xishan/cities.csv"),
+    ),
+    (
+        "areas.csv",
+        Level::Area,
+        include_str!("../../data/xishan/areas.csv"),
+    ),
+    (
+        "streets.csv",
+        Level::Town,
+        include_str!("../../data/xishan/streets.csv"),
+    ),
+    (
+        "villages.csv",
+        Level::Community,
+        include_str!("../../data/xishan/villages.csv"),
+    ),
 ];
 
 /// A small deterministic generator: the demo is the same on every machine.
@@ -49,7 +89,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -57,13 +97,20 @@ impl Rng {
     }
     /// Uniform in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
     }
 }
 
 /// Has the demo been generated in this database already?
 pub async fn is_generated(db: &Db) -> anyhow::Result<bool> {
-    Ok(db::scalar(&db.conn, "SELECT id FROM users WHERE username = 'admin'", vals![]).await.map_err(err)?.is_some())
+    Ok(db::scalar(
+        &db.conn,
+        "SELECT id FROM users WHERE username = 'admin'",
+        vals![],
+    )
+    .await
+    .map_err(err)?
+    .is_some())
 }
 
 fn err(e: crate::platform::error::AppError) -> anyhow::Error {
@@ -77,7 +124,11 @@ pub fn scale_to_total(weights: &[i64], total: i64) -> Vec<i64> {
         return vec![0; weights.len()];
     }
     let mut out: Vec<i64> = weights.iter().map(|w| w * total / sum).collect();
-    let mut rema: Vec<(i64, usize)> = weights.iter().enumerate().map(|(i, w)| ((w * total) % sum, i)).collect();
+    let mut rema: Vec<(i64, usize)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((w * total) % sum, i))
+        .collect();
     rema.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let short = total - out.iter().sum::<i64>();
     for (_, i) in rema.into_iter().take(short as usize) {
@@ -92,16 +143,29 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     // 1. The real divisions of 锡山区 through the same import as the CLI.
     let sources: Vec<Source> = FILES
         .iter()
-        .map(|(name, level, text)| Source { name: (*name).into(), level: *level, reader: Box::new(text.as_bytes()) })
+        .map(|(name, level, text)| Source {
+            name: (*name).into(),
+            level: *level,
+            reader: Box::new(text.as_bytes()),
+        })
         .collect();
     let pb = indicatif::ProgressBar::hidden();
-    let mut rows = import::read_sources(sources, Some(*district), &pb).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut rows =
+        import::read_sources(sources, Some(*district), &pb).map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // 2. Former villages, merged into neighbours (77 villages in 2008, 66 today).
-    let former = [("320205106391", "张泾村", "320205106203", "2012-03-01"), ("320205102391", "西塘村", "320205102200", "2016-07-01")];
+    let former = [
+        ("320205106391", "张泾村", "320205106203", "2012-03-01"),
+        ("320205102391", "西塘村", "320205102200", "2016-07-01"),
+    ];
     for (code, name, _, _) in former {
         let c = DivisionCode::parse(code)?;
-        rows.push(DivisionRow { code: c, level: Level::Community, name: format!("{name}村民委员会"), parent: c.parent() });
+        rows.push(DivisionRow {
+            code: c,
+            level: Level::Community,
+            name: format!("{name}村民委员会"),
+            parent: c.parent(),
+        });
     }
     // 3. Synthetic towns for benchmarks.
     let mut rng = Rng::new(2008);
@@ -111,21 +175,47 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
         for n in 0..(scale - 1) * 9 {
             let Some(t) = town_codes.next() else { break };
             let tcode = DivisionCode::parse(&format!("{area}{t:03}"))?;
-            rows.push(DivisionRow { code: tcode, level: Level::Town, name: format!("示范{}号镇", n + 1), parent: tcode.parent() });
+            rows.push(DivisionRow {
+                code: tcode,
+                level: Level::Town,
+                name: format!("示范{}号镇", n + 1),
+                parent: tcode.parent(),
+            });
             for v in 0..rng.range(12, 17) {
                 let vd = if v % 2 == 0 { 1 + v } else { 200 + v };
                 let ccode = DivisionCode::parse(&format!("{area}{t:03}{vd:03}"))?;
-                let suffix = if vd < 200 { "社区居委会" } else { "村委会" };
-                rows.push(DivisionRow { code: ccode, level: Level::Community, name: format!("示范{}号镇第{}{suffix}", n + 1, v + 1), parent: ccode.parent() });
+                let suffix = if vd < 200 {
+                    "社区居委会"
+                } else {
+                    "村委会"
+                };
+                rows.push(DivisionRow {
+                    code: ccode,
+                    level: Level::Community,
+                    name: format!("示范{}号镇第{}{suffix}", n + 1, v + 1),
+                    parent: ccode.parent(),
+                });
             }
         }
     }
-    import::import(db, rows, &actor, "demo: data/xishan", &pb).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    import::import(db, rows, &actor, "demo: data/xishan", &pb)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // 4. Merges and a rename, through the store so they are audited like real ones.
     for (code, _, succ, on) in former {
         let on = NaiveDate::parse_from_str(on, "%Y-%m-%d")?;
-        store::merge_community(db, district, &actor, code, succ, on, "撤并：农村集中居住点建设").await.map_err(err)?;
+        store::merge_community(
+            db,
+            district,
+            &actor,
+            code,
+            succ,
+            on,
+            "撤并：农村集中居住点建设",
+        )
+        .await
+        .map_err(err)?;
     }
 
     // 5. Populations by year: latest year sums to 397,000 over the communities of today.
@@ -133,15 +223,27 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
         db,
         district,
         &crate::platform::auth::Scope::District,
-        &store::CommunityFilter { merged: Some("1".into()), ..Default::default() },
+        &store::CommunityFilter {
+            merged: Some("1".into()),
+            ..Default::default()
+        },
         None,
     )
     .await
     .map_err(err)?;
-    let active: Vec<&store::CommunityRow> = communities.iter().filter(|c| c.merged_into.is_none()).collect();
+    let active: Vec<&store::CommunityRow> = communities
+        .iter()
+        .filter(|c| c.merged_into.is_none())
+        .collect();
     let weights: Vec<i64> = active
         .iter()
-        .map(|c| if c.kind() == crate::platform::types::CommunityKind::Residents { rng.range(2600, 5200) } else { rng.range(1800, 4300) })
+        .map(|c| {
+            if c.kind() == crate::platform::types::CommunityKind::Residents {
+                rng.range(2600, 5200)
+            } else {
+                rng.range(1800, 4300)
+            }
+        })
         .collect();
     let target = DISTRICT_POPULATION * i64::from(scale.max(1));
     let latest = scale_to_total(&weights, target);
@@ -149,27 +251,49 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     for (c, pop) in active.iter().zip(&latest) {
         // Grow backwards: about 1.2% a year fewer people, residents' areas grew faster.
         let mut p = *pop as f64;
-        let growth = if c.kind() == crate::platform::types::CommunityKind::Residents { 0.018 } else { 0.006 };
+        let growth = if c.kind() == crate::platform::types::CommunityKind::Residents {
+            0.018
+        } else {
+            0.006
+        };
         let size = 2.55 + (rng.range(0, 40) as f64) / 100.0;
         for year in (FIRST_YEAR..=LATEST_YEAR).rev() {
-            values.push((c.code.clone(), year, (p / size).round() as i64, p.round() as i64));
+            values.push((
+                c.code.clone(),
+                year,
+                (p / size).round() as i64,
+                p.round() as i64,
+            ));
             p /= 1.0 + growth;
         }
     }
-    for (code, _, _, on) in former {
+    // Before its merge a former village held part of today's territory: split the successor's
+    // figures so that the roll-up runs on without a jump.
+    for (code, _, succ, on) in former {
         let until: i32 = on[..4].parse()?;
-        let base = rng.range(1500, 2400) as f64;
-        for year in FIRST_YEAR..until {
-            let p = base * (1.0 + 0.004 * f64::from(year - FIRST_YEAR));
-            values.push((code.to_string(), year, (p / 2.8).round() as i64, p.round() as i64));
+        let share = rng.range(30, 45) as f64 / 100.0;
+        let mut split = vec![];
+        for v in values.iter_mut().filter(|v| v.0 == succ && v.1 < until) {
+            let (hh, pop) = (
+                (v.2 as f64 * share).round() as i64,
+                (v.3 as f64 * share).round() as i64,
+            );
+            v.2 -= hh;
+            v.3 -= pop;
+            split.push((code.to_string(), v.1, hh, pop));
         }
+        values.extend(split);
     }
     insert_population(db, &values).await?;
 
     // 6. One account for every role.
-    db::exec(&db.conn, "INSERT INTO providers (name, created_at) VALUES (?, ?)", vals!["锡山便民家政服务社", chrono::Utc::now()])
-        .await
-        .map_err(err)?;
+    db::exec(
+        &db.conn,
+        "INSERT INTO providers (name, created_at) VALUES (?, ?)",
+        vals!["锡山便民家政服务社", chrono::Utc::now()],
+    )
+    .await
+    .map_err(err)?;
     for (username, name, role, binding) in DEMO_USERS {
         let mut input = UserInput {
             username: (*username).into(),
@@ -181,24 +305,34 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
         };
         match *role {
             "department_officer" => {
-                input.department_id = db::scalar(&db.conn, "SELECT id FROM departments WHERE code = ?", vals![*binding])
-                    .await
-                    .map_err(err)?
-                    .unwrap_or_default()
-                    .to_string()
+                input.department_id = db::scalar(
+                    &db.conn,
+                    "SELECT id FROM departments WHERE code = ?",
+                    vals![*binding],
+                )
+                .await
+                .map_err(err)?
+                .unwrap_or_default()
+                .to_string()
             }
             "town_officer" => input.town_code = (*binding).into(),
             "community_staff" => input.community_code = (*binding).into(),
             "provider" => {
-                input.provider_id = db::scalar(&db.conn, "SELECT id FROM providers ORDER BY id LIMIT 1", vals![])
-                    .await
-                    .map_err(err)?
-                    .unwrap_or_default()
-                    .to_string()
+                input.provider_id = db::scalar(
+                    &db.conn,
+                    "SELECT id FROM providers ORDER BY id LIMIT 1",
+                    vals![],
+                )
+                .await
+                .map_err(err)?
+                .unwrap_or_default()
+                .to_string()
             }
             _ => {}
         }
-        users::create(db, district, &actor, &input).await.map_err(|e| anyhow::anyhow!("demo user {username}: {}", e.describe()))?;
+        users::create(db, district, &actor, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo user {username}: {}", e.describe()))?;
     }
     Ok(())
 }
@@ -217,7 +351,13 @@ async fn insert_population(db: &Db, values: &[(String, i32, i64, i64)]) -> anyho
                 sql.push(',');
             }
             sql.push_str("(?,?,?,?,?)");
-            v.extend([code.clone().into(), (*year).into(), (*hh).into(), (*pop).into(), now.into()]);
+            v.extend([
+                code.clone().into(),
+                (*year).into(),
+                (*hh).into(),
+                (*pop).into(),
+                now.into(),
+            ]);
         }
         tx.execute_raw(db::stmt(backend, &sql, v)).await?;
     }

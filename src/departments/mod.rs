@@ -14,7 +14,7 @@ use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::{render, AppState};
+use crate::platform::http::{AppState, render};
 use crate::vals;
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
@@ -30,13 +30,22 @@ pub struct Department {
 const COLS: &str = "id, code, name, name_en, sort_order, active";
 
 pub async fn list(db: &Db) -> Result<Vec<Department>> {
-    db::all(&db.conn, &format!("SELECT {COLS} FROM departments ORDER BY sort_order, id"), vals![]).await
+    db::all(
+        &db.conn,
+        &format!("SELECT {COLS} FROM departments ORDER BY sort_order, id"),
+        vals![],
+    )
+    .await
 }
 
 pub async fn load(db: &Db, id: i64) -> Result<Department> {
-    db::one(&db.conn, &format!("SELECT {COLS} FROM departments WHERE id = ?"), vals![id])
-        .await?
-        .ok_or(AppError::NotFound)
+    db::one(
+        &db.conn,
+        &format!("SELECT {COLS} FROM departments WHERE id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
 }
 
 /// What a department form may set.
@@ -53,12 +62,18 @@ pub struct DepartmentInput {
     pub active: Option<String>,
 }
 
-fn validate(i: &DepartmentInput) -> std::result::Result<(String, String, String, i32, bool), Vec<FieldError>> {
+fn validate(
+    i: &DepartmentInput,
+) -> std::result::Result<(String, String, String, i32, bool), Vec<FieldError>> {
     let mut errs = vec![];
     let code = i.code.trim().to_lowercase();
     if code.is_empty() {
         errs.push(FieldError::new("code", "common.required"));
-    } else if !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') || code.len() > 32 {
+    } else if !code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        || code.len() > 32
+    {
         errs.push(FieldError::new("code", "departments.bad_code"));
     }
     let name = i.name.trim().to_string();
@@ -82,7 +97,11 @@ fn validate(i: &DepartmentInput) -> std::result::Result<(String, String, String,
             }
         }
     };
-    if errs.is_empty() { Ok((code, name, name_en, sort, i.active.is_some())) } else { Err(errs) }
+    if errs.is_empty() {
+        Ok((code, name, name_en, sort, i.active.is_some()))
+    } else {
+        Err(errs)
+    }
 }
 
 const UNIQUE: &[(&str, &str, &str)] = &[
@@ -161,8 +180,19 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn list_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer, Role::CommunityStaff])?;
+async fn list_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::Assessor,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+    ])?;
     render(&ListPage {
         chrome: Chrome::build(&s, &ctx, "/departments").await,
         departments: list(&s.db).await?,
@@ -186,21 +216,42 @@ impl FormPage {
             ("name", "departments.name", self.input.name.clone()),
             ("name_en", "departments.name_en", self.input.name_en.clone()),
             ("code", "departments.code", self.input.code.clone()),
-            ("sort_order", "departments.sort_order", self.input.sort_order.clone()),
+            (
+                "sort_order",
+                "departments.sort_order",
+                self.input.sort_order.clone(),
+            ),
         ]
     }
     fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
 }
 
 async fn new_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let input = DepartmentInput { active: Some("on".into()), ..Default::default() };
-    render(&FormPage { chrome: Chrome::build(&s, &ctx, "/departments").await, id: None, input, errors: vec![] })
+    let input = DepartmentInput {
+        active: Some("on".into()),
+        ..Default::default()
+    };
+    render(&FormPage {
+        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        id: None,
+        input,
+        errors: vec![],
+    })
 }
 
-async fn edit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(id): Path<i64>) -> Result<Response> {
+async fn edit_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     let d = load(&s.db, id).await?;
     let input = DepartmentInput {
@@ -210,10 +261,21 @@ async fn edit_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(id):
         sort_order: d.sort_order.to_string(),
         active: d.active.then(|| "on".into()),
     };
-    render(&FormPage { chrome: Chrome::build(&s, &ctx, "/departments").await, id: Some(id), input, errors: vec![] })
+    render(&FormPage {
+        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        id: Some(id),
+        input,
+        errors: vec![],
+    })
 }
 
-async fn submit(s: AppState, ctx: Ctx, u: crate::platform::auth::CurrentUser, id: Option<i64>, input: DepartmentInput) -> Result<Response> {
+async fn submit(
+    s: AppState,
+    ctx: Ctx,
+    u: crate::platform::auth::CurrentUser,
+    id: Option<i64>,
+    input: DepartmentInput,
+) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     match save(&s.db, &u.actor(), id, &input).await {
         Ok(_) => Ok(Redirect::to("/departments?saved=1").into_response()),
@@ -222,7 +284,10 @@ async fn submit(s: AppState, ctx: Ctx, u: crate::platform::auth::CurrentUser, id
                 chrome: Chrome::build(&s, &ctx, "/departments").await,
                 id,
                 input,
-                errors: errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect(),
+                errors: errs
+                    .iter()
+                    .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
+                    .collect(),
             })?;
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(resp)
@@ -231,7 +296,12 @@ async fn submit(s: AppState, ctx: Ctx, u: crate::platform::auth::CurrentUser, id
     }
 }
 
-async fn create(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(input): CsrfForm<DepartmentInput>) -> Result<Response> {
+async fn create(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(input): CsrfForm<DepartmentInput>,
+) -> Result<Response> {
     submit(s, ctx, u, None, input).await
 }
 
@@ -250,6 +320,12 @@ async fn update(
 #[utoipa::path(get, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
     responses((status = 200, body = Vec<Department>), (status = 401)))]
 pub async fn api_list(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Department>>> {
-    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer, Role::CommunityStaff])?;
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::Assessor,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+    ])?;
     Ok(Json(list(&s.db).await?))
 }

@@ -62,7 +62,10 @@ pub struct ImportReport {
 #[derive(Debug)]
 pub enum ImportError {
     /// Rows failed validation; nothing was written. At most [`MAX_REPORTED_ERRORS`] listed.
-    Rows { errors: Vec<RowError>, total: u64 },
+    Rows {
+        errors: Vec<RowError>,
+        total: u64,
+    },
     Io(String),
     Db(String),
 }
@@ -100,9 +103,12 @@ const FILES: &[(&str, Level)] = &[
 ];
 
 fn open(path: &Path) -> Result<Box<dyn Read + Send>, ImportError> {
-    let f = std::fs::File::open(path).map_err(|e| ImportError::Io(format!("{}: {e}", path.display())))?;
+    let f = std::fs::File::open(path)
+        .map_err(|e| ImportError::Io(format!("{}: {e}", path.display())))?;
     if path.extension().is_some_and(|x| x == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 20, f))))
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(
+            BufReader::with_capacity(1 << 20, f),
+        )))
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
     }
@@ -125,7 +131,10 @@ pub fn sources_from_path(path: &Path) -> Result<Vec<Source>, ImportError> {
             let p: Option<PathBuf> = [plain, gz].into_iter().find(|p| p.exists());
             if let Some(p) = p {
                 out.push(Source {
-                    name: p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    name: p
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
                     level: *level,
                     reader: open(&p)?,
                 });
@@ -146,7 +155,10 @@ pub fn sources_from_path(path: &Path) -> Result<Vec<Source>, ImportError> {
             ))
         })?;
         Ok(vec![Source {
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             level,
             reader: open(path)?,
         }])
@@ -190,24 +202,44 @@ pub fn read_sources(
         let headers = match rdr.headers() {
             Ok(h) => h.clone(),
             Err(e) => {
-                push_err(&mut errors, RowError { file: src.name.clone(), line: 1, message: format!("cannot read the header: {e}") });
+                push_err(
+                    &mut errors,
+                    RowError {
+                        file: src.name.clone(),
+                        line: 1,
+                        message: format!("cannot read the header: {e}"),
+                    },
+                );
                 continue;
             }
         };
         let col = |name: &str| headers.iter().position(|h| h.trim() == name);
         let (Some(code_i), Some(name_i)) = (col("code"), col("name")) else {
-            push_err(&mut errors, RowError {
-                file: src.name.clone(),
-                line: 1,
-                message: format!("missing column(s): the header must have code and name, found {:?}", headers.iter().collect::<Vec<_>>()),
-            });
+            push_err(
+                &mut errors,
+                RowError {
+                    file: src.name.clone(),
+                    line: 1,
+                    message: format!(
+                        "missing column(s): the header must have code and name, found {:?}",
+                        headers.iter().collect::<Vec<_>>()
+                    ),
+                },
+            );
             continue;
         };
         let parent_i = match parent_column(src.level) {
             Some(pc) => match col(pc) {
                 Some(i) => Some(i),
                 None => {
-                    push_err(&mut errors, RowError { file: src.name.clone(), line: 1, message: format!("missing column {pc}") });
+                    push_err(
+                        &mut errors,
+                        RowError {
+                            file: src.name.clone(),
+                            line: 1,
+                            message: format!("missing column {pc}"),
+                        },
+                    );
                     continue;
                 }
             },
@@ -221,7 +253,14 @@ pub fn read_sources(
                 Ok(true) => {}
                 Err(e) => {
                     line += 1;
-                    push_err(&mut errors, RowError { file: src.name.clone(), line, message: format!("unreadable row: {e}") });
+                    push_err(
+                        &mut errors,
+                        RowError {
+                            file: src.name.clone(),
+                            line,
+                            message: format!("unreadable row: {e}"),
+                        },
+                    );
                     if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                         break;
                     }
@@ -230,7 +269,11 @@ pub fn read_sources(
             }
             line = record.position().map(|p| p.line()).unwrap_or(line + 1);
             progress.inc(1);
-            let err = |m: String| RowError { file: src.name.clone(), line, message: m };
+            let err = |m: String| RowError {
+                file: src.name.clone(),
+                line,
+                message: m,
+            };
             let raw_code = record.get(code_i).unwrap_or("").trim();
             let code = match DivisionCode::parse_level(raw_code, src.level) {
                 Ok(c) => c,
@@ -255,7 +298,12 @@ pub fn read_sources(
                 continue;
             }
             if name.chars().count() > 100 {
-                push_err(&mut errors, err(format!("code {code}: the name is longer than 100 characters")));
+                push_err(
+                    &mut errors,
+                    err(format!(
+                        "code {code}: the name is longer than 100 characters"
+                    )),
+                );
                 continue;
             }
             let parent = code.parent();
@@ -264,23 +312,37 @@ pub fn read_sources(
                 match DivisionCode::parse(given) {
                     Ok(g) if g == *p => {}
                     _ => {
-                        push_err(&mut errors, err(format!(
-                            "code {code}: parent column says {given:?}, but the code lies under {}",
-                            &p.as_str()[..p.level().digits()]
-                        )));
+                        push_err(
+                            &mut errors,
+                            err(format!(
+                                "code {code}: parent column says {given:?}, but the code lies under {}",
+                                &p.as_str()[..p.level().digits()]
+                            )),
+                        );
                         continue;
                     }
                 }
             }
             if let Some((file, l)) = seen.insert(code, (src.name.clone(), line)) {
-                push_err(&mut errors, err(format!("code {code} appears twice (also {file} line {l})")));
+                push_err(
+                    &mut errors,
+                    err(format!("code {code} appears twice (also {file} line {l})")),
+                );
                 continue;
             }
-            rows.push(DivisionRow { code, level: src.level, name: name.to_string(), parent });
+            rows.push(DivisionRow {
+                code,
+                level: src.level,
+                name: name.to_string(),
+                parent,
+            });
         }
     }
     if total_errors > 0 {
-        return Err(ImportError::Rows { errors, total: total_errors });
+        return Err(ImportError::Rows {
+            errors,
+            total: total_errors,
+        });
     }
     Ok(rows)
 }
@@ -315,11 +377,17 @@ pub async fn import(
     progress: &ProgressBar,
 ) -> Result<ImportReport, ImportError> {
     let dberr = |e: crate::platform::error::AppError| ImportError::Db(e.describe());
-    let existing: Vec<Existing> = db::all(&db.conn, "SELECT code, name, parent_code FROM divisions", vals![])
-        .await
-        .map_err(dberr)?;
-    let existing: HashMap<String, (String, Option<String>)> =
-        existing.into_iter().map(|e| (e.code, (e.name, e.parent_code))).collect();
+    let existing: Vec<Existing> = db::all(
+        &db.conn,
+        "SELECT code, name, parent_code FROM divisions",
+        vals![],
+    )
+    .await
+    .map_err(dberr)?;
+    let existing: HashMap<String, (String, Option<String>)> = existing
+        .into_iter()
+        .map(|e| (e.code, (e.name, e.parent_code)))
+        .collect();
 
     // Parents must exist.
     let incoming: std::collections::HashSet<DivisionCode> = rows.iter().map(|r| r.code).collect();
@@ -335,7 +403,10 @@ pub async fn import(
                 errors.push(RowError {
                     file: level_file(r.level).into(),
                     line: 0,
-                    message: format!("code {}: its parent {} is neither in the files nor in the database", r.code, p),
+                    message: format!(
+                        "code {}: its parent {} is neither in the files nor in the database",
+                        r.code, p
+                    ),
                 });
             }
         }
@@ -344,7 +415,10 @@ pub async fn import(
         return Err(ImportError::Rows { errors, total });
     }
 
-    let mut report = ImportReport { rows_read: rows.len() as u64, ..Default::default() };
+    let mut report = ImportReport {
+        rows_read: rows.len() as u64,
+        ..Default::default()
+    };
     let mut new_rows = vec![];
     let mut renamed = vec![];
     let mut reparented = vec![];
@@ -395,15 +469,21 @@ pub async fn import(
             values.push(r.parent.map(|p| p.as_str().to_string()).into());
             values.push(r.code.area().map(|a| a.as_str().to_string()).into());
         }
-        tx.execute_raw(db::stmt(backend, &sql, values)).await.map_err(|e| ImportError::Db(e.to_string()))?;
+        tx.execute_raw(db::stmt(backend, &sql, values))
+            .await
+            .map_err(|e| ImportError::Db(e.to_string()))?;
         progress.inc(chunk.len() as u64);
     }
     let today = crate::platform::time::today();
     let now = chrono::Utc::now();
     for (r, old) in &renamed {
-        db::exec(&tx, "UPDATE divisions SET name = ? WHERE code = ?", vals![r.name.clone(), r.code.as_str()])
-            .await
-            .map_err(dberr)?;
+        db::exec(
+            &tx,
+            "UPDATE divisions SET name = ? WHERE code = ?",
+            vals![r.name.clone(), r.code.as_str()],
+        )
+        .await
+        .map_err(dberr)?;
         db::exec(
             &tx,
             "INSERT INTO division_changes (code, kind, effective_on, old_name, new_name, note, created_at) \
@@ -440,27 +520,40 @@ pub async fn import(
     )
     .await
     .map_err(dberr)?;
-    tx.commit().await.map_err(|e| ImportError::Db(e.to_string()))?;
+    tx.commit()
+        .await
+        .map_err(|e| ImportError::Db(e.to_string()))?;
     Ok(report)
 }
 
 fn level_file(l: Level) -> &'static str {
-    FILES.iter().find(|(_, lv)| *lv == l).map(|(n, _)| *n).unwrap_or("?")
+    FILES
+        .iter()
+        .find(|(_, lv)| *lv == l)
+        .map(|(n, _)| *n)
+        .unwrap_or("?")
 }
 
 /// A progress bar on stderr when it is a terminal (hidden otherwise, e.g. in tests and CI).
 pub fn progress_bar(len: u64) -> ProgressBar {
     let pb = ProgressBar::new(len);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg:>12} [{bar:40}] {human_pos}/{human_len} rows ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg:>12} [{bar:40}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     pb
 }
 
 /// The whole command: read a path, validate, import.
-pub async fn import_path(db: &Db, path: &Path, area: Option<DivisionCode>, actor: &Actor) -> Result<ImportReport, ImportError> {
+pub async fn import_path(
+    db: &Db,
+    path: &Path,
+    area: Option<DivisionCode>,
+    actor: &Actor,
+) -> Result<ImportReport, ImportError> {
     let sources = sources_from_path(path)?;
     // The national villages file has 620,574 rows; a good guess keeps the bar honest.
     let guess: u64 = if area.is_some() { 0 } else { 665_000 };

@@ -13,7 +13,11 @@ pub struct Merge {
 
 /// The community that stands for `code` on `date`, following chains of merges
 /// (A → B → C). A cycle in the data (refused on entry, but never trusted) stops the walk.
-pub fn successor_on<'a>(code: &'a str, date: NaiveDate, merges: &'a HashMap<String, Merge>) -> &'a str {
+pub fn successor_on<'a>(
+    code: &'a str,
+    date: NaiveDate,
+    merges: &'a HashMap<String, Merge>,
+) -> &'a str {
     let mut current = code;
     for _ in 0..=merges.len() {
         match merges.get(current) {
@@ -26,13 +30,18 @@ pub fn successor_on<'a>(code: &'a str, date: NaiveDate, merges: &'a HashMap<Stri
 
 /// Sum values per community after rolling merged-away communities into their successor as of
 /// `date`. The total is preserved; no community merged away by `date` appears in the result.
-pub fn roll_up<'a, I>(values: I, date: NaiveDate, merges: &HashMap<String, Merge>) -> BTreeMap<String, i64>
+pub fn roll_up<'a, I>(
+    values: I,
+    date: NaiveDate,
+    merges: &HashMap<String, Merge>,
+) -> BTreeMap<String, i64>
 where
     I: IntoIterator<Item = (&'a str, i64)>,
 {
     let mut out = BTreeMap::new();
     for (code, v) in values {
-        *out.entry(successor_on(code, date, merges).to_string()).or_insert(0) += v;
+        *out.entry(successor_on(code, date, merges).to_string())
+            .or_insert(0) += v;
     }
     out
 }
@@ -98,8 +107,20 @@ mod tests {
     #[test]
     fn chains_follow_dates() {
         let mut m = HashMap::new();
-        m.insert("A".to_string(), Merge { successor: "B".into(), on: d(2010, 1, 1) });
-        m.insert("B".to_string(), Merge { successor: "C".into(), on: d(2015, 6, 1) });
+        m.insert(
+            "A".to_string(),
+            Merge {
+                successor: "B".into(),
+                on: d(2010, 1, 1),
+            },
+        );
+        m.insert(
+            "B".to_string(),
+            Merge {
+                successor: "C".into(),
+                on: d(2015, 6, 1),
+            },
+        );
         assert_eq!(successor_on("A", d(2009, 12, 31), &m), "A");
         assert_eq!(successor_on("A", d(2010, 1, 1), &m), "B");
         assert_eq!(successor_on("A", d(2020, 1, 1), &m), "C");
@@ -114,8 +135,20 @@ mod tests {
     #[test]
     fn cycles_do_not_hang() {
         let mut m = HashMap::new();
-        m.insert("A".to_string(), Merge { successor: "B".into(), on: d(2010, 1, 1) });
-        m.insert("B".to_string(), Merge { successor: "A".into(), on: d(2010, 1, 1) });
+        m.insert(
+            "A".to_string(),
+            Merge {
+                successor: "B".into(),
+                on: d(2010, 1, 1),
+            },
+        );
+        m.insert(
+            "B".to_string(),
+            Merge {
+                successor: "A".into(),
+                on: d(2010, 1, 1),
+            },
+        );
         let s = successor_on("A", d(2011, 1, 1), &m);
         assert!(s == "A" || s == "B");
     }
@@ -123,10 +156,21 @@ mod tests {
     #[test]
     fn population_checks() {
         assert!(check_population(2025, 1000, 2800, 2026).is_empty());
-        assert_eq!(check_population(1900, 1, 1, 2026)[0], ("year", "population.year_range"));
-        assert!(check_population(2025, 3000, 2800, 2026).contains(&("households", "population.households_exceed")));
-        assert!(check_population(2025, 10, 3_000_000, 2026).contains(&("permanent_population", "population.absurd")));
-        assert!(check_population(2025, -1, 5, 2026).contains(&("households", "population.negative")));
+        assert_eq!(
+            check_population(1900, 1, 1, 2026)[0],
+            ("year", "population.year_range")
+        );
+        assert!(
+            check_population(2025, 3000, 2800, 2026)
+                .contains(&("households", "population.households_exceed"))
+        );
+        assert!(
+            check_population(2025, 10, 3_000_000, 2026)
+                .contains(&("permanent_population", "population.absurd"))
+        );
+        assert!(
+            check_population(2025, -1, 5, 2026).contains(&("households", "population.negative"))
+        );
     }
 
     proptest! {

@@ -19,9 +19,17 @@ use crate::vals;
 /// SQL condition (on alias `c`) and values limiting communities to a scope.
 fn community_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {
     match scope {
-        Scope::District | Scope::Department(_) => ("c.area_code = ?".into(), vals![district.as_str()]),
-        Scope::Town(t) => ("c.parent_code = ? AND c.area_code = ?".into(), vals![t.as_str(), district.as_str()]),
-        Scope::Community(x) => ("c.code = ? AND c.area_code = ?".into(), vals![x.as_str(), district.as_str()]),
+        Scope::District | Scope::Department(_) => {
+            ("c.area_code = ?".into(), vals![district.as_str()])
+        }
+        Scope::Town(t) => (
+            "c.parent_code = ? AND c.area_code = ?".into(),
+            vals![t.as_str(), district.as_str()],
+        ),
+        Scope::Community(x) => (
+            "c.code = ? AND c.area_code = ?".into(),
+            vals![x.as_str(), district.as_str()],
+        ),
         Scope::Provider(_) => ("1 = 0".into(), vals![]),
     }
 }
@@ -30,8 +38,13 @@ fn community_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value
 /// have no town view: a town page lists sibling communities.
 fn town_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {
     match scope {
-        Scope::District | Scope::Department(_) => ("t.area_code = ?".into(), vals![district.as_str()]),
-        Scope::Town(x) => ("t.code = ? AND t.area_code = ?".into(), vals![x.as_str(), district.as_str()]),
+        Scope::District | Scope::Department(_) => {
+            ("t.area_code = ?".into(), vals![district.as_str()])
+        }
+        Scope::Town(x) => (
+            "t.code = ? AND t.area_code = ?".into(),
+            vals![x.as_str(), district.as_str()],
+        ),
         Scope::Community(_) | Scope::Provider(_) => ("1 = 0".into(), vals![]),
     }
 }
@@ -51,7 +64,11 @@ pub struct TownSummary {
 
 const LATEST_POP: &str = "(SELECT MAX(year) FROM population_snapshots)";
 
-pub async fn list_towns(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<Vec<TownSummary>> {
+pub async fn list_towns(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+) -> Result<Vec<TownSummary>> {
     let (cond, v) = town_scope(scope, district);
     db::all(
         &db.conn,
@@ -73,7 +90,12 @@ pub async fn list_towns(db: &Db, district: &DivisionCode, scope: &Scope) -> Resu
     .await
 }
 
-pub async fn load_town(db: &Db, district: &DivisionCode, scope: &Scope, code: &str) -> Result<TownSummary> {
+pub async fn load_town(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    code: &str,
+) -> Result<TownSummary> {
     let code = DivisionCode::parse_level(code, Level::Town).map_err(|_| AppError::NotFound)?;
     list_towns(db, district, scope)
         .await?
@@ -133,7 +155,11 @@ const COMMUNITY_SELECT: &str = "SELECT c.code, c.name, t.code AS town_code, t.na
     LEFT JOIN population_snapshots p ON p.community_code = c.code \
       AND p.year = (SELECT MAX(p2.year) FROM population_snapshots p2 WHERE p2.community_code = c.code)";
 
-fn community_where(district: &DivisionCode, scope: &Scope, f: &CommunityFilter) -> Result<(String, Vec<Value>)> {
+fn community_where(
+    district: &DivisionCode,
+    scope: &Scope,
+    f: &CommunityFilter,
+) -> Result<(String, Vec<Value>)> {
     let (cond, mut v) = community_scope(scope, district);
     let mut wh = vec!["c.level = 5".to_string(), cond];
     if let Some(t) = f.town.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -174,14 +200,23 @@ pub async fn list_communities(
     limit: Option<(u64, u64)>,
 ) -> Result<(Vec<CommunityRow>, u64)> {
     let (wh, v) = community_where(district, scope, f)?;
-    let total = db::scalar(&db.conn, &format!("SELECT COUNT(*) FROM divisions c WHERE {wh}"), v.clone())
-        .await?
-        .unwrap_or(0) as u64;
+    let total = db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM divisions c WHERE {wh}"),
+        v.clone(),
+    )
+    .await?
+    .unwrap_or(0) as u64;
     let paging = match limit {
         Some((limit, offset)) => format!(" LIMIT {limit} OFFSET {offset}"),
         None => String::new(),
     };
-    let rows = db::all(&db.conn, &format!("{COMMUNITY_SELECT} WHERE {wh} ORDER BY c.code{paging}"), v).await?;
+    let rows = db::all(
+        &db.conn,
+        &format!("{COMMUNITY_SELECT} WHERE {wh} ORDER BY c.code{paging}"),
+        v,
+    )
+    .await?;
     Ok((rows, total))
 }
 
@@ -225,13 +260,22 @@ pub struct CommunityDetail {
 }
 
 /// A community in scope, or 404 (a community outside your scope does not exist for you).
-pub async fn load_community(db: &Db, district: &DivisionCode, scope: &Scope, code: &str) -> Result<CommunityDetail> {
+pub async fn load_community(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    code: &str,
+) -> Result<CommunityDetail> {
     let code = DivisionCode::parse_level(code, Level::Community).map_err(|_| AppError::NotFound)?;
     let (cond, mut v) = community_scope(scope, district);
     v.push(code.as_str().into());
-    let row: CommunityRow = db::one(&db.conn, &format!("{COMMUNITY_SELECT} WHERE c.level = 5 AND {cond} AND c.code = ?"), v)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row: CommunityRow = db::one(
+        &db.conn,
+        &format!("{COMMUNITY_SELECT} WHERE c.level = 5 AND {cond} AND c.code = ?"),
+        v,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let population_history: Vec<PopulationSnapshot> = db::all(
         &db.conn,
         "SELECT year, households, permanent_population FROM population_snapshots WHERE community_code = ? ORDER BY year",
@@ -252,9 +296,13 @@ pub async fn load_community(db: &Db, district: &DivisionCode, scope: &Scope, cod
     )
     .await?;
     let successor_name = match &row.merged_into {
-        Some(s) => db::one::<NameRow, _>(&db.conn, "SELECT name FROM divisions WHERE code = ?", vals![s.clone()])
-            .await?
-            .map(|n| n.name),
+        Some(s) => db::one::<NameRow, _>(
+            &db.conn,
+            "SELECT name FROM divisions WHERE code = ?",
+            vals![s.clone()],
+        )
+        .await?
+        .map(|n| n.name),
         None => None,
     };
     let rolled_up_history = if merged_from.is_empty() {
@@ -295,7 +343,15 @@ pub async fn merges(db: &Db) -> Result<HashMap<String, Merge>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.code, Merge { successor: r.merged_into, on: r.merged_on }))
+        .map(|r| {
+            (
+                r.code,
+                Merge {
+                    successor: r.merged_into,
+                    on: r.merged_on,
+                },
+            )
+        })
         .collect())
 }
 
@@ -338,7 +394,13 @@ async fn rolled_up_population(db: &Db, code: &str) -> Result<Vec<PopulationSnaps
     }
     Ok(by_year
         .into_iter()
-        .map(|(year, (households, permanent_population))| PopulationSnapshot { year, households, permanent_population })
+        .map(
+            |(year, (households, permanent_population))| PopulationSnapshot {
+                year,
+                households,
+                permanent_population,
+            },
+        )
         .collect())
 }
 
@@ -390,7 +452,8 @@ pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<
         v,
     )
     .await?;
-    let f = f.ok_or_else(|| AppError::Internal(anyhow::anyhow!("figures query returned no row")))?;
+    let f =
+        f.ok_or_else(|| AppError::Internal(anyhow::anyhow!("figures query returned no row")))?;
     Ok(Figures {
         towns: towns.len() as i64,
         communities: f.communities,
@@ -405,26 +468,49 @@ pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<
 }
 
 /// "锡山区", "东港镇" or "xx村村委会": the part of the district a user works in.
-pub async fn scope_label(db: &Db, district: &DivisionCode, scope: &Scope, tr: Tr) -> Result<String> {
+pub async fn scope_label(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    tr: Tr,
+) -> Result<String> {
     let code = match scope {
         Scope::District => district.as_str().to_string(),
         Scope::Department(id) => {
-            let n: Option<NameRow> = db::one(&db.conn, "SELECT name FROM departments WHERE id = ?", vals![*id]).await?;
+            let n: Option<NameRow> = db::one(
+                &db.conn,
+                "SELECT name FROM departments WHERE id = ?",
+                vals![*id],
+            )
+            .await?;
             return Ok(n.map(|n| n.name).unwrap_or_default());
         }
         Scope::Town(c) | Scope::Community(c) => c.as_str().to_string(),
         Scope::Provider(id) => {
-            let n: Option<NameRow> = db::one(&db.conn, "SELECT name FROM providers WHERE id = ?", vals![*id]).await?;
-            return Ok(n.map(|n| n.name).unwrap_or_else(|| tr.t("roles.provider").to_string()));
+            let n: Option<NameRow> = db::one(
+                &db.conn,
+                "SELECT name FROM providers WHERE id = ?",
+                vals![*id],
+            )
+            .await?;
+            return Ok(n
+                .map(|n| n.name)
+                .unwrap_or_else(|| tr.t("roles.provider").to_string()));
         }
     };
-    let n: Option<NameRow> = db::one(&db.conn, "SELECT name FROM divisions WHERE code = ?", vals![code]).await?;
+    let n: Option<NameRow> = db::one(
+        &db.conn,
+        "SELECT name FROM divisions WHERE code = ?",
+        vals![code],
+    )
+    .await?;
     Ok(n.map(|n| n.name).unwrap_or_default())
 }
 
 // ------------------------------------------------------------------ changes
 
 /// Record (or correct) a community's households and population for a year.
+#[allow(clippy::too_many_arguments)]
 pub async fn set_population(
     db: &Db,
     district: &DivisionCode,
@@ -436,9 +522,18 @@ pub async fn set_population(
     population: i64,
 ) -> Result<()> {
     let detail = load_community(db, district, scope, code).await?;
-    let errs = rules::check_population(year, households, population, crate::platform::time::today().year());
+    let errs = rules::check_population(
+        year,
+        households,
+        population,
+        crate::platform::time::today().year(),
+    );
     if !errs.is_empty() {
-        return Err(AppError::Invalid(errs.into_iter().map(|(f, k)| FieldError::new(f, k)).collect()));
+        return Err(AppError::Invalid(
+            errs.into_iter()
+                .map(|(f, k)| FieldError::new(f, k))
+                .collect(),
+        ));
     }
     let tx = db.write_tx().await?;
     let before: Option<PopulationSnapshot> = db::one(
@@ -455,7 +550,11 @@ pub async fn set_population(
         vals![detail.row.code.clone(), year, households, population, Utc::now()],
     )
     .await?;
-    let after = PopulationSnapshot { year: year as i32, households, permanent_population: population };
+    let after = PopulationSnapshot {
+        year: year as i32,
+        households,
+        permanent_population: population,
+    };
     audit::record(
         &tx,
         actor,
@@ -487,7 +586,12 @@ pub async fn merge_community(
         .map_err(|_| AppError::invalid("successor", "geo.merge.unknown_successor"))?;
     let b = match load_community(db, district, &scope, succ_code.as_str()).await {
         Ok(b) => b,
-        Err(AppError::NotFound) => return Err(AppError::invalid("successor", "geo.merge.unknown_successor")),
+        Err(AppError::NotFound) => {
+            return Err(AppError::invalid(
+                "successor",
+                "geo.merge.unknown_successor",
+            ));
+        }
         Err(e) => return Err(e),
     };
     let mut errs = vec![];
@@ -555,13 +659,20 @@ pub async fn rename_community(
         return Err(AppError::invalid("name", "common.required"));
     }
     if new_name.chars().count() > 100 {
-        return Err(AppError::Invalid(vec![FieldError::new("name", "common.too_long").with(100)]));
+        return Err(AppError::Invalid(vec![
+            FieldError::new("name", "common.too_long").with(100),
+        ]));
     }
     if new_name == a.row.name {
         return Err(AppError::invalid("name", "geo.rename.same"));
     }
     let tx = db.write_tx().await?;
-    db::exec(&tx, "UPDATE divisions SET name = ? WHERE code = ?", vals![new_name, a.row.code.clone()]).await?;
+    db::exec(
+        &tx,
+        "UPDATE divisions SET name = ? WHERE code = ?",
+        vals![new_name, a.row.code.clone()],
+    )
+    .await?;
     db::exec(
         &tx,
         "INSERT INTO division_changes (code, kind, effective_on, old_name, new_name, created_at) VALUES (?, 'rename', ?, ?, ?, ?)",

@@ -8,16 +8,18 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
-use crate::geo::store::{self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary};
+use crate::geo::store::{
+    self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary,
+};
 use crate::platform::auth::Role;
-use crate::platform::charts::{bar_chart, Bar};
+use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::pagination::{query_without_page, Pager};
-use crate::platform::http::{render, AppState};
+use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Tr;
-use crate::platform::types::{thousands_i, CommunityKind, DivisionCode};
+use crate::platform::types::{CommunityKind, DivisionCode, thousands_i};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,7 +48,10 @@ pub fn opt_num(n: impl std::borrow::Borrow<Option<i64>>) -> String {
 }
 
 pub fn kind_label(tr: &Tr, code: &str) -> String {
-    let k = DivisionCode::parse(code).ok().and_then(|c| c.community_kind()).unwrap_or(CommunityKind::Other);
+    let k = DivisionCode::parse(code)
+        .ok()
+        .and_then(|c| c.community_kind())
+        .unwrap_or(CommunityKind::Other);
     tr.t(&format!("geo.kind.{}", k.key())).to_string()
 }
 
@@ -70,7 +75,12 @@ struct TownsPage {
 }
 
 async fn towns_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer])?;
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::Assessor,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+    ])?;
     let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
     let total = TownSummary {
         code: String::new(),
@@ -83,10 +93,19 @@ async fn towns_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Resul
     };
     let bars: Vec<Bar> = towns
         .iter()
-        .map(|t| Bar { label: t.name.clone(), value: t.population, href: Some(format!("/towns/{}", t.code)) })
+        .map(|t| Bar {
+            label: t.name.clone(),
+            value: t.population,
+            href: Some(format!("/towns/{}", t.code)),
+        })
         .collect();
     let chart = bar_chart(ctx.tr.t("geo.chart.population_by_town"), &bars);
-    render(&TownsPage { chrome: Chrome::build(&s, &ctx, "/towns").await, towns, total, chart })
+    render(&TownsPage {
+        chrome: Chrome::build(&s, &ctx, "/towns").await,
+        towns,
+        total,
+        chart,
+    })
 }
 
 #[derive(Template)]
@@ -98,12 +117,26 @@ struct TownPage {
     communities: Vec<CommunityRow>,
 }
 
-async fn town_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Path(code): Path<String>) -> Result<Response> {
+async fn town_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+) -> Result<Response> {
     let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
-    let filter = CommunityFilter { town: Some(town.code.clone()), ..Default::default() };
-    let (communities, _) = store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
+    let filter = CommunityFilter {
+        town: Some(town.code.clone()),
+        ..Default::default()
+    };
+    let (communities, _) =
+        store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
     let kind = town_kind_label(&ctx.tr, &town.code);
-    render(&TownPage { chrome: Chrome::build(&s, &ctx, "/towns").await, town, kind, communities })
+    render(&TownPage {
+        chrome: Chrome::build(&s, &ctx, "/towns").await,
+        town,
+        kind,
+        communities,
+    })
 }
 
 // ------------------------------------------------------------------ communities
@@ -134,13 +167,32 @@ async fn communities_page(
     ]);
     let per = store::COMMUNITY_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
-    let (mut rows, total) = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
+    let (mut rows, total) = store::list_communities(
+        &s.db,
+        &s.district,
+        &u.scope,
+        &f,
+        Some((per, (page - 1) * per)),
+    )
+    .await?;
     let pager = Pager::new(page, total, per, base.clone());
     if pager.page != page {
         // Past the last page: show the last one.
-        rows = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, pager.offset()))).await?.0;
+        rows = store::list_communities(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &f,
+            Some((per, pager.offset())),
+        )
+        .await?
+        .0;
     }
-    let csv_href = if base.is_empty() { "/communities.csv".into() } else { format!("/communities.csv?{base}") };
+    let csv_href = if base.is_empty() {
+        "/communities.csv".into()
+    } else {
+        format!("/communities.csv?{base}")
+    };
     render(&CommunitiesPage {
         chrome: Chrome::build(&s, &ctx, "/communities").await,
         rows,
@@ -161,9 +213,20 @@ async fn communities_csv(
     let (rows, _) = store::list_communities(&s.db, &s.district, &u.scope, &f, None).await?;
     let tr = ctx.tr;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let header: Vec<&str> = ["code", "name", "kind", "town", "population_year", "population", "households", "merged_into", "merged_on"]
-        .iter()
-        .map(|k| tr.t(match *k {
+    let header: Vec<&str> = [
+        "code",
+        "name",
+        "kind",
+        "town",
+        "population_year",
+        "population",
+        "households",
+        "merged_into",
+        "merged_on",
+    ]
+    .iter()
+    .map(|k| {
+        tr.t(match *k {
             "code" => "geo.col.code",
             "name" => "geo.col.name",
             "kind" => "geo.col.kind",
@@ -173,8 +236,9 @@ async fn communities_csv(
             "households" => "geo.col.households",
             "merged_into" => "geo.col.merged_into",
             _ => "geo.col.merged_on",
-        }))
-        .collect();
+        })
+    })
+    .collect();
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(&header).map_err(csv_err)?;
     for r in &rows {
@@ -184,18 +248,25 @@ async fn communities_csv(
             kind_label(&tr, &r.code),
             r.town_name.clone(),
             r.population_year.map(|y| y.to_string()).unwrap_or_default(),
-            r.permanent_population.map(|y| y.to_string()).unwrap_or_default(),
+            r.permanent_population
+                .map(|y| y.to_string())
+                .unwrap_or_default(),
             r.households.map(|y| y.to_string()).unwrap_or_default(),
             r.merged_into.clone().unwrap_or_default(),
             r.merged_on.map(|d| d.to_string()).unwrap_or_default(),
         ])
         .map_err(csv_err)?;
     }
-    let body = w.into_inner().map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"communities.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"communities.csv\"",
+            ),
         ],
         body,
     )
@@ -212,22 +283,41 @@ pub struct FormState {
 
 impl FormState {
     pub fn value(&self, form: &str, field: &str) -> String {
-        if self.form == form { self.values.get(field).cloned().unwrap_or_default() } else { String::new() }
+        if self.form == form {
+            self.values.get(field).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
     }
     pub fn error(&self, form: &str, field: &str) -> String {
         if self.form != form {
             return String::new();
         }
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
-    pub fn from_error(form: &'static str, tr: &Tr, errs: &[FieldError], values: Vec<(&str, String)>) -> FormState {
+    pub fn from_error(
+        form: &'static str,
+        tr: &Tr,
+        errs: &[FieldError],
+        values: Vec<(&str, String)>,
+    ) -> FormState {
         FormState {
             form,
-            values: values.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-            errors: errs.iter().map(|e| (e.field.clone(), tr.field_error(e))).collect(),
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            errors: errs
+                .iter()
+                .map(|e| (e.field.clone(), tr.field_error(e)))
+                .collect(),
         }
     }
 }
@@ -266,14 +356,27 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
     let bars: Vec<Bar> = c
         .rolled_up_history
         .iter()
-        .map(|p| Bar { label: p.year.to_string(), value: p.permanent_population, href: None })
+        .map(|p| Bar {
+            label: p.year.to_string(),
+            value: p.permanent_population,
+            href: None,
+        })
         .collect();
-    let chart = if bars.len() > 1 { bar_chart(ctx.tr.t("geo.chart.population_by_year"), &bars) } else { String::new() };
-    let status = if form.has_errors() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let chart = if bars.len() > 1 {
+        bar_chart(ctx.tr.t("geo.chart.population_by_year"), &bars)
+    } else {
+        String::new()
+    };
+    let status = if form.has_errors() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
     let page = CommunityPage {
         chrome: Chrome::build(s, ctx, "/communities").await,
         kind,
-        can_edit_population: matches!(u.role, Role::DistrictAdmin | Role::TownOfficer) && c.row.merged_into.is_none(),
+        can_edit_population: matches!(u.role, Role::DistrictAdmin | Role::TownOfficer)
+            && c.row.merged_into.is_none(),
         can_manage: u.is_admin() && c.row.merged_into.is_none(),
         form,
         chart,
@@ -285,7 +388,11 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
     Ok(resp)
 }
 
-async fn community_page(State(s): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Result<Response> {
+async fn community_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+) -> Result<Response> {
     ctx.user()?;
     show_community(&s, &ctx, &code, FormState::default()).await
 }
@@ -325,19 +432,37 @@ async fn post_population(
     let households = parse_int("households", &f.households, &mut errs);
     let pop = parse_int("permanent_population", &f.permanent_population, &mut errs);
     let result = if errs.is_empty() {
-        store::set_population(&s.db, &s.district, &u.scope, &u.actor(), &code, year, households, pop).await
+        store::set_population(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &u.actor(),
+            &code,
+            year,
+            households,
+            pop,
+        )
+        .await
     } else {
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=population")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/communities/{code}?saved=population")).into_response())
+        }
         Err(AppError::Invalid(errs)) => {
             let values = vec![
                 ("year", f.year),
                 ("households", f.households),
                 ("permanent_population", f.permanent_population),
             ];
-            show_community(&s, &ctx, &code, FormState::from_error("population", &ctx.tr, &errs, values)).await
+            show_community(
+                &s,
+                &ctx,
+                &code,
+                FormState::from_error("population", &ctx.tr, &errs, values),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -353,7 +478,14 @@ fn parse_date_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> chrono:
     match crate::platform::time::parse_date(v) {
         Some(d) => d,
         None => {
-            errs.push(FieldError::new(field, if v.trim().is_empty() { "common.required" } else { "common.date" }));
+            errs.push(FieldError::new(
+                field,
+                if v.trim().is_empty() {
+                    "common.required"
+                } else {
+                    "common.date"
+                },
+            ));
             chrono::NaiveDate::default()
         }
     }
@@ -378,7 +510,13 @@ async fn post_rename(
         Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=rename")).into_response()),
         Err(AppError::Invalid(errs)) => {
             let values = vec![("name", f.name), ("effective_on", f.effective_on)];
-            show_community(&s, &ctx, &code, FormState::from_error("rename", &ctx.tr, &errs, values)).await
+            show_community(
+                &s,
+                &ctx,
+                &code,
+                FormState::from_error("rename", &ctx.tr, &errs, values),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -406,15 +544,34 @@ async fn post_merge(
         errs.push(FieldError::new("successor", "common.required"));
     }
     let result = if errs.is_empty() {
-        store::merge_community(&s.db, &s.district, &u.actor(), &code, f.successor.trim(), on, &f.note).await
+        store::merge_community(
+            &s.db,
+            &s.district,
+            &u.actor(),
+            &code,
+            f.successor.trim(),
+            on,
+            &f.note,
+        )
+        .await
     } else {
         Err(AppError::Invalid(errs))
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=merge")).into_response()),
         Err(AppError::Invalid(errs)) => {
-            let values = vec![("successor", f.successor), ("effective_on", f.effective_on), ("note", f.note)];
-            show_community(&s, &ctx, &code, FormState::from_error("merge", &ctx.tr, &errs, values)).await
+            let values = vec![
+                ("successor", f.successor),
+                ("effective_on", f.effective_on),
+                ("note", f.note),
+            ];
+            show_community(
+                &s,
+                &ctx,
+                &code,
+                FormState::from_error("merge", &ctx.tr, &errs, values),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -426,7 +583,12 @@ async fn post_merge(
 #[utoipa::path(get, path = "/api/v1/towns", tag = "geography", security(("bearer" = [])),
     responses((status = 200, body = Vec<TownSummary>), (status = 401), (status = 403)))]
 pub async fn api_towns(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<TownSummary>>> {
-    u.require(&[Role::DistrictAdmin, Role::Assessor, Role::DepartmentOfficer, Role::TownOfficer])?;
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::Assessor,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+    ])?;
     Ok(Json(store::list_towns(&s.db, &s.district, &u.scope).await?))
 }
 
@@ -442,12 +604,28 @@ pub struct TownDetail {
 #[utoipa::path(get, path = "/api/v1/towns/{code}", tag = "geography", security(("bearer" = [])),
     params(("code" = String, Path, description = "9- or 12-digit town code")),
     responses((status = 200, body = TownDetail), (status = 404)))]
-pub async fn api_town(State(s): State<AppState>, Auth(u): Auth, Path(code): Path<String>) -> Result<Json<TownDetail>> {
+pub async fn api_town(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+) -> Result<Json<TownDetail>> {
     let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
-    let filter = CommunityFilter { town: Some(town.code.clone()), ..Default::default() };
-    let (communities, _) = store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
-    let kind = DivisionCode::parse(&town.code).ok().and_then(|c| c.town_kind()).map(|k| k.key()).unwrap_or("other");
-    Ok(Json(TownDetail { kind: kind.into(), town, communities }))
+    let filter = CommunityFilter {
+        town: Some(town.code.clone()),
+        ..Default::default()
+    };
+    let (communities, _) =
+        store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
+    let kind = DivisionCode::parse(&town.code)
+        .ok()
+        .and_then(|c| c.town_kind())
+        .map(|k| k.key())
+        .unwrap_or("other");
+    Ok(Json(TownDetail {
+        kind: kind.into(),
+        town,
+        communities,
+    }))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -468,16 +646,34 @@ pub async fn api_communities(
 ) -> Result<Json<CommunityPageJson>> {
     let per = store::COMMUNITY_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
-    let (items, total) = store::list_communities(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
-    Ok(Json(CommunityPageJson { items, total, page, per_page: per }))
+    let (items, total) = store::list_communities(
+        &s.db,
+        &s.district,
+        &u.scope,
+        &f,
+        Some((per, (page - 1) * per)),
+    )
+    .await?;
+    Ok(Json(CommunityPageJson {
+        items,
+        total,
+        page,
+        per_page: per,
+    }))
 }
 
 /// One community in scope: population history (own and rolled up), renames and merges.
 #[utoipa::path(get, path = "/api/v1/communities/{code}", tag = "geography", security(("bearer" = [])),
     params(("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = CommunityDetail), (status = 404)))]
-pub async fn api_community(State(s): State<AppState>, Auth(u): Auth, Path(code): Path<String>) -> Result<Json<CommunityDetail>> {
-    Ok(Json(store::load_community(&s.db, &s.district, &u.scope, &code).await?))
+pub async fn api_community(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+) -> Result<Json<CommunityDetail>> {
+    Ok(Json(
+        store::load_community(&s.db, &s.district, &u.scope, &code).await?,
+    ))
 }
 
 /// Figures for the caller's scope (as on the home page).

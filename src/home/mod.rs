@@ -2,18 +2,18 @@
 //! figures of its own scope and where to go next.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
-use axum::Router;
 
 use crate::geo::store::{self, Figures};
 use crate::platform::auth::{Role, Scope};
-use crate::platform::charts::{bar_chart, Bar};
+use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::Result;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::{render, AppState};
+use crate::platform::http::{AppState, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -49,9 +49,17 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
     let bars: Vec<Bar> = towns
         .iter()
-        .map(|t| Bar { label: t.name.clone(), value: t.population, href: Some(format!("/towns/{}", t.code)) })
+        .map(|t| Bar {
+            label: t.name.clone(),
+            value: t.population,
+            href: Some(format!("/towns/{}", t.code)),
+        })
         .collect();
-    let chart = if towns.len() > 1 { bar_chart(ctx.tr.t("geo.chart.population_by_town"), &bars) } else { String::new() };
+    let chart = if towns.len() > 1 {
+        bar_chart(ctx.tr.t("geo.chart.population_by_town"), &bars)
+    } else {
+        String::new()
+    };
     let own_community = match &u.scope {
         Scope::Community(c) => Some(c.as_str().to_string()),
         _ => None,

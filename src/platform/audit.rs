@@ -84,7 +84,8 @@ pub async fn record<B: Serialize, A: Serialize>(
     after: Option<&A>,
 ) -> Result<()> {
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared("SELECT pg_advisory_xact_lock(7715001)").await?;
+        tx.execute_unprepared("SELECT pg_advisory_xact_lock(7715001)")
+            .await?;
     }
     let prev: Option<String> = db::one::<HashRow, _>(
         tx,
@@ -113,7 +114,18 @@ pub async fn record<B: Serialize, A: Serialize>(
         tx,
         "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before_json, \
          after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        vals![at, actor.id, actor.name.clone(), action, entity, entity_id, before, after, prev, hash],
+        vals![
+            at,
+            actor.id,
+            actor.name.clone(),
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            prev,
+            hash
+        ],
     )
     .await?;
     Ok(())
@@ -126,9 +138,15 @@ struct HashRow {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verification {
-    Intact { entries: u64 },
+    Intact {
+        entries: u64,
+    },
     /// The first entry whose stored hash or link does not match.
-    Broken { entries_checked: u64, first_bad_id: i64, reason: String },
+    Broken {
+        entries_checked: u64,
+        first_bad_id: i64,
+        reason: String,
+    },
 }
 
 /// Walk the whole chain in id order, in pages, recomputing every hash.
@@ -199,7 +217,12 @@ pub const AUDIT_PAGE_SIZE: u64 = 50;
 pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)> {
     let mut wh = vec!["1=1".to_string()];
     let mut v = vals![];
-    let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    let nonempty = |o: &Option<String>| {
+        o.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
     if let Some(e) = nonempty(&f.entity) {
         wh.push("entity = ?".into());
         v.push(e.into());
@@ -225,12 +248,21 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)> {
         v.push(crate::platform::time::day_start_utc(d + chrono::Days::new(1)).into());
     }
     let where_sql = wh.join(" AND ");
-    let total = db::scalar(&db.conn, &format!("SELECT COUNT(*) FROM audit_log WHERE {where_sql}"), v.clone())
-        .await?
-        .unwrap_or(0) as u64;
+    let total = db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM audit_log WHERE {where_sql}"),
+        v.clone(),
+    )
+    .await?
+    .unwrap_or(0) as u64;
     let page = f.page.unwrap_or(1).max(1);
     let mut v2 = v;
-    v2.push(((page - 1) * AUDIT_PAGE_SIZE).try_into().unwrap_or(0i64).into());
+    v2.push(
+        ((page - 1) * AUDIT_PAGE_SIZE)
+            .try_into()
+            .unwrap_or(0i64)
+            .into(),
+    );
     let rows = db::all(
         &db.conn,
         &format!(
@@ -250,11 +282,73 @@ mod tests {
     #[test]
     fn hash_depends_on_every_field() {
         let at = Utc::now().trunc_subsecs(6);
-        let base = entry_hash("p", &at, Some(1), "a", "create", "user", "1", None, Some("{}"));
-        assert_eq!(base, entry_hash("p", &at, Some(1), "a", "create", "user", "1", None, Some("{}")));
-        assert_ne!(base, entry_hash("q", &at, Some(1), "a", "create", "user", "1", None, Some("{}")));
-        assert_ne!(base, entry_hash("p", &at, Some(2), "a", "create", "user", "1", None, Some("{}")));
-        assert_ne!(base, entry_hash("p", &at, Some(1), "a", "create", "user", "1", Some(""), Some("{}")));
+        let base = entry_hash(
+            "p",
+            &at,
+            Some(1),
+            "a",
+            "create",
+            "user",
+            "1",
+            None,
+            Some("{}"),
+        );
+        assert_eq!(
+            base,
+            entry_hash(
+                "p",
+                &at,
+                Some(1),
+                "a",
+                "create",
+                "user",
+                "1",
+                None,
+                Some("{}")
+            )
+        );
+        assert_ne!(
+            base,
+            entry_hash(
+                "q",
+                &at,
+                Some(1),
+                "a",
+                "create",
+                "user",
+                "1",
+                None,
+                Some("{}")
+            )
+        );
+        assert_ne!(
+            base,
+            entry_hash(
+                "p",
+                &at,
+                Some(2),
+                "a",
+                "create",
+                "user",
+                "1",
+                None,
+                Some("{}")
+            )
+        );
+        assert_ne!(
+            base,
+            entry_hash(
+                "p",
+                &at,
+                Some(1),
+                "a",
+                "create",
+                "user",
+                "1",
+                Some(""),
+                Some("{}")
+            )
+        );
         // length-prefixing: moving a character between fields changes the hash
         assert_ne!(
             entry_hash("p", &at, None, "ab", "c", "e", "1", None, None),

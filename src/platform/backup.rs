@@ -16,7 +16,9 @@ fn sql_string(s: &str) -> String {
 /// Write a consistent copy of the live database to `dest` (which must not exist).
 pub async fn backup(db: &Db, dest: &Path) -> anyhow::Result<u64> {
     if !db.is_sqlite() {
-        anyhow::bail!("backup works on SQLite; for PostgreSQL use pg_dump -Fc (see README, \"Backups\")");
+        anyhow::bail!(
+            "backup works on SQLite; for PostgreSQL use pg_dump -Fc (see README, \"Backups\")"
+        );
     }
     if dest.exists() {
         anyhow::bail!("{} already exists; choose a new file name", dest.display());
@@ -24,8 +26,12 @@ pub async fn backup(db: &Db, dest: &Path) -> anyhow::Result<u64> {
     if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let path = dest.to_str().ok_or_else(|| anyhow::anyhow!("backup path is not valid UTF-8"))?;
-    db.conn.execute_unprepared(&format!("VACUUM INTO {}", sql_string(path))).await?;
+    let path = dest
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("backup path is not valid UTF-8"))?;
+    db.conn
+        .execute_unprepared(&format!("VACUUM INTO {}", sql_string(path)))
+        .await?;
     Ok(std::fs::metadata(dest)?.len())
 }
 
@@ -46,7 +52,9 @@ pub async fn check_backup(file: &Path) -> anyhow::Result<BackupInfo> {
     }
     let mut head = [0u8; 16];
     use std::io::Read;
-    std::fs::File::open(file)?.read_exact(&mut head).map_err(|_| anyhow::anyhow!("{} is too short to be a database", file.display()))?;
+    std::fs::File::open(file)?
+        .read_exact(&mut head)
+        .map_err(|_| anyhow::anyhow!("{} is too short to be a database", file.display()))?;
     if &head != b"SQLite format 3\0" {
         anyhow::bail!("{} is not an SQLite database", file.display());
     }
@@ -56,17 +64,27 @@ pub async fn check_backup(file: &Path) -> anyhow::Result<BackupInfo> {
         struct Check {
             integrity_check: String,
         }
-        let c: Option<Check> = db::one(&bdb.conn, "PRAGMA integrity_check", vals![]).await.map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        let c: Option<Check> = db::one(&bdb.conn, "PRAGMA integrity_check", vals![])
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
         if c.map(|c| c.integrity_check) != Some("ok".into()) {
             anyhow::bail!("integrity check failed");
         }
         let q = |sql: &'static str| {
             let bdb = &bdb;
-            async move { db::scalar(&bdb.conn, sql, vals![]).await.map_err(|_| anyhow::anyhow!("not a Shequ database (missing tables)")) }
+            async move {
+                db::scalar(&bdb.conn, sql, vals![])
+                    .await
+                    .map_err(|_| anyhow::anyhow!("not a Shequ database (missing tables)"))
+            }
         };
-        let version = q("SELECT MAX(version) FROM schema_migrations").await?.unwrap_or(0);
+        let version = q("SELECT MAX(version) FROM schema_migrations")
+            .await?
+            .unwrap_or(0);
         if version > db::latest_version() {
-            anyhow::bail!("the backup is from a newer Shequ (schema {version}); upgrade this binary first");
+            anyhow::bail!(
+                "the backup is from a newer Shequ (schema {version}); upgrade this binary first"
+            );
         }
         let info = BackupInfo {
             schema_version: version,
@@ -74,7 +92,10 @@ pub async fn check_backup(file: &Path) -> anyhow::Result<BackupInfo> {
             divisions: q("SELECT COUNT(*) FROM divisions").await?.unwrap_or(0),
             audit_entries: q("SELECT COUNT(*) FROM audit_log").await?.unwrap_or(0),
         };
-        match crate::platform::audit::verify(&bdb).await.map_err(|e| anyhow::anyhow!("{}", e.describe()))? {
+        match crate::platform::audit::verify(&bdb)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?
+        {
             crate::platform::audit::Verification::Intact { .. } => Ok(info),
             crate::platform::audit::Verification::Broken { first_bad_id, .. } => {
                 anyhow::bail!("the backup's audit log is broken at entry {first_bad_id}")
@@ -95,14 +116,22 @@ pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<(BackupInfo, 
     let tmp = target.with_extension(format!("restore-{stamp}"));
     // Copy through SQLite so the result is a clean, checkpointed single file.
     let src = Db::connect(&DbTarget::Sqlite(file.to_path_buf())).await?;
-    let r = src.conn.execute_unprepared(&format!("VACUUM INTO {}", sql_string(tmp.to_str().unwrap_or_default()))).await;
+    let r = src
+        .conn
+        .execute_unprepared(&format!(
+            "VACUUM INTO {}",
+            sql_string(tmp.to_str().unwrap_or_default())
+        ))
+        .await;
     src.close().await;
     r?;
     let kept = if target.exists() {
         let keep = PathBuf::from(format!("{}.before-restore-{stamp}", target.display()));
         // Fold the WAL into the old file before moving it aside.
         let old = Db::connect(&DbTarget::Sqlite(target.to_path_buf())).await?;
-        old.conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        old.conn
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
         old.close().await;
         std::fs::rename(target, &keep)?;
         Some(keep)

@@ -12,7 +12,10 @@ pub struct Bar {
 }
 
 pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// A horizontal bar chart, one row per bar, value written at the end of each bar.
@@ -49,7 +52,10 @@ pub fn bar_chart(title: &str, bars: &[Bar]) -> String {
             v = thousands_i(b.value),
         ));
     }
-    svg.push_str(&format!("</svg><figcaption>{}</figcaption></figure>", xml_escape(title)));
+    svg.push_str(&format!(
+        "</svg><figcaption>{}</figcaption></figure>",
+        xml_escape(title)
+    ));
     svg
 }
 
@@ -62,8 +68,16 @@ mod tests {
         let svg = bar_chart(
             "人口 <by town>",
             &[
-                Bar { label: "东亭街道".into(), value: 50_000, href: Some("/towns/1".into()) },
-                Bar { label: "A&B".into(), value: 25_000, href: None },
+                Bar {
+                    label: "东亭街道".into(),
+                    value: 50_000,
+                    href: Some("/towns/1".into()),
+                },
+                Bar {
+                    label: "A&B".into(),
+                    value: 25_000,
+                    href: None,
+                },
             ],
         );
         assert!(svg.contains("width=\"420\""));

@@ -3,8 +3,8 @@
 
 use std::net::SocketAddr;
 
-use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 use crate::platform::db::DbTarget;

@@ -70,7 +70,10 @@ impl DbTarget {
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DbTarget::Postgres(s.to_string()));
         }
-        if let Some(rest) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+        if let Some(rest) = s
+            .strip_prefix("sqlite://")
+            .or_else(|| s.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or(rest);
             if path.is_empty() || path == ":memory:" {
                 return Err("an in-memory SQLite database cannot be shared; give a file".into());
@@ -78,7 +81,10 @@ impl DbTarget {
             return Ok(DbTarget::Sqlite(PathBuf::from(path)));
         }
         if s.contains("://") {
-            return Err(format!("unsupported database URL scheme in {}", redact_url(s)));
+            return Err(format!(
+                "unsupported database URL scheme in {}",
+                redact_url(s)
+            ));
         }
         Ok(DbTarget::Sqlite(PathBuf::from(s)))
     }
@@ -318,7 +324,10 @@ pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
         .await?;
     let mut ran = 0;
     for m in MIGRATIONS {
-        let tx = db.write_tx().await.map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+        let tx = db
+            .write_tx()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
         let done = scalar(
             &tx,
             "SELECT version FROM schema_migrations WHERE version = ?",

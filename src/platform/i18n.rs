@@ -46,9 +46,17 @@ pub const EN_SOURCE: &str = include_str!("../../locales/en.toml");
 pub fn flatten(src: &str) -> Result<HashMap<String, String>, String> {
     let table: toml::Table = src.parse().map_err(|e| format!("{e}"))?;
     let mut out = HashMap::new();
-    fn walk(prefix: &str, t: &toml::Table, out: &mut HashMap<String, String>) -> Result<(), String> {
+    fn walk(
+        prefix: &str,
+        t: &toml::Table,
+        out: &mut HashMap<String, String>,
+    ) -> Result<(), String> {
         for (k, v) in t {
-            let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            let key = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match v {
                 toml::Value::String(s) => {
                     out.insert(key, s.clone());
@@ -89,7 +97,10 @@ impl Tr {
     where
         'static: 'a,
     {
-        catalog(self.lang).get(key).map(String::as_str).unwrap_or(key)
+        catalog(self.lang)
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(key)
     }
 
     /// The string for `key` with `{0}`, `{1}` … replaced.
@@ -131,7 +142,10 @@ mod tests {
         let mut missing: Vec<_> = zh.keys().filter(|k| !en.contains_key(*k)).collect();
         missing.extend(en.keys().filter(|k| !zh.contains_key(*k)));
         missing.sort();
-        assert!(missing.is_empty(), "keys missing in one locale: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "keys missing in one locale: {missing:?}"
+        );
     }
 
     #[test]
@@ -152,7 +166,9 @@ mod tests {
                     if let Some(end) = rest.find('"') {
                         let key = &rest[..end];
                         let looks_like_key = key.contains('.')
-                            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_');
                         if looks_like_key && !zh.contains_key(key) {
                             missing.push(format!("{}: {key}", f.display()));
                         }

@@ -29,7 +29,9 @@ pub fn day_start_utc(d: NaiveDate) -> DateTime<Utc> {
 
 /// `2026-11-25 14:03` in district time.
 pub fn show(t: &DateTime<Utc>) -> String {
-    t.with_timezone(&district_tz()).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&district_tz())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 #[cfg(test)]

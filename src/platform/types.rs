@@ -57,7 +57,9 @@ impl fmt::Display for CodeError {
             CodeError::Empty => write!(f, "code is empty"),
             CodeError::NotDigits => write!(f, "code must contain digits only"),
             CodeError::BadLength(n) => write!(f, "code has {n} digits; expected 2, 4, 6, 9 or 12"),
-            CodeError::NonZeroPadding => write!(f, "a 12-digit code has non-zero digits below its level"),
+            CodeError::NonZeroPadding => {
+                write!(f, "a 12-digit code has non-zero digits below its level")
+            }
             CodeError::ZeroPart => write!(f, "a part of the code is all zeros"),
         }
     }
@@ -329,7 +331,9 @@ impl fmt::Debug for IdNumber {
 pub struct CreditCode(String);
 
 const CREDIT_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const CREDIT_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const CREDIT_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 impl CreditCode {
     pub fn parse(s: &str) -> Result<CreditCode, &'static str> {
@@ -425,7 +429,11 @@ pub struct Fen(pub i64);
 impl Fen {
     /// Parse a yuan amount such as `1,234.5`, `1234.56` or `-3`. At most two decimals.
     pub fn parse_yuan(s: &str) -> Result<Fen, &'static str> {
-        let s: String = s.trim().chars().filter(|c| *c != ',' && *c != '，').collect();
+        let s: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
         let s = s.strip_suffix('元').unwrap_or(&s).trim().to_string();
         let (neg, body) = match s.strip_prefix('-') {
             Some(r) => (true, r),
@@ -471,7 +479,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -509,11 +517,20 @@ mod tests {
             Some(TownKind::Zone)
         );
         assert_eq!(
-            DivisionCode::parse("320205001001").unwrap().community_kind(),
+            DivisionCode::parse("320205001001")
+                .unwrap()
+                .community_kind(),
             Some(CommunityKind::Residents)
         );
         assert_eq!(DivisionCode::parse("32").unwrap().level(), Level::Province);
-        assert_eq!(DivisionCode::parse("3202").unwrap().parent().unwrap().as_str(), "320000000000");
+        assert_eq!(
+            DivisionCode::parse("3202")
+                .unwrap()
+                .parent()
+                .unwrap()
+                .as_str(),
+            "320000000000"
+        );
     }
 
     #[test]
@@ -606,16 +623,29 @@ mod tests {
         // GB 11643 example
         assert!(IdNumber::parse("11010519491231002X").is_ok());
         assert_eq!(IdNumber::parse("110105194912310021"), Err("id.check"));
-        assert_eq!(IdNumber::parse("110105194913310029").unwrap_err(), "id.birth_date");
         assert_eq!(
-            IdNumber::parse("320205198001011234").map(|i| i.masked()).unwrap_or_default().len(),
-            if IdNumber::parse("320205198001011234").is_ok() { 18 } else { 0 }
+            IdNumber::parse("110105194913310029").unwrap_err(),
+            "id.birth_date"
+        );
+        assert_eq!(
+            IdNumber::parse("320205198001011234")
+                .map(|i| i.masked())
+                .unwrap_or_default()
+                .len(),
+            if IdNumber::parse("320205198001011234").is_ok() {
+                18
+            } else {
+                0
+            }
         );
         assert!(CreditCode::parse("91350100M000100Y43").is_ok());
         assert_eq!(CreditCode::parse("91350100M000100Y44"), Err("credit.check"));
         assert_eq!(CreditCode::parse("91350100M000100YI3"), Err("credit.chars"));
         assert_eq!(Phone::parse("12812345678"), Err("phone.format"));
-        assert_eq!(Phone::parse("138-1234-5678").unwrap().masked(), "138****5678");
+        assert_eq!(
+            Phone::parse("138-1234-5678").unwrap().masked(),
+            "138****5678"
+        );
         assert_eq!(mask_name("张三丰"), "张*丰");
         assert_eq!(mask_name("李四"), "李*");
         assert_eq!(Fen::parse_yuan("1,234.5").unwrap(), Fen(123450));

@@ -53,7 +53,9 @@ async fn denial_matrix_for_pages_and_api() {
         ("/healthz", [200, 200, 200, 200, 200, 200, 200]),
         ("/no-such-page", [404, 404, 404, 404, 404, 404, 404]),
     ];
-    let users = ["admin", "minzheng", "donggang", "staff", "assessor", "provider"];
+    let users = [
+        "admin", "minzheng", "donggang", "staff", "assessor", "provider",
+    ];
     let mut sessions = vec![];
     for u in users {
         sessions.push(Some(t.session(u).await));
@@ -64,7 +66,12 @@ async fn denial_matrix_for_pages_and_api() {
         for (i, s) in sessions.iter().enumerate() {
             let r = t.get(path, s.as_ref()).await;
             if r.status.as_u16() != expected[i] {
-                failures.push(format!("{path} as {}: expected {}, got {}", users.get(i).unwrap_or(&"anonymous"), expected[i], r.status));
+                failures.push(format!(
+                    "{path} as {}: expected {}, got {}",
+                    users.get(i).unwrap_or(&"anonymous"),
+                    expected[i],
+                    r.status
+                ));
             }
         }
     }
@@ -81,12 +88,26 @@ async fn lists_only_show_what_is_in_scope() {
     let town = t.session("donggang").await;
     let list = t.get("/api/v1/communities", Some(&town)).await.json();
     assert_eq!(list["total"], 19);
-    assert!(list["items"].as_array().unwrap().iter().all(|c| c["town_code"] == TOWN_A));
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["town_code"] == TOWN_A)
+    );
     // a town officer filtering for another town gets nothing, not the other town
-    let other = t.get(&format!("/api/v1/communities?town={TOWN_B}"), Some(&town)).await.json();
+    let other = t
+        .get(&format!("/api/v1/communities?town={TOWN_B}"), Some(&town))
+        .await
+        .json();
     assert_eq!(other["total"], 0);
     let csv = t.get("/communities.csv", Some(&staff)).await;
-    assert_eq!(csv.body.lines().count(), 2, "header and one row: {}", csv.body);
+    assert_eq!(
+        csv.body.lines().count(),
+        2,
+        "header and one row: {}",
+        csv.body
+    );
     let admin = t.session("admin").await;
     let all = t.get("/api/v1/communities", Some(&admin)).await.json();
     assert_eq!(all["total"], 130);
@@ -94,13 +115,39 @@ async fn lists_only_show_what_is_in_scope() {
     assert_eq!(fig["population"], 397_000);
     assert_eq!(fig["towns"], 9);
     // staff cannot record population, not even their own
-    let r = t.post(&format!("/communities/{A}/population"), &staff, &[("year", "2025"), ("households", "1"), ("permanent_population", "2")]).await;
+    let r = t
+        .post(
+            &format!("/communities/{A}/population"),
+            &staff,
+            &[
+                ("year", "2025"),
+                ("households", "1"),
+                ("permanent_population", "2"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     // a town officer cannot record another town's population
-    let r = t.post(&format!("/communities/{B}/population"), &town, &[("year", "2025"), ("households", "1"), ("permanent_population", "2")]).await;
+    let r = t
+        .post(
+            &format!("/communities/{B}/population"),
+            &town,
+            &[
+                ("year", "2025"),
+                ("households", "1"),
+                ("permanent_population", "2"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 404);
     // only the admin merges
-    let r = t.post(&format!("/communities/{A}/merge"), &town, &[("successor", B), ("effective_on", "2026-01-01")]).await;
+    let r = t
+        .post(
+            &format!("/communities/{A}/merge"),
+            &town,
+            &[("successor", B), ("effective_on", "2026-01-01")],
+        )
+        .await;
     assert_eq!(r.status, 403);
 }
 
@@ -109,7 +156,13 @@ async fn openapi_document_lists_the_routes() {
     let t = TestApp::empty().await;
     let doc = t.get("/api/openapi.json", None).await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for p in ["/api/v1/communities", "/api/v1/communities/{code}", "/api/v1/towns", "/api/v1/me", "/api/v1/audit"] {
+    for p in [
+        "/api/v1/communities",
+        "/api/v1/communities/{code}",
+        "/api/v1/towns",
+        "/api/v1/me",
+        "/api/v1/audit",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }
     let viewer = t.get("/api/docs", None).await;

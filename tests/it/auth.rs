@@ -5,7 +5,13 @@ use crate::TestApp;
 async fn login_csrf(t: &TestApp) -> (String, String) {
     let r = t.get("/login", None).await;
     assert_eq!(r.status, 200);
-    let cookie = r.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string()).find(|c| c.starts_with("shequ_csrf=")).unwrap();
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with("shequ_csrf="))
+        .unwrap();
     let token = cookie.trim_start_matches("shequ_csrf=").to_string();
     (cookie, token)
 }
@@ -14,27 +20,81 @@ async fn login_csrf(t: &TestApp) -> (String, String) {
 async fn login_logout_and_wrong_password() {
     let t = TestApp::demo().await;
     let (cookie, csrf) = login_csrf(&t).await;
-    let bad = t.post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "staff"), ("password", "nope-nope")]).await;
+    let bad = t
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "staff"),
+                ("password", "nope-nope"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, 401);
     assert!(bad.body.contains("用户名或密码不正确"), "{}", bad.body);
     let ok = t
-        .post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "staff"), ("password", "shequ2026"), ("next", "/communities")])
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "staff"),
+                ("password", "shequ2026"),
+                ("next", "/communities"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, 303);
     assert_eq!(ok.location(), "/communities");
-    let set = ok.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+    let set = ok
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
     let session = set.split(';').next().unwrap().to_string();
     let home = t.get_with_cookie("/", &session).await;
-    assert!(home.body.contains("黄土塘村委会"), "staff sees their community");
+    assert!(
+        home.body.contains("黄土塘村委会"),
+        "staff sees their community"
+    );
     // logout needs the session's CSRF token: take it from the page
-    let csrf2 = home.body.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
-    let out = t.post_raw("/logout", Some(&session), &[("_csrf", &csrf2)]).await;
+    let csrf2 = home
+        .body
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let out = t
+        .post_raw("/logout", Some(&session), &[("_csrf", &csrf2)])
+        .await;
     assert_eq!(out.status, 303);
-    assert_eq!(t.get_with_cookie("/communities", &session).await.status, 303, "session ended");
+    assert_eq!(
+        t.get_with_cookie("/communities", &session).await.status,
+        303,
+        "session ended"
+    );
     // an open redirect is refused
     let evil = t
-        .post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "staff"), ("password", "shequ2026"), ("next", "//evil.example")])
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "staff"),
+                ("password", "shequ2026"),
+                ("next", "//evil.example"),
+            ],
+        )
         .await;
     assert_eq!(evil.location(), "/");
 }
@@ -44,15 +104,45 @@ async fn repeated_failures_lock_the_account() {
     let t = TestApp::demo().await;
     let (cookie, csrf) = login_csrf(&t).await;
     for i in 0..5 {
-        let r = t.post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "donggang"), ("password", "wrong-pass")]).await;
+        let r = t
+            .post_raw(
+                "/login",
+                Some(&cookie),
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "donggang"),
+                    ("password", "wrong-pass"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, if i < 4 { 401 } else { 429 }, "attempt {i}");
     }
-    let r = t.post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "donggang"), ("password", "shequ2026")]).await;
+    let r = t
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "donggang"),
+                ("password", "shequ2026"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 429, "locked even with the right password");
     assert!(r.headers.get("retry-after").is_some());
     assert!(r.body.contains("锁定"));
     // other accounts are not affected
-    let other = t.post_raw("/login", Some(&cookie), &[("_csrf", &csrf), ("username", "staff"), ("password", "shequ2026")]).await;
+    let other = t
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", "staff"),
+                ("password", "shequ2026"),
+            ],
+        )
+        .await;
     assert_eq!(other.status, 303);
 }
 
@@ -61,14 +151,36 @@ async fn forms_without_csrf_are_refused_and_write_nothing() {
     let t = TestApp::demo().await;
     let s = t.session("admin").await;
     let before = t.count("SELECT COUNT(*) FROM departments").await;
-    let r = t.post_raw("/departments", Some(&s.cookie), &[("code", "new"), ("name", "区新部门")]).await;
+    let r = t
+        .post_raw(
+            "/departments",
+            Some(&s.cookie),
+            &[("code", "new"), ("name", "区新部门")],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("表单已失效"), "{}", r.body);
-    let r = t.post_raw("/departments", Some(&s.cookie), &[("_csrf", "0".repeat(64).as_str()), ("code", "new"), ("name", "区新部门")]).await;
+    let r = t
+        .post_raw(
+            "/departments",
+            Some(&s.cookie),
+            &[
+                ("_csrf", "0".repeat(64).as_str()),
+                ("code", "new"),
+                ("name", "区新部门"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(t.count("SELECT COUNT(*) FROM departments").await, before);
     // login form too
-    let r = t.post_raw("/login", None, &[("username", "staff"), ("password", "shequ2026")]).await;
+    let r = t
+        .post_raw(
+            "/login",
+            None,
+            &[("username", "staff"), ("password", "shequ2026")],
+        )
+        .await;
     assert_eq!(r.status, 403);
 }
 
@@ -93,7 +205,15 @@ async fn expired_sessions_redirect_with_a_message() {
 #[tokio::test(flavor = "multi_thread")]
 async fn api_tokens_authenticate_and_bad_ones_get_json_401() {
     let t = TestApp::demo().await;
-    let token = shequ::admin::users::create_token(t.db(), &shequ::platform::auth::Actor::system("test"), "donggang", "ci", None).await.unwrap();
+    let token = shequ::admin::users::create_token(
+        t.db(),
+        &shequ::platform::auth::Actor::system("test"),
+        "donggang",
+        "ci",
+        None,
+    )
+    .await
+    .unwrap();
     let me = t.api("/api/v1/me", &token).await;
     assert_eq!(me.status, 200);
     assert_eq!(me.json()["scope"], "town:320205106000");
@@ -113,10 +233,32 @@ async fn language_switch_sets_a_cookie_and_translates() {
     let sw = t.get("/lang/en?next=/communities", None).await;
     assert_eq!(sw.status, 303);
     assert_eq!(sw.location(), "/communities");
-    let c = sw.headers.get("set-cookie").unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let en = t.get_with_cookie("/communities", &format!("{}; {c}", s.cookie)).await;
-    assert!(en.body.contains("<html lang=\"en\">"), "{}", &en.body[..200]);
-    assert!(en.body.contains("Communities") && en.body.contains("Residents&#x27; committee") || en.body.contains("Residents' committee") || en.body.contains("Residents&#39; committee"));
-    assert!(!en.body.contains("筛选"), "no Chinese UI strings left in English");
+    let c = sw
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let en = t
+        .get_with_cookie("/communities", &format!("{}; {c}", s.cookie))
+        .await;
+    assert!(
+        en.body.contains("<html lang=\"en\">"),
+        "{}",
+        &en.body[..200]
+    );
+    assert!(
+        en.body.contains("Communities") && en.body.contains("Residents&#x27; committee")
+            || en.body.contains("Residents' committee")
+            || en.body.contains("Residents&#39; committee")
+    );
+    assert!(
+        !en.body.contains("筛选"),
+        "no Chinese UI strings left in English"
+    );
     assert_eq!(t.get("/lang/fr", None).await.status, 404);
 }

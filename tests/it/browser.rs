@@ -21,7 +21,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn find(cmd: &str) -> Option<String> {
@@ -37,7 +41,9 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
         if std::env::var("CI").is_ok() {
             panic!("chromedriver/chromium missing in CI");
         }
-        eprintln!("NOTICE: browser test skipped: chromedriver or chromium is not installed (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "NOTICE: browser test skipped: chromedriver or chromium is not installed (apt-get install chromium chromium-driver)"
+        );
         return;
     };
     let t = TestApp::demo().await;
@@ -48,7 +54,12 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
 
     let port = free_port();
     let _driver = Driver(
-        Command::new(driver_bin).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap(),
+        Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
     );
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
@@ -63,7 +74,11 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
     );
     let mut client = None;
     for _ in 0..50 {
-        match ClientBuilder::new(HttpConnector::new()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+        match ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
             Ok(c) => {
                 client = Some(c);
                 break;
@@ -76,31 +91,99 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
     std::fs::create_dir_all(&shots).unwrap();
     let base = format!("http://{addr}");
 
-    c.goto(&format!("{base}/communities/320205106203")).await.unwrap();
+    c.goto(&format!("{base}/communities/320205106203"))
+        .await
+        .unwrap();
     // not signed in: the login form, which comes back here afterwards
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
-    c.find(Locator::Id("username")).await.unwrap().send_keys("staff").await.unwrap();
-    c.find(Locator::Id("password")).await.unwrap().send_keys("shequ2026").await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("staff")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("shequ2026")
+        .await
+        .unwrap();
     std::fs::write(shots.join("login.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Css("form.form button[type=submit]")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/communities/320205106203");
-    let h1 = c.find(Locator::Css("main h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/communities/320205106203"
+    );
+    let h1 = c
+        .find(Locator::Css("main h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(h1, "黄土塘村委会");
-    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("历年常住人口") || body.contains("人口"), "population section");
-    std::fs::write(shots.join("community-zh.png"), c.screenshot().await.unwrap()).unwrap();
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("历年常住人口") || body.contains("人口"),
+        "population section"
+    );
+    std::fs::write(
+        shots.join("community-zh.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
-    c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(c.current_url().await.unwrap().path(), "/communities/320205106203");
-    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    assert!(body.contains("Division code") && body.contains("Sign out"), "{body}");
-    std::fs::write(shots.join("community-en.png"), c.screenshot().await.unwrap()).unwrap();
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/communities/320205106203"
+    );
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        body.contains("Division code") && body.contains("Sign out"),
+        "{body}"
+    );
+    std::fs::write(
+        shots.join("community-en.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // another community is not there for this user
-    c.goto(&format!("{base}/communities/320205001001")).await.unwrap();
-    let body = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+    c.goto(&format!("{base}/communities/320205001001"))
+        .await
+        .unwrap();
+    let body = c
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(body.contains("Page not found"), "{body}");
     c.close().await.unwrap();
 }

@@ -29,9 +29,15 @@ fn every_command_has_help() {
         vec!["backup", "--help"],
         vec!["restore", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_shequ")).args(&cmd).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_shequ"))
+            .args(&cmd)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{cmd:?}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("--db"), "{cmd:?} documents --db");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("--db"),
+            "{cmd:?} documents --db"
+        );
     }
 }
 
@@ -40,9 +46,26 @@ fn import_users_tokens_and_audit_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cli.db");
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/xishan");
-    let out = shequ(&db, &["import", "divisions", data.to_str().unwrap(), "--area", "320205"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("142 new"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = shequ(
+        &db,
+        &[
+            "import",
+            "divisions",
+            data.to_str().unwrap(),
+            "--area",
+            "320205",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("142 new"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let again = shequ(&db, &["import", "divisions", data.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 new"));
     let bad = dir.path().join("villages.csv");
@@ -50,13 +73,49 @@ fn import_users_tokens_and_audit_from_the_command_line() {
     let out = shequ(&db, &["import", "divisions", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("villages.csv line 2") && err.contains("nothing was imported"), "{err}");
-    let out = shequ(&db, &["user", "add", "--username", "chen", "--name", "东港镇 陈", "--role", "town_officer", "--town", "320205106"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = shequ(&db, &["user", "add", "--username", "x", "--name", "X", "--role", "town_officer"]);
+    assert!(
+        err.contains("villages.csv line 2") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    let out = shequ(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "chen",
+            "--name",
+            "东港镇 陈",
+            "--role",
+            "town_officer",
+            "--town",
+            "320205106",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = shequ(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "town_officer",
+        ],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("username") && err.contains("town_code"), "{err}");
+    assert!(
+        err.contains("username") && err.contains("town_code"),
+        "{err}"
+    );
     let out = shequ(&db, &["token", "create", "--user", "chen"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("shq_"));
     let out = shequ(&db, &["user", "list"]);
@@ -66,9 +125,17 @@ fn import_users_tokens_and_audit_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
     let backup = dir.path().join("b.db");
     let out = shequ(&db, &["backup", backup.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = shequ(&db, &["restore", backup.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let bad_db = shequ(std::path::Path::new("mysql://x"), &["migrate"]);
     assert!(!bad_db.status.success());
     assert!(String::from_utf8_lossy(&bad_db.stderr).contains("unsupported database URL"));

@@ -10,14 +10,14 @@ mod cli;
 mod geo;
 mod import;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use sea_orm::ConnectionTrait;
 use shequ::platform::config::Config;
 use shequ::platform::db::{self, Db, DbTarget};
-use shequ::platform::http::{app, AppState};
+use shequ::platform::http::{AppState, app};
 use tower::ServiceExt;
 
 pub struct TestApp {
@@ -34,7 +34,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
@@ -55,8 +58,14 @@ impl TestApp {
         let target = match std::env::var("SHEQU_TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("shequ_t_{}", hex_id());
-                let admin_db = Db::connect(&DbTarget::parse(&admin).unwrap()).await.unwrap();
-                admin_db.conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+                let admin_db = Db::connect(&DbTarget::parse(&admin).unwrap())
+                    .await
+                    .unwrap();
+                admin_db
+                    .conn
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
                 admin_db.close().await;
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
                 DbTarget::parse(&format!("{base}/{name}")).unwrap()
@@ -65,15 +74,24 @@ impl TestApp {
         };
         let db = Db::connect(&target).await.unwrap();
         db::migrate(&db).await.unwrap();
-        let config = Config { db: format!("{target}"), ..Config::default() };
+        let config = Config {
+            db: format!("{target}"),
+            ..Config::default()
+        };
         let state = AppState::new(db, config).unwrap();
-        TestApp { router: app(state.clone()), state, _dir: dir }
+        TestApp {
+            router: app(state.clone()),
+            state,
+            _dir: dir,
+        }
     }
 
     /// The demo district with a user for every role (password `shequ2026`).
     pub async fn demo() -> TestApp {
         let t = TestApp::empty().await;
-        shequ::demo::generate(&t.state.db, &t.state.district, 1).await.unwrap();
+        shequ::demo::generate(&t.state.db, &t.state.district, 1)
+            .await
+            .unwrap();
         t
     }
 
@@ -82,9 +100,17 @@ impl TestApp {
     }
 
     pub async fn session(&self, username: &str) -> Session {
-        let u = shequ::platform::auth::find_user_by_name(&self.state.db.conn, username).await.unwrap().unwrap();
-        let (token, csrf) = shequ::platform::auth::create_session(&self.state.db, u.id).await.unwrap();
-        Session { cookie: format!("shequ_session={token}"), csrf }
+        let u = shequ::platform::auth::find_user_by_name(&self.state.db.conn, username)
+            .await
+            .unwrap()
+            .unwrap();
+        let (token, csrf) = shequ::platform::auth::create_session(&self.state.db, u.id)
+            .await
+            .unwrap();
+        Session {
+            cookie: format!("shequ_session={token}"),
+            csrf,
+        }
     }
 
     pub async fn send(&self, req: Request<Body>) -> Resp {
@@ -92,7 +118,11 @@ impl TestApp {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str, s: Option<&Session>) -> Resp {
@@ -104,12 +134,23 @@ impl TestApp {
     }
 
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Resp {
-        self.send(Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+        self.send(
+            Request::get(path)
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     pub async fn api(&self, path: &str, token: &str) -> Resp {
-        self.send(Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap())
-            .await
+        self.send(
+            Request::get(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// POST a form with the session's CSRF token added.
@@ -119,9 +160,15 @@ impl TestApp {
         self.post_raw(path, Some(&s.cookie), &all).await
     }
 
-    pub async fn post_raw(&self, path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Resp {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        cookie: Option<&str>,
+        fields: &[(&str, &str)],
+    ) -> Resp {
         let body = serde_urlencoded::to_string(fields).unwrap();
-        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut b =
+            Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(c) = cookie {
             b = b.header(header::COOKIE, c);
         }
@@ -129,7 +176,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        db::scalar(&self.state.db.conn, sql, vec![]).await.unwrap().unwrap_or(0)
+        db::scalar(&self.state.db.conn, sql, vec![])
+            .await
+            .unwrap()
+            .unwrap_or(0)
     }
 }
 

@@ -5,8 +5,8 @@
 
 pub mod web;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use sha2::{Digest, Sha256};
@@ -122,8 +122,9 @@ impl CurrentUser {
             .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", row.id, row.role))?;
         let code = |c: &Option<String>| -> Result<DivisionCode> {
             let s = c.as_deref().unwrap_or("");
-            DivisionCode::parse(s)
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("user {} binding {s}: {e}", row.id)))
+            DivisionCode::parse(s).map_err(|e| {
+                AppError::Internal(anyhow::anyhow!("user {} binding {s}: {e}", row.id))
+            })
         };
         let missing = || AppError::Internal(anyhow::anyhow!("user {} lacks its binding", row.id));
         let scope = match role {
@@ -227,7 +228,10 @@ pub const SESSION_HOURS: i64 = 12;
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.password_hash, u.role, \
     u.department_id, u.town_code, u.community_code, u.provider_id, u.active";
 
-pub async fn find_user_by_name<C: ConnectionTrait>(c: &C, username: &str) -> Result<Option<UserRow>> {
+pub async fn find_user_by_name<C: ConnectionTrait>(
+    c: &C,
+    username: &str,
+) -> Result<Option<UserRow>> {
     db::one(
         c,
         &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?"),
@@ -237,7 +241,12 @@ pub async fn find_user_by_name<C: ConnectionTrait>(c: &C, username: &str) -> Res
 }
 
 pub async fn find_user<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<UserRow>> {
-    db::one(c, &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"), vals![id]).await
+    db::one(
+        c,
+        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?"),
+        vals![id],
+    )
+    .await
 }
 
 /// Start a session; returns the cookie value (only its hash is stored).
@@ -252,7 +261,12 @@ pub async fn create_session(db: &Db, user_id: i64) -> Result<(String, String)> {
     )
     .await?;
     // Old expired sessions are swept on every login: cheap, and keeps the table small.
-    db::exec(&db.conn, "DELETE FROM sessions WHERE expires_at < ?", vals![now]).await?;
+    db::exec(
+        &db.conn,
+        "DELETE FROM sessions WHERE expires_at < ?",
+        vals![now],
+    )
+    .await?;
     Ok((token, csrf))
 }
 
@@ -294,7 +308,12 @@ pub async fn load_session(db: &Db, token: &str) -> Result<SessionLookup> {
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
-    db::exec(&db.conn, "DELETE FROM sessions WHERE id_hash = ?", vals![sha256_hex(token)]).await?;
+    db::exec(
+        &db.conn,
+        "DELETE FROM sessions WHERE id_hash = ?",
+        vals![sha256_hex(token)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -408,7 +427,10 @@ mod tests {
     #[test]
     fn password_strength() {
         assert_eq!(check_password_strength("short"), Err("password.too_short"));
-        assert_eq!(check_password_strength("aaaaaaaaaa"), Err("password.too_simple"));
+        assert_eq!(
+            check_password_strength("aaaaaaaaaa"),
+            Err("password.too_simple")
+        );
         assert!(check_password_strength("xishan2026").is_ok());
     }
 

@@ -9,12 +9,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 
 use crate::platform::audit;
-use crate::platform::auth::{self, check_password_strength, hash_password, verify_password, Role};
+use crate::platform::auth::{self, Role, check_password_strength, hash_password, verify_password};
 use crate::platform::db;
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{set_cookie, Auth, CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::{render, AppState};
+use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Lang;
 use crate::vals;
 
@@ -52,7 +52,11 @@ struct LoginQuery {
     bye: Option<String>,
 }
 
-async fn login_page(State(s): State<AppState>, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response> {
+async fn login_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
@@ -98,14 +102,34 @@ async fn login_failed(
     Ok(resp)
 }
 
-async fn login_submit(State(s): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm<LoginForm>) -> Result<Response> {
+async fn login_submit(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(f): CsrfForm<LoginForm>,
+) -> Result<Response> {
     let now = chrono::Utc::now();
     let name = f.username.trim().to_string();
     if name.is_empty() || f.password.is_empty() {
-        return login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.fill_both", axum::http::StatusCode::UNPROCESSABLE_ENTITY).await;
+        return login_failed(
+            &s,
+            &ctx,
+            &name,
+            f.next.as_deref(),
+            "auth.fill_both",
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     if let Some(secs) = auth::locked_for(&s.db, &name, now).await? {
-        let mut r = login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS).await?;
+        let mut r = login_failed(
+            &s,
+            &ctx,
+            &name,
+            f.next.as_deref(),
+            "auth.locked",
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await?;
         if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -123,9 +147,25 @@ async fn login_submit(State(s): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
     let Some(user) = user.filter(|_| ok) else {
         let locked = auth::record_failure(&s.db, &name, now).await?;
         return if locked.is_some() {
-            login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS).await
+            login_failed(
+                &s,
+                &ctx,
+                &name,
+                f.next.as_deref(),
+                "auth.locked",
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+            )
+            .await
         } else {
-            login_failed(&s, &ctx, &name, f.next.as_deref(), "auth.wrong", axum::http::StatusCode::UNAUTHORIZED).await
+            login_failed(
+                &s,
+                &ctx,
+                &name,
+                f.next.as_deref(),
+                "auth.wrong",
+                axum::http::StatusCode::UNAUTHORIZED,
+            )
+            .await
         };
     };
     auth::clear_failures(&s.db, &name).await?;
@@ -133,7 +173,12 @@ async fn login_submit(State(s): State<AppState>, ctx: Ctx, CsrfForm(f): CsrfForm
     let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, auth::SESSION_HOURS * 3600, s.config.secure_cookies),
+        set_cookie(
+            SESSION_COOKIE,
+            &token,
+            auth::SESSION_HOURS * 3600,
+            s.config.secure_cookies,
+        ),
     );
     Ok(resp)
 }
@@ -147,13 +192,21 @@ fn dummy_hash() -> &'static str {
 #[derive(Deserialize)]
 struct Empty {}
 
-async fn logout(State(s): State<AppState>, ctx: Ctx, headers: axum::http::HeaderMap, CsrfForm(_): CsrfForm<Empty>) -> Result<Response> {
+async fn logout(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response> {
     if let Some(tok) = crate::platform::http::ctx::cookie(&headers, SESSION_COOKIE) {
         auth::delete_session(&s.db, tok).await?;
     }
     let _ = ctx;
     let mut resp = Redirect::to("/login?bye=1").into_response();
-    resp.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies),
+    );
     Ok(resp)
 }
 
@@ -163,12 +216,21 @@ struct NextQuery {
 }
 
 /// Set the language cookie and go back. A preference, not data: a plain link works.
-async fn switch_lang(State(s): State<AppState>, Path(code): Path<String>, Query(q): Query<NextQuery>) -> Result<Response> {
+async fn switch_lang(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let mut resp = Redirect::to(&safe_next(q.next.as_deref())).into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.short(), 60 * 60 * 24 * 365, s.config.secure_cookies),
+        set_cookie(
+            LANG_COOKIE,
+            lang.short(),
+            60 * 60 * 24 * 365,
+            s.config.secure_cookies,
+        ),
     );
     Ok(resp)
 }
@@ -192,7 +254,11 @@ impl AccountPage {
         ]
     }
     fn error(&self, field: &str) -> String {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()).unwrap_or_default()
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -201,7 +267,12 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn account_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+async fn account_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
     render(&AccountPage {
         chrome: Chrome::build(&s, &ctx, "/account").await,
         username: u.username.clone(),
@@ -218,8 +289,15 @@ struct PasswordForm {
     confirm: String,
 }
 
-async fn change_password(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, CsrfForm(f): CsrfForm<PasswordForm>) -> Result<Response> {
-    let row = auth::find_user(&s.db.conn, u.id).await?.ok_or(AppError::Unauthorized)?;
+async fn change_password(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<PasswordForm>,
+) -> Result<Response> {
+    let row = auth::find_user(&s.db.conn, u.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let mut errs = vec![];
     if !verify_password(&f.current, &row.password_hash) {
         errs.push(FieldError::new("current", "password.wrong_current"));
@@ -235,7 +313,10 @@ async fn change_password(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Csr
             chrome: Chrome::build(&s, &ctx, "/account").await,
             username: u.username.clone(),
             role: ctx.tr.t(&u.role.label_key()).to_string(),
-            errors: errs.iter().map(|e| (e.field.clone(), ctx.tr.field_error(e))).collect(),
+            errors: errs
+                .iter()
+                .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
+                .collect(),
             saved: false,
         })?;
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -246,11 +327,26 @@ async fn change_password(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth, Csr
 }
 
 /// Replace a user's password, end their other sessions, and audit it (never the hash).
-pub async fn set_password(s: &AppState, actor: &auth::Actor, user_id: i64, password: &str) -> Result<()> {
+pub async fn set_password(
+    s: &AppState,
+    actor: &auth::Actor,
+    user_id: i64,
+    password: &str,
+) -> Result<()> {
     let hash = hash_password(password)?;
     let tx = s.db.write_tx().await?;
-    db::exec(&tx, "UPDATE users SET password_hash = ? WHERE id = ?", vals![hash, user_id]).await?;
-    db::exec(&tx, "DELETE FROM sessions WHERE user_id = ?", vals![user_id]).await?;
+    db::exec(
+        &tx,
+        "UPDATE users SET password_hash = ? WHERE id = ?",
+        vals![hash, user_id],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        "DELETE FROM sessions WHERE user_id = ?",
+        vals![user_id],
+    )
+    .await?;
     audit::record(
         &tx,
         actor,
@@ -287,5 +383,11 @@ pub async fn api_me(Auth(u): Auth) -> Json<Me> {
         Scope::Community(c) => format!("community:{c}"),
         Scope::Provider(id) => format!("provider:{id}"),
     };
-    Json(Me { id: u.id, username: u.username.clone(), display_name: u.display_name.clone(), role: u.role, scope })
+    Json(Me {
+        id: u.id,
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role,
+        scope,
+    })
 }

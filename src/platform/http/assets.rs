@@ -1,10 +1,10 @@
 //! Stylesheet, icons and the OpenAPI viewer, compiled into the binary (no CDN).
 
+use axum::Router;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 use crate::platform::error::AppError;
 use crate::platform::http::AppState;
@@ -16,9 +16,21 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { name: "style.css", mime: "text/css; charset=utf-8", body: include_bytes!("../../../assets/style.css") },
-    Asset { name: "favicon.svg", mime: "image/svg+xml", body: include_bytes!("../../../assets/favicon.svg") },
-    Asset { name: "api-docs.js", mime: "text/javascript; charset=utf-8", body: include_bytes!("../../../assets/api-docs.js") },
+    Asset {
+        name: "style.css",
+        mime: "text/css; charset=utf-8",
+        body: include_bytes!("../../../assets/style.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        mime: "image/svg+xml",
+        body: include_bytes!("../../../assets/favicon.svg"),
+    },
+    Asset {
+        name: "api-docs.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../assets/api-docs.js"),
+    },
     Asset {
         name: "swagger-ui.css",
         mime: "text/css; charset=utf-8",
@@ -36,7 +48,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
-    let a = ASSETS.iter().find(|a| a.name == name).ok_or(AppError::NotFound)?;
+    let a = ASSETS
+        .iter()
+        .find(|a| a.name == name)
+        .ok_or(AppError::NotFound)?;
     Ok((
         [
             (header::CONTENT_TYPE, a.mime),

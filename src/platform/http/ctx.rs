@@ -12,10 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::platform::auth::{self, constant_time_eq, CurrentUser, SessionLookup};
+use crate::platform::auth::{self, CurrentUser, SessionLookup, constant_time_eq};
 use crate::platform::error::AppError;
-use crate::platform::http::errors::{render_error, ErrorInfo};
 use crate::platform::http::AppState;
+use crate::platform::http::errors::{ErrorInfo, render_error};
 use crate::platform::i18n::{Lang, Tr};
 
 pub const SESSION_COOKIE: &str = "shequ_session";
@@ -62,7 +62,8 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
+    let v =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
@@ -75,11 +76,18 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Build the [`Ctx`], run the handler, render any error in the user's language.
-pub async fn context_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn context_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let headers = req.headers().clone();
     let uri = req.uri().clone();
     let path = uri.path().to_string();
-    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| path.clone());
+    let path_and_query = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| path.clone());
     let query = uri.query().unwrap_or("");
     let api = path.starts_with("/api/") || path.starts_with("/open311/");
 
@@ -146,10 +154,16 @@ pub async fn context_layer(State(state): State<AppState>, mut req: Request, next
     let secure = state.config.secure_cookies;
     let h = resp.headers_mut();
     if let Some(t) = new_csrf_cookie {
-        h.append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &t, 60 * 60 * 24, secure));
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &t, 60 * 60 * 24, secure),
+        );
     }
     if clear_session {
-        h.append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, secure));
+        h.append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, secure),
+        );
     }
     if !h.contains_key(header::CACHE_CONTROL) {
         // Pages carry personal and scoped data: never cached by shared proxies.

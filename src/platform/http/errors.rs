@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::platform::error::{AppError, FieldError};
+use crate::platform::http::AppState;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
-use crate::platform::http::AppState;
 
 /// What the context layer needs to render an error; travels in the response extensions.
 #[derive(Debug, Clone)]
@@ -78,7 +78,9 @@ struct JsonField {
 
 pub async fn render_error(state: &AppState, ctx: &Ctx, info: &ErrorInfo) -> Response {
     let tr = ctx.tr;
-    let mut message = tr.t(&format!("errors.page.{}.message", info.code)).to_string();
+    let mut message = tr
+        .t(&format!("errors.page.{}.message", info.code))
+        .to_string();
     if info.code == "unauthorized" && ctx.session_expired {
         message = tr.t("errors.page.session_expired").to_string();
     }
@@ -115,7 +117,9 @@ pub async fn render_error(state: &AppState, ctx: &Ctx, info: &ErrorInfo) -> Resp
         let chrome = Chrome::build(state, ctx, "").await;
         let page = ErrorPage {
             chrome,
-            title: tr.t(&format!("errors.page.{}.title", info.code)).to_string(),
+            title: tr
+                .t(&format!("errors.page.{}.title", info.code))
+                .to_string(),
             message,
             fields: info.fields.iter().map(|f| tr.field_error(f)).collect(),
             status: info.status.as_u16(),
@@ -124,7 +128,11 @@ pub async fn render_error(state: &AppState, ctx: &Ctx, info: &ErrorInfo) -> Resp
             Ok(html) => (info.status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!("error page failed to render: {e}");
-                (info.status, info.status.canonical_reason().unwrap_or("error")).into_response()
+                (
+                    info.status,
+                    info.status.canonical_reason().unwrap_or("error"),
+                )
+                    .into_response()
             }
         }
     };
@@ -140,7 +148,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

@@ -3,9 +3,9 @@
 
 use crate::geo;
 use crate::platform::auth::{Role, Scope};
+use crate::platform::http::AppState;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::errors::urlencode;
-use crate::platform::http::AppState;
 use crate::platform::i18n::{Lang, Tr};
 
 #[derive(Clone, Debug)]
@@ -57,7 +57,11 @@ impl Chrome {
                 let scope = geo::store::scope_label(&state.db, &state.district, &u.scope, tr)
                     .await
                     .unwrap_or_default();
-                (Some(u.display_name.clone()), tr.t(&u.role.label_key()).to_string(), scope)
+                (
+                    Some(u.display_name.clone()),
+                    tr.t(&u.role.label_key()).to_string(),
+                    scope,
+                )
             }
             None => (None, String::new(), String::new()),
         };
@@ -70,7 +74,11 @@ impl Chrome {
             scope_label,
             nav,
             csrf: ctx.csrf.clone(),
-            switch_href: format!("/lang/{}?next={}", other.short(), urlencode(&ctx.path_and_query)),
+            switch_href: format!(
+                "/lang/{}?next={}",
+                other.short(),
+                urlencode(&ctx.path_and_query)
+            ),
             switch_label: match other {
                 Lang::En => "English",
                 Lang::Zh => "中文",

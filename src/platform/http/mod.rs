@@ -9,10 +9,10 @@ pub mod pagination;
 
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue};
+use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -85,7 +85,7 @@ pub fn app(state: AppState) -> Router {
 pub async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<Response, AppError> {
-    crate::platform::db::scalar(&state.db.conn, "SELECT 1", crate::vals![]).await?;
+    crate::platform::db::scalar(&state.db.conn, "SELECT CAST(1 AS BIGINT)", crate::vals![]).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
 }
 

@@ -33,12 +33,17 @@ struct Bearer;
 impl Modify for Bearer {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(spec)).route("/api/docs", get(viewer))
+    Router::new()
+        .route("/api/openapi.json", get(spec))
+        .route("/api/docs", get(viewer))
 }
 
 async fn spec() -> Response {
