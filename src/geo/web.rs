@@ -397,6 +397,30 @@ async fn community_page(
     show_community(&s, &ctx, &code, FormState::default()).await
 }
 
+/// After a form on the community page: back to the page, or the page again with the errors.
+async fn after_post(
+    s: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    form: &'static str,
+    result: Result<()>,
+    values: Vec<(&str, String)>,
+) -> Result<Response> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved={form}")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            show_community(
+                s,
+                ctx,
+                code,
+                FormState::from_error(form, &ctx.tr, &errs, values),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[derive(Deserialize)]
 struct PopulationForm {
     year: String,
@@ -446,26 +470,12 @@ async fn post_population(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/communities/{code}?saved=population")).into_response())
-        }
-        Err(AppError::Invalid(errs)) => {
-            let values = vec![
-                ("year", f.year),
-                ("households", f.households),
-                ("permanent_population", f.permanent_population),
-            ];
-            show_community(
-                &s,
-                &ctx,
-                &code,
-                FormState::from_error("population", &ctx.tr, &errs, values),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![
+        ("year", f.year),
+        ("households", f.households),
+        ("permanent_population", f.permanent_population),
+    ];
+    after_post(&s, &ctx, &code, "population", result, values).await
 }
 
 #[derive(Deserialize)]
@@ -506,20 +516,8 @@ async fn post_rename(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=rename")).into_response()),
-        Err(AppError::Invalid(errs)) => {
-            let values = vec![("name", f.name), ("effective_on", f.effective_on)];
-            show_community(
-                &s,
-                &ctx,
-                &code,
-                FormState::from_error("rename", &ctx.tr, &errs, values),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![("name", f.name), ("effective_on", f.effective_on)];
+    after_post(&s, &ctx, &code, "rename", result, values).await
 }
 
 #[derive(Deserialize)]
@@ -557,24 +555,12 @@ async fn post_merge(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved=merge")).into_response()),
-        Err(AppError::Invalid(errs)) => {
-            let values = vec![
-                ("successor", f.successor),
-                ("effective_on", f.effective_on),
-                ("note", f.note),
-            ];
-            show_community(
-                &s,
-                &ctx,
-                &code,
-                FormState::from_error("merge", &ctx.tr, &errs, values),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![
+        ("successor", f.successor),
+        ("effective_on", f.effective_on),
+        ("note", f.note),
+    ];
+    after_post(&s, &ctx, &code, "merge", result, values).await
 }
 
 // ------------------------------------------------------------------ API
