@@ -275,6 +275,12 @@ pub fn read_sources(
                 message: m,
             };
             let raw_code = record.get(code_i).unwrap_or("").trim();
+            // A division listed again one level down with a zero part (东莞 441900 as its own
+            // area, 金门 350527000 as its own town): in 12 digits it is its parent's code, so
+            // the parent's row stands for both.
+            if repeats_parent(raw_code, src.level) {
+                continue;
+            }
             let code = match DivisionCode::parse_level(raw_code, src.level) {
                 Ok(c) => c,
                 Err(e) => {
@@ -309,9 +315,15 @@ pub fn read_sources(
             let parent = code.parent();
             if let (Some(pi), Some(p)) = (parent_i, &parent) {
                 let given = record.get(pi).unwrap_or("").trim();
-                match DivisionCode::parse(given) {
-                    Ok(g) if g == *p => {}
-                    _ => {
+                // Compare as 12 digits: cities without counties (东莞 4419, 中山 4420 …) list
+                // their streets under "441900", the city itself.
+                let padded = format!("{given:0<12}");
+                match given.bytes().all(|b| b.is_ascii_digit())
+                    && given.len() <= 12
+                    && padded == p.as_str()
+                {
+                    true => {}
+                    false => {
                         push_err(
                             &mut errors,
                             err(format!(
@@ -345,6 +357,20 @@ pub fn read_sources(
         });
     }
     Ok(rows)
+}
+
+/// Is this the code of the division above, listed again at `level` with a zero part?
+fn repeats_parent(raw: &str, level: Level) -> bool {
+    let seg = match level {
+        Level::Province => return false,
+        Level::City => 2..4,
+        Level::Area => 4..6,
+        Level::Town => 6..9,
+        Level::Community => 9..12,
+    };
+    raw.len() == level.digits()
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && raw.as_bytes()[seg].iter().all(|b| *b == b'0')
 }
 
 /// Skip a UTF-8 byte-order mark (files saved from Excel have one).
