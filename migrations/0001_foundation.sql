@@ -8,16 +8,14 @@ CREATE TABLE divisions (
     code TEXT PRIMARY KEY,
     level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
     name TEXT NOT NULL,
-    parent_code TEXT,
-    area_code TEXT,
     -- merges: the community that absorbed this one and from when (records keep pointing here)
     merged_into TEXT REFERENCES divisions (code),
     merged_on {{date}},
     CHECK (length(code) = 12),
     CHECK ((merged_into IS NULL) = (merged_on IS NULL))
 );
-CREATE INDEX divisions_parent ON divisions (parent_code);
-CREATE INDEX divisions_area_level ON divisions (area_code, level, code);
+-- No parent or area column: both are prefixes of the code, and "everything under X" is a
+-- range of the primary key (DivisionCode::descendant_range).
 
 -- Renames and merges with their effective dates: the history behind the current row.
 CREATE TABLE division_changes (

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::admin::users::{UserInput, UserView};
 use crate::departments::{self, Department};
-use crate::geo::store::{self as geo_store, CommunityFilter, CommunityRow, TownSummary};
+use crate::geo::store::{self as geo_store, CommunityFilter, CommunityRow};
 use crate::platform::audit::{self, AuditEntry, AuditFilter};
 use crate::platform::auth::{Role, Scope};
 use crate::platform::error::{AppError, Result};
@@ -51,7 +51,7 @@ async fn users_page(
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     render(&UsersPage {
-        chrome: Chrome::build(&s, &ctx, "/admin/users").await,
+        chrome: Chrome::build(&ctx, "/admin/users"),
         users: users::list(&s.db).await?,
         saved: q.saved.is_some(),
     })
@@ -66,7 +66,7 @@ struct UserForm {
     errors: Vec<(String, String)>,
     roles: Vec<(&'static str, String)>,
     departments: Vec<Department>,
-    towns: Vec<TownSummary>,
+    towns: Vec<geo_store::TownOption>,
     communities: Vec<CommunityRow>,
 }
 
@@ -101,7 +101,7 @@ async fn user_form(
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut resp = render(&UserForm {
-        chrome: Chrome::build(s, ctx, "/admin/users").await,
+        chrome: Chrome::build(ctx, "/admin/users"),
         id,
         input,
         errors,
@@ -110,7 +110,7 @@ async fn user_form(
             .map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string()))
             .collect(),
         departments: departments::list(&s.db).await?,
-        towns: geo_store::list_towns(&s.db, &s.district, &Scope::District).await?,
+        towns: geo_store::town_options(&s.db, &s.district, &Scope::District).await?,
         communities,
     })?;
     *resp.status_mut() = status;
@@ -215,12 +215,30 @@ impl AuditPage {
         let f = &self.filter;
         let v = |o: &Option<String>| o.clone().unwrap_or_default();
         vec![
-            ("entity", "audit.entity", v(&f.entity)),
             ("entity_id", "audit.entity_id", v(&f.entity_id)),
             ("actor", "audit.actor", v(&f.actor)),
-            ("action", "audit.action", v(&f.action)),
         ]
     }
+
+    /// The filters chosen from the recorded keys, shown in the reader's language.
+    fn selects(&self) -> Vec<(&'static str, &'static str, &'static str, String)> {
+        let f = &self.filter;
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        vec![
+            ("entity", "entities", "audit.entity", v(&f.entity)),
+            ("action", "actions", "audit.action", v(&f.action)),
+        ]
+    }
+    /// A recorded key in the reader's language (unknown keys, e.g. from a newer version, as is).
+    fn label(&self, group: &str, key: &str) -> String {
+        let k = format!("audit.{group}.{key}");
+        if self.chrome.tr.has(&k) {
+            self.chrome.tr.t(&k).to_string()
+        } else {
+            key.to_string()
+        }
+    }
+
     fn when(&self, e: &AuditEntry) -> String {
         crate::platform::time::show(&e.at)
     }
@@ -245,7 +263,7 @@ async fn audit_page(
     ]);
     let pager = Pager::new(f.page.unwrap_or(1), total, audit::AUDIT_PAGE_SIZE, base);
     render(&AuditPage {
-        chrome: Chrome::build(&s, &ctx, "/admin/audit").await,
+        chrome: Chrome::build(&ctx, "/admin/audit"),
         entries,
         filter: f,
         pager,

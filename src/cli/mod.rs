@@ -285,12 +285,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(r) => {
                     let secs = started.elapsed().as_secs_f64();
                     println!(
-                        "{} rows read in {secs:.2} s ({:.0} rows/s): {} new, {} renamed, {} moved, {} unchanged",
+                        "{} rows read in {secs:.2} s ({:.0} rows/s): {} new, {} renamed, {} unchanged",
                         r.rows_read,
                         r.rows_read as f64 / secs.max(1e-9),
                         r.inserted,
                         r.renamed,
-                        r.reparented,
                         r.unchanged
                     );
                 }

@@ -164,7 +164,8 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
             code: c,
             level: Level::Community,
             name: format!("{name}村民委员会"),
-            parent: c.parent(),
+            file: "demo".into(),
+            line: 0,
         });
     }
     // 3. Synthetic towns for benchmarks.
@@ -179,7 +180,8 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
                 code: tcode,
                 level: Level::Town,
                 name: format!("示范{}号镇", n + 1),
-                parent: tcode.parent(),
+                file: "demo".into(),
+                line: 0,
             });
             for v in 0..rng.range(12, 17) {
                 let vd = if v % 2 == 0 { 1 + v } else { 200 + v };
@@ -193,7 +195,8 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
                     code: ccode,
                     level: Level::Community,
                     name: format!("示范{}号镇第{}{suffix}", n + 1, v + 1),
-                    parent: ccode.parent(),
+                    file: "demo".into(),
+                    line: 0,
                 });
             }
         }

@@ -194,7 +194,7 @@ async fn list_page(
         Role::CommunityStaff,
     ])?;
     render(&ListPage {
-        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        chrome: Chrome::build(&ctx, "/departments"),
         departments: list(&s.db).await?,
         can_edit: u.is_admin(),
         saved: q.saved.is_some(),
@@ -232,14 +232,14 @@ impl FormPage {
     }
 }
 
-async fn new_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+async fn new_page(ctx: Ctx, Auth(u): Auth) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
     let input = DepartmentInput {
         active: Some("on".into()),
         ..Default::default()
     };
     render(&FormPage {
-        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        chrome: Chrome::build(&ctx, "/departments"),
         id: None,
         input,
         errors: vec![],
@@ -262,7 +262,7 @@ async fn edit_page(
         active: d.active.then(|| "on".into()),
     };
     render(&FormPage {
-        chrome: Chrome::build(&s, &ctx, "/departments").await,
+        chrome: Chrome::build(&ctx, "/departments"),
         id: Some(id),
         input,
         errors: vec![],
@@ -281,7 +281,7 @@ async fn submit(
         Ok(_) => Ok(Redirect::to("/departments?saved=1").into_response()),
         Err(AppError::Invalid(errs)) => {
             let mut resp = render(&FormPage {
-                chrome: Chrome::build(&s, &ctx, "/departments").await,
+                chrome: Chrome::build(&ctx, "/departments"),
                 id,
                 input,
                 errors: errs

@@ -33,7 +33,9 @@ pub struct DivisionRow {
     pub code: DivisionCode,
     pub level: Level,
     pub name: String,
-    pub parent: Option<DivisionCode>,
+    /// Where it came from, for error messages.
+    pub file: std::sync::Arc<str>,
+    pub line: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +57,6 @@ pub struct ImportReport {
     pub rows_read: u64,
     pub inserted: u64,
     pub renamed: u64,
-    pub reparented: u64,
     pub unchanged: u64,
 }
 
@@ -105,12 +106,11 @@ const FILES: &[(&str, Level)] = &[
 fn open(path: &Path) -> Result<Box<dyn Read + Send>, ImportError> {
     let f = std::fs::File::open(path)
         .map_err(|e| ImportError::Io(format!("{}: {e}", path.display())))?;
+    // Buffering happens once, in `strip_bom`, over the decoded bytes.
     if path.extension().is_some_and(|x| x == "gz") {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(
-            BufReader::with_capacity(1 << 20, f),
-        )))
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(f)))
     } else {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, f)))
+        Ok(Box::new(f))
     }
 }
 
@@ -195,6 +195,7 @@ pub fn read_sources(
     };
     for src in sources {
         progress.set_message(src.name.clone());
+        let file: std::sync::Arc<str> = src.name.as_str().into();
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(true)
@@ -346,7 +347,8 @@ pub fn read_sources(
                 code,
                 level: src.level,
                 name: name.to_string(),
-                parent,
+                file: file.clone(),
+                line,
             });
         }
     }
@@ -388,10 +390,11 @@ fn strip_bom(r: Box<dyn Read + Send>) -> impl Read {
 struct Existing {
     code: String,
     name: String,
-    parent_code: Option<String>,
 }
 
-const BATCH: usize = 1000;
+/// Rows per INSERT: 3 values each stays well under SQLite's 32,766 and PostgreSQL's 65,535
+/// bound parameters.
+const BATCH: usize = 5000;
 
 /// Validate everything, then write in one transaction. Rows whose parent is neither in the
 /// input nor stored are errors too.
@@ -403,32 +406,26 @@ pub async fn import(
     progress: &ProgressBar,
 ) -> Result<ImportReport, ImportError> {
     let dberr = |e: crate::platform::error::AppError| ImportError::Db(e.describe());
-    let existing: Vec<Existing> = db::all(
-        &db.conn,
-        "SELECT code, name, parent_code FROM divisions",
-        vals![],
-    )
-    .await
-    .map_err(dberr)?;
-    let existing: HashMap<String, (String, Option<String>)> = existing
-        .into_iter()
-        .map(|e| (e.code, (e.name, e.parent_code)))
-        .collect();
+    let existing: Vec<Existing> = db::all(&db.conn, "SELECT code, name FROM divisions", vals![])
+        .await
+        .map_err(dberr)?;
+    let existing: HashMap<String, String> =
+        existing.into_iter().map(|e| (e.code, e.name)).collect();
 
     // Parents must exist.
     let incoming: std::collections::HashSet<DivisionCode> = rows.iter().map(|r| r.code).collect();
     let mut errors = vec![];
     let mut total = 0u64;
     for r in &rows {
-        if let Some(p) = &r.parent
+        if let Some(p) = &r.code.parent()
             && !incoming.contains(p)
             && !existing.contains_key(p.as_str())
         {
             total += 1;
             if errors.len() < MAX_REPORTED_ERRORS {
                 errors.push(RowError {
-                    file: level_file(r.level).into(),
-                    line: 0,
+                    file: r.file.to_string(),
+                    line: r.line,
                     message: format!(
                         "code {}: its parent {} is neither in the files nor in the database",
                         r.code, p
@@ -447,53 +444,38 @@ pub async fn import(
     };
     let mut new_rows = vec![];
     let mut renamed = vec![];
-    let mut reparented = vec![];
     for r in rows {
         match existing.get(r.code.as_str()) {
             None => new_rows.push(r),
-            Some((name, parent)) => {
-                let parent_now = r.parent.map(|p| p.as_str().to_string());
-                let name_changed = *name != r.name;
-                let parent_changed = *parent != parent_now;
-                if name_changed {
-                    renamed.push((r.clone(), name.clone()));
-                }
-                if parent_changed {
-                    reparented.push(r);
-                } else if !name_changed {
-                    report.unchanged += 1;
-                }
-            }
+            Some(name) if *name != r.name => renamed.push((r, name.clone())),
+            Some(_) => report.unchanged += 1,
         }
     }
     report.inserted = new_rows.len() as u64;
     report.renamed = renamed.len() as u64;
-    report.reparented = reparented.len() as u64;
-    if report.inserted == 0 && report.renamed == 0 && report.reparented == 0 {
+    if report.inserted == 0 && report.renamed == 0 {
         return Ok(report);
     }
 
     progress.set_position(0);
-    progress.set_length(report.inserted + report.renamed + report.reparented);
+    progress.set_length(report.inserted + report.renamed);
     progress.set_message("writing");
     let tx = db.write_tx().await.map_err(dberr)?;
     let backend = tx.get_database_backend();
     // Parents before children: rows arrive ordered by level from the files.
     new_rows.sort_by_key(|r| r.level);
     for chunk in new_rows.chunks(BATCH) {
-        let mut sql = String::with_capacity(64 + chunk.len() * 18);
-        sql.push_str("INSERT INTO divisions (code, level, name, parent_code, area_code) VALUES ");
-        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
+        let mut sql = String::with_capacity(64 + chunk.len() * 8);
+        sql.push_str("INSERT INTO divisions (code, level, name) VALUES ");
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 3);
         for (i, r) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str("(?,?,?,?,?)");
+            sql.push_str("(?,?,?)");
             values.push(r.code.as_str().into());
             values.push((r.level as i32).into());
-            values.push(r.name.clone().into());
-            values.push(r.parent.map(|p| p.as_str().to_string()).into());
-            values.push(r.code.area().map(|a| a.as_str().to_string()).into());
+            values.push(r.name.as_str().into());
         }
         tx.execute_raw(db::stmt(backend, &sql, values))
             .await
@@ -520,16 +502,6 @@ pub async fn import(
         .map_err(dberr)?;
         progress.inc(1);
     }
-    for r in &reparented {
-        db::exec(
-            &tx,
-            "UPDATE divisions SET parent_code = ? WHERE code = ?",
-            vals![r.parent.map(|p| p.as_str().to_string()), r.code.as_str()],
-        )
-        .await
-        .map_err(dberr)?;
-        progress.inc(1);
-    }
     // One audit entry for the whole import: per-row entries for 600,000 rows would bury the log.
     audit::record(
         &tx,
@@ -550,14 +522,6 @@ pub async fn import(
         .await
         .map_err(|e| ImportError::Db(e.to_string()))?;
     Ok(report)
-}
-
-fn level_file(l: Level) -> &'static str {
-    FILES
-        .iter()
-        .find(|(_, lv)| *lv == l)
-        .map(|(n, _)| *n)
-        .unwrap_or("?")
 }
 
 /// A progress bar on stderr when it is a terminal (hidden otherwise, e.g. in tests and CI).

@@ -12,24 +12,34 @@ use crate::platform::audit;
 use crate::platform::auth::{Actor, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::i18n::Tr;
 use crate::platform::types::{CommunityKind, DivisionCode, Level};
 use crate::vals;
 
-/// SQL condition (on alias `c`) and values limiting communities to a scope.
+/// `code BETWEEN lo AND hi` for everything under a division (codes are its descendants'
+/// prefixes), on the primary key: no stored parent or area column to keep in step.
+fn under(alias: &str, code: &DivisionCode) -> (String, Vec<Value>) {
+    let (lo, hi) = code.descendant_range();
+    (format!("{alias}.code BETWEEN ? AND ?"), vals![lo, hi])
+}
+
+/// SQL condition (on alias `c`) and values limiting communities to a scope. Community staff
+/// also see the former communities merged into theirs: that history is their territory's.
 fn community_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {
+    let (in_district, mut v) = under("c", district);
     match scope {
-        Scope::District | Scope::Department(_) => {
-            ("c.area_code = ?".into(), vals![district.as_str()])
+        Scope::District | Scope::Department(_) => (in_district, v),
+        Scope::Town(t) => {
+            let (in_town, tv) = under("c", t);
+            v.extend(tv);
+            (format!("{in_district} AND {in_town}"), v)
         }
-        Scope::Town(t) => (
-            "c.parent_code = ? AND c.area_code = ?".into(),
-            vals![t.as_str(), district.as_str()],
-        ),
-        Scope::Community(x) => (
-            "c.code = ? AND c.area_code = ?".into(),
-            vals![x.as_str(), district.as_str()],
-        ),
+        Scope::Community(x) => {
+            v.extend(vals![x.as_str(), x.as_str()]);
+            (
+                format!("{in_district} AND (c.code = ? OR c.merged_into = ?)"),
+                v,
+            )
+        }
         Scope::Provider(_) => ("1 = 0".into(), vals![]),
     }
 }
@@ -38,13 +48,12 @@ fn community_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value
 /// have no town view: a town page lists sibling communities.
 fn town_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {
     match scope {
-        Scope::District | Scope::Department(_) => {
-            ("t.area_code = ?".into(), vals![district.as_str()])
+        Scope::District | Scope::Department(_) => under("t", district),
+        Scope::Town(x) => {
+            let (in_district, mut v) = under("t", district);
+            v.push(x.as_str().into());
+            (format!("{in_district} AND t.code = ?"), v)
         }
-        Scope::Town(x) => (
-            "t.code = ? AND t.area_code = ?".into(),
-            vals![x.as_str(), district.as_str()],
-        ),
         Scope::Community(_) | Scope::Provider(_) => ("1 = 0".into(), vals![]),
     }
 }
@@ -80,10 +89,34 @@ pub async fn list_towns(
                CAST(COALESCE(SUM(p.permanent_population), 0) AS BIGINT) AS population, \
                CAST(COALESCE(SUM(p.households), 0) AS BIGINT) AS households \
              FROM divisions t \
-             LEFT JOIN divisions c ON c.parent_code = t.code AND c.level = 5 AND c.merged_into IS NULL \
+             LEFT JOIN divisions c ON c.level = 5 AND c.merged_into IS NULL \
+               AND c.code BETWEEN substr(t.code, 1, 9) || '000' AND substr(t.code, 1, 9) || '999' \
              LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = {LATEST_POP} \
              WHERE t.level = 4 AND {cond} \
              GROUP BY t.code, t.name ORDER BY t.code"
+        ),
+        v,
+    )
+    .await
+}
+
+/// Code and name of the towns in scope, for filters and forms (no figures).
+#[derive(Clone, Debug, FromQueryResult)]
+pub struct TownOption {
+    pub code: String,
+    pub name: String,
+}
+
+pub async fn town_options(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+) -> Result<Vec<TownOption>> {
+    let (cond, v) = town_scope(scope, district);
+    db::all(
+        &db.conn,
+        &format!(
+            "SELECT t.code, t.name FROM divisions t WHERE t.level = 4 AND {cond} ORDER BY t.code"
         ),
         v,
     )
@@ -151,7 +184,7 @@ pub const COMMUNITY_PAGE_SIZE: u64 = 50;
 const COMMUNITY_SELECT: &str = "SELECT c.code, c.name, t.code AS town_code, t.name AS town_name, \
     c.merged_into, c.merged_on, p.year AS population_year, p.permanent_population, p.households \
     FROM divisions c \
-    JOIN divisions t ON t.code = c.parent_code \
+    JOIN divisions t ON t.code = substr(c.code, 1, 9) || '000' \
     LEFT JOIN population_snapshots p ON p.community_code = c.code \
       AND p.year = (SELECT MAX(p2.year) FROM population_snapshots p2 WHERE p2.community_code = c.code)";
 
@@ -165,8 +198,9 @@ fn community_where(
     if let Some(t) = f.town.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let t = DivisionCode::parse_level(t, Level::Town)
             .map_err(|_| AppError::Invalid(vec![FieldError::new("town", "geo.bad_town_code")]))?;
-        wh.push("c.parent_code = ?".into());
-        v.push(t.as_str().into());
+        let (in_town, tv) = under("c", &t);
+        wh.push(in_town);
+        v.extend(tv);
     }
     if let Some(k) = f.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let k = CommunityKind::parse_key(k)
@@ -420,10 +454,12 @@ pub struct Figures {
 }
 
 pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<Figures> {
-    let towns = list_towns(db, district, scope).await?;
-    let (cond, v) = community_scope(scope, district);
+    let (tcond, mut v) = town_scope(scope, district);
+    let (cond, cv) = community_scope(scope, district);
+    v.extend(cv);
     #[derive(FromQueryResult)]
     struct F {
+        towns: i64,
         communities: i64,
         residents: i64,
         villages: i64,
@@ -437,6 +473,7 @@ pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<
         &db.conn,
         &format!(
             "SELECT \
+               (SELECT COUNT(*) FROM divisions t WHERE t.level = 4 AND {tcond}) AS towns, \
                COALESCE(SUM(CASE WHEN c.merged_into IS NULL THEN 1 ELSE 0 END), 0) AS communities, \
                COALESCE(SUM(CASE WHEN c.merged_into IS NULL AND substr(c.code, 10, 3) BETWEEN '001' AND '199' THEN 1 ELSE 0 END), 0) AS residents, \
                COALESCE(SUM(CASE WHEN c.merged_into IS NULL AND substr(c.code, 10, 3) BETWEEN '200' AND '399' THEN 1 ELSE 0 END), 0) AS villages, \
@@ -455,7 +492,7 @@ pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<
     let f =
         f.ok_or_else(|| AppError::Internal(anyhow::anyhow!("figures query returned no row")))?;
     Ok(Figures {
-        towns: towns.len() as i64,
+        towns: f.towns,
         communities: f.communities,
         residents_committees: f.residents,
         village_committees: f.villages,
@@ -465,46 +502,6 @@ pub async fn figures(db: &Db, district: &DivisionCode, scope: &Scope) -> Result<
         missing_population: f.missing,
         merged_away: f.merged_away,
     })
-}
-
-/// "锡山区", "东港镇" or "xx村村委会": the part of the district a user works in.
-pub async fn scope_label(
-    db: &Db,
-    district: &DivisionCode,
-    scope: &Scope,
-    tr: Tr,
-) -> Result<String> {
-    let code = match scope {
-        Scope::District => district.as_str().to_string(),
-        Scope::Department(id) => {
-            let n: Option<NameRow> = db::one(
-                &db.conn,
-                "SELECT name FROM departments WHERE id = ?",
-                vals![*id],
-            )
-            .await?;
-            return Ok(n.map(|n| n.name).unwrap_or_default());
-        }
-        Scope::Town(c) | Scope::Community(c) => c.as_str().to_string(),
-        Scope::Provider(id) => {
-            let n: Option<NameRow> = db::one(
-                &db.conn,
-                "SELECT name FROM providers WHERE id = ?",
-                vals![*id],
-            )
-            .await?;
-            return Ok(n
-                .map(|n| n.name)
-                .unwrap_or_else(|| tr.t("roles.provider").to_string()));
-        }
-    };
-    let n: Option<NameRow> = db::one(
-        &db.conn,
-        "SELECT name FROM divisions WHERE code = ?",
-        vals![code],
-    )
-    .await?;
-    Ok(n.map(|n| n.name).unwrap_or_default())
 }
 
 // ------------------------------------------------------------------ changes

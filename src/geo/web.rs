@@ -101,7 +101,7 @@ async fn towns_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Resul
         .collect();
     let chart = bar_chart(ctx.tr.t("geo.chart.population_by_town"), &bars);
     render(&TownsPage {
-        chrome: Chrome::build(&s, &ctx, "/towns").await,
+        chrome: Chrome::build(&ctx, "/towns"),
         towns,
         total,
         chart,
@@ -132,7 +132,7 @@ async fn town_page(
         store::list_communities(&s.db, &s.district, &u.scope, &filter, None).await?;
     let kind = town_kind_label(&ctx.tr, &town.code);
     render(&TownPage {
-        chrome: Chrome::build(&s, &ctx, "/towns").await,
+        chrome: Chrome::build(&ctx, "/towns"),
         town,
         kind,
         communities,
@@ -146,7 +146,7 @@ async fn town_page(
 struct CommunitiesPage {
     chrome: Chrome,
     rows: Vec<CommunityRow>,
-    towns: Vec<TownSummary>,
+    towns: Vec<store::TownOption>,
     filter: CommunityFilter,
     pager: Pager,
     csv_href: String,
@@ -158,7 +158,7 @@ async fn communities_page(
     Auth(u): Auth,
     Query(f): Query<CommunityFilter>,
 ) -> Result<Response> {
-    let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
+    let towns = store::town_options(&s.db, &s.district, &u.scope).await?;
     let base = query_without_page(&[
         ("town", f.town.as_deref().unwrap_or("")),
         ("kind", f.kind.as_deref().unwrap_or("")),
@@ -194,7 +194,7 @@ async fn communities_page(
         format!("/communities.csv?{base}")
     };
     render(&CommunitiesPage {
-        chrome: Chrome::build(&s, &ctx, "/communities").await,
+        chrome: Chrome::build(&ctx, "/communities"),
         rows,
         towns,
         filter: f,
@@ -214,30 +214,18 @@ async fn communities_csv(
     let tr = ctx.tr;
     let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let header: Vec<&str> = [
-        "code",
-        "name",
-        "kind",
-        "town",
-        "population_year",
-        "population",
-        "households",
-        "merged_into",
-        "merged_on",
+        "geo.col.code",
+        "geo.col.name",
+        "geo.col.kind",
+        "geo.col.town",
+        "geo.col.population_year",
+        "geo.col.population",
+        "geo.col.households",
+        "geo.col.merged_into",
+        "geo.col.merged_on",
     ]
     .iter()
-    .map(|k| {
-        tr.t(match *k {
-            "code" => "geo.col.code",
-            "name" => "geo.col.name",
-            "kind" => "geo.col.kind",
-            "town" => "geo.col.town",
-            "population_year" => "geo.col.population_year",
-            "population" => "geo.col.population",
-            "households" => "geo.col.households",
-            "merged_into" => "geo.col.merged_into",
-            _ => "geo.col.merged_on",
-        })
-    })
+    .map(|k| tr.t(k))
     .collect();
     let csv_err = |e: csv::Error| AppError::Internal(e.into());
     w.write_record(&header).map_err(csv_err)?;
@@ -373,7 +361,7 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
         axum::http::StatusCode::OK
     };
     let page = CommunityPage {
-        chrome: Chrome::build(s, ctx, "/communities").await,
+        chrome: Chrome::build(ctx, "/communities"),
         kind,
         can_edit_population: matches!(u.role, Role::DistrictAdmin | Role::TownOfficer)
             && c.row.merged_into.is_none(),

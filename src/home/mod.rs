@@ -33,7 +33,7 @@ struct HomePage {
 }
 
 async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
-    let chrome = Chrome::build(&s, &ctx, "/").await;
+    let chrome = Chrome::build(&ctx, "/");
     let Some(u) = &ctx.user else {
         return render(&HomePage {
             chrome,

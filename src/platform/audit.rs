@@ -16,6 +16,26 @@ use crate::vals;
 /// The hash the first entry chains to.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The actions and entities the domains record; each has a label under `audit.actions.*` /
+/// `audit.entities.*` in the locales. A domain that records a new one adds it here.
+pub const ACTIONS: &[&str] = &["create", "update", "merge", "rename", "import", "password"];
+pub const ENTITIES: &[&str] = &[
+    "user",
+    "department",
+    "community",
+    "population_snapshot",
+    "divisions",
+    "api_token",
+];
+
+/// `ACTIONS` for "actions", `ENTITIES` for "entities".
+pub fn keys(group: &str) -> &'static [&'static str] {
+    match group {
+        "actions" => ACTIONS,
+        _ => ENTITIES,
+    }
+}
+
 #[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
@@ -278,6 +298,22 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_recorded_key_has_a_label_in_both_languages() {
+        use crate::platform::i18n::{Lang, Tr};
+        for lang in [Lang::Zh, Lang::En] {
+            let tr = Tr::new(lang);
+            for (group, keys) in [("actions", ACTIONS), ("entities", ENTITIES)] {
+                for k in keys {
+                    assert!(
+                        tr.has(&format!("audit.{group}.{k}")),
+                        "{lang:?} audit.{group}.{k}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn hash_depends_on_every_field() {

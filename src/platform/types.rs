@@ -131,6 +131,12 @@ impl DivisionCode {
         }
     }
 
+    /// The inclusive range of 12-digit codes of this division and everything below it.
+    pub fn descendant_range(&self) -> (String, String) {
+        let p = &self.as_str()[..self.level().digits()];
+        (format!("{p:0<12}"), format!("{p:9<12}"))
+    }
+
     fn truncated(&self, digits: usize) -> DivisionCode {
         let mut out = [b'0'; 12];
         out[..digits].copy_from_slice(&self.0[..digits]);
@@ -512,6 +518,10 @@ mod tests {
         assert_eq!(s.as_str(), "320205001000");
         assert_eq!(s.level(), Level::Town);
         assert_eq!(s.town_kind(), Some(TownKind::Street));
+        assert_eq!(
+            s.descendant_range(),
+            ("320205001000".to_string(), "320205001999".to_string())
+        );
         assert_eq!(
             DivisionCode::parse("320205400").unwrap().town_kind(),
             Some(TownKind::Zone)

@@ -111,13 +111,15 @@ pub struct CurrentUser {
     pub display_name: String,
     pub role: Role,
     pub scope: Scope,
+    /// Name of the district, department, town, community or provider the scope stands for.
+    pub scope_label: String,
     /// The session's CSRF token (empty for API-token requests, which need none).
     pub csrf: String,
     pub via_token: bool,
 }
 
 impl CurrentUser {
-    pub fn from_row(row: &UserRow, csrf: String, via_token: bool) -> Result<CurrentUser> {
+    fn from_row(row: &PrincipalRow, via_token: bool) -> Result<CurrentUser> {
         let role = Role::parse(&row.role)
             .ok_or_else(|| anyhow::anyhow!("user {} has unknown role {}", row.id, row.role))?;
         let code = |c: &Option<String>| -> Result<DivisionCode> {
@@ -140,7 +142,8 @@ impl CurrentUser {
             display_name: row.display_name.clone(),
             role,
             scope,
-            csrf,
+            scope_label: row.scope_label.clone().unwrap_or_default(),
+            csrf: row.secret.clone(),
             via_token,
         })
     }
@@ -277,34 +280,76 @@ pub enum SessionLookup {
     Unknown,
 }
 
+/// A session or token with its user and scope label, read in one query on every request.
 #[derive(FromQueryResult)]
-struct SessionRow {
-    user_id: i64,
-    csrf_token: String,
-    expires_at: DateTime<Utc>,
+struct PrincipalRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    department_id: Option<i64>,
+    town_code: Option<String>,
+    community_code: Option<String>,
+    provider_id: Option<i64>,
+    active: bool,
+    scope_label: Option<String>,
+    /// The session's CSRF token; empty for API tokens.
+    secret: String,
+    expires_at: Option<DateTime<Utc>>,
+    revoked: bool,
 }
 
-pub async fn load_session(db: &Db, token: &str) -> Result<SessionLookup> {
-    let Some(s) = db::one::<SessionRow, _>(
+/// `{0}` is the credential table's columns and name (alias `x`), `{1}` its hash column;
+/// binds the district code, then the hash.
+const PRINCIPAL_SQL: &str = "SELECT u.id, u.username, u.display_name, u.role, u.department_id, \
+    u.town_code, u.community_code, u.provider_id, u.active, \
+    COALESCE(d.name, c.name, t.name, p.name, dist.name) AS scope_label, {0} \
+    JOIN users u ON u.id = x.user_id \
+    LEFT JOIN departments d ON d.id = u.department_id \
+    LEFT JOIN divisions c ON c.code = u.community_code \
+    LEFT JOIN divisions t ON t.code = u.town_code \
+    LEFT JOIN providers p ON p.id = u.provider_id \
+    LEFT JOIN divisions dist ON dist.code = ? \
+    WHERE x.{1} = ?";
+
+async fn principal(
+    db: &Db,
+    district: &DivisionCode,
+    columns_from: &str,
+    hash_column: &str,
+    token: &str,
+) -> Result<Option<PrincipalRow>> {
+    db::one(
         &db.conn,
-        "SELECT user_id, csrf_token, expires_at FROM sessions WHERE id_hash = ?",
-        vals![sha256_hex(token)],
+        &PRINCIPAL_SQL
+            .replace("{0}", columns_from)
+            .replace("{1}", hash_column),
+        vals![district.as_str(), sha256_hex(token)],
     )
-    .await?
-    else {
+    .await
+}
+
+pub async fn load_session(db: &Db, district: &DivisionCode, token: &str) -> Result<SessionLookup> {
+    let row = principal(
+        db,
+        district,
+        "x.csrf_token AS secret, x.expires_at, FALSE AS revoked FROM sessions x",
+        "id_hash",
+        token,
+    )
+    .await?;
+    let Some(row) = row else {
         return Ok(SessionLookup::Unknown);
     };
-    if s.expires_at < Utc::now() {
+    if row.expires_at.is_some_and(|e| e < Utc::now()) {
         return Ok(SessionLookup::Expired);
     }
-    match find_user(&db.conn, s.user_id).await? {
-        Some(u) if u.active => Ok(SessionLookup::Valid(Box::new(CurrentUser::from_row(
-            &u,
-            s.csrf_token,
-            false,
-        )?))),
-        _ => Ok(SessionLookup::Unknown),
+    if !row.active {
+        return Ok(SessionLookup::Unknown);
     }
+    Ok(SessionLookup::Valid(Box::new(CurrentUser::from_row(
+        &row, false,
+    )?)))
 }
 
 pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
@@ -317,29 +362,24 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<()> {
     Ok(())
 }
 
-#[derive(FromQueryResult)]
-struct TokenRow {
-    user_id: i64,
-    expires_at: Option<DateTime<Utc>>,
-    revoked: bool,
-}
-
 /// The user behind an API bearer token, if it is valid.
-pub async fn load_token(db: &Db, token: &str) -> Result<Option<CurrentUser>> {
-    let Some(t) = db::one::<TokenRow, _>(
-        &db.conn,
-        "SELECT user_id, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
-        vals![sha256_hex(token)],
+pub async fn load_token(
+    db: &Db,
+    district: &DivisionCode,
+    token: &str,
+) -> Result<Option<CurrentUser>> {
+    let row = principal(
+        db,
+        district,
+        "'' AS secret, x.expires_at, x.revoked FROM api_tokens x",
+        "token_hash",
+        token,
     )
-    .await?
-    else {
-        return Ok(None);
-    };
-    if t.revoked || t.expires_at.is_some_and(|e| e < Utc::now()) {
-        return Ok(None);
-    }
-    match find_user(&db.conn, t.user_id).await? {
-        Some(u) if u.active => Ok(Some(CurrentUser::from_row(&u, String::new(), true)?)),
+    .await?;
+    match row {
+        Some(r) if r.active && !r.revoked && !r.expires_at.is_some_and(|e| e < Utc::now()) => {
+            Ok(Some(CurrentUser::from_row(&r, true)?))
+        }
         _ => Ok(None),
     }
 }

@@ -52,11 +52,7 @@ struct LoginQuery {
     bye: Option<String>,
 }
 
-async fn login_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<LoginQuery>,
-) -> Result<Response> {
+async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
@@ -68,7 +64,7 @@ async fn login_page(
         String::new()
     };
     render(&LoginPage {
-        chrome: Chrome::build(&s, &ctx, "/login").await,
+        chrome: Chrome::build(&ctx, "/login"),
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         error: String::new(),
@@ -83,8 +79,7 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn login_failed(
-    s: &AppState,
+fn login_failed(
     ctx: &Ctx,
     name: &str,
     next: Option<&str>,
@@ -92,7 +87,7 @@ async fn login_failed(
     status: axum::http::StatusCode,
 ) -> Result<Response> {
     let mut resp = render(&LoginPage {
-        chrome: Chrome::build(s, ctx, "/login").await,
+        chrome: Chrome::build(ctx, "/login"),
         next: safe_next(next),
         username: name.to_string(),
         error: ctx.tr.t(key).to_string(),
@@ -111,25 +106,21 @@ async fn login_submit(
     let name = f.username.trim().to_string();
     if name.is_empty() || f.password.is_empty() {
         return login_failed(
-            &s,
             &ctx,
             &name,
             f.next.as_deref(),
             "auth.fill_both",
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        );
     }
     if let Some(secs) = auth::locked_for(&s.db, &name, now).await? {
         let mut r = login_failed(
-            &s,
             &ctx,
             &name,
             f.next.as_deref(),
             "auth.locked",
             axum::http::StatusCode::TOO_MANY_REQUESTS,
-        )
-        .await?;
+        )?;
         if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -146,27 +137,12 @@ async fn login_submit(
     };
     let Some(user) = user.filter(|_| ok) else {
         let locked = auth::record_failure(&s.db, &name, now).await?;
-        return if locked.is_some() {
-            login_failed(
-                &s,
-                &ctx,
-                &name,
-                f.next.as_deref(),
-                "auth.locked",
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-            )
-            .await
+        let (key, status) = if locked.is_some() {
+            ("auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS)
         } else {
-            login_failed(
-                &s,
-                &ctx,
-                &name,
-                f.next.as_deref(),
-                "auth.wrong",
-                axum::http::StatusCode::UNAUTHORIZED,
-            )
-            .await
+            ("auth.wrong", axum::http::StatusCode::UNAUTHORIZED)
         };
+        return login_failed(&ctx, &name, f.next.as_deref(), key, status);
     };
     auth::clear_failures(&s.db, &name).await?;
     let (token, _csrf) = auth::create_session(&s.db, user.id).await?;
@@ -267,14 +243,9 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn account_page(
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Auth(u): Auth,
-    Query(q): Query<SavedQuery>,
-) -> Result<Response> {
+async fn account_page(ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
     render(&AccountPage {
-        chrome: Chrome::build(&s, &ctx, "/account").await,
+        chrome: Chrome::build(&ctx, "/account"),
         username: u.username.clone(),
         role: ctx.tr.t(&u.role.label_key()).to_string(),
         errors: vec![],
@@ -310,7 +281,7 @@ async fn change_password(
     }
     if !errs.is_empty() {
         let mut resp = render(&AccountPage {
-            chrome: Chrome::build(&s, &ctx, "/account").await,
+            chrome: Chrome::build(&ctx, "/account"),
             username: u.username.clone(),
             role: ctx.tr.t(&u.role.label_key()).to_string(),
             errors: errs

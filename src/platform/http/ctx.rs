@@ -81,7 +81,16 @@ pub async fn context_layer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let headers = req.headers().clone();
+    // The few header values needed, owned, so the request stays free to be passed on.
+    let headers = req.headers();
+    let lang_cookie = cookie(headers, LANG_COOKIE).map(str::to_owned);
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_owned());
+    let session_cookie = cookie(headers, SESSION_COOKIE).map(str::to_owned);
+    let csrf_cookie = cookie(headers, CSRF_COOKIE).map(str::to_owned);
     let uri = req.uri().clone();
     let path = uri.path().to_string();
     let path_and_query = uri
@@ -90,28 +99,26 @@ pub async fn context_layer(
         .unwrap_or_else(|| path.clone());
     let query = uri.query().unwrap_or("");
     let api = path.starts_with("/api/") || path.starts_with("/open311/");
+    // Pages that can hold a form need the anonymous CSRF cookie; the API and assets do not.
+    let wants_csrf_cookie = !api && !path.starts_with("/assets/") && path != "/healthz";
 
     let lang = query_param(query, "lang")
         .and_then(Lang::parse)
-        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(Lang::parse))
+        .or_else(|| lang_cookie.as_deref().and_then(Lang::parse))
         .unwrap_or_default();
 
     let mut user = None;
     let mut session_expired = false;
     let mut bad_token = false;
     let mut clear_session = false;
-    if let Some(bearer) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        match auth::load_token(&state.db, bearer.trim()).await {
+    if let Some(bearer) = &bearer {
+        match auth::load_token(&state.db, &state.district, bearer).await {
             Ok(Some(u)) => user = Some(u),
             Ok(None) => bad_token = true,
             Err(e) => return e.into_response(),
         }
-    } else if let Some(tok) = cookie(&headers, SESSION_COOKIE) {
-        match auth::load_session(&state.db, tok).await {
+    } else if let Some(tok) = &session_cookie {
+        match auth::load_session(&state.db, &state.district, tok).await {
             Ok(SessionLookup::Valid(u)) => user = Some(*u),
             Ok(SessionLookup::Expired) => {
                 session_expired = true;
@@ -125,13 +132,14 @@ pub async fn context_layer(
     let mut new_csrf_cookie = None;
     let csrf = match &user {
         Some(u) if !u.via_token => u.csrf.clone(),
-        _ => match cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64) {
-            Some(c) => c.to_string(),
-            None => {
+        _ => match csrf_cookie.filter(|c| c.len() == 64) {
+            Some(c) => c,
+            None if wants_csrf_cookie => {
                 let t = auth::random_token().unwrap_or_default();
                 new_csrf_cookie = Some(t.clone());
                 t
             }
+            None => String::new(),
         },
     };
 
@@ -149,7 +157,7 @@ pub async fn context_layer(
     let mut resp = next.run(req).await;
 
     if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {
-        resp = render_error(&state, &ctx, &info).await;
+        resp = render_error(&ctx, &info);
     }
     let secure = state.config.secure_cookies;
     let h = resp.headers_mut();

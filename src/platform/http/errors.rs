@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::platform::error::{AppError, FieldError};
-use crate::platform::http::AppState;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
 
@@ -76,7 +75,7 @@ struct JsonField {
     message: String,
 }
 
-pub async fn render_error(state: &AppState, ctx: &Ctx, info: &ErrorInfo) -> Response {
+pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
     let tr = ctx.tr;
     let mut message = tr
         .t(&format!("errors.page.{}.message", info.code))
@@ -114,7 +113,7 @@ pub async fn render_error(state: &AppState, ctx: &Ctx, info: &ErrorInfo) -> Resp
         }
         Redirect::to(&next).into_response()
     } else {
-        let chrome = Chrome::build(state, ctx, "").await;
+        let chrome = Chrome::build(ctx, "");
         let page = ErrorPage {
             chrome,
             title: tr

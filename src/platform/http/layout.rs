@@ -1,9 +1,7 @@
 //! What every page shares: the header with the scope you are in, navigation for your role,
 //! the language switch, the CSRF token for forms.
 
-use crate::geo;
 use crate::platform::auth::{Role, Scope};
-use crate::platform::http::AppState;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::errors::urlencode;
 use crate::platform::i18n::{Lang, Tr};
@@ -31,7 +29,7 @@ pub struct Chrome {
 
 impl Chrome {
     /// `active` names the navigation entry of this page (its href).
-    pub async fn build(state: &AppState, ctx: &Ctx, active: &str) -> Chrome {
+    pub fn build(ctx: &Ctx, active: &str) -> Chrome {
         let tr = ctx.tr;
         let mut nav = vec![];
         let item = |href: &'static str, label_key: &'static str| NavItem {
@@ -54,9 +52,7 @@ impl Chrome {
                     nav.push(item("/admin/audit", "nav.audit"));
                 }
                 nav.push(item("/account", "nav.account"));
-                let scope = geo::store::scope_label(&state.db, &state.district, &u.scope, tr)
-                    .await
-                    .unwrap_or_default();
+                let scope = u.scope_label.clone();
                 (
                     Some(u.display_name.clone()),
                     tr.t(&u.role.label_key()).to_string(),
