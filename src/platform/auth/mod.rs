@@ -377,7 +377,7 @@ pub async fn load_token(
     )
     .await?;
     match row {
-        Some(r) if r.active && !r.revoked && !r.expires_at.is_some_and(|e| e < Utc::now()) => {
+        Some(r) if r.active && !r.revoked && r.expires_at.is_none_or(|e| e >= Utc::now()) => {
             Ok(Some(CurrentUser::from_row(&r, true)?))
         }
         _ => Ok(None),
