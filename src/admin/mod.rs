@@ -110,7 +110,7 @@ async fn user_form(
             .map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string()))
             .collect(),
         departments: departments::list(&s.db).await?,
-        towns: geo_store::town_options(&s.db, &s.district, &Scope::District).await?,
+        towns: crate::geo::web::town_options(s, &Scope::District).await?,
         communities,
     })?;
     *resp.status_mut() = status;
@@ -188,7 +188,11 @@ async fn update_user(
         return user_form(&s, &ctx, Some(id), input, errors).await;
     }
     match users::update(&s.db, &s.district, &u.actor(), id, &input).await {
-        Ok(()) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
+        Ok(()) => {
+            // Role, scope or password may have changed: requests must see it at once.
+            s.principals.retain(|p| p.id != id);
+            Ok(Redirect::to("/admin/users?saved=1").into_response())
+        }
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
             let errors = errs

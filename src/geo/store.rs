@@ -181,9 +181,10 @@ impl CommunityFilter {
 
 pub const COMMUNITY_PAGE_SIZE: u64 = 50;
 
-const COMMUNITY_SELECT: &str = "SELECT c.code, c.name, t.code AS town_code, t.name AS town_name, \
-    c.merged_into, c.merged_on, p.year AS population_year, p.permanent_population, p.households \
-    FROM divisions c \
+const COMMUNITY_COLUMNS: &str = "SELECT c.code, c.name, t.code AS town_code, t.name AS town_name, \
+    c.merged_into, c.merged_on, p.year AS population_year, p.permanent_population, p.households";
+
+const COMMUNITY_FROM: &str = "FROM divisions c \
     JOIN divisions t ON t.code = substr(c.code, 1, 9) || '000' \
     LEFT JOIN population_snapshots p ON p.community_code = c.code \
       AND p.year = (SELECT MAX(p2.year) FROM population_snapshots p2 WHERE p2.community_code = c.code)";
@@ -234,24 +235,78 @@ pub async fn list_communities(
     limit: Option<(u64, u64)>,
 ) -> Result<(Vec<CommunityRow>, u64)> {
     let (wh, v) = community_where(district, scope, f)?;
-    let total = db::scalar(
-        &db.conn,
-        &format!("SELECT COUNT(*) FROM divisions c WHERE {wh}"),
-        v.clone(),
-    )
-    .await?
-    .unwrap_or(0) as u64;
     let paging = match limit {
         Some((limit, offset)) => format!(" LIMIT {limit} OFFSET {offset}"),
         None => String::new(),
     };
-    let rows = db::all(
+    // The page and the count in one statement: every statement is a round trip to the
+    // database's worker thread, which costs more than the count itself.
+    let mut both = v.clone();
+    both.extend(v.clone());
+    let mut rows: Vec<CountedCommunityRow> = db::all_json(
         &db.conn,
-        &format!("{COMMUNITY_SELECT} WHERE {wh} ORDER BY c.code{paging}"),
-        v,
+        &[
+            "code",
+            "name",
+            "town_code",
+            "town_name",
+            "merged_into",
+            "merged_on",
+            "population_year",
+            "permanent_population",
+            "households",
+            "total_rows",
+        ],
+        &format!(
+            "{COMMUNITY_COLUMNS}, (SELECT COUNT(*) FROM divisions c WHERE {wh}) AS total_rows \
+             {COMMUNITY_FROM} WHERE {wh} ORDER BY c.code{paging}"
+        ),
+        both,
     )
     .await?;
-    Ok((rows, total))
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    let total = match rows.first() {
+        Some(r) => r.total_rows as u64,
+        // Past the last page: count alone.
+        None => db::scalar(
+            &db.conn,
+            &format!("SELECT COUNT(*) FROM divisions c WHERE {wh}"),
+            v,
+        )
+        .await?
+        .unwrap_or(0) as u64,
+    };
+    Ok((rows.into_iter().map(CommunityRow::from).collect(), total))
+}
+
+#[derive(serde::Deserialize)]
+struct CountedCommunityRow {
+    code: String,
+    name: String,
+    town_code: String,
+    town_name: String,
+    merged_into: Option<String>,
+    merged_on: Option<NaiveDate>,
+    population_year: Option<i32>,
+    permanent_population: Option<i64>,
+    households: Option<i64>,
+    total_rows: i64,
+}
+
+impl From<CountedCommunityRow> for CommunityRow {
+    fn from(r: CountedCommunityRow) -> Self {
+        CommunityRow {
+            code: r.code,
+            name: r.name,
+            town_code: r.town_code,
+            town_name: r.town_name,
+            merged_into: r.merged_into,
+            merged_on: r.merged_on,
+            population_year: r.population_year,
+            permanent_population: r.permanent_population,
+            households: r.households,
+        }
+    }
 }
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
@@ -305,7 +360,9 @@ pub async fn load_community(
     v.push(code.as_str().into());
     let row: CommunityRow = db::one(
         &db.conn,
-        &format!("{COMMUNITY_SELECT} WHERE c.level = 5 AND {cond} AND c.code = ?"),
+        &format!(
+            "{COMMUNITY_COLUMNS} {COMMUNITY_FROM} WHERE c.level = 5 AND {cond} AND c.code = ?"
+        ),
         v,
     )
     .await?

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::geo::store::{
     self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary,
 };
-use crate::platform::auth::Role;
+use crate::platform::auth::{Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
@@ -64,6 +64,22 @@ pub fn town_kind_label(tr: &Tr, code: &str) -> String {
 }
 
 // ------------------------------------------------------------------ towns
+
+/// The towns of a scope for filters and forms, through the state's short-lived cache: the
+/// list changes only when divisions are imported.
+pub async fn town_options(s: &AppState, scope: &Scope) -> Result<Vec<store::TownOption>> {
+    let key = match scope {
+        Scope::District | Scope::Department(_) => "district".to_string(),
+        Scope::Town(t) => t.as_str().to_string(),
+        Scope::Community(_) | Scope::Provider(_) => return Ok(vec![]),
+    };
+    if let Some(v) = s.town_options.get(&key) {
+        return Ok(v);
+    }
+    let v = store::town_options(&s.db, &s.district, scope).await?;
+    s.town_options.put(key, v.clone());
+    Ok(v)
+}
 
 #[derive(Template)]
 #[template(path = "geo/towns.html")]
@@ -158,7 +174,7 @@ async fn communities_page(
     Auth(u): Auth,
     Query(f): Query<CommunityFilter>,
 ) -> Result<Response> {
-    let towns = store::town_options(&s.db, &s.district, &u.scope).await?;
+    let towns = town_options(&s, &u.scope).await?;
     let base = query_without_page(&[
         ("town", f.town.as_deref().unwrap_or("")),
         ("kind", f.kind.as_deref().unwrap_or("")),

@@ -124,8 +124,13 @@ impl Db {
                         .foreign_keys(true)
                         .pragma("temp_store", "memory")
                         .pragma("cache_size", "-32000")
+                        .row_buffer_size(256)
                 });
-                o.max_connections(8).min_connections(1);
+                // A local file does not drop connections: no ping (a round trip to the
+                // connection's worker thread) before every statement.
+                o.max_connections(8)
+                    .min_connections(1)
+                    .test_before_acquire(false);
                 o
             }
             DbTarget::Postgres(url) => {
@@ -227,6 +232,42 @@ pub async fn one<T: FromQueryResult, C: ConnectionTrait>(
     }
 }
 
+/// Rows of `T` fetched as one JSON array built by the database. For pages of many rows:
+/// sqlx hands SQLite rows one by one from its worker thread, a thread wake-up per row, so
+/// fifty rows cost far more than the query; one row carrying the array costs one.
+/// `inner` is a SELECT whose result columns include `columns`, given in the order of `T`'s
+/// fields: each row travels as a JSON array (serde reads a struct from one), which is cheaper
+/// to build and parse than an object. The order of rows is not defined (ordering inside the
+/// aggregate costs SQLite a sort): callers sort the result.
+pub async fn all_json<T: serde::de::DeserializeOwned, C: ConnectionTrait>(
+    c: &C,
+    columns: &[&str],
+    inner: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, AppError> {
+    let fields = columns
+        .iter()
+        .map(|col| format!("x.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = match c.get_database_backend() {
+        DbBackend::Postgres => format!(
+            "SELECT CAST(COALESCE(json_agg(json_build_array({fields})), '[]') AS TEXT) \
+             FROM ({inner}) x"
+        ),
+        _ => format!("SELECT json_group_array(json_array({fields})) FROM ({inner}) x"),
+    };
+    let s = stmt(c.get_database_backend(), &sql, values);
+    let text: String = match c.query_one_raw(s).await? {
+        Some(r) => r
+            .try_get_by_index::<Option<String>>(0)?
+            .unwrap_or_else(|| "[]".into()),
+        None => "[]".into(),
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rows as JSON: {e}")))
+}
+
 /// A single integer (COUNT, SUM cast to BIGINT, RETURNING id …); `None` when no row.
 pub async fn scalar<C: ConnectionTrait>(
     c: &C,
@@ -305,6 +346,7 @@ pub fn render_migration(backend: DbBackend, sql: &str) -> String {
         ("{{ts}}", "TEXT", "TIMESTAMPTZ"),
         ("{{date}}", "TEXT", "DATE"),
         ("{{bool}}", "BOOLEAN", "BOOLEAN"),
+        ("{{without_rowid}}", "WITHOUT ROWID", ""),
     ];
     for (tok, lite, post) in tokens {
         out = out.replace(tok, if pg { post } else { lite });

@@ -262,3 +262,31 @@ async fn language_switch_sets_a_cookie_and_translates() {
     );
     assert_eq!(t.get("/lang/fr", None).await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disabling_an_account_ends_its_sessions_at_once() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let admin = t.session("admin").await;
+    assert_eq!(t.get("/communities", Some(&staff)).await.status, 200);
+    let id = t
+        .count("SELECT id FROM users WHERE username = 'staff'")
+        .await;
+    let r = t
+        .post(
+            &format!("/admin/users/{id}"),
+            &admin,
+            &[
+                ("display_name", "黄土塘村 周社工"),
+                ("role", "community_staff"),
+                ("community_code", "320205106203"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = t.get("/communities", Some(&staff)).await;
+    assert_eq!(
+        after.status, 303,
+        "a disabled account is signed out on its next request"
+    );
+}

@@ -116,6 +116,8 @@ pub struct CurrentUser {
     /// The session's CSRF token (empty for API-token requests, which need none).
     pub csrf: String,
     pub via_token: bool,
+    /// When the session or token behind this request expires.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl CurrentUser {
@@ -145,6 +147,7 @@ impl CurrentUser {
             scope_label: row.scope_label.clone().unwrap_or_default(),
             csrf: row.secret.clone(),
             via_token,
+            expires_at: row.expires_at,
         })
     }
 

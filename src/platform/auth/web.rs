@@ -170,14 +170,13 @@ struct Empty {}
 
 async fn logout(
     State(s): State<AppState>,
-    ctx: Ctx,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response> {
     if let Some(tok) = crate::platform::http::ctx::cookie(&headers, SESSION_COOKIE) {
         auth::delete_session(&s.db, tok).await?;
+        s.principals.forget(&auth::sha256_hex(tok));
     }
-    let _ = ctx;
     let mut resp = Redirect::to("/login?bye=1").into_response();
     resp.headers_mut().append(
         header::SET_COOKIE,
@@ -329,6 +328,7 @@ pub async fn set_password(
     )
     .await?;
     tx.commit().await?;
+    s.principals.retain(|u| u.id != user_id);
     Ok(())
 }
 

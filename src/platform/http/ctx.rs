@@ -75,6 +75,11 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// A cached user still stands only while the session or token behind it has not expired.
+fn credential_valid(u: &CurrentUser) -> bool {
+    u.expires_at.is_none_or(|e| e > chrono::Utc::now())
+}
+
 /// Build the [`Ctx`], run the handler, render any error in the user's language.
 pub async fn context_layer(
     State(state): State<AppState>,
@@ -112,13 +117,32 @@ pub async fn context_layer(
     let mut bad_token = false;
     let mut clear_session = false;
     if let Some(bearer) = &bearer {
-        match auth::load_token(&state.db, &state.district, bearer).await {
-            Ok(Some(u)) => user = Some(u),
-            Ok(None) => bad_token = true,
-            Err(e) => return e.into_response(),
+        let hash = auth::sha256_hex(bearer);
+        if let Some(u) = state.principals.get(&hash).filter(credential_valid) {
+            user = Some(u);
+        } else {
+            match auth::load_token(&state.db, &state.district, bearer).await {
+                Ok(Some(u)) => {
+                    state.principals.put(hash, u.clone());
+                    user = Some(u);
+                }
+                Ok(None) => bad_token = true,
+                Err(e) => return e.into_response(),
+            }
         }
     } else if let Some(tok) = &session_cookie {
-        match auth::load_session(&state.db, &state.district, tok).await {
+        let hash = auth::sha256_hex(tok);
+        let lookup = match state.principals.get(&hash).filter(credential_valid) {
+            Some(u) => Ok(SessionLookup::Valid(Box::new(u))),
+            None => {
+                let l = auth::load_session(&state.db, &state.district, tok).await;
+                if let Ok(SessionLookup::Valid(u)) = &l {
+                    state.principals.put(hash, (**u).clone());
+                }
+                l
+            }
+        };
+        match lookup {
             Ok(SessionLookup::Valid(u)) => user = Some(*u),
             Ok(SessionLookup::Expired) => {
                 session_expired = true;

@@ -17,6 +17,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+use crate::platform::auth::CurrentUser;
+use crate::platform::cache::TtlCache;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
@@ -28,6 +30,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The county-level division this installation serves.
     pub district: DivisionCode,
+    /// Signed-in users by credential hash, for a few seconds (platform::cache).
+    pub principals: Arc<TtlCache<CurrentUser>>,
+    /// Town lists by scope, for filters and forms.
+    pub town_options: Arc<TtlCache<Vec<crate::geo::store::TownOption>>>,
 }
 
 impl AppState {
@@ -37,6 +43,8 @@ impl AppState {
             db,
             config: Arc::new(config),
             district,
+            principals: Arc::default(),
+            town_options: Arc::default(),
         })
     }
 }
