@@ -158,6 +158,15 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInp
     }
 }
 
+/// Everyone but providers reads the department list (pages and API alike).
+const READERS: &[Role] = &[
+    Role::DistrictAdmin,
+    Role::Assessor,
+    Role::DepartmentOfficer,
+    Role::TownOfficer,
+    Role::CommunityStaff,
+];
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/departments", get(list_page).post(create))
@@ -186,13 +195,7 @@ async fn list_page(
     Auth(u): Auth,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::Assessor,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-    ])?;
+    u.require(READERS)?;
     render(&ListPage {
         chrome: Chrome::build(&ctx, "/departments"),
         departments: list(&s.db).await?,
@@ -320,12 +323,6 @@ async fn update(
 #[utoipa::path(get, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
     responses((status = 200, body = Vec<Department>), (status = 401)))]
 pub async fn api_list(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Department>>> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::Assessor,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-    ])?;
+    u.require(READERS)?;
     Ok(Json(list(&s.db).await?))
 }

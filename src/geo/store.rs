@@ -279,6 +279,20 @@ pub async fn list_communities(
     Ok((rows.into_iter().map(CommunityRow::from).collect(), total))
 }
 
+/// The page `f.page` asks for (from 1), its rows, the total and the page number used.
+pub async fn community_page(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    f: &CommunityFilter,
+) -> Result<(Vec<CommunityRow>, u64, u64)> {
+    let page = f.page.unwrap_or(1).max(1);
+    let per = COMMUNITY_PAGE_SIZE;
+    let (rows, total) =
+        list_communities(db, district, scope, f, Some((per, (page - 1) * per))).await?;
+    Ok((rows, total, page))
+}
+
 #[derive(serde::Deserialize)]
 struct CountedCommunityRow {
     code: String,

@@ -182,15 +182,7 @@ async fn communities_page(
         ("merged", f.merged.as_deref().unwrap_or("")),
     ]);
     let per = store::COMMUNITY_PAGE_SIZE;
-    let page = f.page.unwrap_or(1).max(1);
-    let (mut rows, total) = store::list_communities(
-        &s.db,
-        &s.district,
-        &u.scope,
-        &f,
-        Some((per, (page - 1) * per)),
-    )
-    .await?;
+    let (mut rows, total, page) = store::community_page(&s.db, &s.district, &u.scope, &f).await?;
     let pager = Pager::new(page, total, per, base.clone());
     if pager.page != page {
         // Past the last page: show the last one.
@@ -635,15 +627,7 @@ pub async fn api_communities(
     Query(f): Query<CommunityFilter>,
 ) -> Result<Json<CommunityPageJson>> {
     let per = store::COMMUNITY_PAGE_SIZE;
-    let page = f.page.unwrap_or(1).max(1);
-    let (items, total) = store::list_communities(
-        &s.db,
-        &s.district,
-        &u.scope,
-        &f,
-        Some((per, (page - 1) * per)),
-    )
-    .await?;
+    let (items, total, page) = store::community_page(&s.db, &s.district, &u.scope, &f).await?;
     Ok(Json(CommunityPageJson {
         items,
         total,
