@@ -289,7 +289,11 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     }
     insert_population(db, &values).await?;
 
-    // 6. One account for every role.
+    // 6. Service centres: the standard, targets and every community's centre history.
+    let codes: Vec<String> = communities.iter().map(|c| c.code.clone()).collect();
+    crate::centres::demo::generate(db, district, &codes, &mut rng).await?;
+
+    // 7. One account for every role.
     db::exec(
         &db.conn,
         "INSERT INTO providers (name, created_at) VALUES (?, ?)",

@@ -22,6 +22,12 @@ fn under(alias: &str, code: &DivisionCode) -> (String, Vec<Value>) {
     (format!("{alias}.code BETWEEN ? AND ?"), vals![lo, hi])
 }
 
+/// SQL condition (on alias `c`) and values limiting communities to a scope, for other
+/// domains' queries over `divisions c`.
+pub fn community_scope_sql(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {
+    community_scope(scope, district)
+}
+
 /// SQL condition (on alias `c`) and values limiting communities to a scope. Community staff
 /// also see the former communities merged into theirs: that history is their territory's.
 fn community_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>) {

@@ -18,7 +18,9 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// The actions and entities the domains record; each has a label under `audit.actions.*` /
 /// `audit.entities.*` in the locales. A domain that records a new one adds it here.
-pub const ACTIONS: &[&str] = &["create", "update", "merge", "rename", "import", "password"];
+pub const ACTIONS: &[&str] = &[
+    "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
+];
 pub const ENTITIES: &[&str] = &[
     "user",
     "department",
@@ -26,6 +28,12 @@ pub const ENTITIES: &[&str] = &[
     "population_snapshot",
     "divisions",
     "api_token",
+    "centre_standard",
+    "coverage_target",
+    "centre_project",
+    "centre_checklist",
+    "centre_inspection",
+    "centre_reward",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

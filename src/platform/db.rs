@@ -313,11 +313,18 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../../migrations/0001_foundation.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "centres",
+        sql: include_str!("../../migrations/0002_centres.sql"),
+    },
+];
 
 /// Render one migration for a backend: tokens and dialect blocks.
 pub fn render_migration(backend: DbBackend, sql: &str) -> String {

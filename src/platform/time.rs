@@ -13,8 +13,18 @@ pub fn today() -> NaiveDate {
     Utc::now().with_timezone(&district_tz()).date_naive()
 }
 
+/// A date as people type it: `2008-05-01`, `2008/5/1`, `2008.5.1` or `2008年5月1日`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '/' | '.' | '年' | '月' => '-',
+            c => c,
+        })
+        .filter(|c| *c != '日')
+        .collect();
+    NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()
 }
 
 /// Midnight of a district day, as UTC.
@@ -43,5 +53,15 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
         assert_eq!(day_start_utc(d).to_rfc3339(), "2026-11-24T16:00:00+00:00");
         assert_eq!(show(&day_start_utc(d)), "2026-11-25 00:00");
+    }
+
+    #[test]
+    fn dates_as_people_type_them() {
+        let d = NaiveDate::from_ymd_opt(2008, 5, 1);
+        for s in ["2008-05-01", " 2008/5/1 ", "2008.5.1", "2008年5月1日"] {
+            assert_eq!(parse_date(s), d, "{s}");
+        }
+        assert_eq!(parse_date("2008-13-01"), None);
+        assert_eq!(parse_date(""), None);
     }
 }

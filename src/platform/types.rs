@@ -435,35 +435,9 @@ pub struct Fen(pub i64);
 impl Fen {
     /// Parse a yuan amount such as `1,234.5`, `1234.56` or `-3`. At most two decimals.
     pub fn parse_yuan(s: &str) -> Result<Fen, &'static str> {
-        let s: String = s
-            .trim()
-            .chars()
-            .filter(|c| *c != ',' && *c != '，')
-            .collect();
-        let s = s.strip_suffix('元').unwrap_or(&s).trim().to_string();
-        let (neg, body) = match s.strip_prefix('-') {
-            Some(r) => (true, r),
-            None => (false, s.as_str()),
-        };
-        let (int, frac) = match body.split_once('.') {
-            Some((i, f)) => (i, f),
-            None => (body, ""),
-        };
-        if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("money.format");
-        }
-        if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("money.decimals");
-        }
-        let yuan: i64 = int.parse().map_err(|_| "money.too_large")?;
-        let mut f = format!("{frac:0<2}");
-        f.truncate(2);
-        let fen_part: i64 = f.parse().unwrap_or(0);
-        let total = yuan
-            .checked_mul(100)
-            .and_then(|v| v.checked_add(fen_part))
-            .ok_or("money.too_large")?;
-        Ok(Fen(if neg { -total } else { total }))
+        parse_hundredths(s, &["元"])
+            .map(Fen)
+            .map_err(|e| e.key("money"))
     }
 
     /// `1,234,567.89`
@@ -476,6 +450,93 @@ impl Fen {
             thousands(abs / 100),
             abs % 100
         );
+        s
+    }
+}
+
+/// Why a decimal with at most two places did not parse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecimalError {
+    Format,
+    Decimals,
+    TooLarge,
+}
+
+impl DecimalError {
+    /// The message key under a group: `money.format`, `area.decimals` …
+    pub fn key(self, group: &str) -> &'static str {
+        match (group, self) {
+            ("money", DecimalError::Format) => "money.format",
+            ("money", DecimalError::Decimals) => "money.decimals",
+            ("money", DecimalError::TooLarge) => "money.too_large",
+            (_, DecimalError::Format) => "area.format",
+            (_, DecimalError::Decimals) => "area.decimals",
+            (_, DecimalError::TooLarge) => "area.too_large",
+        }
+    }
+}
+
+/// Parse a decimal with at most two places into hundredths: `1,234.5` → 123450. Thousands
+/// separators (also full-width) and one of `units` at the end are allowed.
+pub fn parse_hundredths(s: &str, units: &[&str]) -> Result<i64, DecimalError> {
+    let mut s: String = s
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    for u in units {
+        if let Some(r) = s.strip_suffix(u) {
+            s = r.trim().to_string();
+            break;
+        }
+    }
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.as_str()),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (body, ""),
+    };
+    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DecimalError::Format);
+    }
+    if frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DecimalError::Decimals);
+    }
+    let whole: i64 = int.parse().map_err(|_| DecimalError::TooLarge)?;
+    let mut f = format!("{frac:0<2}");
+    f.truncate(2);
+    let part: i64 = f.parse().unwrap_or(0);
+    let total = whole
+        .checked_mul(100)
+        .and_then(|v| v.checked_add(part))
+        .ok_or(DecimalError::TooLarge)?;
+    Ok(if neg { -total } else { total })
+}
+
+/// An area in dm² (hundredths of a square metre), shown in m².
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Area(pub i64);
+
+impl Area {
+    /// Parse square metres: `1,523.5`, `1500㎡`, `80 平方米`.
+    pub fn parse_m2(s: &str) -> Result<Area, &'static str> {
+        parse_hundredths(s, &["平方米", "平米", "㎡", "m²", "m2"])
+            .map(Area)
+            .map_err(|e| e.key("area"))
+    }
+
+    /// `1,523.5` (no trailing zeros), in m².
+    pub fn m2_string(self) -> String {
+        let neg = self.0 < 0;
+        let abs = self.0.unsigned_abs();
+        let mut s = format!("{}{}", if neg { "-" } else { "" }, thousands(abs / 100));
+        match abs % 100 {
+            0 => {}
+            r if r % 10 == 0 => s.push_str(&format!(".{}", r / 10)),
+            r => s.push_str(&format!(".{r:02}")),
+        }
         s
     }
 }
@@ -505,6 +566,19 @@ pub fn thousands_i(n: i64) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn areas_in_square_metres() {
+        assert_eq!(Area::parse_m2("1,523.5"), Ok(Area(152_350)));
+        assert_eq!(Area::parse_m2("1500㎡"), Ok(Area(150_000)));
+        assert_eq!(Area::parse_m2(" 80 平方米"), Ok(Area(8000)));
+        assert_eq!(Area::parse_m2("1.234"), Err("area.decimals"));
+        assert_eq!(Area::parse_m2("abc"), Err("area.format"));
+        assert_eq!(Area(152_350).m2_string(), "1,523.5");
+        assert_eq!(Area(150_000).m2_string(), "1,500");
+        assert_eq!(Area(8_005).m2_string(), "80.05");
+        assert_eq!(Fen::parse_yuan("1.234"), Err("money.decimals"));
+    }
 
     #[test]
     fn division_levels_and_kinds() {

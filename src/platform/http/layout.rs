@@ -45,6 +45,7 @@ impl Chrome {
                         nav.push(item("/towns", "nav.towns"));
                     }
                     nav.push(item("/communities", "nav.communities"));
+                    nav.push(item("/centres", "nav.centres"));
                     nav.push(item("/departments", "nav.departments"));
                 }
                 if u.is_admin() {

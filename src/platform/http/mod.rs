@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::platform::auth::web::router())
         .merge(crate::home::router())
         .merge(crate::geo::web::router())
+        .merge(crate::centres::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
         .fallback(errors::fallback)

@@ -19,12 +19,17 @@ use crate::platform::http::AppState;
         crate::geo::web::api_communities,
         crate::geo::web::api_community,
         crate::geo::web::api_figures,
+        crate::centres::web::api_centres,
+        crate::centres::web::api_coverage,
+        crate::centres::web::api_centre,
+        crate::centres::web::api_standards,
+        crate::centres::web::api_targets,
         crate::departments::api_list,
         crate::admin::api_users,
         crate::admin::api_audit,
     ),
     modifiers(&Bearer),
-    tags((name = "geography"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+    tags((name = "geography"), (name = "centres"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
 )]
 pub struct ApiDoc;
 

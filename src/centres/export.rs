@@ -1,0 +1,255 @@
+//! The ledger of centres as XLSX and CSV: one row per community, one column per checklist
+//! item of the standard in force, headers in the user's language (Chinese by default).
+//! Both exports share the column list; XLSX keeps numbers and dates typed, CSV writes them
+//! plainly (UTF-8 with a BOM, so Excel opens the Chinese text correctly).
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Workbook};
+
+use crate::centres::rules::item_key;
+use crate::centres::store::{LedgerRow, Standard, in_force};
+use crate::platform::error::{AppError, Result};
+use crate::platform::i18n::Tr;
+use crate::platform::types::{Area, Fen};
+
+/// A typed cell.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    /// fen, shown in yuan
+    Money(i64),
+    /// dm², shown in m²
+    Area(i64),
+    Date(NaiveDate),
+}
+
+impl Cell {
+    fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if s.is_empty() { Cell::Empty } else { Cell::Text(s) }
+    }
+    fn plain(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Money(f) => Fen(*f).yuan_string().replace(',', ""),
+            Cell::Area(a) => Area(*a).m2_string().replace(',', ""),
+            Cell::Date(d) => d.to_string(),
+        }
+    }
+}
+
+const FIXED: &[&str] = &[
+    "centres.col.code",
+    "centres.col.community",
+    "centres.col.town",
+    "centres.col.status",
+    "centres.col.mode",
+    "centres.col.blocking_reason",
+    "centres.col.pilot",
+    "centres.col.pilot_year",
+    "centres.col.planned_start",
+    "centres.col.planned_completion",
+    "centres.col.actual_start",
+    "centres.col.actual_completion",
+    "centres.col.accepted_on",
+    "centres.col.floor_area",
+    "centres.col.area_norm",
+    "centres.col.invest_district",
+    "centres.col.invest_town",
+    "centres.col.invest_village",
+    "centres.col.invest_donation",
+    "centres.col.invest_total",
+    "centres.col.reward",
+    "centres.col.compliance",
+    "centres.col.missing",
+    "centres.col.merged_into",
+];
+
+/// The standard whose items become columns: the one in force this year.
+fn column_standard(standards: &[Standard], year: i32) -> Option<&Standard> {
+    in_force(standards, year).or_else(|| standards.last())
+}
+
+/// Header and rows of the ledger as typed cells.
+pub fn table(
+    tr: &Tr,
+    rows: &[LedgerRow],
+    standards: &[Standard],
+    year: i32,
+) -> (Vec<String>, Vec<Vec<Cell>>) {
+    let cols = column_standard(standards, year);
+    let items = cols.map(|s| s.items.as_slice()).unwrap_or(&[]);
+    let mut header: Vec<String> = FIXED.iter().map(|k| tr.t(k).to_string()).collect();
+    header.extend(items.iter().map(|i| i.name.clone()));
+    let yes = tr.t("centres.export.yes");
+    let no = tr.t("centres.export.no");
+    let out = rows
+        .iter()
+        .map(|r| {
+            let mut cells = vec![
+                Cell::text(r.code.clone()),
+                Cell::text(r.name.clone()),
+                Cell::text(r.town_name.clone()),
+            ];
+            match &r.project {
+                None => {
+                    cells.push(Cell::text(tr.t("centres.status.none")));
+                    cells.extend(std::iter::repeat_n(Cell::Empty, FIXED.len() - 5));
+                }
+                Some(p) => {
+                    let c = r.compliance.clone().unwrap_or_default();
+                    let opt_date = |d: Option<NaiveDate>| d.map(Cell::Date).unwrap_or(Cell::Empty);
+                    cells.extend([
+                        Cell::text(tr.t(&format!("centres.status.{}", p.status))),
+                        Cell::text(tr.t(&format!("centres.mode.{}", p.mode))),
+                        Cell::text(p.blocking_reason.clone()),
+                        Cell::text(if p.pilot { yes } else { "" }),
+                        p.pilot_year.map(|y| Cell::Int(i64::from(y))).unwrap_or(Cell::Empty),
+                        opt_date(p.planned_start),
+                        opt_date(p.planned_completion),
+                        opt_date(p.actual_start),
+                        opt_date(p.actual_completion),
+                        opt_date(p.accepted_on),
+                        p.floor_area_dm2.map(Cell::Area).unwrap_or(Cell::Empty),
+                        c.area_norm_dm2.map(Cell::Area).unwrap_or(Cell::Empty),
+                        Cell::Money(p.invest_district_fen),
+                        Cell::Money(p.invest_town_fen),
+                        Cell::Money(p.invest_village_fen),
+                        Cell::Money(p.invest_donation_fen),
+                        Cell::Money(p.invest_total_fen()),
+                        r.reward_fen.map(Cell::Money).unwrap_or(Cell::Empty),
+                        Cell::text(tr.t(if c.compliant() {
+                            "centres.compliance.ok"
+                        } else if !c.items_ok() {
+                            "centres.compliance.missing"
+                        } else {
+                            "centres.compliance.area"
+                        })),
+                        Cell::text(
+                            c.missing_required
+                                .iter()
+                                .chain(&c.below_min_area)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join("、"),
+                        ),
+                    ]);
+                }
+            }
+            cells.push(Cell::text(r.merged_into.clone().unwrap_or_default()));
+            // Item columns: matched by id on the same version, by name on another.
+            let standard = r
+                .project
+                .as_ref()
+                .and_then(|p| standards.iter().find(|s| s.id == p.standard_id));
+            for item in items {
+                let cell = match (standard, &r.project) {
+                    (Some(st), Some(_)) => {
+                        let own = st
+                            .items
+                            .iter()
+                            .find(|i| i.id == item.id || item_key(&i.name) == item_key(&item.name));
+                        match own {
+                            None => Cell::Empty,
+                            Some(own) => {
+                                let present = r
+                                    .entries
+                                    .iter()
+                                    .any(|e| e.item_id == own.id && e.present);
+                                Cell::text(if present { yes } else { no })
+                            }
+                        }
+                    }
+                    _ => Cell::Empty,
+                };
+                cells.push(cell);
+            }
+            cells
+        })
+        .collect();
+    (header, out)
+}
+
+fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(anyhow::anyhow!("xlsx: {e}"))
+}
+
+/// The ledger as an XLSX workbook: typed numbers and dates, frozen header, filters.
+pub fn ledger_xlsx(
+    tr: &Tr,
+    rows: &[LedgerRow],
+    standards: &[Standard],
+    year: i32,
+) -> Result<Vec<u8>> {
+    let (header, cells) = table(tr, rows, standards, year);
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(tr.t("centres.export.sheet")).map_err(xlsx_err)?;
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color(Color::RGB(0xF3F3F5))
+        .set_border_bottom(FormatBorder::Medium);
+    let money = Format::new().set_num_format("#,##0.00");
+    let area = Format::new().set_num_format("#,##0.##");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, h, &head)
+            .map_err(xlsx_err)?;
+        let width = match c {
+            0 => 14.0,
+            1 => 22.0,
+            2 => 12.0,
+            _ if c < FIXED.len() => 12.0,
+            _ => 8.0,
+        };
+        ws.set_column_width(c as u16, width).map_err(xlsx_err)?;
+    }
+    for (r, row) in cells.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match cell {
+                Cell::Empty => continue,
+                Cell::Text(s) => ws.write_string(r, c, s),
+                Cell::Int(n) => ws.write_number(r, c, *n as f64),
+                Cell::Money(f) => ws.write_number_with_format(r, c, *f as f64 / 100.0, &money),
+                Cell::Area(a) => ws.write_number_with_format(r, c, *a as f64 / 100.0, &area),
+                Cell::Date(d) => {
+                    let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                        .map_err(xlsx_err)?;
+                    ws.write_datetime_with_format(r, c, &dt, &date)
+                }
+            }
+            .map_err(xlsx_err)?;
+        }
+    }
+    ws.set_freeze_panes(1, 2).map_err(xlsx_err)?;
+    if !header.is_empty() {
+        ws.autofilter(0, 0, cells.len() as u32, header.len() as u16 - 1)
+            .map_err(xlsx_err)?;
+    }
+    wb.save_to_buffer().map_err(xlsx_err)
+}
+
+/// The ledger as CSV, UTF-8 with a BOM.
+pub fn ledger_csv(
+    tr: &Tr,
+    rows: &[LedgerRow],
+    standards: &[Standard],
+    year: i32,
+) -> Result<Vec<u8>> {
+    let (header, cells) = table(tr, rows, standards, year);
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let err = |e: csv::Error| AppError::Internal(e.into());
+    w.write_record(&header).map_err(err)?;
+    for row in &cells {
+        w.write_record(row.iter().map(Cell::plain)).map_err(err)?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+}

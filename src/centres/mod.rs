@@ -1,0 +1,13 @@
+//! Service-centre construction (社区服务中心): the standard as versioned data, yearly
+//! coverage targets, one centre project per community with its facility checklist,
+//! acceptance inspections with the one reward each passed centre is owed, the coverage
+//! dashboard, the ledger with its XLSX and CSV exports, and the API.
+
+pub mod dashboard;
+pub mod demo;
+pub mod export;
+pub mod rules;
+pub mod store;
+pub mod web;
+
+pub use web::router;
