@@ -195,7 +195,7 @@ pub fn build(
     let names: HashMap<&str, &str> = towns.iter().map(|t| (t.code, t.name)).collect();
     let mut behind: Vec<BehindRow> = facts
         .iter()
-        .filter(|f| !merges.get(&f.code).is_some_and(|m| m.on <= end))
+        .filter(|f| merges.get(&f.code).is_none_or(|m| m.on > end))
         .filter(|f| !covered.contains(f.code.as_str()))
         .map(|f| BehindRow {
             code: f.code.clone(),

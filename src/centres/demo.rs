@@ -22,7 +22,12 @@ use crate::vals;
 
 /// (category, name, required, minimum area in m²)
 pub const STANDARD_ITEMS: &[(Category, &str, bool, Option<i64>)] = &[
-    (Category::Hall, "便民服务大厅（一站式服务）", true, Some(100)),
+    (
+        Category::Hall,
+        "便民服务大厅（一站式服务）",
+        true,
+        Some(100),
+    ),
     (Category::Station, "社区服务站", true, None),
     (Category::Station, "社区卫生（计生）服务站", true, Some(60)),
     (Category::Station, "劳动保障服务站", true, None),
@@ -42,7 +47,12 @@ pub const STANDARD_ITEMS: &[(Category, &str, bool, Option<i64>)] = &[
     (Category::Board, "宣传栏", true, None),
     (Category::School, "居民学校（教室）", true, Some(60)),
     (Category::Field, "室外活动场地", true, Some(500)),
-    (Category::BarrierFree, "无障碍设施（坡道、扶手、无障碍卫生间）", true, None),
+    (
+        Category::BarrierFree,
+        "无障碍设施（坡道、扶手、无障碍卫生间）",
+        true,
+        None,
+    ),
 ];
 
 /// District coverage targets from the report (2008 raised from 70% to "80% or more").
@@ -115,16 +125,9 @@ pub async fn generate(
     }
     // 东港镇 set itself a higher bar in 2008.
     let donggang = format!("{}106000", &district.as_str()[..6]);
-    store::set_target(
-        db,
-        district,
-        &actor,
-        2008,
-        &donggang,
-        85,
-    )
-    .await
-    .map_err(err)?;
+    store::set_target(db, district, &actor, 2008, &donggang, 85)
+        .await
+        .map_err(err)?;
 
     let plans = plan(codes, rng);
     let tx = db.write_tx().await.map_err(err)?;
@@ -133,24 +136,36 @@ pub async fn generate(
     let mut checklist: Vec<Vec<Value>> = vec![];
     let mut inspections: Vec<Vec<Value>> = vec![];
     let mut rewards: Vec<Vec<Value>> = vec![];
-    let first_id = db::scalar(&tx, "SELECT COALESCE(MAX(id), 0) FROM centre_projects", vals![])
-        .await
-        .map_err(err)?
-        .unwrap_or(0)
+    let first_id = db::scalar(
+        &tx,
+        "SELECT COALESCE(MAX(id), 0) FROM centre_projects",
+        vals![],
+    )
+    .await
+    .map_err(err)?
+    .unwrap_or(0)
         + 1;
-    let first_inspection = db::scalar(&tx, "SELECT COALESCE(MAX(id), 0) FROM centre_inspections", vals![])
-        .await
-        .map_err(err)?
-        .unwrap_or(0)
+    let first_inspection = db::scalar(
+        &tx,
+        "SELECT COALESCE(MAX(id), 0) FROM centre_inspections",
+        vals![],
+    )
+    .await
+    .map_err(err)?
+    .unwrap_or(0)
         + 1;
     let (mut total_invest, mut total_area) = (0i64, 0i64);
     for (n, p) in plans.iter().enumerate() {
         let id = first_id + n as i64;
         let finish = date(p.year, rng.range(3, 12) as u32, rng.range(1, 28) as u32);
         let start = finish - chrono::Days::new(rng.range(150, 330) as u64);
-        let planned_completion = date(p.year, rng.range(6, 12) as u32, 30.min(rng.range(1, 30) as u32));
+        let planned_completion = date(
+            p.year,
+            rng.range(6, 12) as u32,
+            30.min(rng.range(1, 30) as u32),
+        );
         let area = match p.mode {
-            Mode::New => rng.range(1480, 1820),
+            Mode::New => rng.range(1500, 1820),
             Mode::Renovation => rng.range(1000, 1260),
             Mode::Integrated => rng.range(520, 860),
         } * 100;
@@ -162,7 +177,11 @@ pub async fn generate(
         };
         let district = base * rng.range(15, 25) / 100;
         let town = base * rng.range(20, 30) / 100;
-        let donation = if n % 7 == 0 { base * rng.range(3, 8) / 100 } else { 0 };
+        let donation = if n % 7 == 0 {
+            base * rng.range(3, 8) / 100
+        } else {
+            0
+        };
         let village = base - district - town - donation;
         let (district, town, village, donation) =
             (district * 100, town * 100, village * 100, donation * 100);
@@ -214,14 +233,19 @@ pub async fn generate(
         ]);
         for item in &standard.items {
             let missing = huangtutang
-                && matches!(item.category, Category::BarrierFree)
-                || huangtutang && item.name == "残疾人康复站";
+                && (item.category == Category::BarrierFree || item.name == "残疾人康复站");
             let present = !missing && (item.required || rng.range(0, 2) > 0);
             let area = item
                 .min_area_dm2
                 .filter(|_| present)
                 .map(|m| m + rng.range(0, 40) * 100);
-            checklist.push(vec![id.into(), item.id.into(), present.into(), area.into(), "".into()]);
+            checklist.push(vec![
+                id.into(),
+                item.id.into(),
+                present.into(),
+                area.into(),
+                "".into(),
+            ]);
         }
         let inspectors = "区民政局、区住建局、镇社会事业局联合验收组";
         if huangtutang {
@@ -274,10 +298,27 @@ pub async fn generate(
         &tx,
         "centre_projects",
         &[
-            "id", "community_code", "standard_id", "mode", "blocking_reason", "pilot", "pilot_year",
-            "planned_start", "planned_completion", "actual_start", "actual_completion", "accepted_on",
-            "floor_area_dm2", "invest_district_fen", "invest_town_fen", "invest_village_fen",
-            "invest_donation_fen", "status", "note", "created_at", "updated_at",
+            "id",
+            "community_code",
+            "standard_id",
+            "mode",
+            "blocking_reason",
+            "pilot",
+            "pilot_year",
+            "planned_start",
+            "planned_completion",
+            "actual_start",
+            "actual_completion",
+            "accepted_on",
+            "floor_area_dm2",
+            "invest_district_fen",
+            "invest_town_fen",
+            "invest_village_fen",
+            "invest_donation_fen",
+            "status",
+            "note",
+            "created_at",
+            "updated_at",
         ],
         projects,
     )
@@ -296,8 +337,15 @@ pub async fn generate(
         &tx,
         "centre_inspections",
         &[
-            "id", "project_id", "inspected_on", "inspectors", "passed", "reasons", "result_json",
-            "recorded_by", "created_at",
+            "id",
+            "project_id",
+            "inspected_on",
+            "inspectors",
+            "passed",
+            "reasons",
+            "result_json",
+            "recorded_by",
+            "created_at",
         ],
         inspections,
     )
@@ -307,7 +355,15 @@ pub async fn generate(
     store::insert_rows(
         &tx,
         "centre_rewards",
-        &["project_id", "inspection_id", "community_code", "mode", "amount_fen", "status", "created_at"],
+        &[
+            "project_id",
+            "inspection_id",
+            "community_code",
+            "mode",
+            "amount_fen",
+            "status",
+            "created_at",
+        ],
         rewards,
     )
     .await
@@ -317,7 +373,9 @@ pub async fn generate(
         for t in ["centre_projects", "centre_inspections"] {
             db::exec(
                 &tx,
-                &format!("SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"),
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT MAX(id) FROM {t}))"
+                ),
                 vals![],
             )
             .await

@@ -28,7 +28,11 @@ pub enum Cell {
 impl Cell {
     fn text(s: impl Into<String>) -> Cell {
         let s = s.into();
-        if s.is_empty() { Cell::Empty } else { Cell::Text(s) }
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
     }
     fn plain(&self) -> String {
         match self {
@@ -108,7 +112,9 @@ pub fn table(
                         Cell::text(tr.t(&format!("centres.mode.{}", p.mode))),
                         Cell::text(p.blocking_reason.clone()),
                         Cell::text(if p.pilot { yes } else { "" }),
-                        p.pilot_year.map(|y| Cell::Int(i64::from(y))).unwrap_or(Cell::Empty),
+                        p.pilot_year
+                            .map(|y| Cell::Int(i64::from(y)))
+                            .unwrap_or(Cell::Empty),
                         opt_date(p.planned_start),
                         opt_date(p.planned_completion),
                         opt_date(p.actual_start),
@@ -156,10 +162,8 @@ pub fn table(
                         match own {
                             None => Cell::Empty,
                             Some(own) => {
-                                let present = r
-                                    .entries
-                                    .iter()
-                                    .any(|e| e.item_id == own.id && e.present);
+                                let present =
+                                    r.entries.iter().any(|e| e.item_id == own.id && e.present);
                                 Cell::text(if present { yes } else { no })
                             }
                         }
@@ -188,7 +192,8 @@ pub fn ledger_xlsx(
     let (header, cells) = table(tr, rows, standards, year);
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
-    ws.set_name(tr.t("centres.export.sheet")).map_err(xlsx_err)?;
+    ws.set_name(tr.t("centres.export.sheet"))
+        .map_err(xlsx_err)?;
     let head = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -220,8 +225,9 @@ pub fn ledger_xlsx(
                 Cell::Money(f) => ws.write_number_with_format(r, c, *f as f64 / 100.0, &money),
                 Cell::Area(a) => ws.write_number_with_format(r, c, *a as f64 / 100.0, &area),
                 Cell::Date(d) => {
-                    let dt = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                        .map_err(xlsx_err)?;
+                    let dt =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                            .map_err(xlsx_err)?;
                     ws.write_datetime_with_format(r, c, &dt, &date)
                 }
             }

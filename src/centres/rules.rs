@@ -233,14 +233,16 @@ pub fn item_key(name: &str) -> String {
         .collect()
 }
 
+/// One item row of the standard form: (form row, category, name, required, minimum area).
+pub type ItemLine = (usize, Option<Category>, String, bool, Option<i64>);
+
 /// A standard version as entered, before it is stored.
 #[derive(Clone, Debug, Default)]
 pub struct StandardInput {
     pub name: String,
     pub effective_year: i64,
     pub terms: Terms,
-    /// (form row, category, name, required, min area)
-    pub items: Vec<(usize, Option<Category>, String, bool, Option<i64>)>,
+    pub items: Vec<ItemLine>,
 }
 
 /// Field errors of a standard version: names, duplicates, areas, rewards. Item fields are
@@ -351,7 +353,10 @@ pub fn validate_project(p: &ProjectInput, status: Status, today: NaiveDate) -> V
     }
     let reason = p.blocking_reason.trim();
     if p.mode == Some(Mode::Integrated) && reason.is_empty() {
-        errs.push(FieldError::new("blocking_reason", "centres.need_blocking_reason"));
+        errs.push(FieldError::new(
+            "blocking_reason",
+            "centres.need_blocking_reason",
+        ));
     }
     if reason.chars().count() > 500 {
         errs.push(FieldError::new("blocking_reason", "common.too_long").with(500));
@@ -451,7 +456,9 @@ impl Count {
     }
     /// Share covered in per mille (integer, for charts and sorting).
     pub fn permille(&self) -> i64 {
-        (self.covered * 1000).checked_div(self.communities).unwrap_or(0)
+        (self.covered * 1000)
+            .checked_div(self.communities)
+            .unwrap_or(0)
     }
     /// `covered / communities` reaches `pct` percent (exact, no rounding).
     pub fn meets(&self, pct: i64) -> bool {
@@ -495,9 +502,7 @@ pub fn coverage(
         let target = if merges.is_empty() || !merges.contains_key(&f.code) {
             Some(i)
         } else {
-            index
-                .get(successor_on(&f.code, end, merges))
-                .copied()
+            index.get(successor_on(&f.code, end, merges)).copied()
         };
         if let Some(t) = target {
             state[t] = state[t].max(s);
@@ -733,7 +738,13 @@ mod tests {
             items: vec![
                 (0, Some(Category::Hall), "便民服务大厅".into(), true, None),
                 (1, Some(Category::Room), "老年活动室".into(), false, None),
-                (2, Some(Category::Room), " 便民服务 大厅".into(), false, None),
+                (
+                    2,
+                    Some(Category::Room),
+                    " 便民服务 大厅".into(),
+                    false,
+                    None,
+                ),
             ],
         };
         let errs = validate_standard(&s);
@@ -833,7 +844,10 @@ mod tests {
         );
         assert_eq!(towns[1].covered, 0);
         let (towns, total) = coverage(2008, &facts, &merges, 2);
-        assert_eq!((total.communities, total.covered, total.expected), (4, 2, 3));
+        assert_eq!(
+            (total.communities, total.covered, total.expected),
+            (4, 2, 3)
+        );
         assert_eq!(towns[1].expected, 2);
         let (towns, total) = coverage(2011, &facts, &merges, 2);
         assert_eq!((total.communities, total.covered), (4, 2));
@@ -893,8 +907,10 @@ mod tests {
         );
     }
 
-    fn arb_facts() -> impl Strategy<Value = Vec<(u8, Option<u16>, Option<u16>, Option<(u8, u16)>)>>
-    {
+    /// (town, completion day, planned day, merge into (index, day))
+    type RawFact = (u8, Option<u16>, Option<u16>, Option<(u8, u16)>);
+
+    fn arb_facts() -> impl Strategy<Value = Vec<RawFact>> {
         // (town, completion day offset, planned day offset, merge (successor index, day))
         proptest::collection::vec(
             (

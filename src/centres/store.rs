@@ -13,7 +13,7 @@ use crate::centres::rules::{
 };
 use crate::geo::store::{self as geo, CommunityRow};
 use crate::platform::audit;
-use crate::platform::auth::{Actor, Role, Scope};
+use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::types::DivisionCode;
@@ -247,18 +247,27 @@ pub async fn save_standard(
         )
         .await?;
     }
-    // Renames first go through a temporary name, so swapping two names does not trip the
-    // (standard, name) key half-way.
+    // Existing items first all take a temporary name, so that swapping two names does not
+    // trip the (standard, name) key half-way.
+    let kept: Vec<i64> = s
+        .input
+        .items
+        .iter()
+        .filter_map(|(row, ..)| s.item_ids.get(row).copied())
+        .filter(|i| existing.contains(i))
+        .collect();
+    for item_id in &kept {
+        db::exec(
+            &tx,
+            "UPDATE centre_standard_items SET name = ? WHERE id = ? AND standard_id = ?",
+            vals![format!("\u{1}{item_id}"), *item_id, sid],
+        )
+        .await?;
+    }
     for (pos, (row, cat, name, required, min)) in s.input.items.iter().enumerate() {
         let cat = cat.map(Category::key).unwrap_or("room");
         match s.item_ids.get(row).filter(|i| existing.contains(i)) {
             Some(item_id) => {
-                db::exec(
-                    &tx,
-                    "UPDATE centre_standard_items SET name = ? WHERE id = ?",
-                    vals![format!("\u{1}{item_id}"), *item_id],
-                )
-                .await?;
                 db::exec(
                     &tx,
                     "UPDATE centre_standard_items SET category = ?, name = ?, required = ?, \
@@ -376,8 +385,17 @@ pub async fn set_target(
         actor,
         if before.is_some() { "update" } else { "create" },
         "coverage_target",
-        &format!("{year}/{}", if town_code.is_empty() { "district" } else { &town_code }),
-        before.map(|b| serde_json::json!({ "target_pct": b })).as_ref(),
+        &format!(
+            "{year}/{}",
+            if town_code.is_empty() {
+                "district"
+            } else {
+                &town_code
+            }
+        ),
+        before
+            .map(|b| serde_json::json!({ "target_pct": b }))
+            .as_ref(),
         Some(&serde_json::json!({ "target_pct": pct })),
     )
     .await?;
@@ -651,10 +669,10 @@ pub fn can_review(role: Role) -> bool {
 async fn community_for_change(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
+    u: &CurrentUser,
     code: &str,
 ) -> Result<CommunityRow> {
+    let (scope, role) = (&u.scope, u.role);
     let c = geo::load_community(db, district, scope, code).await?.row;
     if !can_edit(role, &c) {
         return Err(AppError::Forbidden);
@@ -672,18 +690,16 @@ async fn community_for_change(
 /// force in the year it is (to be) completed, and starts as planned, under construction or
 /// completed according to the dates given. Once accepted, the mode, floor area and
 /// completion date are fixed: the reward was computed from them.
-#[allow(clippy::too_many_arguments)]
 pub async fn save_project(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
-    actor: &Actor,
+    u: &CurrentUser,
     code: &str,
     input: &ProjectInput,
     today: NaiveDate,
 ) -> Result<()> {
-    let c = community_for_change(db, district, scope, role, code).await?;
+    let actor = &u.actor();
+    let c = community_for_change(db, district, u, code).await?;
     let tx = db.write_tx().await?;
     let before = project_of(&tx, &c.code).await?;
     let status = match &before {
@@ -836,17 +852,15 @@ pub struct ChecklistInput {
 }
 
 /// Replace a project's checklist. Refused once the centre is accepted.
-#[allow(clippy::too_many_arguments)]
 pub async fn save_checklist(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
-    actor: &Actor,
+    u: &CurrentUser,
     code: &str,
     lines: &[ChecklistInput],
 ) -> Result<()> {
-    let c = community_for_change(db, district, scope, role, code).await?;
+    let actor = &u.actor();
+    let c = community_for_change(db, district, u, code).await?;
     let mut errs = vec![];
     for l in lines {
         if let Some(e) = rules::check_area(&format!("area_{}", l.item_id), l.area_dm2) {
@@ -936,14 +950,14 @@ pub async fn save_checklist(
 pub async fn change_status(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
-    actor: &Actor,
+    u: &CurrentUser,
     code: &str,
     to: &str,
 ) -> Result<()> {
-    let c = community_for_change(db, district, scope, role, code).await?;
-    let to = Status::parse(to).ok_or_else(|| AppError::invalid("status", "centres.bad_transition"))?;
+    let actor = &u.actor();
+    let c = community_for_change(db, district, u, code).await?;
+    let to =
+        Status::parse(to).ok_or_else(|| AppError::invalid("status", "centres.bad_transition"))?;
     let tx = db.write_tx().await?;
     let p = project_of(&tx, &c.code)
         .await?
@@ -991,12 +1005,11 @@ pub async fn change_status(
 pub async fn review(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
-    actor: &Actor,
+    u: &CurrentUser,
     code: &str,
     note: &str,
 ) -> Result<()> {
+    let (scope, role, actor) = (&u.scope, u.role, &u.actor());
     if !can_review(role) {
         return Err(AppError::Forbidden);
     }
@@ -1059,13 +1072,12 @@ pub struct InspectionOutcome {
 pub async fn record_inspection(
     db: &Db,
     district: &DivisionCode,
-    scope: &Scope,
-    role: Role,
-    actor: &Actor,
+    u: &CurrentUser,
     code: &str,
     input: &InspectionInput,
     today: NaiveDate,
 ) -> Result<InspectionOutcome> {
+    let (scope, role, actor) = (&u.scope, u.role, &u.actor());
     if !can_inspect(role) {
         return Err(AppError::Forbidden);
     }
@@ -1403,7 +1415,8 @@ pub async fn ledger(
         None => {}
         Some("none") => wh.push("p.id IS NULL".into()),
         Some(s) => {
-            let s = Status::parse(s).ok_or_else(|| AppError::invalid("status", "centres.bad_status"))?;
+            let s = Status::parse(s)
+                .ok_or_else(|| AppError::invalid("status", "centres.bad_status"))?;
             wh.push("p.status = ?".into());
             v.push(s.key().into());
         }
@@ -1424,15 +1437,21 @@ pub async fn ledger(
     };
     let backend = db.backend();
     let item_expr = match backend {
-        DbBackend::Postgres => "k.item_id::text || ':' || (CASE WHEN k.present THEN 1 ELSE 0 END)::text || ':' || COALESCE(k.area_dm2::text, '')",
-        _ => "k.item_id || ':' || (CASE WHEN k.present THEN 1 ELSE 0 END) || ':' || COALESCE(k.area_dm2, '')",
+        DbBackend::Postgres => {
+            "k.item_id::text || ':' || (CASE WHEN k.present THEN 1 ELSE 0 END)::text || ':' || COALESCE(k.area_dm2::text, '')"
+        }
+        _ => {
+            "k.item_id || ':' || (CASE WHEN k.present THEN 1 ELSE 0 END) || ':' || COALESCE(k.area_dm2, '')"
+        }
     };
     let checklist = format!(
         "(SELECT {} FROM centre_checklist k WHERE k.project_id = p.id)",
         concat(backend, item_expr)
     );
     let reviewed_at = match backend {
-        DbBackend::Postgres => "to_char(p.reviewed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+        DbBackend::Postgres => {
+            "to_char(p.reviewed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        }
         _ => "p.reviewed_at",
     };
     let from = "FROM divisions c \
@@ -1526,9 +1545,9 @@ pub async fn ledger(
                     .map(|d| d.with_timezone(&Utc)),
             });
             let compliance = project.as_ref().and_then(|p| {
-                all.iter().find(|s| s.id == p.standard_id).map(|s| {
-                    rules::check(&s.items, &entries, &s.terms, p.mode(), p.floor_area_dm2)
-                })
+                all.iter()
+                    .find(|s| s.id == p.standard_id)
+                    .map(|s| rules::check(&s.items, &entries, &s.terms, p.mode(), p.floor_area_dm2))
             });
             LedgerRow {
                 code: r.code,

@@ -36,7 +36,10 @@ pub fn router() -> Router<AppState> {
         .route("/centres/ledger", get(ledger_page))
         .route("/centres/ledger.xlsx", get(ledger_xlsx))
         .route("/centres/ledger.csv", get(ledger_csv))
-        .route("/centres/standards", get(standards_page).post(post_new_standard))
+        .route(
+            "/centres/standards",
+            get(standards_page).post(post_new_standard),
+        )
         .route("/centres/standards/new", get(new_standard_page))
         .route(
             "/centres/standards/{id}",
@@ -127,8 +130,10 @@ async fn build_dashboard(s: &AppState, u: &CurrentUser, q: &DashboardQuery) -> R
         facts.retain(|f| f.code.as_str() >= lo.as_str() && f.code.as_str() <= hi.as_str());
     }
     let towns = crate::geo::web::town_options(s, &Scope::District).await?;
-    let in_scope: std::collections::HashSet<String> =
-        facts.iter().map(|f| format!("{}000", &f.code[..9])).collect();
+    let in_scope: std::collections::HashSet<String> = facts
+        .iter()
+        .map(|f| format!("{}000", &f.code[..9]))
+        .collect();
     let refs: Vec<TownRef<'_>> = towns
         .iter()
         .filter(|t| in_scope.contains(&t.code))
@@ -168,7 +173,10 @@ impl DashboardPage {
     fn coverage_of(&self) -> String {
         self.chrome.tr.f(
             "centres.dashboard.coverage_of",
-            &[&self.d.current.count.covered, &self.d.current.count.communities],
+            &[
+                &self.d.current.count.covered,
+                &self.d.current.count.communities,
+            ],
         )
     }
     fn selected_town(&self, code: &str) -> bool {
@@ -223,12 +231,10 @@ async fn dashboard_page(
         String::new()
     };
     let towns = crate::geo::web::town_options(&s, &u.scope).await?;
-    let town_name = d.town.as_ref().and_then(|c| {
-        towns
-            .iter()
-            .find(|t| &t.code == c)
-            .map(|t| t.name.clone())
-    });
+    let town_name = d
+        .town
+        .as_ref()
+        .and_then(|c| towns.iter().find(|t| &t.code == c).map(|t| t.name.clone()));
     let years: Vec<i32> = d.by_year.iter().map(|p| p.year).rev().collect();
     let ledger_href = match &d.town {
         Some(t) => format!("/centres/ledger?town={t}"),
@@ -299,14 +305,26 @@ async fn ledger_page(
     require_centres(&u)?;
     let per = store::LEDGER_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
-    let (mut rows, total) =
-        store::ledger(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
+    let (mut rows, total) = store::ledger(
+        &s.db,
+        &s.district,
+        &u.scope,
+        &f,
+        Some((per, (page - 1) * per)),
+    )
+    .await?;
     let query = ledger_query(&f);
     let pager = Pager::new(page, total, per, query.clone());
     if pager.page != page {
-        rows = store::ledger(&s.db, &s.district, &u.scope, &f, Some((per, pager.offset())))
-            .await?
-            .0;
+        rows = store::ledger(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &f,
+            Some((per, pager.offset())),
+        )
+        .await?
+        .0;
     }
     let towns = crate::geo::web::town_options(&s, &u.scope).await?;
     render(&LedgerPage {
@@ -325,7 +343,9 @@ async fn ledger_page(
 
 async fn ledger_all(s: &AppState, u: &CurrentUser, f: &LedgerFilter) -> Result<Vec<LedgerRow>> {
     require_centres(u)?;
-    Ok(store::ledger(&s.db, &s.district, &u.scope, f, None).await?.0)
+    Ok(store::ledger(&s.db, &s.district, &u.scope, f, None)
+        .await?
+        .0)
 }
 
 async fn ledger_xlsx(
@@ -394,8 +414,14 @@ pub async fn api_centres(
     require_centres(&u)?;
     let per = store::LEDGER_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
-    let (items, total) =
-        store::ledger(&s.db, &s.district, &u.scope, &f, Some((per, (page - 1) * per))).await?;
+    let (items, total) = store::ledger(
+        &s.db,
+        &s.district,
+        &u.scope,
+        &f,
+        Some((per, (page - 1) * per)),
+    )
+    .await?;
     Ok(Json(LedgerPageJson {
         items,
         total,
@@ -433,7 +459,13 @@ impl CentrePage {
         match field {
             "mode" => p.mode.clone(),
             "blocking_reason" => p.blocking_reason.clone(),
-            "pilot" => if p.pilot { "on".into() } else { String::new() },
+            "pilot" => {
+                if p.pilot {
+                    "on".into()
+                } else {
+                    String::new()
+                }
+            }
             "pilot_year" => p.pilot_year.map(|y| y.to_string()).unwrap_or_default(),
             "planned_start" => date(p.planned_start),
             "planned_completion" => date(p.planned_completion),
@@ -681,7 +713,8 @@ impl Parse {
         match t.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                self.errs.push(FieldError::new(field, "common.whole_number"));
+                self.errs
+                    .push(FieldError::new(field, "common.whole_number"));
                 None
             }
         }
@@ -735,17 +768,7 @@ async fn post_project(
         note: f.note.clone(),
     };
     let result = if p.errs.is_empty() {
-        store::save_project(
-            &s.db,
-            &s.district,
-            &u.scope,
-            u.role,
-            &u.actor(),
-            &code,
-            &input,
-            today(),
-        )
-        .await
+        store::save_project(&s.db, &s.district, &u, &code, &input, today()).await
     } else {
         Err(AppError::Invalid(p.errs))
     };
@@ -801,16 +824,7 @@ async fn post_checklist(
         })
         .collect();
     let result = if p.errs.is_empty() {
-        store::save_checklist(
-            &s.db,
-            &s.district,
-            &u.scope,
-            u.role,
-            &u.actor(),
-            &code,
-            &lines,
-        )
-        .await
+        store::save_checklist(&s.db, &s.district, &u, &code, &lines).await
     } else {
         Err(AppError::Invalid(p.errs))
     };
@@ -836,16 +850,7 @@ async fn post_status(
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> Result<Response> {
     require_centres(&u)?;
-    let result = store::change_status(
-        &s.db,
-        &s.district,
-        &u.scope,
-        u.role,
-        &u.actor(),
-        &code,
-        &f.status,
-    )
-    .await;
+    let result = store::change_status(&s.db, &s.district, &u, &code, &f.status).await;
     after_centre_post(&s, &ctx, &code, "status", result, vec![]).await
 }
 
@@ -876,18 +881,9 @@ async fn post_inspection(
         },
         reasons: f.reasons.clone(),
     };
-    let result = store::record_inspection(
-        &s.db,
-        &s.district,
-        &u.scope,
-        u.role,
-        &u.actor(),
-        &code,
-        &input,
-        today(),
-    )
-    .await
-    .map(|_| ());
+    let result = store::record_inspection(&s.db, &s.district, &u, &code, &input, today())
+        .await
+        .map(|_| ());
     let values = vec![
         ("inspected_on", f.inspected_on),
         ("inspectors", f.inspectors),
@@ -911,16 +907,7 @@ async fn post_review(
     CsrfForm(f): CsrfForm<ReviewForm>,
 ) -> Result<Response> {
     require_centres(&u)?;
-    let result = store::review(
-        &s.db,
-        &s.district,
-        &u.scope,
-        u.role,
-        &u.actor(),
-        &code,
-        &f.review_note,
-    )
-    .await;
+    let result = store::review(&s.db, &s.district, &u, &code, &f.review_note).await;
     after_centre_post(
         &s,
         &ctx,
@@ -1332,12 +1319,7 @@ struct TargetsPage {
     next_year: i32,
 }
 
-async fn show_targets(
-    s: &AppState,
-    ctx: &Ctx,
-    form: FormState,
-    saved: bool,
-) -> Result<Response> {
+async fn show_targets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> Result<Response> {
     let targets = store::targets(&s.db).await?;
     let towns = crate::geo::web::town_options(s, &Scope::District).await?;
     let status = if form.has_errors() {
@@ -1384,7 +1366,10 @@ async fn post_target(
     u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let year = p.int("year", &f.year);
-    let pct = p.int("target_pct", f.target_pct.trim().trim_end_matches(['%', '％']));
+    let pct = p.int(
+        "target_pct",
+        f.target_pct.trim().trim_end_matches(['%', '％']),
+    );
     for (field, v) in [("year", year), ("target_pct", pct)] {
         if v.is_none() && !p.errs.iter().any(|e| e.field == field) {
             p.errs.push(FieldError::new(field, "common.required"));
@@ -1403,7 +1388,11 @@ async fn post_target(
                 "target",
                 &ctx.tr,
                 &errs,
-                vec![("year", f.year), ("town", f.town), ("target_pct", f.target_pct)],
+                vec![
+                    ("year", f.year),
+                    ("town", f.town),
+                    ("target_pct", f.target_pct),
+                ],
             );
             show_targets(&s, &ctx, form, false).await
         }

@@ -169,7 +169,13 @@ pub fn share_line_chart(title: &str, labels: &[String], series: &[Series]) -> St
         ));
     }
     // Label every year when they fit, else every other or fifth.
-    let step = if n <= 16 { 1 } else if n <= 32 { 2 } else { 5 };
+    let step = if n <= 16 {
+        1
+    } else if n <= 32 {
+        2
+    } else {
+        5
+    };
     for (i, l) in labels.iter().enumerate() {
         if i as i64 % step == 0 || i as i64 == n - 1 {
             svg.push_str(&format!(

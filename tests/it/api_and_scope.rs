@@ -20,6 +20,10 @@ async fn denial_matrix_for_pages_and_api() {
     let acb = format!("/api/v1/communities/{B}");
     let ata = format!("/api/v1/towns/{TOWN_A}");
     let atb = format!("/api/v1/towns/{TOWN_B}");
+    let cca = format!("/centres/{A}");
+    let ccb = format!("/centres/{B}");
+    let acca = format!("/api/v1/centres/{A}");
+    let accb = format!("/api/v1/centres/{B}");
     // (path, [admin, minzheng, donggang, staff, assessor, provider, anonymous])
     let matrix: Vec<(&str, [u16; 7])> = vec![
         ("/", [200, 200, 200, 200, 200, 200, 200]),
@@ -30,6 +34,20 @@ async fn denial_matrix_for_pages_and_api() {
         ("/communities.csv", [200, 200, 200, 200, 200, 200, 303]),
         (&ca, [200, 200, 200, 200, 200, 404, 303]),
         (&cb, [200, 200, 404, 404, 200, 404, 303]),
+        ("/centres", [200, 200, 200, 200, 200, 403, 303]),
+        ("/centres?year=2008", [200, 200, 200, 200, 200, 403, 303]),
+        ("/centres/ledger", [200, 200, 200, 200, 200, 403, 303]),
+        ("/centres/ledger.xlsx", [200, 200, 200, 200, 200, 403, 303]),
+        ("/centres/ledger.csv", [200, 200, 200, 200, 200, 403, 303]),
+        ("/centres/standards", [200, 200, 200, 200, 200, 403, 303]),
+        (
+            "/centres/standards/new",
+            [200, 403, 403, 403, 403, 403, 303],
+        ),
+        ("/centres/standards/1", [200, 403, 403, 403, 403, 403, 303]),
+        ("/centres/targets", [200, 403, 403, 403, 403, 403, 303]),
+        (&cca, [200, 200, 200, 200, 200, 403, 303]),
+        (&ccb, [200, 200, 404, 404, 200, 403, 303]),
         ("/departments", [200, 200, 200, 200, 200, 403, 303]),
         ("/departments/new", [200, 403, 403, 403, 403, 403, 303]),
         ("/departments/1", [200, 403, 403, 403, 403, 403, 303]),
@@ -47,6 +65,21 @@ async fn denial_matrix_for_pages_and_api() {
         (&acb, [200, 200, 404, 404, 200, 404, 401]),
         ("/api/v1/figures", [200, 200, 200, 200, 200, 200, 401]),
         ("/api/v1/departments", [200, 200, 200, 200, 200, 403, 401]),
+        ("/api/v1/centres", [200, 200, 200, 200, 200, 403, 401]),
+        (
+            "/api/v1/centres/coverage",
+            [200, 200, 200, 200, 200, 403, 401],
+        ),
+        (&acca, [200, 200, 200, 200, 200, 403, 401]),
+        (&accb, [200, 200, 404, 404, 200, 403, 401]),
+        (
+            "/api/v1/centre-standards",
+            [200, 200, 200, 200, 200, 403, 401],
+        ),
+        (
+            "/api/v1/coverage-targets",
+            [200, 200, 200, 200, 200, 403, 401],
+        ),
         ("/api/v1/users", [200, 403, 403, 403, 403, 403, 401]),
         ("/api/v1/audit", [200, 403, 403, 403, 403, 403, 401]),
         ("/api/openapi.json", [200, 200, 200, 200, 200, 200, 200]),
@@ -76,6 +109,91 @@ async fn denial_matrix_for_pages_and_api() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// Every form of the centres, every signed-in role. The inputs are invalid, so a role that
+/// may post gets 422 (its field errors) and nothing changes; a role that may not gets 403, or
+/// 404 where the community is outside its scope.
+#[tokio::test(flavor = "multi_thread")]
+async fn denial_matrix_for_centre_forms() {
+    let t = TestApp::demo().await;
+    let item = t
+        .count("SELECT MIN(id) FROM centre_standard_items")
+        .await
+        .to_string();
+    let area = format!("area_{item}");
+    let project = [("mode", "new"), ("floor_area", "-1")];
+    let checklist = [(area.as_str(), "-1")];
+    let status = [("status", "no_such_status")];
+    let nothing: [(&str, &str); 0] = [];
+    let delete = [("year", "1900"), ("town", "")];
+    let pa = format!("/centres/{A}");
+    let pb = format!("/centres/{B}");
+    let (ca, cb) = (format!("{pa}/checklist"), format!("{pb}/checklist"));
+    let (sa, sb) = (format!("{pa}/status"), format!("{pb}/status"));
+    let (ia, ib) = (format!("{pa}/inspections"), format!("{pb}/inspections"));
+    let (ra, rb) = (format!("{pa}/review"), format!("{pb}/review"));
+    // (path, fields, [admin, minzheng, donggang, staff, assessor, provider])
+    type Fields<'a> = &'a [(&'a str, &'a str)];
+    let matrix: Vec<(&str, Fields, [u16; 6])> = vec![
+        (&pa, &project, [422, 403, 422, 422, 403, 403]),
+        (&pb, &project, [422, 403, 404, 404, 403, 403]),
+        (&ca, &checklist, [422, 403, 422, 422, 403, 403]),
+        (&cb, &checklist, [422, 403, 404, 404, 403, 403]),
+        (&sa, &status, [422, 403, 422, 422, 403, 403]),
+        (&sb, &status, [422, 403, 404, 404, 403, 403]),
+        (&ia, &nothing, [422, 403, 403, 403, 422, 403]),
+        (&ib, &nothing, [422, 403, 403, 403, 422, 403]),
+        (&ra, &nothing, [422, 403, 422, 403, 403, 403]),
+        (&rb, &nothing, [422, 403, 404, 403, 403, 403]),
+        (
+            "/centres/standards",
+            &nothing,
+            [422, 403, 403, 403, 403, 403],
+        ),
+        (
+            "/centres/standards/1",
+            &nothing,
+            [422, 403, 403, 403, 403, 403],
+        ),
+        ("/centres/targets", &nothing, [422, 403, 403, 403, 403, 403]),
+        (
+            "/centres/targets/delete",
+            &delete,
+            [404, 403, 403, 403, 403, 403],
+        ),
+    ];
+    let users = [
+        "admin", "minzheng", "donggang", "staff", "assessor", "provider",
+    ];
+    let mut sessions = vec![];
+    for u in users {
+        sessions.push(t.session(u).await);
+    }
+    let audit = t.count("SELECT COUNT(*) FROM audit_log").await;
+    let mut failures = vec![];
+    for (path, fields, expected) in &matrix {
+        for (i, s) in sessions.iter().enumerate() {
+            let r = t.post(path, s, fields).await;
+            if r.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "POST {path} as {}: expected {}, got {}",
+                    users[i], expected[i], r.status
+                ));
+            }
+        }
+        // signed out: no session, no form
+        let r = t.post_raw(path, None, fields).await;
+        if !matches!(r.status.as_u16(), 303 | 401 | 403) {
+            failures.push(format!("POST {path} signed out: got {}", r.status));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log").await,
+        audit,
+        "nothing changed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -162,6 +280,11 @@ async fn openapi_document_lists_the_routes() {
         "/api/v1/towns",
         "/api/v1/me",
         "/api/v1/audit",
+        "/api/v1/centres",
+        "/api/v1/centres/coverage",
+        "/api/v1/centres/{code}",
+        "/api/v1/centre-standards",
+        "/api/v1/coverage-targets",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

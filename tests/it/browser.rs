@@ -35,62 +35,150 @@ fn find(cmd: &str) -> Option<String> {
         .find(|p| std::path::Path::new(p).exists())
 }
 
+/// A served demo, chromedriver and a signed-out browser session on it.
+pub struct Browser {
+    pub c: fantoccini::Client,
+    pub base: String,
+    pub shots: std::path::PathBuf,
+    _t: TestApp,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// `None` (with a notice) where chromedriver is missing; CI installs it and fails there.
+    pub async fn start() -> Option<Browser> {
+        let (Some(driver_bin), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
+            if std::env::var("CI").is_ok() {
+                panic!("chromedriver/chromium missing in CI");
+            }
+            eprintln!(
+                "NOTICE: browser test skipped: chromedriver or chromium is not installed (apt-get install chromium chromium-driver)"
+            );
+            return None;
+        };
+        let t = TestApp::demo().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = t.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+        let port = free_port();
+        let driver = Driver(
+            Command::new(driver_bin)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                         "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]
+            }),
+        );
+        let mut client = None;
+        for _ in 0..50 {
+            match ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+        let c = client.expect("chromedriver did not start");
+        let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Browser {
+            c,
+            base: format!("http://{addr}"),
+            shots,
+            _t: t,
+            _driver: driver,
+            _profile: profile,
+        })
+    }
+
+    /// Sign in through the login form (from wherever the browser is sent to it).
+    pub async fn sign_in(&self, username: &str) {
+        if !self
+            .c
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/login")
+        {
+            self.c.goto(&format!("{}/login", self.base)).await.unwrap();
+        }
+        self.c
+            .find(Locator::Id("username"))
+            .await
+            .unwrap()
+            .send_keys(username)
+            .await
+            .unwrap();
+        self.c
+            .find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys("shequ2026")
+            .await
+            .unwrap();
+        self.c
+            .find(Locator::Css("form.form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    pub async fn body(&self) -> String {
+        self.c
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Save a full-page screenshot under target/screenshots.
+    pub async fn shot(&self, name: &str) {
+        let h = self
+            .c
+            .execute("return document.body.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_i64()
+            .unwrap_or(1000);
+        let _ = self
+            .c
+            .set_window_size(1280, h.clamp(800, 6000) as u32)
+            .await;
+        std::fs::write(self.shots.join(name), self.c.screenshot().await.unwrap()).unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn staff_sign_in_open_their_community_and_switch_language() {
-    let (Some(driver_bin), Some(chromium)) = (find("chromedriver"), find("chromium")) else {
-        if std::env::var("CI").is_ok() {
-            panic!("chromedriver/chromium missing in CI");
-        }
-        eprintln!(
-            "NOTICE: browser test skipped: chromedriver or chromium is not installed (apt-get install chromium chromium-driver)"
-        );
+    let Some(b) = Browser::start().await else {
         return;
     };
-    let t = TestApp::demo().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-
-    let port = free_port();
-    let _driver = Driver(
-        Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--window-size=1280,1000", format!("--user-data-dir={}", profile.path().display())]
-        }),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("chromedriver did not start");
-    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    let base = format!("http://{addr}");
-
+    let (c, base, shots) = (&b.c, b.base.clone(), b.shots.clone());
     c.goto(&format!("{base}/communities/320205106203"))
         .await
         .unwrap();
@@ -185,5 +273,5 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
         .await
         .unwrap();
     assert!(body.contains("Page not found"), "{body}");
-    c.close().await.unwrap();
+    b.c.clone().close().await.unwrap();
 }

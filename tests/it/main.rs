@@ -6,6 +6,7 @@ mod api_and_scope;
 mod audit_backup;
 mod auth;
 mod browser;
+mod centres;
 mod cli;
 mod geo;
 mod import;
