@@ -89,6 +89,24 @@ pub fn table(
     let items = cols.map(|s| s.items.as_slice()).unwrap_or(&[]);
     let mut header: Vec<String> = FIXED.iter().map(|k| tr.t(k).to_string()).collect();
     header.extend(items.iter().map(|i| i.name.clone()));
+    // For every version: the id of its item under each column (by id, else by name).
+    let columns_of: std::collections::HashMap<i64, Vec<Option<i64>>> = standards
+        .iter()
+        .map(|st| {
+            let keys: Vec<(i64, String)> =
+                st.items.iter().map(|i| (i.id, item_key(&i.name))).collect();
+            let ids = items
+                .iter()
+                .map(|col| {
+                    let key = item_key(&col.name);
+                    keys.iter()
+                        .find(|(id, k)| *id == col.id || *k == key)
+                        .map(|(id, _)| *id)
+                })
+                .collect();
+            (st.id, ids)
+        })
+        .collect();
     let yes = tr.t("centres.export.yes");
     let no = tr.t("centres.export.no");
     let out = rows
@@ -148,27 +166,17 @@ pub fn table(
             }
             cells.push(Cell::text(r.merged_into.clone().unwrap_or_default()));
             // Item columns: matched by id on the same version, by name on another.
-            let standard = r
+            let own_items = r
                 .project
                 .as_ref()
-                .and_then(|p| standards.iter().find(|s| s.id == p.standard_id));
-            for item in items {
-                let cell = match (standard, &r.project) {
-                    (Some(st), Some(_)) => {
-                        let own = st
-                            .items
-                            .iter()
-                            .find(|i| i.id == item.id || item_key(&i.name) == item_key(&item.name));
-                        match own {
-                            None => Cell::Empty,
-                            Some(own) => {
-                                let present =
-                                    r.entries.iter().any(|e| e.item_id == own.id && e.present);
-                                Cell::text(if present { yes } else { no })
-                            }
-                        }
+                .and_then(|p| columns_of.get(&p.standard_id));
+            for own in 0..items.len() {
+                let cell = match own_items.and_then(|ids| ids[own]) {
+                    None => Cell::Empty,
+                    Some(id) => {
+                        let present = r.entries.iter().any(|e| e.item_id == id && e.present);
+                        Cell::text(if present { yes } else { no })
                     }
-                    _ => Cell::Empty,
                 };
                 cells.push(cell);
             }

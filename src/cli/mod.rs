@@ -260,7 +260,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "Building the demo district (锡山区, scale {scale}) in {} …",
                     c.db_target()?
                 );
-                crate::demo::generate(&db, &district, scale.max(1)).await?;
+                let steps = indicatif::ProgressBar::new(5);
+                steps.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{spinner} [{bar:20}] {pos}/{len} {msg} ({elapsed})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                );
+                steps.enable_steady_tick(std::time::Duration::from_millis(200));
+                crate::demo::generate_with_progress(&db, &district, scale.max(1), &steps).await?;
+                steps.finish_with_message("done");
             }
             if no_serve {
                 return Ok(ExitCode::SUCCESS);

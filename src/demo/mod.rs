@@ -139,6 +139,18 @@ pub fn scale_to_total(weights: &[i64], total: i64) -> Vec<i64> {
 
 /// Build the demo into an empty, migrated database.
 pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::Result<()> {
+    generate_with_progress(db, district, scale, &indicatif::ProgressBar::hidden()).await
+}
+
+/// The same, telling each step on a progress bar (5 steps).
+pub async fn generate_with_progress(
+    db: &Db,
+    district: &DivisionCode,
+    scale: u32,
+    steps: &indicatif::ProgressBar,
+) -> anyhow::Result<()> {
+    steps.set_length(5);
+    steps.set_message("区划 divisions");
     let actor = Actor::system("demo");
     // 1. The real divisions of 锡山区 through the same import as the CLI.
     let sources: Vec<Source> = FILES
@@ -171,10 +183,19 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     // 3. Synthetic towns for benchmarks.
     let mut rng = Rng::new(2008);
     if scale > 1 {
+        // 130 more communities per step of scale, over as many synthetic towns as the town
+        // digits allow (about 480): towns grow instead when there are more to place.
         let area = &district.as_str()[..6];
-        let mut town_codes = (4..=99).chain(107..=199).chain(200..=299).chain(402..=599);
-        for n in 0..(scale - 1) * 9 {
-            let Some(t) = town_codes.next() else { break };
+        let town_digits: Vec<u32> = (4..=99)
+            .chain(107..=199)
+            .chain(200..=299)
+            .chain(402..=599)
+            .collect();
+        let wanted = u64::from(scale - 1) * 130;
+        let towns = ((scale - 1) as usize * 9).min(town_digits.len());
+        let per_town = wanted.div_ceil(towns as u64) as i64;
+        let mut placed = 0u64;
+        for (n, t) in town_digits.iter().take(towns).enumerate() {
             let tcode = DivisionCode::parse(&format!("{area}{t:03}"))?;
             rows.push(DivisionRow {
                 code: tcode,
@@ -183,8 +204,10 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
                 file: "demo".into(),
                 line: 0,
             });
-            for v in 0..rng.range(12, 17) {
-                let vd = if v % 2 == 0 { 1 + v } else { 200 + v };
+            let count = (per_town + rng.range(-2, 2)).clamp(1, 398) as u64;
+            let count = count.min(wanted.saturating_sub(placed));
+            for v in 0..count as i64 {
+                let vd = if v % 2 == 0 { 1 + v / 2 } else { 200 + v / 2 };
                 let ccode = DivisionCode::parse(&format!("{area}{t:03}{vd:03}"))?;
                 let suffix = if vd < 200 {
                     "社区居委会"
@@ -199,11 +222,14 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
                     line: 0,
                 });
             }
+            placed += count;
         }
     }
     import::import(db, rows, &actor, "demo: data/xishan", &pb)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    steps.inc(1);
+    steps.set_message("撤并 merges");
 
     // 4. Merges and a rename, through the store so they are audited like real ones.
     for (code, _, succ, on) in former {
@@ -221,6 +247,8 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
         .map_err(err)?;
     }
 
+    steps.inc(1);
+    steps.set_message("人口 population");
     // 5. Populations by year: latest year sums to 397,000 over the communities of today.
     let (communities, _) = store::list_communities(
         db,
@@ -288,10 +316,14 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
         values.extend(split);
     }
     insert_population(db, &values).await?;
+    steps.inc(1);
+    steps.set_message("服务中心 service centres");
 
     // 6. Service centres: the standard, targets and every community's centre history.
     let codes: Vec<String> = communities.iter().map(|c| c.code.clone()).collect();
     crate::centres::demo::generate(db, district, &codes, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("账号 accounts");
 
     // 7. One account for every role.
     db::exec(
@@ -341,6 +373,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
             .await
             .map_err(|e| anyhow::anyhow!("demo user {username}: {}", e.describe()))?;
     }
+    steps.inc(1);
     Ok(())
 }
 

@@ -111,7 +111,8 @@ pub fn share_chart(title: &str, bars: &[ShareBar]) -> String {
             ty = y + 15,
             bh = row_h - 8,
             cls = if met { "chart-bar met" } else { "chart-bar" },
-            vx = label_w + w + 6,
+            // a column of its own right of 100%, clear of the bar and the target tick
+            vx = label_w + bar_w + 8,
             v = pct_text(b.permille),
         ));
         if let Some(t) = b.target_pct {
