@@ -117,12 +117,17 @@ async fn build_dashboard(s: &AppState, u: &CurrentUser, q: &DashboardQuery) -> R
     if !(1949..=2200).contains(&year) {
         return Err(AppError::invalid("year", "centres.year_range"));
     }
+    // A town officer's and community staff's dashboard is their town's: its own targets apply.
     let town = match q.town.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => Some(
             DivisionCode::parse_level(t, Level::Town)
                 .map_err(|_| AppError::invalid("town", "geo.bad_town_code"))?,
         ),
-        None => None,
+        None => match &u.scope {
+            Scope::Town(t) => Some(*t),
+            Scope::Community(c) => c.parent(),
+            _ => None,
+        },
     };
     let mut facts = store::facts(&s.db, &s.district, &u.scope).await?;
     if let Some(t) = &town {

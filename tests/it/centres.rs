@@ -893,6 +893,9 @@ async fn scope_limits_who_sees_and_changes_what() {
     assert_eq!(list["total"], 20, "19 communities and 张泾");
     let d = coverage(&t, &staff, "?year=2026").await;
     assert_eq!(d["communities"], 1);
+    // their town's own target applies to them
+    let d = coverage(&t, &staff, "?year=2008").await;
+    assert_eq!(d["target_pct"], 85);
     // staff may not change another community, nor the village merged into theirs
     let fields = project_fields(&[]);
     let r = t.post(&format!("/centres/{MENLOU}"), &staff, &fields).await;
