@@ -6,6 +6,7 @@ pub mod centres;
 pub mod cli;
 pub mod demo;
 pub mod departments;
+pub mod funding;
 pub mod geo;
 pub mod home;
 pub mod platform;

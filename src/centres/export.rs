@@ -3,48 +3,13 @@
 //! Both exports share the column list; XLSX keeps numbers and dates typed, CSV writes them
 //! plainly (UTF-8 with a BOM, so Excel opens the Chinese text correctly).
 
-use chrono::{Datelike, NaiveDate};
-use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Workbook};
+use chrono::NaiveDate;
 
 use crate::centres::rules::item_key;
 use crate::centres::store::{LedgerRow, Standard, in_force};
-use crate::platform::error::{AppError, Result};
+use crate::platform::error::Result;
 use crate::platform::i18n::Tr;
-use crate::platform::types::{Area, Fen};
-
-/// A typed cell.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    Int(i64),
-    /// fen, shown in yuan
-    Money(i64),
-    /// dm², shown in m²
-    Area(i64),
-    Date(NaiveDate),
-}
-
-impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
-        let s = s.into();
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    }
-    fn plain(&self) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Int(n) => n.to_string(),
-            Cell::Money(f) => Fen(*f).yuan_string().replace(',', ""),
-            Cell::Area(a) => Area(*a).m2_string().replace(',', ""),
-            Cell::Date(d) => d.to_string(),
-        }
-    }
-}
+use crate::platform::sheet::{self, Cell};
 
 const FIXED: &[&str] = &[
     "centres.col.code",
@@ -186,10 +151,6 @@ pub fn table(
     (header, out)
 }
 
-fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> AppError {
-    AppError::Internal(anyhow::anyhow!("xlsx: {e}"))
-}
-
 /// The ledger as an XLSX workbook: typed numbers and dates, frozen header, filters.
 pub fn ledger_xlsx(
     tr: &Tr,
@@ -198,56 +159,16 @@ pub fn ledger_xlsx(
     year: i32,
 ) -> Result<Vec<u8>> {
     let (header, cells) = table(tr, rows, standards, year);
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(tr.t("centres.export.sheet"))
-        .map_err(xlsx_err)?;
-    let head = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_background_color(Color::RGB(0xF3F3F5))
-        .set_border_bottom(FormatBorder::Medium);
-    let money = Format::new().set_num_format("#,##0.00");
-    let area = Format::new().set_num_format("#,##0.##");
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in header.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &head)
-            .map_err(xlsx_err)?;
-        let width = match c {
+    let widths: Vec<f64> = (0..header.len())
+        .map(|c| match c {
             0 => 14.0,
             1 => 22.0,
             2 => 12.0,
             _ if c < FIXED.len() => 12.0,
             _ => 8.0,
-        };
-        ws.set_column_width(c as u16, width).map_err(xlsx_err)?;
-    }
-    for (r, row) in cells.iter().enumerate() {
-        let r = r as u32 + 1;
-        for (c, cell) in row.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Empty => continue,
-                Cell::Text(s) => ws.write_string(r, c, s),
-                Cell::Int(n) => ws.write_number(r, c, *n as f64),
-                Cell::Money(f) => ws.write_number_with_format(r, c, *f as f64 / 100.0, &money),
-                Cell::Area(a) => ws.write_number_with_format(r, c, *a as f64 / 100.0, &area),
-                Cell::Date(d) => {
-                    let dt =
-                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                            .map_err(xlsx_err)?;
-                    ws.write_datetime_with_format(r, c, &dt, &date)
-                }
-            }
-            .map_err(xlsx_err)?;
-        }
-    }
-    ws.set_freeze_panes(1, 2).map_err(xlsx_err)?;
-    if !header.is_empty() {
-        ws.autofilter(0, 0, cells.len() as u32, header.len() as u16 - 1)
-            .map_err(xlsx_err)?;
-    }
-    wb.save_to_buffer().map_err(xlsx_err)
+        })
+        .collect();
+    sheet::xlsx(tr.t("centres.export.sheet"), &header, &cells, &widths, 2)
 }
 
 /// The ledger as CSV, UTF-8 with a BOM.
@@ -258,12 +179,5 @@ pub fn ledger_csv(
     year: i32,
 ) -> Result<Vec<u8>> {
     let (header, cells) = table(tr, rows, standards, year);
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let err = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(&header).map_err(err)?;
-    for row in &cells {
-        w.write_record(row.iter().map(Cell::plain)).map_err(err)?;
-    }
-    w.into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
+    sheet::csv(&header, &cells)
 }

@@ -20,6 +20,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// `audit.entities.*` in the locales. A domain that records a new one adds it here.
 pub const ACTIONS: &[&str] = &[
     "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
+    "approve", "pay",
 ];
 pub const ENTITIES: &[&str] = &[
     "user",
@@ -34,6 +35,9 @@ pub const ENTITIES: &[&str] = &[
     "centre_checklist",
     "centre_inspection",
     "centre_reward",
+    "payment_batch",
+    "contribution",
+    "budget",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

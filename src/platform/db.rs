@@ -324,6 +324,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "centres",
         sql: include_str!("../../migrations/0002_centres.sql"),
     },
+    Migration {
+        version: 3,
+        name: "funding",
+        sql: include_str!("../../migrations/0003_funding.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

@@ -10,5 +10,6 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod sheet;
 pub mod time;
 pub mod types;

@@ -23,6 +23,17 @@ async fn denial_matrix_for_pages_and_api() {
     let cca = format!("/centres/{A}");
     let ccb = format!("/centres/{B}");
     let acca = format!("/api/v1/centres/{A}");
+    let batch = t
+        .count("SELECT MIN(id) FROM payment_batches WHERE kind = 'per_capita'")
+        .await;
+    let fb = format!("/funding/batches/{batch}");
+    let fbx = format!("/funding/batches/{batch}/export.xlsx");
+    let afb = format!("/api/v1/funding/batches/{batch}");
+    let fsa = format!("/funding/statements/{A}");
+    let fsb = format!("/funding/statements/{B}");
+    let fsax = format!("/funding/statements/{A}/export.xlsx");
+    let afsa = format!("/api/v1/funding/statements/{A}");
+    let afsb = format!("/api/v1/funding/statements/{B}");
     let accb = format!("/api/v1/centres/{B}");
     // (path, [admin, minzheng, donggang, staff, assessor, provider, anonymous])
     let matrix: Vec<(&str, [u16; 7])> = vec![
@@ -48,6 +59,19 @@ async fn denial_matrix_for_pages_and_api() {
         ("/centres/targets", [200, 403, 403, 403, 403, 403, 303]),
         (&cca, [200, 200, 200, 200, 200, 403, 303]),
         (&ccb, [200, 200, 404, 404, 200, 403, 303]),
+        ("/funding", [200, 200, 200, 200, 403, 403, 303]),
+        ("/funding?year=2007", [200, 200, 200, 200, 403, 403, 303]),
+        ("/funding/batches", [200, 200, 403, 403, 403, 403, 303]),
+        (&fb, [200, 200, 403, 403, 403, 403, 303]),
+        (&fbx, [200, 200, 403, 403, 403, 403, 303]),
+        (&fsa, [200, 200, 200, 200, 403, 403, 303]),
+        (&fsb, [200, 200, 404, 404, 403, 403, 303]),
+        (&fsax, [200, 200, 200, 200, 403, 403, 303]),
+        (
+            "/funding/contributions",
+            [200, 200, 200, 200, 403, 403, 303],
+        ),
+        ("/funding/budgets", [200, 200, 200, 200, 403, 403, 303]),
         ("/departments", [200, 200, 200, 200, 200, 403, 303]),
         ("/departments/new", [200, 403, 403, 403, 403, 403, 303]),
         ("/departments/1", [200, 403, 403, 403, 403, 403, 303]),
@@ -80,6 +104,25 @@ async fn denial_matrix_for_pages_and_api() {
             "/api/v1/coverage-targets",
             [200, 200, 200, 200, 200, 403, 401],
         ),
+        (
+            "/api/v1/funding/summary",
+            [200, 200, 200, 200, 403, 403, 401],
+        ),
+        (
+            "/api/v1/funding/batches",
+            [200, 200, 403, 403, 403, 403, 401],
+        ),
+        (&afb, [200, 200, 403, 403, 403, 403, 401]),
+        (&afsa, [200, 200, 200, 200, 403, 403, 401]),
+        (&afsb, [200, 200, 404, 404, 403, 403, 401]),
+        (
+            "/api/v1/funding/contributions",
+            [200, 200, 200, 200, 403, 403, 401],
+        ),
+        (
+            "/api/v1/funding/budgets",
+            [200, 200, 200, 200, 403, 403, 401],
+        ),
         ("/api/v1/users", [200, 403, 403, 403, 403, 403, 401]),
         ("/api/v1/audit", [200, 403, 403, 403, 403, 403, 401]),
         ("/api/openapi.json", [200, 200, 200, 200, 200, 200, 200]),
@@ -111,7 +154,7 @@ async fn denial_matrix_for_pages_and_api() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
-/// Every form of the centres, every signed-in role. The inputs are invalid, so a role that
+/// Every form of the centres and of funding, every signed-in role. The inputs are invalid, so a role that
 /// may post gets 422 (its field errors) and nothing changes; a role that may not gets 403, or
 /// 404 where the community is outside its scope.
 #[tokio::test(flavor = "multi_thread")]
@@ -133,6 +176,17 @@ async fn denial_matrix_for_centre_forms() {
     let (sa, sb) = (format!("{pa}/status"), format!("{pb}/status"));
     let (ia, ib) = (format!("{pa}/inspections"), format!("{pb}/inspections"));
     let (ra, rb) = (format!("{pa}/review"), format!("{pb}/review"));
+    let paid = t
+        .count("SELECT MIN(id) FROM payment_batches WHERE status = 'paid'")
+        .await;
+    let line = t
+        .count(&format!(
+            "SELECT MIN(id) FROM payment_lines WHERE batch_id = {paid}"
+        ))
+        .await;
+    let approve = format!("/funding/batches/{paid}/approve");
+    let pay = format!("/funding/batches/{paid}/pay");
+    let reverse = format!("/funding/lines/{line}/reverse");
     // (path, fields, [admin, minzheng, donggang, staff, assessor, provider])
     type Fields<'a> = &'a [(&'a str, &'a str)];
     let matrix: Vec<(&str, Fields, [u16; 6])> = vec![
@@ -162,6 +216,25 @@ async fn denial_matrix_for_centre_forms() {
             &delete,
             [404, 403, 403, 403, 403, 403],
         ),
+        (
+            "/funding/batches/per-capita",
+            &nothing,
+            [422, 403, 403, 403, 403, 403],
+        ),
+        (
+            "/funding/batches/rewards",
+            &nothing,
+            [422, 403, 403, 403, 403, 403],
+        ),
+        (&approve, &nothing, [422, 403, 403, 403, 403, 403]),
+        (&pay, &nothing, [422, 403, 403, 403, 403, 403]),
+        (&reverse, &nothing, [422, 403, 403, 403, 403, 403]),
+        (
+            "/funding/contributions",
+            &nothing,
+            [422, 403, 422, 422, 403, 403],
+        ),
+        ("/funding/budgets", &nothing, [422, 403, 422, 422, 403, 403]),
     ];
     let users = [
         "admin", "minzheng", "donggang", "staff", "assessor", "provider",
@@ -285,6 +358,12 @@ async fn openapi_document_lists_the_routes() {
         "/api/v1/centres/{code}",
         "/api/v1/centre-standards",
         "/api/v1/coverage-targets",
+        "/api/v1/funding/summary",
+        "/api/v1/funding/batches",
+        "/api/v1/funding/batches/{id}",
+        "/api/v1/funding/statements/{code}",
+        "/api/v1/funding/contributions",
+        "/api/v1/funding/budgets",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

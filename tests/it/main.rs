@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod centres;
 mod cli;
+mod funding;
 mod geo;
 mod import;
 

@@ -153,8 +153,24 @@ impl CurrentUser {
 
     pub fn actor(&self) -> Actor {
         Actor {
-            id: Some(self.id),
+            id: (self.id > 0).then_some(self.id),
             name: self.username.clone(),
+        }
+    }
+
+    /// The system acting as the district admin (the demo generator, the CLI): no account
+    /// behind it, so audit entries carry its name and no user id.
+    pub fn system_admin(name: &str) -> CurrentUser {
+        CurrentUser {
+            id: 0,
+            username: name.to_string(),
+            display_name: name.to_string(),
+            role: Role::DistrictAdmin,
+            scope: Scope::District,
+            scope_label: String::new(),
+            csrf: String::new(),
+            via_token: false,
+            expires_at: None,
         }
     }
 

@@ -46,6 +46,9 @@ impl Chrome {
                     }
                     nav.push(item("/communities", "nav.communities"));
                     nav.push(item("/centres", "nav.centres"));
+                    if u.role != Role::Assessor {
+                        nav.push(item("/funding", "nav.funding"));
+                    }
                     nav.push(item("/departments", "nav.departments"));
                 }
                 if u.is_admin() {

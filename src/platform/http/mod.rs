@@ -59,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::home::router())
         .merge(crate::geo::web::router())
         .merge(crate::centres::router())
+        .merge(crate::funding::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
         .fallback(errors::fallback)

@@ -24,12 +24,18 @@ use crate::platform::http::AppState;
         crate::centres::web::api_centre,
         crate::centres::web::api_standards,
         crate::centres::web::api_targets,
+        crate::funding::web::api_summary,
+        crate::funding::web::api_batches,
+        crate::funding::web::api_batch,
+        crate::funding::web::api_statement,
+        crate::funding::web::api_contributions,
+        crate::funding::web::api_budgets,
         crate::departments::api_list,
         crate::admin::api_users,
         crate::admin::api_audit,
     ),
     modifiers(&Bearer),
-    tags((name = "geography"), (name = "centres"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,1146 @@
+//! Queries and changes of funding. Batches are the district's (the admin makes, approves and
+//! pays them; department officers read them); statements, contributions and budgets follow
+//! the caller's scope. Every change is one write transaction with its audit entry; batch
+//! steps are conditional updates, so approving or paying twice cannot happen.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::funding::rules::{self, BatchStatus, Claim};
+use crate::geo::store as geo;
+use crate::platform::audit;
+use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
+use crate::platform::db::{self, Db};
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::types::{DivisionCode, Fen, Level};
+use crate::vals;
+
+/// The largest rate per resident: 1,000 yuan.
+pub const MAX_RATE_FEN: i64 = 1_000 * 100;
+/// The largest cap or budget: 10 billion yuan.
+pub const MAX_TOTAL_FEN: i64 = 10_000_000_000 * 100;
+
+pub const CATEGORIES: &[&str] = &[
+    "per_capita",
+    "guideline",
+    "construction_reward",
+    "donation",
+    "self_raised",
+];
+
+// ------------------------------------------------------------------ batches
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Batch {
+    pub id: i64,
+    pub year: i32,
+    pub kind: String,
+    pub source_level: String,
+    pub title: String,
+    pub status: String,
+    pub params_json: String,
+    pub total_fen: i64,
+    pub line_count: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub paid_by: Option<String>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+impl Batch {
+    pub fn status(&self) -> BatchStatus {
+        BatchStatus::parse(&self.status).unwrap_or(BatchStatus::Draft)
+    }
+}
+
+const BATCH_COLUMNS: &str = "id, year, kind, source_level, title, status, params_json, total_fen, \
+    line_count, created_by, created_at, approved_by, approved_at, paid_by, paid_at";
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Line {
+    pub id: i64,
+    pub batch_id: i64,
+    pub community_code: String,
+    pub community_name: String,
+    pub category: String,
+    pub amount_fen: i64,
+    pub explanation: String,
+    pub reward_id: Option<i64>,
+    pub reverses_id: Option<i64>,
+    /// The line reversing this one, if any.
+    pub reversed_by: Option<i64>,
+}
+
+/// Who may see batches: the district admin and department officers (read).
+pub fn can_read_batches(role: Role) -> bool {
+    matches!(role, Role::DistrictAdmin | Role::DepartmentOfficer)
+}
+
+pub async fn batches(db: &Db, year: Option<i32>) -> Result<Vec<Batch>> {
+    let (cond, v) = match year {
+        Some(y) => ("WHERE year = ?", vals![y]),
+        None => ("", vals![]),
+    };
+    db::all(
+        &db.conn,
+        &format!("SELECT {BATCH_COLUMNS} FROM payment_batches {cond} ORDER BY year DESC, id DESC"),
+        v,
+    )
+    .await
+}
+
+pub async fn load_batch<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
+    db::one(
+        c,
+        &format!("SELECT {BATCH_COLUMNS} FROM payment_batches WHERE id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+pub const LINES_PAGE: u64 = 100;
+
+/// Lines of a batch, one page (or all with `limit` None), and how many there are.
+pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Vec<Line>, u64)> {
+    let paging = match limit {
+        Some((l, o)) => format!(" LIMIT {l} OFFSET {o}"),
+        None => String::new(),
+    };
+    let mut rows: Vec<Line> = db::all_json(
+        &db.conn,
+        &[
+            "id",
+            "batch_id",
+            "community_code",
+            "community_name",
+            "category",
+            "amount_fen",
+            "explanation",
+            "reward_id",
+            "reverses_id",
+            "reversed_by",
+        ],
+        &format!(
+            "SELECT l.id, l.batch_id, l.community_code, c.name AS community_name, l.category, l.amount_fen, \
+               l.explanation, l.reward_id, l.reverses_id, \
+               (SELECT r.id FROM payment_lines r WHERE r.reverses_id = l.id) AS reversed_by \
+             FROM payment_lines l JOIN divisions c ON c.code = l.community_code \
+             WHERE l.batch_id = ? ORDER BY l.community_code, l.id{paging}"
+        ),
+        vals![batch],
+    )
+    .await?;
+    rows.sort_by(|a, b| {
+        a.community_code
+            .cmp(&b.community_code)
+            .then(a.id.cmp(&b.id))
+    });
+    let total = db::scalar(
+        &db.conn,
+        "SELECT COUNT(*) FROM payment_lines WHERE batch_id = ?",
+        vals![batch],
+    )
+    .await?
+    .unwrap_or(0) as u64;
+    Ok((rows, total))
+}
+
+/// A line to be written: community, category, amount, explanation, reward, reversed line.
+pub struct NewLine {
+    pub code: String,
+    pub category: &'static str,
+    pub amount_fen: i64,
+    pub explanation: String,
+    pub reward_id: Option<i64>,
+    pub reverses_id: Option<i64>,
+}
+
+/// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts.
+async fn insert_batch(
+    tx: &DatabaseTransaction,
+    actor: &Actor,
+    year: i32,
+    kind: &str,
+    title: &str,
+    params: &serde_json::Value,
+    lines: Vec<NewLine>,
+) -> Result<i64> {
+    let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    let id = db::scalar(
+        tx,
+        "INSERT INTO payment_batches (year, kind, source_level, title, status, params_json, total_fen, \
+         line_count, created_by, created_at) VALUES (?, ?, 'district', ?, 'draft', ?, ?, ?, ?, ?) RETURNING id",
+        vals![
+            year,
+            kind,
+            title,
+            params.to_string(),
+            total,
+            lines.len() as i64,
+            actor.name.clone(),
+            Utc::now()
+        ],
+    )
+    .await
+    .map_err(|e| {
+        // A concurrent request made the year's batch first (the partial unique index).
+        e.on_constraint(&[
+            ("payment_batches.year", "year", "funding.batch_exists"),
+            ("payment_batches_one_per_capita", "year", "funding.batch_exists"),
+        ])
+    })?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    let backend = tx.get_database_backend();
+    const PER: usize = 120;
+    let mut rest = lines.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<NewLine> = rest.by_ref().take(PER).collect();
+        let mut sql = String::from(
+            "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, explanation, reward_id, reverses_id) VALUES ",
+        );
+        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
+        for (i, l) in chunk.into_iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str("(?,?,?,?,?,?,?)");
+            v.extend([
+                id.into(),
+                l.code.into(),
+                l.category.into(),
+                l.amount_fen.into(),
+                l.explanation.into(),
+                l.reward_id.into(),
+                l.reverses_id.into(),
+            ]);
+        }
+        tx.execute_raw(db::stmt(backend, &sql, v))
+            .await
+            .map_err(|e| {
+                AppError::from(e).on_constraint(&[
+                    (
+                        "payment_lines.reverses_id",
+                        "reason",
+                        "funding.already_reversed",
+                    ),
+                    (
+                        "payment_lines_reverses_id_key",
+                        "reason",
+                        "funding.already_reversed",
+                    ),
+                    ("payment_lines.reward_id", "year", "funding.reward_paid"),
+                    ("payment_lines_reward_id_key", "year", "funding.reward_paid"),
+                ])
+            })?;
+    }
+    Ok(id)
+}
+
+#[derive(Deserialize)]
+struct PopRow {
+    code: String,
+    name: String,
+    population: Option<i64>,
+}
+
+/// The per-capita parameters as entered.
+pub struct PerCapitaInput {
+    pub year: i64,
+    pub population_year: i64,
+    pub rate_fen: i64,
+    pub cap_fen: i64,
+}
+
+/// Make the draft per-capita batch of a year: `rate × permanent population` of the chosen
+/// population year for every community under `area` that had not been merged away when the
+/// year began, under the cap (see
+/// `rules::allocate`). A community without a population figure for that year is an error,
+/// listed by name, never a silent 0.
+pub async fn create_per_capita_batch(
+    db: &Db,
+    area: &DivisionCode,
+    actor: &Actor,
+    p: &PerCapitaInput,
+) -> Result<i64> {
+    let mut errs = vec![];
+    if !(1949..=2200).contains(&p.year) {
+        errs.push(FieldError::new("year", "centres.year_range"));
+    }
+    if !(1949..=2200).contains(&p.population_year) {
+        errs.push(FieldError::new("population_year", "centres.year_range"));
+    }
+    if p.rate_fen <= 0 {
+        errs.push(FieldError::new("rate", "funding.positive"));
+    } else if p.rate_fen > MAX_RATE_FEN {
+        errs.push(FieldError::new("rate", "funding.rate_absurd"));
+    }
+    if p.cap_fen < 0 {
+        errs.push(FieldError::new("cap", "funding.positive"));
+    } else if p.cap_fen > MAX_TOTAL_FEN {
+        errs.push(FieldError::new("cap", "funding.total_absurd"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let (lo, hi) = area.descendant_range();
+    let tx = db.write_tx().await?;
+    let exists = db::scalar(
+        &tx,
+        "SELECT id FROM payment_batches WHERE kind = 'per_capita' AND year = ? AND source_level = 'district'",
+        vals![p.year as i32],
+    )
+    .await?;
+    if exists.is_some() {
+        return Err(AppError::invalid("year", "funding.batch_exists"));
+    }
+    let rows: Vec<PopRow> = db::all_json(
+        &tx,
+        &["code", "name", "population"],
+        "SELECT c.code, c.name, p.permanent_population AS population FROM divisions c \
+         LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
+         WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?",
+        vals![
+            p.population_year as i32,
+            NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
+            lo,
+            hi
+        ],
+    )
+    .await?;
+    let missing: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.population.is_none())
+        .map(|r| r.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(10).copied().collect();
+        return Err(AppError::Invalid(vec![
+            FieldError::new("population_year", "funding.missing_population")
+                .with(missing.len())
+                .with(shown.join("、")),
+        ]));
+    }
+    if rows.is_empty() {
+        return Err(AppError::invalid(
+            "population_year",
+            "funding.no_communities",
+        ));
+    }
+    let mut claims: Vec<Claim> = rows
+        .into_iter()
+        .map(|r| Claim {
+            code: r.code,
+            population: r.population.unwrap_or(0),
+        })
+        .collect();
+    claims.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    let run = rules::allocate(&claims, p.rate_fen, p.cap_fen);
+    let lines: Vec<NewLine> = run
+        .lines
+        .iter()
+        .map(|a| NewLine {
+            explanation: rules::per_capita_explanation(a, p.rate_fen, run.scale),
+            code: a.code.clone(),
+            category: "per_capita",
+            amount_fen: a.amount_fen,
+            reward_id: None,
+            reverses_id: None,
+        })
+        .collect();
+    let params = serde_json::json!({
+        "rate_fen": p.rate_fen, "population_year": p.population_year, "cap_fen": p.cap_fen,
+        "entitled_fen": run.entitled_fen, "scale": run.scale.map(|s| [s.0, s.1]),
+        "communities": run.lines.len(),
+    });
+    let title = format!(
+        "{} 年人均补助（{} 元/人，{} 年常住人口）",
+        p.year,
+        Fen(p.rate_fen).yuan_string(),
+        p.population_year
+    );
+    let id = insert_batch(
+        &tx,
+        actor,
+        p.year as i32,
+        "per_capita",
+        &title,
+        &params,
+        lines,
+    )
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        "create",
+        "payment_batch",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": run.total_fen})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[derive(FromQueryResult)]
+struct DueReward {
+    id: i64,
+    community_code: String,
+    mode: String,
+    amount_fen: i64,
+    accepted_on: Option<NaiveDate>,
+}
+
+/// Make a draft batch of the acceptance rewards not yet in any batch (each reward can be in
+/// one line only, ever: the line's reward key is unique).
+pub async fn create_reward_batch(
+    db: &Db,
+    area: &DivisionCode,
+    actor: &Actor,
+    year: i64,
+    accepted_until: Option<NaiveDate>,
+) -> Result<i64> {
+    if !(1949..=2200).contains(&year) {
+        return Err(AppError::invalid("year", "centres.year_range"));
+    }
+    let (lo, hi) = area.descendant_range();
+    let until = accepted_until.unwrap_or(
+        NaiveDate::MAX.min(NaiveDate::from_ymd_opt(year as i32, 12, 31).unwrap_or(NaiveDate::MAX)),
+    );
+    let tx = db.write_tx().await?;
+    let due: Vec<DueReward> = db::all(
+        &tx,
+        "SELECT r.id, r.community_code, r.mode, r.amount_fen, p.accepted_on FROM centre_rewards r \
+         JOIN centre_projects p ON p.id = r.project_id \
+         WHERE r.status = 'due' AND r.community_code BETWEEN ? AND ? AND p.accepted_on <= ? \
+           AND NOT EXISTS (SELECT 1 FROM payment_lines l WHERE l.reward_id = r.id) \
+         ORDER BY r.community_code",
+        vals![lo, hi, until],
+    )
+    .await?;
+    if due.is_empty() {
+        return Err(AppError::invalid("year", "funding.nothing_due"));
+    }
+    let lines: Vec<NewLine> = due
+        .iter()
+        .map(|r| NewLine {
+            code: r.community_code.clone(),
+            category: "construction_reward",
+            amount_fen: r.amount_fen,
+            explanation: format!(
+                "服务中心达标验收奖励（{}，{} 验收）：{} 元",
+                match r.mode.as_str() {
+                    "new" => "新建",
+                    "renovation" => "改扩建",
+                    _ => "整合",
+                },
+                r.accepted_on.map(|d| d.to_string()).unwrap_or_default(),
+                Fen(r.amount_fen).yuan_string()
+            ),
+            reward_id: Some(r.id),
+            reverses_id: None,
+        })
+        .collect();
+    let total: i64 = due.iter().map(|r| r.amount_fen).sum();
+    let params = serde_json::json!({"accepted_until": until, "rewards": due.len()});
+    let title = format!("{year} 年服务中心达标验收奖励");
+    let id = insert_batch(
+        &tx,
+        actor,
+        year as i32,
+        "construction_reward",
+        &title,
+        &params,
+        lines,
+    )
+    .await?;
+    audit::record(
+        &tx,
+        actor,
+        "create",
+        "payment_batch",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Approve a draft, pay an approved batch, or delete a draft. Each step is conditional on
+/// the status it needs: a second click or a concurrent request finds it gone.
+pub async fn step(db: &Db, actor: &Actor, id: i64, step: &str) -> Result<()> {
+    let need = BatchStatus::required_for(step)
+        .ok_or_else(|| AppError::invalid("step", "funding.bad_step"))?;
+    let tx = db.write_tx().await?;
+    let b = load_batch(&tx, id).await?;
+    if b.status() != need {
+        return Err(AppError::invalid(
+            "step",
+            match (step, b.status()) {
+                ("pay", BatchStatus::Draft) => "funding.pay_unapproved",
+                (_, BatchStatus::Paid) => "funding.already_paid",
+                _ => "funding.already_approved",
+            },
+        ));
+    }
+    let now = Utc::now();
+    let changed = match step {
+        "approve" => {
+            db::exec(
+                &tx,
+                "UPDATE payment_batches SET status = 'approved', approved_by = ?, approved_at = ? \
+                 WHERE id = ? AND status = 'draft'",
+                vals![actor.name.clone(), now, id],
+            )
+            .await?
+        }
+        "pay" => {
+            let n = db::exec(
+                &tx,
+                "UPDATE payment_batches SET status = 'paid', paid_by = ?, paid_at = ? \
+                 WHERE id = ? AND status = 'approved'",
+                vals![actor.name.clone(), now, id],
+            )
+            .await?;
+            db::exec(
+                &tx,
+                "UPDATE centre_rewards SET status = 'paid' WHERE id IN \
+                 (SELECT reward_id FROM payment_lines WHERE batch_id = ? AND reward_id IS NOT NULL)",
+                vals![id],
+            )
+            .await?;
+            n
+        }
+        _ => {
+            db::exec(
+                &tx,
+                "DELETE FROM payment_lines WHERE batch_id = ?",
+                vals![id],
+            )
+            .await?;
+            db::exec(
+                &tx,
+                "DELETE FROM payment_batches WHERE id = ? AND status = 'draft'",
+                vals![id],
+            )
+            .await?
+        }
+    };
+    if changed != 1 {
+        return Err(AppError::invalid("step", "funding.already_approved"));
+    }
+    audit::record(
+        &tx,
+        actor,
+        match step {
+            "approve" => "approve",
+            "pay" => "pay",
+            _ => "delete",
+        },
+        "payment_batch",
+        &id.to_string(),
+        Some(&serde_json::json!({"status": b.status, "title": b.title, "total_fen": b.total_fen})),
+        if step == "delete" {
+            None
+        } else {
+            Some(serde_json::json!({"status": if step == "approve" { "approved" } else { "paid" }}))
+        }
+        .as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reverse a paid line: a draft correction batch with the opposite amount. A line is reversed
+/// once (the reversing line's key is unique); the correction takes effect when its batch is
+/// approved and paid like any other.
+pub async fn reverse_line(
+    db: &Db,
+    actor: &Actor,
+    line_id: i64,
+    reason: &str,
+    year: i32,
+) -> Result<i64> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "common.required"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("reason", "common.too_long").with(500),
+        ]));
+    }
+    let tx = db.write_tx().await?;
+    #[derive(FromQueryResult)]
+    struct L {
+        batch_id: i64,
+        community_code: String,
+        amount_fen: i64,
+        status: String,
+        reversed: i64,
+        reverses_id: Option<i64>,
+    }
+    let l: L = db::one(
+        &tx,
+        "SELECT l.batch_id, l.community_code, l.amount_fen, b.status, \
+           (SELECT COUNT(*) FROM payment_lines r WHERE r.reverses_id = l.id) AS reversed, l.reverses_id \
+         FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id WHERE l.id = ?",
+        vals![line_id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if l.status != "paid" {
+        return Err(AppError::invalid("reason", "funding.reverse_unpaid"));
+    }
+    if l.reversed > 0 || l.reverses_id.is_some() {
+        return Err(AppError::invalid("reason", "funding.already_reversed"));
+    }
+    let line = NewLine {
+        code: l.community_code.clone(),
+        category: "correction",
+        amount_fen: -l.amount_fen,
+        explanation: format!(
+            "冲销第 {line_id} 行（批次 {}）：{} 元。原因：{reason}",
+            l.batch_id,
+            Fen(-l.amount_fen).yuan_string()
+        ),
+        reward_id: None,
+        reverses_id: Some(line_id),
+    };
+    let params = serde_json::json!({"reverses": line_id, "reason": reason});
+    let title = format!("更正：冲销第 {line_id} 行");
+    let id = insert_batch(&tx, actor, year, "correction", &title, &params, vec![line]).await?;
+    audit::record(
+        &tx,
+        actor,
+        "create",
+        "payment_batch",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": -l.amount_fen})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+// ------------------------------------------------------------------ contributions
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Contribution {
+    pub id: i64,
+    pub community_code: String,
+    pub community_name: String,
+    pub year: i32,
+    pub kind: String,
+    pub source: String,
+    pub amount_fen: i64,
+    pub received_on: NaiveDate,
+    pub note: String,
+    pub recorded_by: String,
+}
+
+pub async fn contributions(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    code: Option<&str>,
+    year: Option<i32>,
+) -> Result<Vec<Contribution>> {
+    let (cond, mut v) = geo::community_scope_sql(scope, district);
+    let mut wh = vec![cond];
+    if let Some(c) = code {
+        wh.push("k.community_code = ?".into());
+        v.push(c.into());
+    }
+    if let Some(y) = year {
+        wh.push("k.year = ?".into());
+        v.push(y.into());
+    }
+    db::all(
+        &db.conn,
+        &format!(
+            "SELECT k.id, k.community_code, c.name AS community_name, k.year, k.kind, k.source, \
+               k.amount_fen, k.received_on, k.note, k.recorded_by \
+             FROM contributions k JOIN divisions c ON c.code = k.community_code \
+             WHERE {} ORDER BY k.received_on DESC, k.id DESC",
+            wh.join(" AND ")
+        ),
+        v,
+    )
+    .await
+}
+
+pub struct ContributionInput {
+    pub code: String,
+    pub kind: String,
+    pub source: String,
+    pub amount_fen: i64,
+    pub received_on: Option<NaiveDate>,
+    pub note: String,
+}
+
+/// Record a donation or village self-raised funds for a community in scope (staff their own).
+pub async fn record_contribution(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    input: &ContributionInput,
+    today: NaiveDate,
+) -> Result<i64> {
+    if !matches!(
+        u.role,
+        Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let mut errs = vec![];
+    let c = match geo::load_community(db, district, &u.scope, input.code.trim()).await {
+        Ok(c) if c.row.merged_into.is_none() => Some(c.row),
+        Ok(_) | Err(AppError::NotFound) => {
+            errs.push(FieldError::new("community", "funding.bad_community"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if let (Scope::Community(own), Some(c)) = (&u.scope, &c)
+        && own.as_str() != c.code
+    {
+        errs.push(FieldError::new("community", "funding.bad_community"));
+    }
+    if !matches!(input.kind.as_str(), "donation" | "self_raised") {
+        errs.push(FieldError::new("kind", "funding.bad_kind"));
+    }
+    let source = input.source.trim();
+    if source.is_empty() {
+        errs.push(FieldError::new("source", "common.required"));
+    } else if source.chars().count() > 100 {
+        errs.push(FieldError::new("source", "common.too_long").with(100));
+    }
+    if input.amount_fen <= 0 {
+        errs.push(FieldError::new("amount", "funding.positive"));
+    } else if input.amount_fen > MAX_TOTAL_FEN {
+        errs.push(FieldError::new("amount", "funding.total_absurd"));
+    }
+    match input.received_on {
+        None => errs.push(FieldError::new("received_on", "common.date")),
+        Some(d) if d > today => errs.push(FieldError::new("received_on", "centres.in_future")),
+        _ => {}
+    }
+    if input.note.chars().count() > 500 {
+        errs.push(FieldError::new("note", "common.too_long").with(500));
+    }
+    let (Some(c), Some(on), true) = (c, input.received_on, errs.is_empty()) else {
+        return Err(AppError::Invalid(errs));
+    };
+    let tx = db.write_tx().await?;
+    let id = db::scalar(
+        &tx,
+        "INSERT INTO contributions (community_code, year, kind, source, amount_fen, received_on, note, recorded_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        vals![
+            c.code.clone(),
+            on.year(),
+            input.kind.clone(),
+            source,
+            input.amount_fen,
+            on,
+            input.note.trim(),
+            u.username.clone(),
+            Utc::now()
+        ],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "create",
+        "contribution",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({
+            "community_code": c.code, "kind": input.kind, "source": source,
+            "amount_fen": input.amount_fen, "received_on": on,
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+// ------------------------------------------------------------------ budgets
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Budget {
+    pub year: i32,
+    pub level: String,
+    pub unit_code: String,
+    pub unit_name: Option<String>,
+    pub category: String,
+    pub amount_fen: i64,
+    pub note: String,
+}
+
+/// Budgets in scope: the district's, and the towns' and villages' the caller sees.
+pub async fn budgets(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    year: Option<i32>,
+) -> Result<Vec<Budget>> {
+    let (lo, hi) = district.descendant_range();
+    let (scope_cond, mut v) = match scope {
+        Scope::District | Scope::Department(_) => ("1 = 1".to_string(), vals![]),
+        Scope::Town(t) => {
+            let (a, b) = t.descendant_range();
+            (
+                "(b.unit_code = '' OR b.unit_code BETWEEN ? AND ?)".to_string(),
+                vals![a, b],
+            )
+        }
+        Scope::Community(c) => (
+            "(b.unit_code = '' OR b.unit_code = ?)".to_string(),
+            vals![c.as_str()],
+        ),
+        Scope::Provider(_) => ("1 = 0".to_string(), vals![]),
+    };
+    v.extend(vals![lo, hi]);
+    let mut cond = format!("{scope_cond} AND (b.unit_code = '' OR b.unit_code BETWEEN ? AND ?)");
+    if let Some(y) = year {
+        cond.push_str(" AND b.year = ?");
+        v.push(y.into());
+    }
+    db::all(
+        &db.conn,
+        &format!(
+            "SELECT b.year, b.level, b.unit_code, d.name AS unit_name, b.category, b.amount_fen, b.note \
+             FROM budgets b LEFT JOIN divisions d ON d.code = b.unit_code WHERE {cond} \
+             ORDER BY b.year DESC, b.level, b.unit_code, b.category"
+        ),
+        v,
+    )
+    .await
+}
+
+pub struct BudgetInput {
+    pub year: i64,
+    /// '' for the district, a town or community code
+    pub unit: String,
+    pub category: String,
+    pub amount_fen: i64,
+    pub note: String,
+}
+
+/// Set a budget: the admin the district's (and any), a town officer the town's and its
+/// villages', staff their village's.
+pub async fn set_budget(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    b: &BudgetInput,
+) -> Result<()> {
+    let mut errs = vec![];
+    if !(1949..=2200).contains(&b.year) {
+        errs.push(FieldError::new("year", "centres.year_range"));
+    }
+    if !CATEGORIES.contains(&b.category.as_str()) {
+        errs.push(FieldError::new("category", "funding.bad_category"));
+    }
+    if b.amount_fen < 0 {
+        errs.push(FieldError::new("amount", "funding.positive"));
+    } else if b.amount_fen > MAX_TOTAL_FEN {
+        errs.push(FieldError::new("amount", "funding.total_absurd"));
+    }
+    if b.note.chars().count() > 500 {
+        errs.push(FieldError::new("note", "common.too_long").with(500));
+    }
+    let unit = b.unit.trim();
+    let level = if unit.is_empty() {
+        if !u.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        "district"
+    } else {
+        match DivisionCode::parse(unit).map(|c| c.level()) {
+            Ok(Level::Town) => {
+                let ok = match &u.scope {
+                    Scope::District => u.is_admin(),
+                    Scope::Town(t) => t.as_str() == unit,
+                    _ => false,
+                };
+                if !ok
+                    || geo::load_town(db, district, &Scope::District, unit)
+                        .await
+                        .is_err()
+                {
+                    errs.push(FieldError::new("unit", "funding.bad_unit"));
+                }
+                "town"
+            }
+            Ok(Level::Community) => {
+                let ok = matches!(
+                    u.role,
+                    Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
+                ) && geo::load_community(db, district, &u.scope, unit)
+                    .await
+                    .is_ok_and(|c| c.row.merged_into.is_none());
+                if !ok {
+                    errs.push(FieldError::new("unit", "funding.bad_unit"));
+                }
+                "village"
+            }
+            _ => {
+                errs.push(FieldError::new("unit", "funding.bad_unit"));
+                "district"
+            }
+        }
+    };
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let tx = db.write_tx().await?;
+    let before = db::scalar(
+        &tx,
+        "SELECT amount_fen FROM budgets WHERE year = ? AND level = ? AND unit_code = ? AND category = ?",
+        vals![b.year as i32, level, unit, b.category.clone()],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        "INSERT INTO budgets (year, level, unit_code, category, amount_fen, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (year, level, unit_code, category) DO UPDATE SET amount_fen = excluded.amount_fen, \
+         note = excluded.note, updated_at = excluded.updated_at",
+        vals![b.year as i32, level, unit, b.category.clone(), b.amount_fen, b.note.trim(), Utc::now()],
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        if before.is_some() { "update" } else { "create" },
+        "budget",
+        &format!("{}/{level}/{unit}/{}", b.year, b.category),
+        before
+            .map(|a| serde_json::json!({"amount_fen": a}))
+            .as_ref(),
+        Some(&serde_json::json!({"amount_fen": b.amount_fen, "note": b.note.trim()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ statements
+
+/// One paid (or pending) line on a community's statement.
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StatementLine {
+    pub line_id: i64,
+    pub batch_id: i64,
+    pub batch_title: String,
+    pub status: String,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub source_level: String,
+    pub category: String,
+    pub amount_fen: i64,
+    pub explanation: String,
+}
+
+/// A community's funding in a year: what the district paid (and what is pending), and what
+/// came in directly, by source and category.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Statement {
+    pub code: String,
+    pub name: String,
+    pub town_name: String,
+    pub year: i32,
+    pub paid: Vec<StatementLine>,
+    pub pending: Vec<StatementLine>,
+    pub contributions: Vec<Contribution>,
+    /// (source, category) → fen, paid and received only
+    pub totals: Vec<(String, String, i64)>,
+    pub total_fen: i64,
+}
+
+pub async fn statement(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    code: &str,
+    year: i32,
+) -> Result<Statement> {
+    let c = geo::load_community(db, district, scope, code).await?.row;
+    let lines: Vec<StatementLine> = db::all(
+        &db.conn,
+        "SELECT l.id AS line_id, b.id AS batch_id, b.title AS batch_title, b.status, b.paid_at, \
+           b.source_level, l.category, l.amount_fen, l.explanation \
+         FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id \
+         WHERE l.community_code = ? AND b.year = ? ORDER BY b.id, l.id",
+        vals![c.code.clone(), year],
+    )
+    .await?;
+    let contributions = contributions(db, district, scope, Some(&c.code), Some(year)).await?;
+    let (paid, pending): (Vec<_>, Vec<_>) = lines.into_iter().partition(|l| l.status == "paid");
+    let mut totals: BTreeMap<(String, String), i64> = BTreeMap::new();
+    for l in &paid {
+        *totals
+            .entry((l.source_level.clone(), l.category.clone()))
+            .or_default() += l.amount_fen;
+    }
+    for k in &contributions {
+        let source = if k.kind == "donation" {
+            "society"
+        } else {
+            "village"
+        };
+        *totals
+            .entry((source.to_string(), k.kind.clone()))
+            .or_default() += k.amount_fen;
+    }
+    let total_fen = totals.values().sum();
+    Ok(Statement {
+        code: c.code,
+        name: c.name,
+        town_name: c.town_name,
+        year,
+        paid,
+        pending,
+        contributions,
+        totals: totals.into_iter().map(|((s, k), v)| (s, k, v)).collect(),
+        total_fen,
+    })
+}
+
+// ------------------------------------------------------------------ summary
+
+/// Money by year and category for the scope: paid lines and direct contributions.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct YearMoney {
+    pub year: i32,
+    pub per_capita_fen: i64,
+    pub construction_reward_fen: i64,
+    pub correction_fen: i64,
+    pub donation_fen: i64,
+    pub self_raised_fen: i64,
+    /// What the district paid (special funds): per capita, rewards and corrections.
+    pub district_fen: i64,
+    pub total_fen: i64,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct TownMoney {
+    pub code: String,
+    pub name: String,
+    pub district_fen: i64,
+    pub direct_fen: i64,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Summary {
+    pub year: i32,
+    pub by_year: Vec<YearMoney>,
+    pub current: YearMoney,
+    pub towns: Vec<TownMoney>,
+    pub budgets: Vec<Budget>,
+}
+
+#[derive(Deserialize)]
+struct MoneyRow {
+    year: i32,
+    town: String,
+    category: String,
+    amount: i64,
+}
+
+pub async fn summary(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    year: i32,
+) -> Result<Summary> {
+    let (cond, v) = geo::community_scope_sql(scope, district);
+    let mut both = v.clone();
+    both.extend(v);
+    let rows: Vec<MoneyRow> = db::all_json(
+        &db.conn,
+        &["year", "town", "category", "amount"],
+        &format!(
+            "SELECT b.year, substr(l.community_code, 1, 9) || '000' AS town, l.category, \
+               CAST(SUM(l.amount_fen) AS BIGINT) AS amount \
+             FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id \
+             JOIN divisions c ON c.code = l.community_code \
+             WHERE b.status = 'paid' AND {cond} GROUP BY b.year, substr(l.community_code, 1, 9), l.category \
+             UNION ALL \
+             SELECT k.year, substr(k.community_code, 1, 9) || '000', k.kind, CAST(SUM(k.amount_fen) AS BIGINT) \
+             FROM contributions k JOIN divisions c ON c.code = k.community_code \
+             WHERE {cond} GROUP BY k.year, substr(k.community_code, 1, 9), k.kind"
+        ),
+        both,
+    )
+    .await?;
+    let mut years: BTreeMap<i32, YearMoney> = BTreeMap::new();
+    let mut towns: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for r in &rows {
+        let y = years.entry(r.year).or_insert_with(|| YearMoney {
+            year: r.year,
+            ..Default::default()
+        });
+        match r.category.as_str() {
+            "per_capita" => y.per_capita_fen += r.amount,
+            "construction_reward" => y.construction_reward_fen += r.amount,
+            "correction" => y.correction_fen += r.amount,
+            "donation" => y.donation_fen += r.amount,
+            _ => y.self_raised_fen += r.amount,
+        }
+        let district_paid = matches!(
+            r.category.as_str(),
+            "per_capita" | "construction_reward" | "correction"
+        );
+        if district_paid {
+            y.district_fen += r.amount;
+        }
+        y.total_fen += r.amount;
+        if r.year == year {
+            let t = towns.entry(r.town.clone()).or_default();
+            if district_paid {
+                t.0 += r.amount;
+            } else {
+                t.1 += r.amount;
+            }
+        }
+    }
+    let names = geo::town_options(db, district, &Scope::District).await?;
+    let town_rows = towns
+        .into_iter()
+        .map(|(code, (d, k))| TownMoney {
+            name: names
+                .iter()
+                .find(|t| t.code == code)
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| code.clone()),
+            code,
+            district_fen: d,
+            direct_fen: k,
+        })
+        .collect();
+    let current = years.get(&year).cloned().unwrap_or(YearMoney {
+        year,
+        ..Default::default()
+    });
+    Ok(Summary {
+        year,
+        by_year: years.into_values().collect(),
+        current,
+        towns: town_rows,
+        budgets: budgets(db, district, scope, Some(year)).await?,
+    })
+}

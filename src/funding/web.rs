@@ -1,0 +1,879 @@
+//! Pages and API of funding.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Datelike;
+use serde::Deserialize;
+
+use crate::funding::store::{
+    self, Batch, Budget, BudgetInput, Contribution, ContributionInput, Line, PerCapitaInput,
+    Statement, Summary,
+};
+use crate::geo::web::FormState;
+use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::platform::charts::{Bar, bar_chart};
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::pagination::Pager;
+use crate::platform::http::{AppState, render};
+use crate::platform::sheet::{self, Cell};
+use crate::platform::time::{parse_date, today};
+use crate::platform::types::Fen;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/funding", get(summary_page))
+        .route("/funding/batches", get(batches_page))
+        .route("/funding/batches/per-capita", post(post_per_capita))
+        .route("/funding/batches/rewards", post(post_rewards))
+        .route("/funding/batches/{id}", get(batch_page))
+        .route("/funding/batches/{id}/export.xlsx", get(batch_xlsx))
+        .route("/funding/batches/{id}/{step}", post(post_step))
+        .route("/funding/lines/{id}/reverse", post(post_reverse))
+        .route("/funding/statements/{code}", get(statement_page))
+        .route(
+            "/funding/statements/{code}/export.xlsx",
+            get(statement_xlsx),
+        )
+        .route(
+            "/funding/contributions",
+            get(contributions_page).post(post_contribution),
+        )
+        .route("/funding/budgets", get(budgets_page).post(post_budget))
+        .route("/api/v1/funding/summary", get(api_summary))
+        .route("/api/v1/funding/batches", get(api_batches))
+        .route("/api/v1/funding/batches/{id}", get(api_batch))
+        .route("/api/v1/funding/statements/{code}", get(api_statement))
+        .route("/api/v1/funding/contributions", get(api_contributions))
+        .route("/api/v1/funding/budgets", get(api_budgets))
+}
+
+/// Everyone with a place in the district's work, but assessors and providers.
+fn require_funding(u: &CurrentUser) -> Result<()> {
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::DepartmentOfficer,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+    ])
+}
+
+fn require_batches(u: &CurrentUser) -> Result<()> {
+    if store::can_read_batches(u.role) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
+    Fen(*fen.borrow()).yuan_string()
+}
+
+pub fn yuan_of(fen: &i64) -> String {
+    Fen(*fen).yuan_string()
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+pub struct YearQuery {
+    /// Fiscal year (default: this year).
+    pub year: Option<i32>,
+    pub page: Option<u64>,
+    pub saved: Option<String>,
+}
+
+impl YearQuery {
+    fn year(&self) -> i32 {
+        self.year
+            .filter(|y| (1949..=2200).contains(y))
+            .unwrap_or(today().year())
+    }
+}
+
+// ------------------------------------------------------------------ summary
+
+#[derive(Template)]
+#[template(path = "funding/summary.html")]
+struct SummaryPage {
+    chrome: Chrome,
+    s: Summary,
+    chart: String,
+    years: Vec<i32>,
+    statement_href: Option<String>,
+    can_batches: bool,
+}
+
+impl SummaryPage {
+    fn category_key(&self, c: &str) -> String {
+        format!("funding.category.{c}")
+    }
+}
+
+async fn summary_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    require_funding(&u)?;
+    let year = q.year();
+    let sum = store::summary(&s.db, &s.district, &u.scope, year).await?;
+    let bars: Vec<Bar> = sum
+        .by_year
+        .iter()
+        .map(|y| Bar {
+            label: y.year.to_string(),
+            value: y.total_fen / 100,
+            href: Some(format!("/funding?year={}", y.year)),
+        })
+        .collect();
+    let chart = bar_chart(ctx.tr.t("funding.chart.by_year"), &bars);
+    let mut years: Vec<i32> = sum.by_year.iter().map(|y| y.year).collect();
+    if !years.contains(&year) {
+        years.push(year);
+    }
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    let statement_href = match &u.scope {
+        Scope::Community(c) => Some(format!("/funding/statements/{}?year={year}", c.as_str())),
+        _ => None,
+    };
+    render(&SummaryPage {
+        chrome: Chrome::build(&ctx, "/funding"),
+        s: sum,
+        chart,
+        years,
+        statement_href,
+        can_batches: store::can_read_batches(u.role),
+    })
+}
+
+/// Money in the caller's scope by year and category, towns and budgets of the year.
+#[utoipa::path(get, path = "/api/v1/funding/summary", tag = "funding", security(("bearer" = [])),
+    params(YearQuery), responses((status = 200, body = Summary), (status = 403)))]
+pub async fn api_summary(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Summary>> {
+    require_funding(&u)?;
+    Ok(Json(
+        store::summary(&s.db, &s.district, &u.scope, q.year()).await?,
+    ))
+}
+
+// ------------------------------------------------------------------ batches
+
+#[derive(Template)]
+#[template(path = "funding/batches.html")]
+struct BatchesPage {
+    chrome: Chrome,
+    batches: Vec<Batch>,
+    form: FormState,
+    can_make: bool,
+    this_year: i32,
+}
+
+async fn show_batches(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Response> {
+    let u = ctx.user()?;
+    require_batches(u)?;
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = render(&BatchesPage {
+        chrome: Chrome::build(ctx, "/funding"),
+        batches: store::batches(&s.db, None).await?,
+        form,
+        can_make: u.is_admin(),
+        this_year: today().year(),
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn batches_page(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
+    show_batches(&s, &ctx, FormState::default()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PerCapitaForm {
+    year: String,
+    population_year: String,
+    rate: String,
+    cap: String,
+}
+
+fn int_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
+    match v.trim().parse::<i64>() {
+        Ok(n) => n,
+        Err(_) => {
+            errs.push(FieldError::new(
+                field,
+                if v.trim().is_empty() {
+                    "common.required"
+                } else {
+                    "common.whole_number"
+                },
+            ));
+            0
+        }
+    }
+}
+
+fn money_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
+    if v.trim().is_empty() {
+        errs.push(FieldError::new(field, "common.required"));
+        return 0;
+    }
+    match Fen::parse_yuan(v) {
+        Ok(f) => f.0,
+        Err(k) => {
+            errs.push(FieldError::new(field, k));
+            0
+        }
+    }
+}
+
+async fn post_per_capita(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<PerCapitaForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let mut errs = vec![];
+    let input = PerCapitaInput {
+        year: int_field("year", &f.year, &mut errs),
+        population_year: int_field("population_year", &f.population_year, &mut errs),
+        rate_fen: money_field("rate", &f.rate, &mut errs),
+        cap_fen: money_field("cap", &f.cap, &mut errs),
+    };
+    let result = if errs.is_empty() {
+        store::create_per_capita_batch(&s.db, &s.district, &u.actor(), &input).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/funding/batches/{id}")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "per_capita",
+                &ctx.tr,
+                &errs,
+                vec![
+                    ("year", f.year),
+                    ("population_year", f.population_year),
+                    ("rate", f.rate),
+                    ("cap", f.cap),
+                ],
+            );
+            show_batches(&s, &ctx, form).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RewardsForm {
+    year: String,
+}
+
+async fn post_rewards(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<RewardsForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let mut errs = vec![];
+    let year = int_field("year", &f.year, &mut errs);
+    let result = if errs.is_empty() {
+        store::create_reward_batch(&s.db, &s.district, &u.actor(), year, None).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("/funding/batches/{id}")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error("rewards", &ctx.tr, &errs, vec![("year", f.year)]);
+            show_batches(&s, &ctx, form).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "funding/batch.html")]
+struct BatchPage {
+    chrome: Chrome,
+    b: Batch,
+    lines: Vec<Line>,
+    pager: Pager,
+    can_act: bool,
+    form: FormState,
+    done: Option<String>,
+}
+
+async fn show_batch(
+    s: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    page: u64,
+    form: FormState,
+    done: Option<String>,
+) -> Result<Response> {
+    let u = ctx.user()?;
+    require_batches(u)?;
+    let b = store::load_batch(&s.db.conn, id).await?;
+    let per = store::LINES_PAGE;
+    let page = page.max(1);
+    let (lines, total) = store::lines(&s.db, id, Some((per, (page - 1) * per))).await?;
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = render(&BatchPage {
+        chrome: Chrome::build(ctx, "/funding"),
+        b,
+        lines,
+        pager: Pager::new(page, total, per, String::new()),
+        can_act: u.is_admin(),
+        form,
+        done,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn batch_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    show_batch(
+        &s,
+        &ctx,
+        id,
+        q.page.unwrap_or(1),
+        FormState::default(),
+        q.saved,
+    )
+    .await
+}
+
+async fn post_step(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path((id, step)): Path<(i64, String)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    match store::step(&s.db, &u.actor(), id, &step).await {
+        Ok(()) if step == "delete" => Ok(Redirect::to("/funding/batches").into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/funding/batches/{id}?saved={step}")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error("step", &ctx.tr, &errs, vec![]);
+            show_batch(&s, &ctx, id, 1, form, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ReverseForm {
+    reason: String,
+    batch: i64,
+}
+
+async fn post_reverse(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ReverseForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    match store::reverse_line(&s.db, &u.actor(), id, &f.reason, today().year()).await {
+        Ok(batch) => Ok(Redirect::to(&format!("/funding/batches/{batch}")).into_response()),
+        Err(AppError::Invalid(errs)) if f.batch > 0 => {
+            let form = FormState::from_error("reverse", &ctx.tr, &errs, vec![]);
+            show_batch(&s, &ctx, f.batch, 1, form, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn batch_xlsx(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    require_batches(&u)?;
+    let b = store::load_batch(&s.db.conn, id).await?;
+    let (lines, _) = store::lines(&s.db, id, None).await?;
+    let tr = &ctx.tr;
+    let header: Vec<String> = [
+        "funding.col.line",
+        "funding.col.code",
+        "funding.col.community",
+        "funding.col.category",
+        "funding.col.amount",
+        "funding.col.explanation",
+        "funding.col.reverses",
+    ]
+    .iter()
+    .map(|k| tr.t(k).to_string())
+    .collect();
+    let rows: Vec<Vec<Cell>> = lines
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Int(l.id),
+                Cell::text(l.community_code.clone()),
+                Cell::text(l.community_name.clone()),
+                Cell::text(tr.t(&format!("funding.category.{}", l.category))),
+                Cell::Money(l.amount_fen),
+                Cell::text(l.explanation.clone()),
+                l.reverses_id.map(Cell::Int).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    let mut rows = rows;
+    rows.push(vec![
+        Cell::Empty,
+        Cell::Empty,
+        Cell::text(tr.t("common.total")),
+        Cell::Empty,
+        Cell::Money(b.total_fen),
+        Cell::text(format!(
+            "{} · {}",
+            b.title,
+            tr.t(&format!("funding.status.{}", b.status))
+        )),
+        Cell::Empty,
+    ]);
+    let body = sheet::xlsx(
+        tr.t("funding.export.batch_sheet"),
+        &header,
+        &rows,
+        &[8.0, 14.0, 22.0, 14.0, 14.0, 60.0, 8.0],
+        3,
+    )?;
+    Ok(sheet::xlsx_response(body, &format!("batch-{id}.xlsx")))
+}
+
+/// Payment batches, newest first (district admin and department officers).
+#[utoipa::path(get, path = "/api/v1/funding/batches", tag = "funding", security(("bearer" = [])),
+    params(YearQuery), responses((status = 200, body = Vec<Batch>), (status = 403)))]
+pub async fn api_batches(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<Batch>>> {
+    require_batches(&u)?;
+    Ok(Json(store::batches(&s.db, q.year).await?))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct BatchJson {
+    #[serde(flatten)]
+    pub batch: Batch,
+    pub lines: Vec<Line>,
+}
+
+/// One batch with every line and how each was computed.
+#[utoipa::path(get, path = "/api/v1/funding/batches/{id}", tag = "funding", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "batch id")),
+    responses((status = 200, body = BatchJson), (status = 403), (status = 404)))]
+pub async fn api_batch(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<BatchJson>> {
+    require_batches(&u)?;
+    let batch = store::load_batch(&s.db.conn, id).await?;
+    let (lines, _) = store::lines(&s.db, id, None).await?;
+    Ok(Json(BatchJson { batch, lines }))
+}
+
+// ------------------------------------------------------------------ statements
+
+#[derive(Template)]
+#[template(path = "funding/statement.html")]
+struct StatementPage {
+    chrome: Chrome,
+    st: Statement,
+    years: Vec<i32>,
+}
+
+impl StatementPage {
+    fn source_key(&self, s: &str) -> String {
+        format!("funding.source.{s}")
+    }
+    fn category_key(&self, c: &str) -> String {
+        format!("funding.category.{c}")
+    }
+}
+
+async fn statement_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    require_funding(&u)?;
+    let year = q.year();
+    let st = store::statement(&s.db, &s.district, &u.scope, &code, year).await?;
+    let this = today().year();
+    let years: Vec<i32> = (2006..=this.max(year)).rev().collect();
+    render(&StatementPage {
+        chrome: Chrome::build(&ctx, "/funding"),
+        st,
+        years,
+    })
+}
+
+async fn statement_xlsx(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    require_funding(&u)?;
+    let st = store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?;
+    let tr = &ctx.tr;
+    let header: Vec<String> = [
+        "funding.col.source",
+        "funding.col.category",
+        "funding.col.amount",
+        "funding.col.explanation",
+        "funding.col.batch",
+    ]
+    .iter()
+    .map(|k| tr.t(k).to_string())
+    .collect();
+    let mut rows: Vec<Vec<Cell>> = st
+        .paid
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::text(tr.t(&format!("funding.source.{}", l.source_level))),
+                Cell::text(tr.t(&format!("funding.category.{}", l.category))),
+                Cell::Money(l.amount_fen),
+                Cell::text(l.explanation.clone()),
+                Cell::text(l.batch_title.clone()),
+            ]
+        })
+        .collect();
+    for k in &st.contributions {
+        rows.push(vec![
+            Cell::text(tr.t(if k.kind == "donation" {
+                "funding.source.society"
+            } else {
+                "funding.source.village"
+            })),
+            Cell::text(tr.t(&format!("funding.category.{}", k.kind))),
+            Cell::Money(k.amount_fen),
+            Cell::text(format!("{}（{}）", k.source, k.received_on)),
+            Cell::Empty,
+        ]);
+    }
+    rows.push(vec![
+        Cell::text(tr.t("common.total")),
+        Cell::Empty,
+        Cell::Money(st.total_fen),
+        Cell::text(format!("{} · {}", st.name, st.year)),
+        Cell::Empty,
+    ]);
+    let body = sheet::xlsx(
+        tr.t("funding.export.statement_sheet"),
+        &header,
+        &rows,
+        &[12.0, 16.0, 14.0, 60.0, 30.0],
+        0,
+    )?;
+    Ok(sheet::xlsx_response(
+        body,
+        &format!("statement-{}-{}.xlsx", st.code, st.year),
+    ))
+}
+
+/// A community's funding statement for a year: paid lines with how each was computed,
+/// pending lines, donations and village funds, totals by source and category.
+#[utoipa::path(get, path = "/api/v1/funding/statements/{code}", tag = "funding", security(("bearer" = [])),
+    params(("code" = String, Path, description = "12-digit community code"), YearQuery),
+    responses((status = 200, body = Statement), (status = 403), (status = 404)))]
+pub async fn api_statement(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Statement>> {
+    require_funding(&u)?;
+    Ok(Json(
+        store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?,
+    ))
+}
+
+// ------------------------------------------------------------------ contributions
+
+#[derive(Template)]
+#[template(path = "funding/contributions.html")]
+struct ContributionsPage {
+    chrome: Chrome,
+    rows: Vec<Contribution>,
+    form: FormState,
+    can_record: bool,
+    own: String,
+    today: String,
+    saved: bool,
+}
+
+async fn show_contributions(
+    s: &AppState,
+    ctx: &Ctx,
+    form: FormState,
+    saved: bool,
+) -> Result<Response> {
+    let u = ctx.user()?;
+    require_funding(u)?;
+    let rows = store::contributions(&s.db, &s.district, &u.scope, None, None).await?;
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let own = match &u.scope {
+        Scope::Community(c) => c.as_str().to_string(),
+        _ => String::new(),
+    };
+    let mut resp = render(&ContributionsPage {
+        chrome: Chrome::build(ctx, "/funding"),
+        rows,
+        form,
+        can_record: matches!(
+            u.role,
+            Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
+        ),
+        own,
+        today: today().to_string(),
+        saved,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn contributions_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    show_contributions(&s, &ctx, FormState::default(), q.saved.is_some()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ContributionForm {
+    community: String,
+    kind: String,
+    source: String,
+    amount: String,
+    received_on: String,
+    note: String,
+}
+
+async fn post_contribution(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<ContributionForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])?;
+    let mut errs = vec![];
+    let amount = money_field("amount", &f.amount, &mut errs);
+    let input = ContributionInput {
+        code: f.community.clone(),
+        kind: f.kind.clone(),
+        source: f.source.clone(),
+        amount_fen: amount,
+        received_on: parse_date(&f.received_on),
+        note: f.note.clone(),
+    };
+    let result = if errs.is_empty() {
+        store::record_contribution(&s.db, &s.district, &u, &input, today())
+            .await
+            .map(|_| ())
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/funding/contributions?saved=1").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "contribution",
+                &ctx.tr,
+                &errs,
+                vec![
+                    ("community", f.community),
+                    ("kind", f.kind),
+                    ("source", f.source),
+                    ("amount", f.amount),
+                    ("received_on", f.received_on),
+                    ("note", f.note),
+                ],
+            );
+            show_contributions(&s, &ctx, form, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Donations and village self-raised funds in scope, newest first.
+#[utoipa::path(get, path = "/api/v1/funding/contributions", tag = "funding", security(("bearer" = [])),
+    params(YearQuery), responses((status = 200, body = Vec<Contribution>), (status = 403)))]
+pub async fn api_contributions(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<Contribution>>> {
+    require_funding(&u)?;
+    Ok(Json(
+        store::contributions(&s.db, &s.district, &u.scope, None, q.year).await?,
+    ))
+}
+
+// ------------------------------------------------------------------ budgets
+
+#[derive(Template)]
+#[template(path = "funding/budgets.html")]
+struct BudgetsPage {
+    chrome: Chrome,
+    rows: Vec<Budget>,
+    form: FormState,
+    unit_hint: String,
+    this_year: i32,
+    saved: bool,
+}
+
+impl BudgetsPage {
+    fn categories(&self) -> &'static [&'static str] {
+        store::CATEGORIES
+    }
+}
+
+async fn show_budgets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> Result<Response> {
+    let u = ctx.user()?;
+    require_funding(u)?;
+    let rows = store::budgets(&s.db, &s.district, &u.scope, None).await?;
+    let status = if form.has_errors() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let unit_hint = match &u.scope {
+        Scope::Town(t) => t.as_str().to_string(),
+        Scope::Community(c) => c.as_str().to_string(),
+        _ => String::new(),
+    };
+    let mut resp = render(&BudgetsPage {
+        chrome: Chrome::build(ctx, "/funding"),
+        rows,
+        form,
+        unit_hint,
+        this_year: today().year(),
+        saved,
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn budgets_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<YearQuery>,
+) -> Result<Response> {
+    show_budgets(&s, &ctx, FormState::default(), q.saved.is_some()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct BudgetForm {
+    year: String,
+    unit: String,
+    category: String,
+    amount: String,
+    note: String,
+}
+
+async fn post_budget(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<BudgetForm>,
+) -> Result<Response> {
+    require_funding(&u)?;
+    if u.role == Role::DepartmentOfficer {
+        return Err(AppError::Forbidden);
+    }
+    let mut errs = vec![];
+    let input = BudgetInput {
+        year: int_field("year", &f.year, &mut errs),
+        unit: f.unit.clone(),
+        category: f.category.clone(),
+        amount_fen: money_field("amount", &f.amount, &mut errs),
+        note: f.note.clone(),
+    };
+    let result = if errs.is_empty() {
+        store::set_budget(&s.db, &s.district, &u, &input).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/funding/budgets?saved=1").into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "budget",
+                &ctx.tr,
+                &errs,
+                vec![
+                    ("year", f.year),
+                    ("unit", f.unit),
+                    ("category", f.category),
+                    ("amount", f.amount),
+                    ("note", f.note),
+                ],
+            );
+            show_budgets(&s, &ctx, form, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Budgets in scope by year, level and category.
+#[utoipa::path(get, path = "/api/v1/funding/budgets", tag = "funding", security(("bearer" = [])),
+    params(YearQuery), responses((status = 200, body = Vec<Budget>), (status = 403)))]
+pub async fn api_budgets(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Vec<Budget>>> {
+    require_funding(&u)?;
+    Ok(Json(
+        store::budgets(&s.db, &s.district, &u.scope, q.year).await?,
+    ))
+}
