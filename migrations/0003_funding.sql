@@ -20,7 +20,7 @@ CREATE TABLE budgets (
 CREATE TABLE payment_batches (
     id {{pk}},
     year INTEGER NOT NULL CHECK (year BETWEEN 1949 AND 2200),
-    kind TEXT NOT NULL CHECK (kind IN ('per_capita', 'construction_reward', 'correction')),
+    kind TEXT NOT NULL CHECK (kind IN ('per_capita', 'construction_reward', 'guideline', 'correction')),
     source_level TEXT NOT NULL CHECK (source_level IN ('district', 'town')),
     title TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'paid')),
@@ -46,13 +46,16 @@ CREATE TABLE payment_lines (
     id {{pk}},
     batch_id BIGINT NOT NULL REFERENCES payment_batches (id),
     community_code TEXT NOT NULL REFERENCES divisions (code),
-    category TEXT NOT NULL CHECK (category IN ('per_capita', 'construction_reward', 'correction')),
+    category TEXT NOT NULL CHECK (category IN ('per_capita', 'construction_reward', 'guideline', 'correction')),
     amount_fen BIGINT NOT NULL,
     explanation TEXT NOT NULL,
     -- the acceptance reward this line pays: at most one line ever pays a reward
     reward_id BIGINT UNIQUE REFERENCES centre_rewards (id),
     -- the line this one reverses: a line is reversed at most once
-    reverses_id BIGINT UNIQUE REFERENCES payment_lines (id)
+    reverses_id BIGINT UNIQUE REFERENCES payment_lines (id),
+    -- what else a line pays exactly once, e.g. a guideline subsidy
+    -- ('guideline:{round}:{guideline}:{community}')
+    pays TEXT UNIQUE
 );
 CREATE INDEX payment_lines_batch ON payment_lines (batch_id, community_code);
 CREATE INDEX payment_lines_community ON payment_lines (community_code);

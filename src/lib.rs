@@ -2,6 +2,7 @@
 //! and residents' committees. One folder per domain; `platform` holds what every domain uses.
 
 pub mod admin;
+pub mod assessment;
 pub mod centres;
 pub mod cli;
 pub mod demo;

@@ -323,6 +323,7 @@ pub async fn generate_with_progress(
     let codes: Vec<String> = communities.iter().map(|c| c.code.clone()).collect();
     crate::centres::demo::generate(db, district, &codes, &mut rng).await?;
     crate::funding::demo::generate(db, district, scale, FIRST_YEAR, LATEST_YEAR).await?;
+    crate::assessment::demo::generate(db, district, &mut rng).await?;
     steps.inc(1);
     steps.set_message("账号 accounts");
 

@@ -159,6 +159,36 @@ pub struct NewLine {
     pub explanation: String,
     pub reward_id: Option<i64>,
     pub reverses_id: Option<i64>,
+    /// What else the line pays exactly once (e.g. `guideline:{round}:{guideline}:{code}`).
+    pub pays: Option<String>,
+}
+
+/// A draft batch of given lines, with its audit entry (for other domains' payments, such as
+/// guideline subsidies).
+pub async fn create_batch(
+    db: &Db,
+    actor: &Actor,
+    year: i32,
+    kind: &str,
+    title: &str,
+    params: &serde_json::Value,
+    lines: Vec<NewLine>,
+) -> Result<i64> {
+    let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    let tx = db.write_tx().await?;
+    let id = insert_batch(&tx, actor, year, kind, title, params, lines).await?;
+    audit::record(
+        &tx,
+        actor,
+        "create",
+        "payment_batch",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts.
@@ -202,14 +232,14 @@ async fn insert_batch(
     while rest.peek().is_some() {
         let chunk: Vec<NewLine> = rest.by_ref().take(PER).collect();
         let mut sql = String::from(
-            "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, explanation, reward_id, reverses_id) VALUES ",
+            "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, explanation, reward_id, reverses_id, pays) VALUES ",
         );
-        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 7);
+        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
         for (i, l) in chunk.into_iter().enumerate() {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str("(?,?,?,?,?,?,?)");
+            sql.push_str("(?,?,?,?,?,?,?,?)");
             v.extend([
                 id.into(),
                 l.code.into(),
@@ -218,6 +248,7 @@ async fn insert_batch(
                 l.explanation.into(),
                 l.reward_id.into(),
                 l.reverses_id.into(),
+                l.pays.into(),
             ]);
         }
         tx.execute_raw(db::stmt(backend, &sql, v))
@@ -236,6 +267,16 @@ async fn insert_batch(
                     ),
                     ("payment_lines.reward_id", "year", "funding.reward_paid"),
                     ("payment_lines_reward_id_key", "year", "funding.reward_paid"),
+                    (
+                        "payment_lines.pays",
+                        "guideline",
+                        "funding.already_paid_once",
+                    ),
+                    (
+                        "payment_lines_pays_key",
+                        "guideline",
+                        "funding.already_paid_once",
+                    ),
                 ])
             })?;
     }
@@ -351,6 +392,7 @@ pub async fn create_per_capita_batch(
             amount_fen: a.amount_fen,
             reward_id: None,
             reverses_id: None,
+            pays: None,
         })
         .collect();
     let params = serde_json::json!({
@@ -445,6 +487,7 @@ pub async fn create_reward_batch(
             ),
             reward_id: Some(r.id),
             reverses_id: None,
+            pays: None,
         })
         .collect();
     let total: i64 = due.iter().map(|r| r.amount_fen).sum();
@@ -615,6 +658,7 @@ pub async fn reverse_line(
         ),
         reward_id: None,
         reverses_id: Some(line_id),
+        pays: None,
     };
     let params = serde_json::json!({"reverses": line_id, "reason": reason});
     let title = format!("更正：冲销第 {line_id} 行");

@@ -20,7 +20,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// `audit.entities.*` in the locales. A domain that records a new one adds it here.
 pub const ACTIONS: &[&str] = &[
     "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
-    "approve", "pay",
+    "approve", "pay", "publish", "submit", "score", "sign_off",
 ];
 pub const ENTITIES: &[&str] = &[
     "user",
@@ -38,6 +38,9 @@ pub const ENTITIES: &[&str] = &[
     "payment_batch",
     "contribution",
     "budget",
+    "guideline",
+    "assessment_round",
+    "assessment_sheet",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

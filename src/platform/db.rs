@@ -329,6 +329,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "funding",
         sql: include_str!("../../migrations/0003_funding.sql"),
     },
+    Migration {
+        version: 4,
+        name: "assessment",
+        sql: include_str!("../../migrations/0004_assessment.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

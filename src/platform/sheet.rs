@@ -19,6 +19,8 @@ pub enum Cell {
     Money(i64),
     /// dm², shown in m²
     Area(i64),
+    /// tenths (points), shown with one decimal
+    Tenths(i64),
     Date(NaiveDate),
 }
 
@@ -38,6 +40,7 @@ impl Cell {
             Cell::Int(n) => n.to_string(),
             Cell::Money(f) => Fen(*f).yuan_string().replace(',', ""),
             Cell::Area(a) => Area(*a).m2_string().replace(',', ""),
+            Cell::Tenths(t) => crate::assessment::rules::points_text(*t),
             Cell::Date(d) => d.to_string(),
         }
     }
@@ -66,6 +69,7 @@ pub fn xlsx(
     let money = Format::new().set_num_format("#,##0.00");
     let area = Format::new().set_num_format("#,##0.##");
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let tenths = Format::new().set_num_format("0.#");
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &head)
             .map_err(xlsx_err)?;
@@ -82,6 +86,7 @@ pub fn xlsx(
                 Cell::Int(n) => ws.write_number(r, c, *n as f64),
                 Cell::Money(f) => ws.write_number_with_format(r, c, *f as f64 / 100.0, &money),
                 Cell::Area(a) => ws.write_number_with_format(r, c, *a as f64 / 100.0, &area),
+                Cell::Tenths(t) => ws.write_number_with_format(r, c, *t as f64 / 10.0, &tenths),
                 Cell::Date(d) => {
                     let dt =
                         ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)

@@ -144,6 +144,12 @@ impl DivisionCode {
     }
 
     /// The code of the enclosing division one level up.
+    /// Is `code` this division or one under it?
+    pub fn contains_str(&self, code: &str) -> bool {
+        let (lo, hi) = self.descendant_range();
+        code >= lo.as_str() && code <= hi.as_str()
+    }
+
     pub fn parent(&self) -> Option<DivisionCode> {
         match self.level() {
             Level::Province => None,

@@ -34,6 +34,22 @@ async fn denial_matrix_for_pages_and_api() {
     let fsax = format!("/funding/statements/{A}/export.xlsx");
     let afsa = format!("/api/v1/funding/statements/{A}");
     let afsb = format!("/api/v1/funding/statements/{B}");
+    let old = t
+        .count("SELECT id FROM assessment_rounds WHERE year = 2008")
+        .await;
+    let guideline = t
+        .count("SELECT MIN(id) FROM guidelines WHERE status = 'published'")
+        .await;
+    let ar = format!("/assessment/rounds/{old}");
+    let arx = format!("/assessment/rounds/{old}/export.xlsx");
+    let asa = format!("/assessment/rounds/{old}/sheets/{A}");
+    let asb = format!("/assessment/rounds/{old}/sheets/{B}");
+    let asax = format!("/assessment/rounds/{old}/sheets/{A}/export.xlsx");
+    let ag = format!("/assessment/guidelines/{guideline}");
+    let aag = format!("/api/v1/assessment/guidelines/{guideline}");
+    let aar = format!("/api/v1/assessment/rounds/{old}");
+    let aasa = format!("/api/v1/assessment/rounds/{old}/sheets/{A}");
+    let aasb = format!("/api/v1/assessment/rounds/{old}/sheets/{B}");
     let accb = format!("/api/v1/centres/{B}");
     // (path, [admin, minzheng, donggang, staff, assessor, provider, anonymous])
     let matrix: Vec<(&str, [u16; 7])> = vec![
@@ -72,6 +88,21 @@ async fn denial_matrix_for_pages_and_api() {
             [200, 200, 200, 200, 403, 403, 303],
         ),
         ("/funding/budgets", [200, 200, 200, 200, 403, 403, 303]),
+        ("/assessment", [200, 200, 200, 200, 200, 403, 303]),
+        (&ar, [200, 200, 200, 200, 200, 403, 303]),
+        (&arx, [200, 200, 200, 200, 200, 403, 303]),
+        (&asa, [200, 200, 200, 200, 200, 403, 303]),
+        (&asb, [200, 200, 404, 404, 200, 403, 303]),
+        (&asax, [200, 200, 200, 200, 200, 403, 303]),
+        (
+            "/assessment/guidelines",
+            [200, 200, 200, 200, 200, 403, 303],
+        ),
+        (
+            "/assessment/guidelines/new",
+            [200, 200, 403, 403, 403, 403, 303],
+        ),
+        (&ag, [200, 200, 200, 200, 200, 403, 303]),
         ("/departments", [200, 200, 200, 200, 200, 403, 303]),
         ("/departments/new", [200, 403, 403, 403, 403, 403, 303]),
         ("/departments/1", [200, 403, 403, 403, 403, 403, 303]),
@@ -108,6 +139,18 @@ async fn denial_matrix_for_pages_and_api() {
             "/api/v1/funding/summary",
             [200, 200, 200, 200, 403, 403, 401],
         ),
+        (
+            "/api/v1/assessment/guidelines",
+            [200, 200, 200, 200, 200, 403, 401],
+        ),
+        (&aag, [200, 200, 200, 200, 200, 403, 401]),
+        (
+            "/api/v1/assessment/rounds",
+            [200, 200, 200, 200, 200, 403, 401],
+        ),
+        (&aar, [200, 200, 200, 200, 200, 403, 401]),
+        (&aasa, [200, 200, 200, 200, 200, 403, 401]),
+        (&aasb, [200, 200, 404, 404, 200, 403, 401]),
         (
             "/api/v1/funding/batches",
             [200, 200, 403, 403, 403, 403, 401],
@@ -187,6 +230,34 @@ async fn denial_matrix_for_centre_forms() {
     let approve = format!("/funding/batches/{paid}/approve");
     let pay = format!("/funding/batches/{paid}/pay");
     let reverse = format!("/funding/lines/{line}/reverse");
+    let open = t
+        .count("SELECT id FROM assessment_rounds WHERE status = 'open'")
+        .await;
+    let old = t
+        .count("SELECT id FROM assessment_rounds WHERE status = 'signed_off'")
+        .await;
+    let paid_guideline = t
+        .count("SELECT MIN(guideline_id) FROM round_guidelines rg JOIN guidelines g ON g.id = rg.guideline_id WHERE g.subsidy_basis <> 'none'")
+        .await;
+    let published = t
+        .count("SELECT MIN(id) FROM guidelines WHERE status = 'published'")
+        .await;
+    let sign_off = format!("/assessment/rounds/{old}/sign-off");
+    let pay_g = format!("/assessment/rounds/{old}/pay/{paid_guideline}");
+    let (sself_a, sself_b) = (
+        format!("/assessment/rounds/{open}/sheets/{A}/self"),
+        format!("/assessment/rounds/{open}/sheets/{B}/self"),
+    );
+    let (rev_a, rev_b) = (
+        format!("/assessment/rounds/{open}/sheets/{A}/review"),
+        format!("/assessment/rounds/{open}/sheets/{B}/review"),
+    );
+    let (sc_a, sc_b) = (
+        format!("/assessment/rounds/{open}/sheets/{A}/score"),
+        format!("/assessment/rounds/{open}/sheets/{B}/score"),
+    );
+    let publish = format!("/assessment/guidelines/{published}/publish");
+    let bad_points = [("s1", "x"), ("p1", "x")];
     // (path, fields, [admin, minzheng, donggang, staff, assessor, provider])
     type Fields<'a> = &'a [(&'a str, &'a str)];
     let matrix: Vec<(&str, Fields, [u16; 6])> = vec![
@@ -235,6 +306,21 @@ async fn denial_matrix_for_centre_forms() {
             [422, 403, 422, 422, 403, 403],
         ),
         ("/funding/budgets", &nothing, [422, 403, 422, 422, 403, 403]),
+        ("/assessment", &nothing, [422, 403, 403, 403, 403, 403]),
+        (&sign_off, &nothing, [422, 403, 403, 403, 403, 403]),
+        (&pay_g, &nothing, [422, 403, 403, 403, 403, 403]),
+        (&sself_a, &bad_points, [403, 403, 403, 422, 403, 403]),
+        (&sself_b, &bad_points, [403, 403, 404, 404, 403, 403]),
+        (&rev_a, &nothing, [422, 403, 422, 403, 403, 403]),
+        (&rev_b, &nothing, [422, 403, 404, 404, 403, 403]),
+        (&sc_a, &bad_points, [422, 422, 403, 403, 422, 403]),
+        (&sc_b, &bad_points, [422, 422, 404, 404, 422, 403]),
+        (
+            "/assessment/guidelines",
+            &nothing,
+            [422, 422, 403, 403, 403, 403],
+        ),
+        (&publish, &nothing, [422, 403, 403, 403, 403, 403]),
     ];
     let users = [
         "admin", "minzheng", "donggang", "staff", "assessor", "provider",
@@ -364,6 +450,11 @@ async fn openapi_document_lists_the_routes() {
         "/api/v1/funding/statements/{code}",
         "/api/v1/funding/contributions",
         "/api/v1/funding/budgets",
+        "/api/v1/assessment/guidelines",
+        "/api/v1/assessment/guidelines/{id}",
+        "/api/v1/assessment/rounds",
+        "/api/v1/assessment/rounds/{id}",
+        "/api/v1/assessment/rounds/{id}/sheets/{code}",
     ] {
         assert!(doc["paths"].get(p).is_some(), "{p} missing");
     }

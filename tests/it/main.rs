@@ -3,6 +3,7 @@
 //! (an admin connection such as postgres://postgres@localhost/postgres), a fresh database on it.
 
 mod api_and_scope;
+mod assessment;
 mod audit_backup;
 mod auth;
 mod browser;

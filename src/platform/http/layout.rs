@@ -46,6 +46,7 @@ impl Chrome {
                     }
                     nav.push(item("/communities", "nav.communities"));
                     nav.push(item("/centres", "nav.centres"));
+                    nav.push(item("/assessment", "nav.assessment"));
                     if u.role != Role::Assessor {
                         nav.push(item("/funding", "nav.funding"));
                     }

@@ -60,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::geo::web::router())
         .merge(crate::centres::router())
         .merge(crate::funding::router())
+        .merge(crate::assessment::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
         .fallback(errors::fallback)

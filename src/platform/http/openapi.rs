@@ -30,12 +30,17 @@ use crate::platform::http::AppState;
         crate::funding::web::api_statement,
         crate::funding::web::api_contributions,
         crate::funding::web::api_budgets,
+        crate::assessment::web::api_guidelines,
+        crate::assessment::web::api_guideline,
+        crate::assessment::web::api_rounds,
+        crate::assessment::web::api_round,
+        crate::assessment::web::api_sheet,
         crate::departments::api_list,
         crate::admin::api_users,
         crate::admin::api_audit,
     ),
     modifiers(&Bearer),
-    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "assessment"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
 )]
 pub struct ApiDoc;
 
