@@ -48,17 +48,26 @@ CREATE TABLE payment_lines (
     community_code TEXT NOT NULL REFERENCES divisions (code),
     category TEXT NOT NULL CHECK (category IN ('per_capita', 'construction_reward', 'guideline', 'correction')),
     amount_fen BIGINT NOT NULL,
+    -- what the amount was computed from (the permanent population of a per-capita line)
+    quantity BIGINT,
+    -- how it was computed, in words; empty where the words follow from the numbers (a
+    -- per-capita line: rate, population and scale are in its batch's params)
     explanation TEXT NOT NULL,
     -- the acceptance reward this line pays: at most one line ever pays a reward
-    reward_id BIGINT UNIQUE REFERENCES centre_rewards (id),
+    reward_id BIGINT REFERENCES centre_rewards (id),
     -- the line this one reverses: a line is reversed at most once
-    reverses_id BIGINT UNIQUE REFERENCES payment_lines (id),
+    reverses_id BIGINT REFERENCES payment_lines (id),
     -- what else a line pays exactly once, e.g. a guideline subsidy
     -- ('guideline:{round}:{guideline}:{community}')
-    pays TEXT UNIQUE
+    pays TEXT
 );
-CREATE INDEX payment_lines_batch ON payment_lines (batch_id, community_code);
+CREATE INDEX payment_lines_batch ON payment_lines (batch_id);
 CREATE INDEX payment_lines_community ON payment_lines (community_code);
+-- "Once" is a unique index over the lines that carry the key: partial, so the hundreds of
+-- thousands of plain per-capita lines add nothing to them.
+CREATE UNIQUE INDEX payment_lines_reward_once ON payment_lines (reward_id) WHERE reward_id IS NOT NULL;
+CREATE UNIQUE INDEX payment_lines_reversed_once ON payment_lines (reverses_id) WHERE reverses_id IS NOT NULL;
+CREATE UNIQUE INDEX payment_lines_paid_once ON payment_lines (pays) WHERE pays IS NOT NULL;
 
 -- Lines are written once. A draft batch's lines may be dropped with it; once approved or
 -- paid, never.

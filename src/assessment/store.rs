@@ -1385,6 +1385,7 @@ pub async fn create_guideline_batch(
                 code: row.code.clone(),
                 category: "guideline",
                 amount_fen: amount,
+                quantity: row.population,
                 explanation: words,
                 reward_id: None,
                 reverses_id: None,

@@ -64,10 +64,38 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Funding batches from the command line.
+    #[command(subcommand)]
+    Funding(FundingCommand),
     /// Write a consistent online copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
     /// Check a backup FILE and put it in place of the database (stop the server first).
     Restore { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FundingCommand {
+    /// Make the draft per-capita batch of a year: rate × permanent population of the
+    /// population year, under the cap (largest remainder to the fen). Approve and pay it on
+    /// the web.
+    PerCapita {
+        /// Fiscal year of the batch.
+        #[arg(long)]
+        year: i64,
+        /// Year of the permanent population figures (default: the year before).
+        #[arg(long)]
+        population_year: Option<i64>,
+        /// Yuan per resident.
+        #[arg(long, default_value = "10")]
+        rate: String,
+        /// Total cap in yuan.
+        #[arg(long)]
+        cap: String,
+        /// The communities under this code (default: the configured district), or `all` for
+        /// every community in the database.
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -392,6 +420,50 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             eprintln!(
                 "Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`."
+            );
+        }
+        Command::Funding(FundingCommand::PerCapita {
+            year,
+            population_year,
+            rate,
+            cap,
+            area,
+        }) => {
+            let db = open(&c).await?;
+            let money = |what: &str, v: &str| {
+                crate::platform::types::Fen::parse_yuan(v)
+                    .map(|f| f.0)
+                    .map_err(|k| anyhow::anyhow!("--{what} {v}: not an amount in yuan ({k})"))
+            };
+            let input = crate::funding::store::PerCapitaInput {
+                year,
+                population_year: population_year.unwrap_or(year - 1),
+                rate_fen: money("rate", &rate)?,
+                cap_fen: money("cap", &cap)?,
+            };
+            let (lo, hi) = match area.as_deref() {
+                Some("all") => ("000000000000".to_string(), "999999999999".to_string()),
+                Some(a) => DivisionCode::parse(a)?.descendant_range(),
+                None => c.district()?.descendant_range(),
+            };
+            let started = std::time::Instant::now();
+            let id = crate::funding::store::create_per_capita_batch_in(
+                &db,
+                (&lo, &hi),
+                &cli_actor(),
+                &input,
+            )
+            .await
+            .map_err(app_error)?;
+            let b = crate::funding::store::load_batch(&db.conn, id)
+                .await
+                .map_err(app_error)?;
+            println!(
+                "batch {id}: {} lines, {} yuan, draft ({:.2} s) — {}",
+                b.line_count,
+                crate::platform::types::Fen(b.total_fen).yuan_string(),
+                started.elapsed().as_secs_f64(),
+                b.title
             );
         }
         Command::Audit(AuditCommand::Verify) => {

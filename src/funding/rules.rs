@@ -12,10 +12,9 @@ pub struct Claim {
     pub population: i64,
 }
 
-/// One allocated line.
+/// One allocated line, in the order of the claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allocation {
-    pub code: String,
     pub population: i64,
     /// rate × population, in fen
     pub entitled_fen: i64,
@@ -34,7 +33,7 @@ pub struct Run {
     pub scale: Option<(i64, i64)>,
 }
 
-/// Allocate `rate_fen` per resident under `cap_fen`. Where the entitlements exceed the cap,
+/// Allocate `rate_fen` per resident under `cap_fen`; the lines come in the order of the claims. Where the entitlements exceed the cap,
 /// every line is scaled by cap / entitlement, rounded down to the fen, and the fen left
 /// over go one each to the largest remainders (ties by code): the lines sum to exactly
 /// min(entitlement, cap), none exceeds its entitlement, and more population never yields
@@ -52,7 +51,6 @@ pub fn allocate(claims: &[Claim], rate_fen: i64, cap_fen: i64) -> Run {
                 .iter()
                 .zip(&entitled)
                 .map(|(c, e)| Allocation {
-                    code: c.code.clone(),
                     population: c.population,
                     entitled_fen: *e,
                     amount_fen: *e,
@@ -73,7 +71,6 @@ pub fn allocate(claims: &[Claim], rate_fen: i64, cap_fen: i64) -> Run {
         given += amount;
         rema.push((num % total, i));
         lines.push(Allocation {
-            code: c.code.clone(),
             population: c.population,
             entitled_fen: *e,
             amount_fen: amount as i64,
@@ -121,6 +118,54 @@ pub fn per_capita_explanation(a: &Allocation, rate_fen: i64, scale: Option<(i64,
         s.push_str("（含尾差调整 0.01 元）");
     }
     s
+}
+
+/// The numbers of a per-capita batch that every line's words are made from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerCapitaParams {
+    pub rate_fen: i64,
+    pub cap_fen: i64,
+    pub entitled_fen: i64,
+    pub scale: Option<(i64, i64)>,
+}
+
+impl PerCapitaParams {
+    /// Read from a batch's params JSON.
+    pub fn from_json(s: &str) -> Option<PerCapitaParams> {
+        let v: serde_json::Value = serde_json::from_str(s).ok()?;
+        let scale = v["scale"]
+            .as_array()
+            .and_then(|a| Some((a.first()?.as_i64()?, a.get(1)?.as_i64()?)));
+        Some(PerCapitaParams {
+            rate_fen: v["rate_fen"].as_i64()?,
+            cap_fen: v["cap_fen"].as_i64().unwrap_or(0),
+            entitled_fen: v["entitled_fen"].as_i64().unwrap_or(0),
+            scale,
+        })
+    }
+
+    /// The words of a line of this batch, from its population and amount; the fen of the
+    /// largest-remainder rounding shows as such.
+    pub fn explain(&self, population: i64, amount_fen: i64) -> String {
+        let entitled = self.rate_fen.saturating_mul(population);
+        let remainder_fen = match self.scale {
+            Some((num, den)) if den > 0 => {
+                let floor = (i128::from(entitled) * i128::from(num) / i128::from(den)) as i64;
+                (amount_fen - floor).clamp(0, 1)
+            }
+            _ => 0,
+        };
+        per_capita_explanation(
+            &Allocation {
+                population,
+                entitled_fen: entitled,
+                amount_fen,
+                remainder_fen,
+            },
+            self.rate_fen,
+            self.scale,
+        )
+    }
 }
 
 /// Where a batch stands: draft → approved → paid.
@@ -203,6 +248,27 @@ mod tests {
         assert_eq!(amounts, vec![34, 33, 33]);
         assert!(per_capita_explanation(&r.lines[0], 100, r.scale).contains("尾差"));
         assert_eq!(scale_text((1, 3)), "0.333333");
+    }
+
+    #[test]
+    fn words_follow_from_the_batch_numbers() {
+        let r = allocate(&claims(&[1, 1, 1]), 100, 100);
+        let p = PerCapitaParams {
+            rate_fen: 100,
+            cap_fen: 100,
+            entitled_fen: r.entitled_fen,
+            scale: r.scale,
+        };
+        for l in &r.lines {
+            assert_eq!(
+                p.explain(l.population, l.amount_fen),
+                per_capita_explanation(l, 100, r.scale)
+            );
+        }
+        let json = r#"{"rate_fen":1000,"cap_fen":300000000,"entitled_fen":315949000,"scale":[300000000,315949000]}"#;
+        let p = PerCapitaParams::from_json(json).unwrap();
+        assert_eq!(p.scale, Some((300_000_000, 315_949_000)));
+        assert!(PerCapitaParams::from_json("{}").is_none());
     }
 
     #[test]

@@ -69,11 +69,31 @@ pub struct Line {
     pub community_name: String,
     pub category: String,
     pub amount_fen: i64,
+    /// What the amount was computed from (a per-capita line's population).
+    pub quantity: Option<i64>,
     pub explanation: String,
     pub reward_id: Option<i64>,
     pub reverses_id: Option<i64>,
     /// The line reversing this one, if any.
     pub reversed_by: Option<i64>,
+}
+
+/// The words of a line: stored, or (per-capita lines) made from its numbers and its
+/// batch's.
+pub fn explanation(
+    stored: &str,
+    category: &str,
+    quantity: Option<i64>,
+    amount_fen: i64,
+    params_json: &str,
+) -> String {
+    if !stored.is_empty() || category != "per_capita" {
+        return stored.to_string();
+    }
+    match (rules::PerCapitaParams::from_json(params_json), quantity) {
+        (Some(p), Some(q)) => p.explain(q, amount_fen),
+        _ => String::new(),
+    }
 }
 
 /// Who may see batches: the district admin and department officers (read).
@@ -121,6 +141,7 @@ pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Ve
             "community_name",
             "category",
             "amount_fen",
+            "quantity",
             "explanation",
             "reward_id",
             "reverses_id",
@@ -128,7 +149,7 @@ pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Ve
         ],
         &format!(
             "SELECT l.id, l.batch_id, l.community_code, c.name AS community_name, l.category, l.amount_fen, \
-               l.explanation, l.reward_id, l.reverses_id, \
+               l.quantity, l.explanation, l.reward_id, l.reverses_id, \
                (SELECT r.id FROM payment_lines r WHERE r.reverses_id = l.id) AS reversed_by \
              FROM payment_lines l JOIN divisions c ON c.code = l.community_code \
              WHERE l.batch_id = ? ORDER BY l.community_code, l.id{paging}"
@@ -141,6 +162,18 @@ pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Ve
             .cmp(&b.community_code)
             .then(a.id.cmp(&b.id))
     });
+    if rows.iter().any(|l| l.explanation.is_empty()) {
+        let params = load_batch(&db.conn, batch).await?.params_json;
+        for l in &mut rows {
+            l.explanation = explanation(
+                &l.explanation,
+                &l.category,
+                l.quantity,
+                l.amount_fen,
+                &params,
+            );
+        }
+    }
     let total = db::scalar(
         &db.conn,
         "SELECT COUNT(*) FROM payment_lines WHERE batch_id = ?",
@@ -156,6 +189,7 @@ pub struct NewLine {
     pub code: String,
     pub category: &'static str,
     pub amount_fen: i64,
+    pub quantity: Option<i64>,
     pub explanation: String,
     pub reward_id: Option<i64>,
     pub reverses_id: Option<i64>,
@@ -175,8 +209,17 @@ pub async fn create_batch(
     lines: Vec<NewLine>,
 ) -> Result<i64> {
     let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    let count = lines.len();
     let tx = db.write_tx().await?;
-    let id = insert_batch(&tx, actor, year, kind, title, params, lines).await?;
+    let head = BatchHead {
+        year,
+        kind,
+        title,
+        params,
+        total,
+        count,
+    };
+    let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
         &tx,
         actor,
@@ -191,17 +234,32 @@ pub async fn create_batch(
     Ok(id)
 }
 
-/// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts.
+/// A batch's own row: what it is and its totals.
+struct BatchHead<'a> {
+    year: i32,
+    kind: &'a str,
+    title: &'a str,
+    params: &'a serde_json::Value,
+    total: i64,
+    count: usize,
+}
+
+/// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts. The lines come
+/// as an iterator, so a national batch is never held as one vector of lines.
 async fn insert_batch(
     tx: &DatabaseTransaction,
     actor: &Actor,
-    year: i32,
-    kind: &str,
-    title: &str,
-    params: &serde_json::Value,
-    lines: Vec<NewLine>,
+    head: &BatchHead<'_>,
+    lines: impl Iterator<Item = NewLine> + Send,
 ) -> Result<i64> {
-    let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
+    let BatchHead {
+        year,
+        kind,
+        title,
+        params,
+        total,
+        count,
+    } = *head;
     let id = db::scalar(
         tx,
         "INSERT INTO payment_batches (year, kind, source_level, title, status, params_json, total_fen, \
@@ -212,7 +270,7 @@ async fn insert_batch(
             title,
             params.to_string(),
             total,
-            lines.len() as i64,
+            count as i64,
             actor.name.clone(),
             Utc::now()
         ],
@@ -226,32 +284,67 @@ async fn insert_batch(
         ])
     })?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    // Multi-row inserts: per statement, sqlx and SQLite cost more than per row, and per bound
+    // value more than per byte. Plain lines (no reward, reversal or once-key, words made from
+    // the numbers: all per-capita lines) bind three values each, the batch and category
+    // written in; others bind all nine. SQLite takes up to 32,766 values a statement.
     let backend = tx.get_database_backend();
-    const PER: usize = 120;
-    let mut rest = lines.into_iter().peekable();
-    while rest.peek().is_some() {
-        let chunk: Vec<NewLine> = rest.by_ref().take(PER).collect();
-        let mut sql = String::from(
-            "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, explanation, reward_id, reverses_id, pays) VALUES ",
-        );
-        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 8);
-        for (i, l) in chunk.into_iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
+    let plain = |l: &NewLine| {
+        l.reward_id.is_none()
+            && l.reverses_id.is_none()
+            && l.pays.is_none()
+            && l.explanation.is_empty()
+            && l.category == "per_capita"
+    };
+    let mut rest = lines.peekable();
+    let mut cached: (usize, bool, String) = (0, false, String::new());
+    while let Some(first) = rest.peek() {
+        let is_plain = plain(first);
+        let per = if is_plain { 10_000 } else { 3_600 };
+        let mut chunk: Vec<NewLine> = Vec::with_capacity(per.min(1024));
+        while chunk.len() < per {
+            match rest.next_if(|l| plain(l) == is_plain) {
+                Some(l) => chunk.push(l),
+                None => break,
             }
-            sql.push_str("(?,?,?,?,?,?,?,?)");
-            v.extend([
-                id.into(),
-                l.code.into(),
-                l.category.into(),
-                l.amount_fen.into(),
-                l.explanation.into(),
-                l.reward_id.into(),
-                l.reverses_id.into(),
-                l.pays.into(),
-            ]);
         }
-        tx.execute_raw(db::stmt(backend, &sql, v))
+        if cached.0 != chunk.len() || cached.1 != is_plain {
+            cached = (
+                chunk.len(),
+                is_plain,
+                if is_plain {
+                    format!(
+                        "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, quantity, explanation) \
+                         SELECT {id}, v.column1, 'per_capita', v.column2, v.column3, '' FROM (VALUES {}) v",
+                        vec!["(?,?,?)"; chunk.len()].join(",")
+                    )
+                } else {
+                    format!(
+                        "INSERT INTO payment_lines (batch_id, community_code, category, amount_fen, quantity, explanation, reward_id, reverses_id, pays) VALUES {}",
+                        vec!["(?,?,?,?,?,?,?,?,?)"; chunk.len()].join(",")
+                    )
+                },
+            );
+        }
+        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * if is_plain { 3 } else { 9 });
+        for l in chunk {
+            if is_plain {
+                v.extend([l.code.into(), l.amount_fen.into(), l.quantity.into()]);
+            } else {
+                v.extend([
+                    id.into(),
+                    l.code.into(),
+                    l.category.into(),
+                    l.amount_fen.into(),
+                    l.quantity.into(),
+                    l.explanation.into(),
+                    l.reward_id.into(),
+                    l.reverses_id.into(),
+                    l.pays.into(),
+                ]);
+            }
+        }
+        tx.execute_raw(db::stmt(backend, &cached.2, v))
             .await
             .map_err(|e| {
                 AppError::from(e).on_constraint(&[
@@ -261,19 +354,19 @@ async fn insert_batch(
                         "funding.already_reversed",
                     ),
                     (
-                        "payment_lines_reverses_id_key",
+                        "payment_lines_reversed_once",
                         "reason",
                         "funding.already_reversed",
                     ),
                     ("payment_lines.reward_id", "year", "funding.reward_paid"),
-                    ("payment_lines_reward_id_key", "year", "funding.reward_paid"),
+                    ("payment_lines_reward_once", "year", "funding.reward_paid"),
                     (
                         "payment_lines.pays",
                         "guideline",
                         "funding.already_paid_once",
                     ),
                     (
-                        "payment_lines_pays_key",
+                        "payment_lines_paid_once",
                         "guideline",
                         "funding.already_paid_once",
                     ),
@@ -283,10 +376,8 @@ async fn insert_batch(
     Ok(id)
 }
 
-#[derive(Deserialize)]
 struct PopRow {
     code: String,
-    name: String,
     population: Option<i64>,
 }
 
@@ -309,6 +400,18 @@ pub async fn create_per_capita_batch(
     actor: &Actor,
     p: &PerCapitaInput,
 ) -> Result<i64> {
+    let (lo, hi) = area.descendant_range();
+    create_per_capita_batch_in(db, (&lo, &hi), actor, p).await
+}
+
+/// The same over the communities whose codes lie in `range` (the CLI uses the whole table).
+pub async fn create_per_capita_batch_in(
+    db: &Db,
+    range: (&str, &str),
+    actor: &Actor,
+    p: &PerCapitaInput,
+) -> Result<i64> {
+    let (lo, hi) = (range.0.to_string(), range.1.to_string());
     let mut errs = vec![];
     if !(1949..=2200).contains(&p.year) {
         errs.push(FieldError::new("year", "centres.year_range"));
@@ -329,7 +432,6 @@ pub async fn create_per_capita_batch(
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
-    let (lo, hi) = area.descendant_range();
     let tx = db.write_tx().await?;
     let exists = db::scalar(
         &tx,
@@ -340,12 +442,25 @@ pub async fn create_per_capita_batch(
     if exists.is_some() {
         return Err(AppError::invalid("year", "funding.batch_exists"));
     }
-    let rows: Vec<PopRow> = db::all_json(
+    // One text of `code:population` pairs: 600,000 rows cost one row's round trip, and
+    // splitting digits is cheaper than parsing as many JSON arrays.
+    let agg = match tx.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "string_agg(c.code || ':' || COALESCE(CAST(p.permanent_population AS TEXT), ''), ',')"
+        }
+        _ => "group_concat(c.code || ':' || COALESCE(p.permanent_population, ''), ',')",
+    };
+    #[derive(FromQueryResult)]
+    struct Pairs {
+        pairs: Option<String>,
+    }
+    let text = db::one::<Pairs, _>(
         &tx,
-        &["code", "name", "population"],
-        "SELECT c.code, c.name, p.permanent_population AS population FROM divisions c \
-         LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
-         WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?",
+        &format!(
+            "SELECT {agg} AS pairs FROM divisions c \
+             LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
+             WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?"
+        ),
         vals![
             p.population_year as i32,
             NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
@@ -353,14 +468,44 @@ pub async fn create_per_capita_batch(
             hi
         ],
     )
-    .await?;
+    .await?
+    .and_then(|p| p.pairs)
+    .unwrap_or_default();
+    let rows: Vec<PopRow> = text
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (code, pop) = pair.split_once(':').unwrap_or((pair, ""));
+            PopRow {
+                code: code.to_string(),
+                population: pop.parse().ok(),
+            }
+        })
+        .collect();
+    drop(text);
     let missing: Vec<&str> = rows
         .iter()
         .filter(|r| r.population.is_none())
-        .map(|r| r.name.as_str())
+        .map(|r| r.code.as_str())
         .collect();
     if !missing.is_empty() {
-        let shown: Vec<&str> = missing.iter().take(10).copied().collect();
+        // name the first ten
+        let ph = vec!["?"; missing.len().min(10)].join(",");
+        #[derive(FromQueryResult)]
+        struct Name {
+            name: String,
+        }
+        let names: Vec<Name> = db::all(
+            &tx,
+            &format!("SELECT name FROM divisions WHERE code IN ({ph}) ORDER BY code"),
+            missing
+                .iter()
+                .take(10)
+                .map(|c| sea_orm::Value::from(*c))
+                .collect(),
+        )
+        .await?;
+        let shown: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
         return Err(AppError::Invalid(vec![
             FieldError::new("population_year", "funding.missing_population")
                 .with(missing.len())
@@ -373,32 +518,37 @@ pub async fn create_per_capita_batch(
             "funding.no_communities",
         ));
     }
-    let mut claims: Vec<Claim> = rows
-        .into_iter()
+    let mut rows = rows;
+    if !rows.is_sorted_by(|a, b| a.code <= b.code) {
+        rows.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+    }
+    let claims: Vec<Claim> = rows
+        .iter()
         .map(|r| Claim {
-            code: r.code,
+            code: String::new(), // ties are broken by position: the rows are in code order
             population: r.population.unwrap_or(0),
         })
         .collect();
-    claims.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     let run = rules::allocate(&claims, p.rate_fen, p.cap_fen);
-    let lines: Vec<NewLine> = run
-        .lines
-        .iter()
-        .map(|a| NewLine {
-            explanation: rules::per_capita_explanation(a, p.rate_fen, run.scale),
-            code: a.code.clone(),
-            category: "per_capita",
-            amount_fen: a.amount_fen,
-            reward_id: None,
-            reverses_id: None,
-            pays: None,
-        })
-        .collect();
+    drop(claims);
+    // Each code moves from the row it was read in to the line it is written from.
+    let count = rows.len();
+    let (entitled_fen, scale, total_fen) = (run.entitled_fen, run.scale, run.total_fen);
+    let lines = rows.into_iter().zip(run.lines).map(|(r, a)| NewLine {
+        // the words follow from the numbers (PerCapitaParams::explain)
+        explanation: String::new(),
+        quantity: Some(a.population),
+        code: r.code,
+        category: "per_capita",
+        amount_fen: a.amount_fen,
+        reward_id: None,
+        reverses_id: None,
+        pays: None,
+    });
     let params = serde_json::json!({
         "rate_fen": p.rate_fen, "population_year": p.population_year, "cap_fen": p.cap_fen,
-        "entitled_fen": run.entitled_fen, "scale": run.scale.map(|s| [s.0, s.1]),
-        "communities": run.lines.len(),
+        "entitled_fen": entitled_fen, "scale": scale.map(|s| [s.0, s.1]),
+        "communities": count,
     });
     let title = format!(
         "{} 年人均补助（{} 元/人，{} 年常住人口）",
@@ -406,16 +556,15 @@ pub async fn create_per_capita_batch(
         Fen(p.rate_fen).yuan_string(),
         p.population_year
     );
-    let id = insert_batch(
-        &tx,
-        actor,
-        p.year as i32,
-        "per_capita",
-        &title,
-        &params,
-        lines,
-    )
-    .await?;
+    let head = BatchHead {
+        year: p.year as i32,
+        kind: "per_capita",
+        title: &title,
+        params: &params,
+        total: total_fen,
+        count,
+    };
+    let id = insert_batch(&tx, actor, &head, lines).await?;
     audit::record(
         &tx,
         actor,
@@ -423,7 +572,7 @@ pub async fn create_per_capita_batch(
         "payment_batch",
         &id.to_string(),
         None::<&()>,
-        Some(&serde_json::json!({"title": title, "params": params, "total_fen": run.total_fen})),
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total_fen})),
     )
     .await?;
     tx.commit().await?;
@@ -475,6 +624,7 @@ pub async fn create_reward_batch(
             code: r.community_code.clone(),
             category: "construction_reward",
             amount_fen: r.amount_fen,
+            quantity: None,
             explanation: format!(
                 "服务中心达标验收奖励（{}，{} 验收）：{} 元",
                 match r.mode.as_str() {
@@ -493,16 +643,15 @@ pub async fn create_reward_batch(
     let total: i64 = due.iter().map(|r| r.amount_fen).sum();
     let params = serde_json::json!({"accepted_until": until, "rewards": due.len()});
     let title = format!("{year} 年服务中心达标验收奖励");
-    let id = insert_batch(
-        &tx,
-        actor,
-        year as i32,
-        "construction_reward",
-        &title,
-        &params,
-        lines,
-    )
-    .await?;
+    let head = BatchHead {
+        year: year as i32,
+        kind: "construction_reward",
+        title: &title,
+        params: &params,
+        total,
+        count: lines.len(),
+    };
+    let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
         &tx,
         actor,
@@ -651,6 +800,7 @@ pub async fn reverse_line(
         code: l.community_code.clone(),
         category: "correction",
         amount_fen: -l.amount_fen,
+        quantity: None,
         explanation: format!(
             "冲销第 {line_id} 行（批次 {}）：{} 元。原因：{reason}",
             l.batch_id,
@@ -662,7 +812,15 @@ pub async fn reverse_line(
     };
     let params = serde_json::json!({"reverses": line_id, "reason": reason});
     let title = format!("更正：冲销第 {line_id} 行");
-    let id = insert_batch(&tx, actor, year, "correction", &title, &params, vec![line]).await?;
+    let head = BatchHead {
+        year,
+        kind: "correction",
+        title: &title,
+        params: &params,
+        total: line.amount_fen,
+        count: 1,
+    };
+    let id = insert_batch(&tx, actor, &head, std::iter::once(line)).await?;
     audit::record(
         &tx,
         actor,
@@ -996,7 +1154,10 @@ pub struct StatementLine {
     pub source_level: String,
     pub category: String,
     pub amount_fen: i64,
+    pub quantity: Option<i64>,
     pub explanation: String,
+    #[serde(skip)]
+    pub params_json: String,
 }
 
 /// A community's funding in a year: what the district paid (and what is pending), and what
@@ -1026,12 +1187,25 @@ pub async fn statement(
     let lines: Vec<StatementLine> = db::all(
         &db.conn,
         "SELECT l.id AS line_id, b.id AS batch_id, b.title AS batch_title, b.status, b.paid_at, \
-           b.source_level, l.category, l.amount_fen, l.explanation \
+           b.source_level, l.category, l.amount_fen, l.quantity, l.explanation, b.params_json \
          FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id \
          WHERE l.community_code = ? AND b.year = ? ORDER BY b.id, l.id",
         vals![c.code.clone(), year],
     )
     .await?;
+    let lines: Vec<StatementLine> = lines
+        .into_iter()
+        .map(|mut l| {
+            l.explanation = explanation(
+                &l.explanation,
+                &l.category,
+                l.quantity,
+                l.amount_fen,
+                &l.params_json,
+            );
+            l
+        })
+        .collect();
     let contributions = contributions(db, district, scope, Some(&c.code), Some(year)).await?;
     let (paid, pending): (Vec<_>, Vec<_>) = lines.into_iter().partition(|l| l.status == "paid");
     let mut totals: BTreeMap<(String, String), i64> = BTreeMap::new();

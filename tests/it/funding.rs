@@ -70,7 +70,9 @@ async fn the_demo_pays_as_the_report_says() {
         lines[0]["explanation"]
             .as_str()
             .unwrap()
-            .contains("× 缩放 0.94952 =")
+            .contains("× 缩放 0.94952 ="),
+        "{}",
+        lines[0]
     );
     // every reward accepted before this year is paid, once
     assert_eq!(
