@@ -108,3 +108,17 @@ CREATE TABLE assessment_scores (
     scored_at {{ts}},
     PRIMARY KEY (sheet_id, indicator_id)
 ) {{without_rowid}};
+
+-- Evidence files of a self-assessment (photos, scanned minutes, spreadsheets), kept in the
+-- database so a backup holds everything; at most 5 MB each.
+CREATE TABLE sheet_attachments (
+    id {{pk}},
+    sheet_id BIGINT NOT NULL REFERENCES assessment_sheets (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL CHECK (size > 0),
+    data {{blob}} NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at {{ts}} NOT NULL
+);
+CREATE INDEX sheet_attachments_sheet ON sheet_attachments (sheet_id);

@@ -673,11 +673,42 @@ pub struct SheetPart {
     pub subsidy_fen: Option<i64>,
 }
 
+#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// The largest evidence file: 5 MB.
+pub const MAX_ATTACHMENT: usize = 5 * 1024 * 1024;
+/// At most this many files on one sheet.
+pub const MAX_ATTACHMENTS: i64 = 30;
+
+/// The kinds of evidence taken, by extension: photos, PDFs, office documents.
+pub fn attachment_type(filename: &str) -> Option<&'static str> {
+    let ext = filename.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "pdf" => "application/pdf",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "doc" => "application/msword",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xls" => "application/vnd.ms-excel",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => return None,
+    })
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Sheet {
     pub round: Round,
     pub community: geo::CommunityRow,
     pub sheet: SheetRow,
+    pub attachments: Vec<Attachment>,
     pub parts: Vec<SheetPart>,
     pub effective_x10: i64,
     pub max_x10: i64,
@@ -763,7 +794,15 @@ pub async fn load_sheet(
             subsidy_fen,
         });
     }
+    let attachments = db::all(
+        &db.conn,
+        "SELECT id, filename, content_type, size, uploaded_by, uploaded_at FROM sheet_attachments \
+         WHERE sheet_id = ? ORDER BY id",
+        vals![sheet.id],
+    )
+    .await?;
     Ok(Sheet {
+        attachments,
         effective_x10: parts.iter().map(|p| p.effective_x10).sum(),
         max_x10: parts.iter().map(|p| p.max_x10).sum(),
         round: r,
@@ -951,6 +990,168 @@ pub async fn save_self(
             "self": entries.iter().map(|e| serde_json::json!({"indicator": e.indicator_id, "points_x10": e.points_x10, "evidence": e.note.trim()})).collect::<Vec<_>>(),
             "note": note.trim(),
         })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Add an evidence file to the community's own sheet while the self-assessment is open.
+pub async fn add_attachment(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    round: i64,
+    code: &str,
+    filename: &str,
+    data: &[u8],
+) -> Result<i64> {
+    let (_, sheet, _) = sheet_for_change(db, district, u, round, code).await?;
+    if !matches!(&u.scope, Scope::Community(c) if c.as_str() == sheet.community_code) {
+        return Err(AppError::Forbidden);
+    }
+    if sheet.town_at.is_some() {
+        return Err(AppError::invalid("file", "assessment.already_reviewed"));
+    }
+    // Keep the last part of whatever path a browser sends, without control characters.
+    let name: String = filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(120)
+        .collect();
+    let Some(content_type) = attachment_type(&name) else {
+        return Err(AppError::invalid(
+            "file",
+            if name.is_empty() {
+                "assessment.no_file"
+            } else {
+                "assessment.file_type"
+            },
+        ));
+    };
+    if data.is_empty() {
+        return Err(AppError::invalid("file", "assessment.no_file"));
+    }
+    if data.len() > MAX_ATTACHMENT {
+        return Err(AppError::invalid("file", "assessment.file_too_large"));
+    }
+    let tx = db.write_tx().await?;
+    let n = db::scalar(
+        &tx,
+        "SELECT COUNT(*) FROM sheet_attachments WHERE sheet_id = ?",
+        vals![sheet.id],
+    )
+    .await?
+    .unwrap_or(0);
+    if n >= MAX_ATTACHMENTS {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("file", "assessment.too_many_files").with(MAX_ATTACHMENTS),
+        ]));
+    }
+    let id = db::scalar(
+        &tx,
+        "INSERT INTO sheet_attachments (sheet_id, filename, content_type, size, data, uploaded_by, uploaded_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        vals![sheet.id, name.clone(), content_type, data.len() as i64, data.to_vec(), u.username.clone(), Utc::now()],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "create",
+        "sheet_attachment",
+        &format!("{round}/{code}/{id}"),
+        None::<&()>,
+        Some(&serde_json::json!({"filename": name, "size": data.len(), "content_type": content_type})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// An evidence file of a sheet in scope: its description and bytes.
+pub async fn load_attachment(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    round: i64,
+    code: &str,
+    id: i64,
+) -> Result<(Attachment, Vec<u8>)> {
+    let community = geo::load_community(db, district, scope, code).await?.row;
+    #[derive(FromQueryResult)]
+    struct Row {
+        id: i64,
+        filename: String,
+        content_type: String,
+        size: i64,
+        uploaded_by: String,
+        uploaded_at: DateTime<Utc>,
+        data: Vec<u8>,
+    }
+    let r: Row = db::one(
+        &db.conn,
+        "SELECT a.id, a.filename, a.content_type, a.size, a.uploaded_by, a.uploaded_at, a.data \
+         FROM sheet_attachments a JOIN assessment_sheets s ON s.id = a.sheet_id \
+         WHERE a.id = ? AND s.round_id = ? AND s.community_code = ?",
+        vals![id, round, community.code],
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok((
+        Attachment {
+            id: r.id,
+            filename: r.filename,
+            content_type: r.content_type,
+            size: r.size,
+            uploaded_by: r.uploaded_by,
+            uploaded_at: r.uploaded_at,
+        },
+        r.data,
+    ))
+}
+
+/// Remove an evidence file while the self-assessment is open (staff of the community).
+pub async fn delete_attachment(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    round: i64,
+    code: &str,
+    id: i64,
+) -> Result<()> {
+    let (_, sheet, _) = sheet_for_change(db, district, u, round, code).await?;
+    if !matches!(&u.scope, Scope::Community(c) if c.as_str() == sheet.community_code) {
+        return Err(AppError::Forbidden);
+    }
+    if sheet.town_at.is_some() {
+        return Err(AppError::invalid("file", "assessment.already_reviewed"));
+    }
+    let tx = db.write_tx().await?;
+    #[derive(FromQueryResult)]
+    struct Name {
+        filename: String,
+    }
+    let before: Name = db::one(
+        &tx,
+        "SELECT filename FROM sheet_attachments WHERE id = ? AND sheet_id = ?",
+        vals![id, sheet.id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    db::exec(&tx, "DELETE FROM sheet_attachments WHERE id = ?", vals![id]).await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "delete",
+        "sheet_attachment",
+        &format!("{round}/{code}/{id}"),
+        Some(&serde_json::json!({"filename": before.filename})),
+        None::<&()>,
     )
     .await?;
     tx.commit().await?;

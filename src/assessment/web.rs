@@ -41,6 +41,20 @@ pub fn router() -> Router<AppState> {
             post(post_sheet),
         )
         .route(
+            "/assessment/rounds/{id}/sheets/{code}/attachments",
+            post(post_attachment).layer(axum::extract::DefaultBodyLimit::max(
+                store::MAX_ATTACHMENT + 64 * 1024,
+            )),
+        )
+        .route(
+            "/assessment/rounds/{id}/sheets/{code}/attachments/{aid}",
+            get(get_attachment),
+        )
+        .route(
+            "/assessment/rounds/{id}/sheets/{code}/attachments/{aid}/delete",
+            post(post_delete_attachment),
+        )
+        .route(
             "/assessment/guidelines",
             get(guidelines_page).post(post_new_guideline),
         )
@@ -656,6 +670,131 @@ async fn sheet_xlsx(
         body,
         &format!("sheet-{id}-{}.xlsx", sh.community.code),
     ))
+}
+
+/// An evidence file from a multipart form. The form's `_csrf` field must match, like every
+/// other form's; a file above the limit is refused with a field error, not a broken page.
+async fn post_attachment(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path((id, code)): Path<(i64, String)>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response> {
+    require_assessment(&u)?;
+    store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
+    u.require(&[Role::CommunityStaff])?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut too_large = false;
+    loop {
+        let field = match form.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                too_large = true;
+                break;
+            }
+            Err(_) => return Err(AppError::invalid("file", "form.malformed")),
+        };
+        match field.name() {
+            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                match field.bytes().await {
+                    Ok(b) => file = Some((name, b.to_vec())),
+                    Err(_) => {
+                        too_large = true;
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !too_large
+        && (ctx.csrf.is_empty() || !crate::platform::auth::constant_time_eq(&csrf, &ctx.csrf))
+    {
+        return Err(AppError::Csrf);
+    }
+    let result = if too_large {
+        Err(AppError::invalid("file", "assessment.file_too_large"))
+    } else {
+        let (name, bytes) = file.unwrap_or_default();
+        store::add_attachment(&s.db, &s.district, &u, id, &code, &name, &bytes)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/assessment/rounds/{id}/sheets/{code}?saved=file"))
+                .into_response(),
+        ),
+        Err(AppError::Invalid(errs)) => {
+            let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
+            show_sheet(&s, &ctx, id, &code, fs, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn get_attachment(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path((id, code, aid)): Path<(i64, String, i64)>,
+) -> Result<Response> {
+    require_assessment(&u)?;
+    let (a, data) = store::load_attachment(&s.db, &s.district, &u.scope, id, &code, aid).await?;
+    // The name as RFC 5987 UTF-8, so Chinese names survive; always a download.
+    let encoded: String = a
+        .filename
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, a.content_type.clone()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"evidence-{aid}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+async fn post_delete_attachment(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path((id, code, aid)): Path<(i64, String, i64)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_assessment(&u)?;
+    store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
+    u.require(&[Role::CommunityStaff])?;
+    match store::delete_attachment(&s.db, &s.district, &u, id, &code, aid).await {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/assessment/rounds/{id}/sheets/{code}?saved=file"))
+                .into_response(),
+        ),
+        Err(AppError::Invalid(errs)) => {
+            let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
+            show_sheet(&s, &ctx, id, &code, fs, None).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 // ------------------------------------------------------------------ guidelines

@@ -41,6 +41,7 @@ pub const ENTITIES: &[&str] = &[
     "guideline",
     "assessment_round",
     "assessment_sheet",
+    "sheet_attachment",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

@@ -363,6 +363,7 @@ pub fn render_migration(backend: DbBackend, sql: &str) -> String {
         ("{{ts}}", "TEXT", "TIMESTAMPTZ"),
         ("{{date}}", "TEXT", "DATE"),
         ("{{bool}}", "BOOLEAN", "BOOLEAN"),
+        ("{{blob}}", "BLOB", "BYTEA"),
         ("{{without_rowid}}", "WITHOUT ROWID", ""),
     ];
     for (tok, lite, post) in tokens {

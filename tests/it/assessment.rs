@@ -572,6 +572,26 @@ async fn browser_score_sheet() {
         .click()
         .await
         .unwrap();
+    // an evidence file through the real upload form
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("会议纪要.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n%%EOF\n").unwrap();
+    b.c.find(Locator::Id("file-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    b.c.find(Locator::Css(
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(b.body().await.contains("会议纪要.pdf"), "uploaded");
     let inputs =
         b.c.find_all(Locator::Css(
             "form.sheet-form input[name^='s']:not([name='self_note'])",
@@ -597,4 +617,126 @@ async fn browser_score_sheet() {
     );
     b.shot("assessment-sheet-self.png").await;
     b.c.clone().close().await.unwrap();
+}
+
+/// A multipart upload of one file (with the CSRF field unless `csrf` is None).
+async fn upload(
+    t: &TestApp,
+    path: &str,
+    s: &Session,
+    csrf: Option<&str>,
+    name: &str,
+    data: &[u8],
+) -> crate::Resp {
+    let boundary = "----shequtestboundary";
+    let mut body: Vec<u8> = vec![];
+    if let Some(c) = csrf {
+        body.extend(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{c}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(data);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    t.send(
+        axum::http::Request::post(path)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("cookie", &s.cookie)
+            .body(axum::body::Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn evidence_files_are_uploaded_scoped_and_checked() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let (open, _) = rounds(&t).await;
+    let base = format!("/assessment/rounds/{open}/sheets/{HUANGTUTANG}/attachments");
+    let pdf = b"%PDF-1.4\n% evidence: 2026 villager meeting minutes\n%%EOF\n".to_vec();
+    let r = upload(
+        &t,
+        &base,
+        &staff,
+        Some(&staff.csrf),
+        "2026年村民代表会议纪要.pdf",
+        &pdf,
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let sh = json(
+        &t,
+        &format!("/api/v1/assessment/rounds/{open}/sheets/{HUANGTUTANG}"),
+        &staff,
+    )
+    .await;
+    let a = &sh["attachments"][0];
+    assert_eq!(a["filename"], "2026年村民代表会议纪要.pdf");
+    assert_eq!(a["content_type"], "application/pdf");
+    let aid = a["id"].as_i64().unwrap();
+    // back out, byte for byte, as a download
+    let got = t.get(&format!("{base}/{aid}"), Some(&staff)).await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body.as_bytes(), pdf.as_slice());
+    assert!(
+        got.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    // the town sees it; another community's staff do not
+    assert_eq!(
+        t.get(&format!("{base}/{aid}"), Some(&t.session("donggang").await))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        t.get(&format!("{base}/{aid}"), Some(&t.session("staff2").await))
+            .await
+            .status,
+        404
+    );
+    // refused: a program, an empty file, too large, no CSRF token, another's sheet
+    let files = t.count("SELECT COUNT(*) FROM sheet_attachments").await;
+    let r = upload(&t, &base, &staff, Some(&staff.csrf), "setup.exe", b"MZ").await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("只能上传"));
+    let r = upload(&t, &base, &staff, Some(&staff.csrf), "a.pdf", b"").await;
+    assert_eq!(r.status, 422);
+    let big = vec![b'x'; 5 * 1024 * 1024 + 1];
+    let r = upload(&t, &base, &staff, Some(&staff.csrf), "big.pdf", &big).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("超过 5 MB"), "{}", r.status);
+    let r = upload(&t, &base, &staff, None, "a.pdf", &pdf).await;
+    assert_eq!(r.status, 403);
+    let staff2 = t.session("staff2").await;
+    let r = upload(&t, &base, &staff2, Some(&staff2.csrf), "a.pdf", &pdf).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM sheet_attachments").await,
+        files
+    );
+    // removed by its community, audited both ways
+    let r = t.post(&format!("{base}/{aid}/delete"), &staff, &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.get(&format!("{base}/{aid}"), Some(&staff)).await.status,
+        404
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'sheet_attachment'")
+            .await,
+        2
+    );
 }
