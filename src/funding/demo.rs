@@ -122,9 +122,34 @@ pub async fn generate(
     Ok(())
 }
 
-async fn pay(db: &Db, actor: &Actor, id: i64) -> anyhow::Result<()> {
+/// Approve and pay a demo batch, dated in its own year (per capita by the end of June, the
+/// rest in December) rather than today, so the history reads as it happened.
+pub async fn pay(db: &Db, actor: &Actor, id: i64) -> anyhow::Result<()> {
     store::step(db, actor, id, "approve").await.map_err(err)?;
     store::step(db, actor, id, "pay").await.map_err(err)?;
+    let b = store::load_batch(&db.conn, id).await.map_err(err)?;
+    let (m, d) = if b.kind == "per_capita" {
+        (6, 30)
+    } else {
+        (12, 20)
+    };
+    let paid = NaiveDate::from_ymd_opt(b.year, m, d)
+        .and_then(|d| d.and_hms_opt(2, 0, 0))
+        .map(|d| d.and_utc());
+    if let Some(paid) = paid.filter(|p| *p < chrono::Utc::now()) {
+        crate::platform::db::exec(
+            &db.conn,
+            "UPDATE payment_batches SET approved_at = ?, paid_at = ?, created_at = ? WHERE id = ?",
+            crate::vals![
+                paid - chrono::Days::new(10),
+                paid,
+                paid - chrono::Days::new(20),
+                id
+            ],
+        )
+        .await
+        .map_err(err)?;
+    }
     Ok(())
 }
 

@@ -1245,11 +1245,13 @@ pub async fn statement(
 pub struct YearMoney {
     pub year: i32,
     pub per_capita_fen: i64,
+    pub guideline_fen: i64,
     pub construction_reward_fen: i64,
     pub correction_fen: i64,
     pub donation_fen: i64,
     pub self_raised_fen: i64,
-    /// What the district paid (special funds): per capita, rewards and corrections.
+    /// What the district paid (special funds): per capita, guideline subsidies, rewards and
+    /// corrections.
     pub district_fen: i64,
     pub total_fen: i64,
 }
@@ -1314,6 +1316,7 @@ pub async fn summary(
         });
         match r.category.as_str() {
             "per_capita" => y.per_capita_fen += r.amount,
+            "guideline" => y.guideline_fen += r.amount,
             "construction_reward" => y.construction_reward_fen += r.amount,
             "correction" => y.correction_fen += r.amount,
             "donation" => y.donation_fen += r.amount,
@@ -1321,7 +1324,7 @@ pub async fn summary(
         }
         let district_paid = matches!(
             r.category.as_str(),
-            "per_capita" | "construction_reward" | "correction"
+            "per_capita" | "guideline" | "construction_reward" | "correction"
         );
         if district_paid {
             y.district_fen += r.amount;
