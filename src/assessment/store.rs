@@ -1597,5 +1597,15 @@ pub async fn create_guideline_batch(
     let params = serde_json::json!({"round": round, "guideline": guideline, "full_at": g.row.full_at,
         "zero_below": g.row.zero_below, "basis": g.row.subsidy_basis, "subsidy_fen": g.row.subsidy_fen});
     let title = format!("{}：{}", r.name, g.row.title);
-    funding::create_batch(db, actor, r.year, "guideline", &title, &params, lines).await
+    funding::create_batch(
+        db,
+        actor,
+        r.year,
+        "guideline",
+        &title,
+        &params,
+        Some(guideline),
+        lines,
+    )
+    .await
 }

@@ -96,22 +96,58 @@ pub fn explanation(
     }
 }
 
-/// Who may see batches: the district admin and department officers (read).
+/// Who may see batches: the district admin all of them; a department officer (read only)
+/// those paying the department's own guidelines.
 pub fn can_read_batches(role: Role) -> bool {
     matches!(role, Role::DistrictAdmin | Role::DepartmentOfficer)
 }
 
-pub async fn batches(db: &Db, year: Option<i32>) -> Result<Vec<Batch>> {
-    let (cond, v) = match year {
-        Some(y) => ("WHERE year = ?", vals![y]),
-        None => ("", vals![]),
-    };
+/// SQL condition (on alias `b`) limiting batches to what a scope may read.
+fn batch_scope(scope: &Scope) -> (String, Vec<sea_orm::Value>) {
+    match scope {
+        Scope::Department(d) => (
+            "b.kind = 'guideline' AND b.guideline_id IN (SELECT id FROM guidelines WHERE department_id = ?)".into(),
+            vals![*d],
+        ),
+        _ => ("1 = 1".into(), vals![]),
+    }
+}
+
+pub async fn batches(db: &Db, scope: &Scope, year: Option<i32>) -> Result<Vec<Batch>> {
+    let (mut cond, mut v) = batch_scope(scope);
+    if let Some(y) = year {
+        cond.push_str(" AND b.year = ?");
+        v.push(y.into());
+    }
     db::all(
         &db.conn,
-        &format!("SELECT {BATCH_COLUMNS} FROM payment_batches {cond} ORDER BY year DESC, id DESC"),
+        &format!(
+            "SELECT {} FROM payment_batches b WHERE {cond} ORDER BY b.year DESC, b.id DESC",
+            BATCH_COLUMNS
+                .split(", ")
+                .map(|c| format!("b.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         v,
     )
     .await
+}
+
+/// A batch the scope may read, or 404.
+pub async fn load_batch_in(db: &Db, scope: &Scope, id: i64) -> Result<Batch> {
+    let (cond, mut v) = batch_scope(scope);
+    v.push(id.into());
+    let found = db::scalar(
+        &db.conn,
+        &format!("SELECT b.id FROM payment_batches b WHERE {cond} AND b.id = ?"),
+        v,
+    )
+    .await?;
+    match found {
+        Some(_) => load_batch(&db.conn, id).await,
+        None => Err(AppError::NotFound),
+    }
 }
 
 pub async fn load_batch<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
@@ -199,6 +235,7 @@ pub struct NewLine {
 
 /// A draft batch of given lines, with its audit entry (for other domains' payments, such as
 /// guideline subsidies).
+#[allow(clippy::too_many_arguments)]
 pub async fn create_batch(
     db: &Db,
     actor: &Actor,
@@ -206,6 +243,7 @@ pub async fn create_batch(
     kind: &str,
     title: &str,
     params: &serde_json::Value,
+    guideline_id: Option<i64>,
     lines: Vec<NewLine>,
 ) -> Result<i64> {
     let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
@@ -218,6 +256,7 @@ pub async fn create_batch(
         params,
         total,
         count,
+        guideline_id,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
@@ -242,6 +281,7 @@ struct BatchHead<'a> {
     params: &'a serde_json::Value,
     total: i64,
     count: usize,
+    guideline_id: Option<i64>,
 }
 
 /// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts. The lines come
@@ -259,11 +299,12 @@ async fn insert_batch(
         params,
         total,
         count,
+        guideline_id,
     } = *head;
     let id = db::scalar(
         tx,
         "INSERT INTO payment_batches (year, kind, source_level, title, status, params_json, total_fen, \
-         line_count, created_by, created_at) VALUES (?, ?, 'district', ?, 'draft', ?, ?, ?, ?, ?) RETURNING id",
+         line_count, created_by, created_at, guideline_id) VALUES (?, ?, 'district', ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
         vals![
             year,
             kind,
@@ -272,7 +313,8 @@ async fn insert_batch(
             total,
             count as i64,
             actor.name.clone(),
-            Utc::now()
+            Utc::now(),
+            guideline_id
         ],
     )
     .await
@@ -563,6 +605,7 @@ pub async fn create_per_capita_batch_in(
         params: &params,
         total: total_fen,
         count,
+        guideline_id: None,
     };
     let id = insert_batch(&tx, actor, &head, lines).await?;
     audit::record(
@@ -650,6 +693,7 @@ pub async fn create_reward_batch(
         params: &params,
         total,
         count: lines.len(),
+        guideline_id: None,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
@@ -819,6 +863,7 @@ pub async fn reverse_line(
         params: &params,
         total: line.amount_fen,
         count: 1,
+        guideline_id: None,
     };
     let id = insert_batch(&tx, actor, &head, std::iter::once(line)).await?;
     audit::record(

@@ -53,14 +53,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/funding/budgets", get(api_budgets))
 }
 
-/// Everyone with a place in the district's work, but assessors and providers.
+/// The district, towns and communities; a department reads only the batches of its own
+/// guidelines (see `store::batch_scope`), assessors and providers nothing.
 fn require_funding(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-    ])
+    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])
 }
 
 fn require_batches(u: &CurrentUser) -> Result<()> {
@@ -188,7 +184,7 @@ async fn show_batches(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Respon
     };
     let mut resp = render(&BatchesPage {
         chrome: Chrome::build(ctx, "/funding"),
-        batches: store::batches(&s.db, None).await?,
+        batches: store::batches(&s.db, &u.scope, None).await?,
         form,
         can_make: u.is_admin(),
         this_year: today().year(),
@@ -332,7 +328,7 @@ async fn show_batch(
 ) -> Result<Response> {
     let u = ctx.user()?;
     require_batches(u)?;
-    let b = store::load_batch(&s.db.conn, id).await?;
+    let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let per = store::LINES_PAGE;
     let page = page.max(1);
     let (lines, total) = store::lines(&s.db, id, Some((per, (page - 1) * per))).await?;
@@ -422,7 +418,7 @@ async fn batch_xlsx(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     require_batches(&u)?;
-    let b = store::load_batch(&s.db.conn, id).await?;
+    let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let (lines, _) = store::lines(&s.db, id, None).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
@@ -475,7 +471,8 @@ async fn batch_xlsx(
     Ok(sheet::xlsx_response(body, &format!("batch-{id}.xlsx")))
 }
 
-/// Payment batches, newest first (district admin and department officers).
+/// Payment batches, newest first (district admin; a department officer those paying the
+/// department's own guidelines).
 #[utoipa::path(get, path = "/api/v1/funding/batches", tag = "funding", security(("bearer" = [])),
     params(YearQuery), responses((status = 200, body = Vec<Batch>), (status = 403)))]
 pub async fn api_batches(
@@ -484,7 +481,7 @@ pub async fn api_batches(
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<Batch>>> {
     require_batches(&u)?;
-    Ok(Json(store::batches(&s.db, q.year).await?))
+    Ok(Json(store::batches(&s.db, &u.scope, q.year).await?))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
@@ -504,7 +501,7 @@ pub async fn api_batch(
     Path(id): Path<i64>,
 ) -> Result<Json<BatchJson>> {
     require_batches(&u)?;
-    let batch = store::load_batch(&s.db.conn, id).await?;
+    let batch = store::load_batch_in(&s.db, &u.scope, id).await?;
     let (lines, _) = store::lines(&s.db, id, None).await?;
     Ok(Json(BatchJson { batch, lines }))
 }

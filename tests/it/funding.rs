@@ -592,6 +592,23 @@ async fn scope_of_funding() {
             .status,
         404
     );
+    // a department reads only the batches paying its own guidelines
+    let weisheng = t.session("weisheng").await;
+    let list = json(&t, "/api/v1/funding/batches", &weisheng).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["title"], "2008 年度考核：社区卫生服务工作指引");
+    let per_capita = batch_id(&t, 2007, "per_capita").await;
+    assert_eq!(
+        t.get(
+            &format!("/api/v1/funding/batches/{per_capita}"),
+            Some(&weisheng)
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(t.get("/funding", Some(&weisheng)).await.status, 403);
     // contributions in scope only
     let list = json(&t, "/api/v1/funding/contributions", &staff).await;
     assert!(

@@ -47,8 +47,13 @@ impl Chrome {
                     nav.push(item("/communities", "nav.communities"));
                     nav.push(item("/centres", "nav.centres"));
                     nav.push(item("/assessment", "nav.assessment"));
-                    if u.role != Role::Assessor {
-                        nav.push(item("/funding", "nav.funding"));
+                    match u.role {
+                        Role::Assessor => {}
+                        // a department reads the batches of its own guidelines
+                        Role::DepartmentOfficer => {
+                            nav.push(item("/funding/batches", "nav.funding"))
+                        }
+                        _ => nav.push(item("/funding", "nav.funding")),
                     }
                     nav.push(item("/departments", "nav.departments"));
                 }
