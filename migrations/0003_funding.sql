@@ -26,8 +26,9 @@ CREATE TABLE payment_batches (
     status TEXT NOT NULL CHECK (status IN ('draft', 'approved', 'paid')),
     -- how the batch was made (rate, population year, cap, entitlement, scale …)
     params_json TEXT NOT NULL,
-    -- the guideline a subsidy batch pays (its department reads the batch)
+    -- the guideline and assessment round a subsidy batch pays (its department reads the batch)
     guideline_id BIGINT,
+    round_id BIGINT,
     total_fen BIGINT NOT NULL,
     line_count BIGINT NOT NULL,
     created_by TEXT NOT NULL,

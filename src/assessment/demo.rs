@@ -206,6 +206,17 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
         .unwrap_or_else(Utc::now);
     fill(db, round, &ids, rng, december, |_| 3).await?;
     store::sign_off(db, &admin, round).await.map_err(err)?;
+    db::exec(
+        &db.conn,
+        "UPDATE assessment_rounds SET created_at = ?, signed_off_at = ? WHERE id = ?",
+        vals![
+            december - chrono::Days::new(60),
+            december + chrono::Days::new(5),
+            round
+        ],
+    )
+    .await
+    .map_err(err)?;
     for g in &ids {
         match store::create_guideline_batch(db, district, &actor, round, *g).await {
             Ok(batch) => {

@@ -1604,7 +1604,7 @@ pub async fn create_guideline_batch(
         "guideline",
         &title,
         &params,
-        Some(guideline),
+        Some((round, guideline)),
         lines,
     )
     .await

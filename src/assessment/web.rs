@@ -216,13 +216,15 @@ struct RoundPage {
     rows: Vec<ResultRow>,
     is_admin: bool,
     form: FormState,
+    /// guidelines of the round whose subsidy batch exists
+    batched: Vec<i64>,
 }
 
 impl RoundPage {
     fn payable(&self) -> Vec<&Guideline> {
         self.guidelines
             .iter()
-            .filter(|g| g.row.subsidy_basis != "none")
+            .filter(|g| g.row.subsidy_basis != "none" && !self.batched.contains(&g.row.id))
             .collect()
     }
 }
@@ -240,6 +242,7 @@ async fn show_round(s: &AppState, ctx: &Ctx, id: i64, form: FormState) -> Result
             rows,
             is_admin: u.is_admin(),
             form,
+            batched: crate::funding::store::subsidy_batches(&s.db, id).await?,
         })?,
         st,
     ))

@@ -96,6 +96,21 @@ pub fn explanation(
     }
 }
 
+/// The guidelines of a round whose subsidies have a batch already.
+pub async fn subsidy_batches(db: &Db, round: i64) -> Result<Vec<i64>> {
+    #[derive(FromQueryResult)]
+    struct G {
+        guideline_id: Option<i64>,
+    }
+    let rows: Vec<G> = db::all(
+        &db.conn,
+        "SELECT guideline_id FROM payment_batches WHERE kind = 'guideline' AND round_id = ?",
+        vals![round],
+    )
+    .await?;
+    Ok(rows.into_iter().filter_map(|g| g.guideline_id).collect())
+}
+
 /// Who may see batches: the district admin all of them; a department officer (read only)
 /// those paying the department's own guidelines.
 pub fn can_read_batches(role: Role) -> bool {
@@ -243,7 +258,7 @@ pub async fn create_batch(
     kind: &str,
     title: &str,
     params: &serde_json::Value,
-    guideline_id: Option<i64>,
+    subsidy_of: Option<(i64, i64)>,
     lines: Vec<NewLine>,
 ) -> Result<i64> {
     let total: i64 = lines.iter().map(|l| l.amount_fen).sum();
@@ -256,7 +271,7 @@ pub async fn create_batch(
         params,
         total,
         count,
-        guideline_id,
+        subsidy_of,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
@@ -281,7 +296,8 @@ struct BatchHead<'a> {
     params: &'a serde_json::Value,
     total: i64,
     count: usize,
-    guideline_id: Option<i64>,
+    /// (round, guideline) a subsidy batch pays
+    subsidy_of: Option<(i64, i64)>,
 }
 
 /// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts. The lines come
@@ -299,12 +315,12 @@ async fn insert_batch(
         params,
         total,
         count,
-        guideline_id,
+        subsidy_of,
     } = *head;
     let id = db::scalar(
         tx,
         "INSERT INTO payment_batches (year, kind, source_level, title, status, params_json, total_fen, \
-         line_count, created_by, created_at, guideline_id) VALUES (?, ?, 'district', ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+         line_count, created_by, created_at, round_id, guideline_id) VALUES (?, ?, 'district', ?, 'draft', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         vals![
             year,
             kind,
@@ -314,7 +330,8 @@ async fn insert_batch(
             count as i64,
             actor.name.clone(),
             Utc::now(),
-            guideline_id
+            subsidy_of.map(|s| s.0),
+            subsidy_of.map(|s| s.1)
         ],
     )
     .await
@@ -605,7 +622,7 @@ pub async fn create_per_capita_batch_in(
         params: &params,
         total: total_fen,
         count,
-        guideline_id: None,
+        subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, lines).await?;
     audit::record(
@@ -693,7 +710,7 @@ pub async fn create_reward_batch(
         params: &params,
         total,
         count: lines.len(),
-        guideline_id: None,
+        subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
     audit::record(
@@ -863,7 +880,7 @@ pub async fn reverse_line(
         params: &params,
         total: line.amount_fen,
         count: 1,
-        guideline_id: None,
+        subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, std::iter::once(line)).await?;
     audit::record(
