@@ -9,5 +9,6 @@ pub mod demo;
 pub mod departments;
 pub mod funding;
 pub mod geo;
+pub mod hall;
 pub mod home;
 pub mod platform;
