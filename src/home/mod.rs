@@ -30,6 +30,141 @@ struct HomePage {
     /// Staff: a link to their community's page.
     own_community: Option<String>,
     show_towns: bool,
+    todo: Vec<Todo>,
+}
+
+/// One thing waiting for this user, with how many and where to do it.
+pub struct Todo {
+    pub label_key: &'static str,
+    pub count: i64,
+    pub href: String,
+}
+
+/// What waits for a user in the work of the other domains: sheets to fill, review or score,
+/// centres awaiting acceptance, batches to approve or pay. Each is one count in the user's
+/// scope; only those with something waiting are shown.
+async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Vec<Todo>> {
+    use crate::platform::db;
+    use crate::vals;
+    let conn = &s.db.conn;
+    let open_round = db::scalar(
+        conn,
+        "SELECT MAX(id) FROM assessment_rounds WHERE status = 'open'",
+        vals![],
+    )
+    .await?;
+    let (lo, hi) = match &u.scope {
+        Scope::Town(t) => t.descendant_range(),
+        Scope::Community(c) => c.descendant_range(),
+        _ => s.district.descendant_range(),
+    };
+    let mut out = vec![];
+    let mut push = |label_key, count: Option<i64>, href: String| {
+        if let Some(n) = count.filter(|n| *n > 0) {
+            out.push(Todo {
+                label_key,
+                count: n,
+                href,
+            });
+        }
+    };
+    if let Some(round) = open_round {
+        let sheets = |cond: &str| {
+            format!(
+                "SELECT COUNT(*) FROM assessment_sheets s WHERE s.round_id = ? AND s.community_code BETWEEN ? AND ? AND {cond}"
+            )
+        };
+        match u.role {
+            Role::CommunityStaff => {
+                let n = db::scalar(
+                    conn,
+                    &sheets("s.self_at IS NULL"),
+                    vals![round, lo.clone(), hi.clone()],
+                )
+                .await?;
+                push(
+                    "home.todo.self",
+                    n,
+                    format!("/assessment/rounds/{round}/sheets/{lo}"),
+                );
+            }
+            Role::TownOfficer | Role::DistrictAdmin => {
+                let n = db::scalar(
+                    conn,
+                    &sheets("s.self_at IS NOT NULL AND s.town_at IS NULL"),
+                    vals![round, lo.clone(), hi.clone()],
+                )
+                .await?;
+                push("home.todo.review", n, format!("/assessment/rounds/{round}"));
+            }
+            _ => {}
+        }
+        // sheets reviewed with indicators still to score by this user
+        let dept = match (&u.scope, u.role) {
+            (Scope::Department(d), Role::DepartmentOfficer) => {
+                Some(format!("g.department_id = {d}"))
+            }
+            (_, Role::Assessor) => Some("g.department_id IS NULL".to_string()),
+            (_, Role::DistrictAdmin) => Some("1 = 1".to_string()),
+            _ => None,
+        };
+        if let Some(dept) = dept {
+            let n = db::scalar(
+                conn,
+                &format!(
+                    "SELECT COUNT(DISTINCT s.id) FROM assessment_sheets s \
+                     JOIN round_guidelines rg ON rg.round_id = s.round_id JOIN guidelines g ON g.id = rg.guideline_id \
+                     JOIN guideline_indicators i ON i.guideline_id = g.id \
+                     LEFT JOIN assessment_scores x ON x.sheet_id = s.id AND x.indicator_id = i.id \
+                     WHERE s.round_id = ? AND s.town_at IS NOT NULL AND x.points_x10 IS NULL AND {dept} \
+                       AND s.community_code BETWEEN ? AND ?"
+                ),
+                vals![round, lo.clone(), hi.clone()],
+            )
+            .await?;
+            push("home.todo.score", n, format!("/assessment/rounds/{round}"));
+        }
+    }
+    if matches!(
+        u.role,
+        Role::Assessor | Role::DistrictAdmin | Role::TownOfficer
+    ) {
+        let n = db::scalar(
+            conn,
+            "SELECT COUNT(*) FROM centre_projects WHERE status IN ('completed', 'rectifying') \
+             AND community_code BETWEEN ? AND ?",
+            vals![lo.clone(), hi.clone()],
+        )
+        .await?;
+        push(
+            "home.todo.inspect",
+            n,
+            "/centres/ledger?status=completed".into(),
+        );
+    }
+    if u.role == Role::DistrictAdmin {
+        for (status, key) in [
+            ("draft", "home.todo.approve"),
+            ("approved", "home.todo.pay"),
+        ] {
+            let n = db::scalar(
+                conn,
+                "SELECT COUNT(*) FROM payment_batches WHERE status = ?",
+                vals![status],
+            )
+            .await?;
+            push(key, n, "/funding/batches".into());
+        }
+        let due = db::scalar(
+            conn,
+            "SELECT COUNT(*) FROM centre_rewards r WHERE r.status = 'due' \
+             AND NOT EXISTS (SELECT 1 FROM payment_lines l WHERE l.reward_id = r.id)",
+            vals![],
+        )
+        .await?;
+        push("home.todo.rewards", due, "/funding/batches".into());
+    }
+    Ok(out)
 }
 
 async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
@@ -43,6 +178,7 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
             chart: String::new(),
             own_community: None,
             show_towns: false,
+            todo: vec![],
         });
     };
     let figures = store::figures(&s.db, &s.district, &u.scope).await?;
@@ -64,9 +200,11 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
         Scope::Community(c) => Some(c.as_str().to_string()),
         _ => None,
     };
+    let todo = todo(&s, u).await?;
     render(&HomePage {
         chrome,
         signed_in: true,
+        todo,
         role: ctx.tr.t(&u.role.label_key()).to_string(),
         show_towns: !towns.is_empty() && u.role != Role::Provider,
         figures,

@@ -740,3 +740,27 @@ async fn evidence_files_are_uploaded_scoped_and_checked() {
         2
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_home_page_lists_what_waits_for_each_role() {
+    let t = TestApp::demo().await;
+    let page = |u: &'static str| {
+        let t = &t;
+        async move { t.get("/", Some(&t.session(u).await)).await.body }
+    };
+    let admin = page("admin").await;
+    assert!(
+        admin.contains("1 个拨付批次等待审批"),
+        "this year's per-capita draft"
+    );
+    assert!(admin.contains("等待达标验收"));
+    let staff = page("staff").await;
+    assert!(
+        staff.contains("自评尚未提交"),
+        "黄土塘 has not started this year's sheet"
+    );
+    assert!(staff.contains(&format!("/sheets/{HUANGTUTANG}")));
+    assert!(page("weisheng").await.contains("有您的指标待评分"));
+    assert!(page("donggang").await.contains("等待镇（街道）审核"));
+    assert!(!page("provider").await.contains("待办"));
+}
