@@ -79,6 +79,9 @@ pub struct TownSummary {
 
 const LATEST_POP: &str = "(SELECT MAX(year) FROM population_snapshots)";
 
+/// Towns in scope with their figures. (`+c.level`: newer SQLite would otherwise build an
+/// automatic index on the level for every call and scan every community once per town
+/// instead of the town's primary-key range: 20 times slower at 13,000 communities.)
 pub async fn list_towns(
     db: &Db,
     district: &DivisionCode,
@@ -95,7 +98,7 @@ pub async fn list_towns(
                CAST(COALESCE(SUM(p.permanent_population), 0) AS BIGINT) AS population, \
                CAST(COALESCE(SUM(p.households), 0) AS BIGINT) AS households \
              FROM divisions t \
-             LEFT JOIN divisions c ON c.level = 5 AND c.merged_into IS NULL \
+             LEFT JOIN divisions c ON +c.level = 5 AND c.merged_into IS NULL \
                AND c.code BETWEEN substr(t.code, 1, 9) || '000' AND substr(t.code, 1, 9) || '999' \
              LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = {LATEST_POP} \
              WHERE t.level = 4 AND {cond} \

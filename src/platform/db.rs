@@ -334,6 +334,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "assessment",
         sql: include_str!("../../migrations/0004_assessment.sql"),
     },
+    Migration {
+        version: 5,
+        name: "indexes",
+        sql: include_str!("../../migrations/0005_indexes.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.
