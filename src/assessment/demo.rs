@@ -331,7 +331,7 @@ async fn fill(
             ]);
         }
     }
-    crate::centres::store::insert_rows(
+    db::insert_rows(
         &tx,
         "assessment_scores",
         &[

@@ -1348,6 +1348,11 @@ pub async fn sign_off(db: &Db, u: &CurrentUser, round: i64) -> Result<()> {
 
 // ------------------------------------------------------------------ results
 
+/// The points a scored indicator counts for, in SQL over `i` (the indicator) and `x` (its
+/// score): `rules::effective`, deductions floored at zero.
+const EFFECTIVE: &str = "CASE WHEN i.deduction THEN (CASE WHEN i.max_x10 > x.points_x10 \
+    THEN i.max_x10 - x.points_x10 ELSE 0 END) ELSE x.points_x10 END";
+
 /// One community's results in a round.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ResultRow {
@@ -1394,15 +1399,14 @@ pub async fn results(
     let rows: Vec<ResultJson> = db::all_json(
         &db.conn,
         &["code", "name", "town_code", "town_name", "submitted", "reviewed", "scored", "eff"],
-        "SELECT c.code, c.name, t.code AS town_code, t.name AS town_name, \
+        &format!("SELECT c.code, c.name, t.code AS town_code, t.name AS town_name, \
            CASE WHEN s.self_at IS NULL THEN 0 ELSE 1 END AS submitted, \
            CASE WHEN s.town_at IS NULL THEN 0 ELSE 1 END AS reviewed, \
            (SELECT COUNT(*) FROM assessment_scores x WHERE x.sheet_id = s.id AND x.points_x10 IS NOT NULL) AS scored, \
-           CAST(COALESCE((SELECT SUM(CASE WHEN i.deduction THEN (CASE WHEN i.max_x10 > x.points_x10 THEN i.max_x10 - x.points_x10 ELSE 0 END) \
-             ELSE x.points_x10 END) FROM assessment_scores x JOIN guideline_indicators i ON i.id = x.indicator_id \
+           CAST(COALESCE((SELECT SUM({EFFECTIVE}) FROM assessment_scores x JOIN guideline_indicators i ON i.id = x.indicator_id \
              WHERE x.sheet_id = s.id AND x.points_x10 IS NOT NULL), 0) AS BIGINT) AS eff \
          FROM assessment_sheets s JOIN divisions c ON c.code = s.community_code \
-         JOIN divisions t ON t.code = substr(c.code, 1, 9) || '000' WHERE s.round_id = ?",
+         JOIN divisions t ON t.code = substr(c.code, 1, 9) || '000' WHERE s.round_id = ?"),
         vals![round],
     )
     .await?;
@@ -1446,7 +1450,12 @@ pub async fn results(
             &db.conn,
             &["code", "guideline", "category", "eff"],
             &format!(
-                "SELECT s.community_code AS code, i.guideline_id AS guideline, i.category,                    CAST(SUM(CASE WHEN i.deduction THEN (CASE WHEN i.max_x10 > x.points_x10 THEN i.max_x10 - x.points_x10 ELSE 0 END)                      ELSE x.points_x10 END) AS BIGINT) AS eff                  FROM assessment_sheets s JOIN assessment_scores x ON x.sheet_id = s.id                  JOIN guideline_indicators i ON i.id = x.indicator_id                  WHERE s.round_id = ? AND x.points_x10 IS NOT NULL AND i.guideline_id IN ({ph})                  GROUP BY s.community_code, i.guideline_id, i.category"
+                "SELECT s.community_code AS code, i.guideline_id AS guideline, i.category, \
+                   CAST(SUM({EFFECTIVE}) AS BIGINT) AS eff \
+                 FROM assessment_sheets s JOIN assessment_scores x ON x.sheet_id = s.id \
+                 JOIN guideline_indicators i ON i.id = x.indicator_id \
+                 WHERE s.round_id = ? AND x.points_x10 IS NOT NULL AND i.guideline_id IN ({ph}) \
+                 GROUP BY s.community_code, i.guideline_id, i.category"
             ),
             v,
         )
@@ -1546,8 +1555,7 @@ pub async fn create_guideline_batch(
         &["code", "name", "eff", "population"],
         &format!(
             "SELECT c.code, c.name, \
-               CAST(COALESCE((SELECT SUM(CASE WHEN i.deduction THEN (CASE WHEN i.max_x10 > x.points_x10 THEN i.max_x10 - x.points_x10 ELSE 0 END) \
-                 ELSE x.points_x10 END) FROM assessment_scores x JOIN guideline_indicators i ON i.id = x.indicator_id \
+               CAST(COALESCE((SELECT SUM({EFFECTIVE}) FROM assessment_scores x JOIN guideline_indicators i ON i.id = x.indicator_id \
                  WHERE x.sheet_id = s.id AND x.indicator_id IN ({ph})), 0) AS BIGINT) AS eff, \
                (SELECT p.permanent_population FROM population_snapshots p WHERE p.community_code = c.code AND p.year <= ? \
                  ORDER BY p.year DESC LIMIT 1) AS population \

@@ -14,10 +14,10 @@ use crate::assessment::rules::{self, IndicatorInput, Title};
 use crate::assessment::store::{
     self, Guideline, GuidelineInput, GuidelineRow, ResultRow, Round, ScoreInput, Sheet,
 };
-use crate::geo::web::FormState;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, Parse, field, render_form, rows_of};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
@@ -101,43 +101,6 @@ pub fn pct(eff: impl std::borrow::Borrow<i64>, max: impl std::borrow::Borrow<i64
     rules::pct_text(*eff.borrow(), *max.borrow())
 }
 
-fn status_of(form: &FormState) -> StatusCode {
-    if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    }
-}
-
-fn with_status(mut r: Response, s: StatusCode) -> Response {
-    *r.status_mut() = s;
-    r
-}
-
-/// Field value from a posted list of pairs.
-fn field(pairs: &[(String, String)], k: &str) -> String {
-    pairs
-        .iter()
-        .find(|(n, _)| n == k)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-/// The numbered rows posted under a prefix (`n3_name` → 3 for prefix 'n').
-fn rows_of(pairs: &[(String, String)], prefix: char) -> Vec<usize> {
-    let mut rows: Vec<usize> = pairs
-        .iter()
-        .filter_map(|(k, _)| {
-            k.strip_prefix(prefix)
-                .and_then(|r| r.split_once('_'))
-                .and_then(|(n, _)| n.parse().ok())
-        })
-        .collect();
-    rows.sort_unstable();
-    rows.dedup();
-    rows
-}
-
 // ------------------------------------------------------------------ rounds
 
 #[derive(Template)]
@@ -159,18 +122,15 @@ async fn show_rounds(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Respons
         .into_iter()
         .filter(|g| g.status == "published")
         .collect();
-    let st = status_of(&form);
-    Ok(with_status(
-        render(&RoundsPage {
-            chrome: Chrome::build(ctx, "/assessment"),
-            rounds: store::rounds(&s.db.conn).await?,
-            published,
-            can_make: u.is_admin(),
-            form,
-            this_year: today().year(),
-        })?,
-        st,
-    ))
+    let page = RoundsPage {
+        chrome: Chrome::build(ctx, "/assessment"),
+        rounds: store::rounds(&s.db.conn).await?,
+        published,
+        can_make: u.is_admin(),
+        form,
+        this_year: today().year(),
+    };
+    render_form(&page, &page.form)
 }
 
 async fn rounds_page(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
@@ -233,19 +193,16 @@ async fn show_round(s: &AppState, ctx: &Ctx, id: i64, form: FormState) -> Result
     let u = ctx.user()?;
     require_assessment(u)?;
     let (r, guidelines, rows) = store::results(&s.db, &s.district, &u.scope, id).await?;
-    let st = status_of(&form);
-    Ok(with_status(
-        render(&RoundPage {
-            chrome: Chrome::build(ctx, "/assessment"),
-            r,
-            guidelines,
-            rows,
-            is_admin: u.is_admin(),
-            form,
-            batched: crate::funding::store::subsidy_batches(&s.db, id).await?,
-        })?,
-        st,
-    ))
+    let page = RoundPage {
+        chrome: Chrome::build(ctx, "/assessment"),
+        r,
+        guidelines,
+        rows,
+        is_admin: u.is_admin(),
+        form,
+        batched: crate::funding::store::subsidy_batches(&s.db, id).await?,
+    };
+    render_form(&page, &page.form)
 }
 
 async fn round_page(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
@@ -453,19 +410,16 @@ async fn show_sheet(
     } else {
         vec![]
     };
-    let st = status_of(&form);
-    Ok(with_status(
-        render(&SheetPage {
-            chrome: Chrome::build(ctx, "/assessment"),
-            sh,
-            form,
-            done,
-            can_self,
-            can_review,
-            scorable,
-        })?,
-        st,
-    ))
+    let page = SheetPage {
+        chrome: Chrome::build(ctx, "/assessment"),
+        sh,
+        form,
+        done,
+        can_self,
+        can_review,
+        scorable,
+    };
+    render_form(&page, &page.form)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -525,9 +479,9 @@ async fn post_sheet(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_assessment(&u)?;
-    // Outside your scope the sheet does not exist (404); then your role decides (403); then
+    // Outside your scope the community does not exist (404); then your role decides (403); then
     // what you sent (422).
-    store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let allowed: &[Role] = match step.as_str() {
         "self" => &[Role::CommunityStaff],
         "review" => &[Role::TownOfficer, Role::DistrictAdmin],
@@ -685,7 +639,7 @@ async fn post_attachment(
     mut form: axum::extract::Multipart,
 ) -> Result<Response> {
     require_assessment(&u)?;
-    store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     u.require(&[Role::CommunityStaff])?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -785,7 +739,7 @@ async fn post_delete_attachment(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_assessment(&u)?;
-    store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     u.require(&[Role::CommunityStaff])?;
     match store::delete_attachment(&s.db, &s.district, &u, id, &code, aid).await {
         Ok(()) => Ok(
@@ -1055,33 +1009,17 @@ fn parse_guideline(
     pairs: &[(String, String)],
     u: &CurrentUser,
 ) -> (GuidelineInput, Vec<FieldError>) {
-    let mut errs = vec![];
+    let mut p = Parse::default();
     let year = field(pairs, "year").trim().parse::<i64>().unwrap_or(0);
-    let pct = |f: &str, errs: &mut Vec<FieldError>| match field(pairs, f)
-        .trim()
-        .trim_end_matches('%')
-        .parse::<i64>()
-    {
-        Ok(v) => v,
-        Err(_) => {
-            errs.push(FieldError::new(f, "common.whole_number"));
-            0
-        }
-    };
-    let full_at = pct("full_at", &mut errs);
-    let zero_below = pct("zero_below", &mut errs);
-    let subsidy_raw = field(pairs, "subsidy");
-    let subsidy_fen = if subsidy_raw.trim().is_empty() {
-        0
-    } else {
-        match Fen::parse_yuan(&subsidy_raw) {
-            Ok(f) => f.0,
-            Err(k) => {
-                errs.push(FieldError::new("subsidy", k));
-                0
-            }
-        }
-    };
+    let full_at = p.required_int(
+        "full_at",
+        field(pairs, "full_at").trim().trim_end_matches('%'),
+    );
+    let zero_below = p.required_int(
+        "zero_below",
+        field(pairs, "zero_below").trim().trim_end_matches('%'),
+    );
+    let subsidy_fen = p.money("subsidy", &field(pairs, "subsidy"));
     let department_id = match &u.scope {
         Scope::Department(d) => Some(*d),
         _ => field(pairs, "department").trim().parse::<i64>().ok(),
@@ -1110,7 +1048,7 @@ fn parse_guideline(
             match rules::parse_points(&max_raw) {
                 Ok(m) => Some(m),
                 Err(k) => {
-                    errs.push(FieldError::new(&format!("n{r}_max"), k));
+                    p.errs.push(FieldError::new(&format!("n{r}_max"), k));
                     Some(1)
                 }
             }
@@ -1150,7 +1088,7 @@ fn parse_guideline(
             indicators,
             titles,
         },
-        errs,
+        p.errs,
     )
 }
 
@@ -1215,10 +1153,7 @@ async fn save_guideline_form(
                 is_admin: u.is_admin(),
                 form: FormState::from_error("guideline", &ctx.tr, &errs, vec![]),
             };
-            Ok(with_status(
-                render(&page)?,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ))
+            render_form(&page, &page.form)
         }
         Err(e) => Err(e),
     }

@@ -294,7 +294,7 @@ pub async fn generate(
             ]);
         }
     }
-    store::insert_rows(
+    db::insert_rows(
         &tx,
         "centre_projects",
         &[
@@ -324,7 +324,7 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    store::insert_rows(
+    db::insert_rows(
         &tx,
         "centre_checklist",
         &["project_id", "item_id", "present", "area_dm2", "note"],
@@ -333,7 +333,7 @@ pub async fn generate(
     .await
     .map_err(err)?;
     let n_inspections = inspections.len();
-    store::insert_rows(
+    db::insert_rows(
         &tx,
         "centre_inspections",
         &[
@@ -352,7 +352,7 @@ pub async fn generate(
     .await
     .map_err(err)?;
     let n_rewards = rewards.len();
-    store::insert_rows(
+    db::insert_rows(
         &tx,
         "centre_rewards",
         &[

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use crate::centres::rules::{
@@ -1404,13 +1404,7 @@ pub async fn ledger(
         cond,
         "(c.merged_into IS NULL OR p.id IS NOT NULL)".into(),
     ];
-    if let Some(t) = f.town.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let t = DivisionCode::parse_level(t, crate::platform::types::Level::Town)
-            .map_err(|_| AppError::invalid("town", "geo.bad_town_code"))?;
-        let (lo, hi) = t.descendant_range();
-        wh.push("c.code BETWEEN ? AND ?".into());
-        v.extend(vals![lo, hi]);
-    }
+    geo::filter_town(f.town.as_deref(), &mut wh, &mut v)?;
     match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => {}
         Some("none") => wh.push("p.id IS NULL".into()),
@@ -1421,15 +1415,7 @@ pub async fn ledger(
             v.push(s.key().into());
         }
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if q.bytes().all(|b| b.is_ascii_digit()) {
-            wh.push("c.code LIKE ?".into());
-            v.push(format!("%{q}%").into());
-        } else {
-            wh.push("c.name LIKE ? ESCAPE '\\'".into());
-            v.push(db::like_pattern(q).into());
-        }
-    }
+    geo::filter_search(f.q.as_deref(), &mut wh, &mut v);
     let wh = wh.join(" AND ");
     let paging = match limit {
         Some((l, o)) => format!(" LIMIT {l} OFFSET {o}"),
@@ -1580,31 +1566,6 @@ fn parse_entries(s: &str) -> Vec<Entry> {
             })
         })
         .collect()
-}
-
-/// Bulk rows for the demo: inserted without one audit entry per row (the demo records one
-/// import entry), in chunks, inside the caller's transaction.
-pub async fn insert_rows(
-    tx: &DatabaseTransaction,
-    table: &str,
-    columns: &[&str],
-    rows: Vec<Vec<Value>>,
-) -> Result<()> {
-    let backend = tx.get_database_backend();
-    let per = (900 / columns.len()).max(1);
-    let one = format!("({})", vec!["?"; columns.len()].join(","));
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per).collect();
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
-            vec![one.as_str(); chunk.len()].join(",")
-        );
-        let values: Vec<Value> = chunk.into_iter().flatten().collect();
-        tx.execute_raw(db::stmt(backend, &sql, values)).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

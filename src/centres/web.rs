@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,11 +18,11 @@ use crate::centres::store::{
     self, CentreDetail, ChecklistInput, InspectionInput, LedgerFilter, LedgerRow, Standard,
     StandardSave, Target,
 };
-use crate::geo::web::FormState;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Series, ShareBar, share_chart, share_line_chart};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, Parse, field, render_form, rows_of};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::{AppState, render};
@@ -615,11 +615,6 @@ async fn show_centre(
             .collect(),
         _ => vec![],
     };
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let page = CentrePage {
         chrome: Chrome::build(ctx, "/centres"),
         can_inspect: store::can_inspect(u.role) && d.community.merged_into.is_none(),
@@ -631,9 +626,7 @@ async fn show_centre(
         transitions,
         today: today().to_string(),
     };
-    let mut resp = render(&page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    render_form(&page, &page.form)
 }
 
 async fn centre_page(
@@ -666,63 +659,6 @@ async fn after_centre_post(
             .await
         }
         Err(e) => Err(e),
-    }
-}
-
-/// Parsing helpers that collect field errors.
-#[derive(Default)]
-struct Parse {
-    errs: Vec<FieldError>,
-}
-
-impl Parse {
-    fn date(&mut self, field: &str, v: &str) -> Option<NaiveDate> {
-        if v.trim().is_empty() {
-            return None;
-        }
-        let d = parse_date(v);
-        if d.is_none() {
-            self.errs.push(FieldError::new(field, "common.date"));
-        }
-        d
-    }
-    fn area(&mut self, field: &str, v: &str) -> Option<i64> {
-        if v.trim().is_empty() {
-            return None;
-        }
-        match Area::parse_m2(v) {
-            Ok(a) => Some(a.0),
-            Err(k) => {
-                self.errs.push(FieldError::new(field, k));
-                None
-            }
-        }
-    }
-    fn money(&mut self, field: &str, v: &str) -> i64 {
-        if v.trim().is_empty() {
-            return 0;
-        }
-        match Fen::parse_yuan(v) {
-            Ok(f) => f.0,
-            Err(k) => {
-                self.errs.push(FieldError::new(field, k));
-                0
-            }
-        }
-    }
-    fn int(&mut self, field: &str, v: &str) -> Option<i64> {
-        let t = v.trim();
-        if t.is_empty() {
-            return None;
-        }
-        match t.parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                self.errs
-                    .push(FieldError::new(field, "common.whole_number"));
-                None
-            }
-        }
     }
 }
 
@@ -804,13 +740,7 @@ async fn post_checklist(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_centres(&u)?;
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&pairs, k);
     // Every item of the project's standard is on the form as `area_{id}`.
     let mut ids: Vec<i64> = pairs
         .iter()
@@ -1133,13 +1063,7 @@ async fn standard_page(
 
 /// Read the standard form: fixed fields and the numbered item rows.
 fn parse_standard_form(pairs: &[(String, String)]) -> (StandardSave, Vec<FieldError>) {
-    let get = |k: &str| {
-        pairs
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(pairs, k);
     let mut p = Parse::default();
     let year = p.int("effective_year", &get("effective_year"));
     if year.is_none() && get("effective_year").trim().is_empty() {
@@ -1154,16 +1078,7 @@ fn parse_standard_form(pairs: &[(String, String)]) -> (StandardSave, Vec<FieldEr
         reward_renovation_fen: p.money("reward_renovation", &get("reward_renovation")),
         reward_integrated_fen: p.money("reward_integrated", &get("reward_integrated")),
     };
-    let mut rows: Vec<usize> = pairs
-        .iter()
-        .filter_map(|(k, _)| {
-            k.strip_prefix('i')
-                .and_then(|r| r.split_once('_'))
-                .and_then(|(n, _)| n.parse().ok())
-        })
-        .collect();
-    rows.sort_unstable();
-    rows.dedup();
+    let rows = rows_of(pairs, 'i');
     let mut items = vec![];
     let mut item_ids = HashMap::new();
     let mut remove = vec![];
@@ -1235,23 +1150,8 @@ async fn save_standard_form(
                 .filter(|(k, _)| !k.starts_with('i') || k == "_csrf")
                 .cloned()
                 .collect();
-            let get = |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| n == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            let mut n: Vec<usize> = pairs
-                .iter()
-                .filter_map(|(k, _)| {
-                    k.strip_prefix('i')
-                        .and_then(|r| r.split_once('_'))
-                        .and_then(|(n, _)| n.parse().ok())
-                })
-                .collect();
-            n.sort_unstable();
-            n.dedup();
+            let get = |k: &str| field(&pairs, k);
+            let n = rows_of(&pairs, 'i');
             let rows = n
                 .into_iter()
                 .map(|r| ItemRowForm {
@@ -1266,16 +1166,15 @@ async fn save_standard_form(
                 Some(id) => store::load_standard(&s.db, id).await?.projects,
                 None => 0,
             };
-            let mut resp = render(&StandardFormPage {
+            let page = StandardFormPage {
                 chrome: Chrome::build(ctx, "/centres"),
                 id,
                 values,
                 rows,
                 form: FormState::from_error("standard", &ctx.tr, &errs, vec![]),
                 projects,
-            })?;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(resp)
+            };
+            render_form(&page, &page.form)
         }
         Err(e) => Err(e),
     }
@@ -1327,21 +1226,15 @@ struct TargetsPage {
 async fn show_targets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> Result<Response> {
     let targets = store::targets(&s.db).await?;
     let towns = crate::geo::web::town_options(s, &Scope::District).await?;
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut resp = render(&TargetsPage {
+    let page = TargetsPage {
         chrome: Chrome::build(ctx, "/centres"),
         next_year: today().year(),
         targets,
         towns,
         form,
         saved,
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    };
+    render_form(&page, &page.form)
 }
 
 async fn targets_page(

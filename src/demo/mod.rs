@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sea_orm::{ConnectionTrait, Value};
 
 use crate::admin::users::{self, UserInput};
 use crate::geo::import::{self, DivisionRow, Source};
@@ -382,27 +381,31 @@ pub async fn generate_with_progress(
 async fn insert_population(db: &Db, values: &[(String, i32, i64, i64)]) -> anyhow::Result<()> {
     let tx = db.write_tx().await.map_err(err)?;
     let now = chrono::Utc::now();
-    let backend = tx.get_database_backend();
-    for chunk in values.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO population_snapshots (community_code, year, households, permanent_population, updated_at) VALUES ",
-        );
-        let mut v: Vec<Value> = Vec::with_capacity(chunk.len() * 5);
-        for (i, (code, year, hh, pop)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str("(?,?,?,?,?)");
-            v.extend([
-                code.clone().into(),
-                (*year).into(),
-                (*hh).into(),
-                (*pop).into(),
-                now.into(),
-            ]);
-        }
-        tx.execute_raw(db::stmt(backend, &sql, v)).await?;
-    }
+    db::insert_rows(
+        &tx,
+        "population_snapshots",
+        &[
+            "community_code",
+            "year",
+            "households",
+            "permanent_population",
+            "updated_at",
+        ],
+        values
+            .iter()
+            .map(|(code, year, hh, pop)| {
+                vec![
+                    code.clone().into(),
+                    (*year).into(),
+                    (*hh).into(),
+                    (*pop).into(),
+                    now.into(),
+                ]
+            })
+            .collect(),
+    )
+    .await
+    .map_err(err)?;
     let total: BTreeMap<i32, i64> = values.iter().fold(BTreeMap::new(), |mut m, (_, y, _, p)| {
         *m.entry(*y).or_insert(0) += p;
         m

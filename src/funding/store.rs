@@ -274,16 +274,6 @@ pub async fn create_batch(
         subsidy_of,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
-    audit::record(
-        &tx,
-        actor,
-        "create",
-        "payment_batch",
-        &id.to_string(),
-        None::<&()>,
-        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
-    )
-    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -300,8 +290,9 @@ struct BatchHead<'a> {
     subsidy_of: Option<(i64, i64)>,
 }
 
-/// Insert a batch and its lines inside `tx`, in chunks of multi-row inserts. The lines come
-/// as an iterator, so a national batch is never held as one vector of lines.
+/// Insert a batch, its audit entry and its lines inside `tx`, in chunks of multi-row
+/// inserts. The lines come as an iterator, so a national batch is never held as one vector
+/// of lines.
 async fn insert_batch(
     tx: &DatabaseTransaction,
     actor: &Actor,
@@ -343,6 +334,16 @@ async fn insert_batch(
         ])
     })?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    audit::record(
+        tx,
+        actor,
+        "create",
+        "payment_batch",
+        &id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
+    )
+    .await?;
     // Multi-row inserts: per statement, sqlx and SQLite cost more than per row, and per bound
     // value more than per byte. Plain lines (no reward, reversal or once-key, words made from
     // the numbers: all per-capita lines) bind three values each, the batch and category
@@ -625,16 +626,6 @@ pub async fn create_per_capita_batch_in(
         subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, lines).await?;
-    audit::record(
-        &tx,
-        actor,
-        "create",
-        "payment_batch",
-        &id.to_string(),
-        None::<&()>,
-        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total_fen})),
-    )
-    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -713,16 +704,6 @@ pub async fn create_reward_batch(
         subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, lines.into_iter()).await?;
-    audit::record(
-        &tx,
-        actor,
-        "create",
-        "payment_batch",
-        &id.to_string(),
-        None::<&()>,
-        Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
-    )
-    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -883,16 +864,6 @@ pub async fn reverse_line(
         subsidy_of: None,
     };
     let id = insert_batch(&tx, actor, &head, std::iter::once(line)).await?;
-    audit::record(
-        &tx,
-        actor,
-        "create",
-        "payment_batch",
-        &id.to_string(),
-        None::<&()>,
-        Some(&serde_json::json!({"title": title, "params": params, "total_fen": -l.amount_fen})),
-    )
-    .await?;
     tx.commit().await?;
     Ok(id)
 }

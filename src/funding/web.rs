@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,11 +12,11 @@ use crate::funding::store::{
     self, Batch, Budget, BudgetInput, Contribution, ContributionInput, Line, PerCapitaInput,
     Statement, Summary,
 };
-use crate::geo::web::FormState;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
-use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::Pager;
 use crate::platform::http::{AppState, render};
@@ -177,20 +176,14 @@ struct BatchesPage {
 async fn show_batches(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Response> {
     let u = ctx.user()?;
     require_batches(u)?;
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut resp = render(&BatchesPage {
+    let page = BatchesPage {
         chrome: Chrome::build(ctx, "/funding"),
         batches: store::batches(&s.db, &u.scope, None).await?,
         form,
         can_make: u.is_admin(),
         this_year: today().year(),
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    };
+    render_form(&page, &page.form)
 }
 
 async fn batches_page(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
@@ -206,37 +199,6 @@ struct PerCapitaForm {
     cap: String,
 }
 
-fn int_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
-    match v.trim().parse::<i64>() {
-        Ok(n) => n,
-        Err(_) => {
-            errs.push(FieldError::new(
-                field,
-                if v.trim().is_empty() {
-                    "common.required"
-                } else {
-                    "common.whole_number"
-                },
-            ));
-            0
-        }
-    }
-}
-
-fn money_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
-    if v.trim().is_empty() {
-        errs.push(FieldError::new(field, "common.required"));
-        return 0;
-    }
-    match Fen::parse_yuan(v) {
-        Ok(f) => f.0,
-        Err(k) => {
-            errs.push(FieldError::new(field, k));
-            0
-        }
-    }
-}
-
 async fn post_per_capita(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -244,13 +206,14 @@ async fn post_per_capita(
     CsrfForm(f): CsrfForm<PerCapitaForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let mut errs = vec![];
+    let mut p = Parse::default();
     let input = PerCapitaInput {
-        year: int_field("year", &f.year, &mut errs),
-        population_year: int_field("population_year", &f.population_year, &mut errs),
-        rate_fen: money_field("rate", &f.rate, &mut errs),
-        cap_fen: money_field("cap", &f.cap, &mut errs),
+        year: p.required_int("year", &f.year),
+        population_year: p.required_int("population_year", &f.population_year),
+        rate_fen: p.required_money("rate", &f.rate),
+        cap_fen: p.required_money("cap", &f.cap),
     };
+    let errs = p.errs;
     let result = if errs.is_empty() {
         store::create_per_capita_batch(&s.db, &s.district, &u.actor(), &input).await
     } else {
@@ -289,8 +252,9 @@ async fn post_rewards(
     CsrfForm(f): CsrfForm<RewardsForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let mut errs = vec![];
-    let year = int_field("year", &f.year, &mut errs);
+    let mut p = Parse::default();
+    let year = p.required_int("year", &f.year);
+    let errs = p.errs;
     let result = if errs.is_empty() {
         store::create_reward_batch(&s.db, &s.district, &u.actor(), year, None).await
     } else {
@@ -332,12 +296,7 @@ async fn show_batch(
     let per = store::LINES_PAGE;
     let page = page.max(1);
     let (lines, total) = store::lines(&s.db, id, Some((per, (page - 1) * per))).await?;
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let mut resp = render(&BatchPage {
+    let page = BatchPage {
         chrome: Chrome::build(ctx, "/funding"),
         b,
         lines,
@@ -345,9 +304,8 @@ async fn show_batch(
         can_act: u.is_admin(),
         form,
         done,
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    };
+    render_form(&page, &page.form)
 }
 
 async fn batch_page(
@@ -650,16 +608,11 @@ async fn show_contributions(
     let u = ctx.user()?;
     require_funding(u)?;
     let rows = store::contributions(&s.db, &s.district, &u.scope, None, None).await?;
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let own = match &u.scope {
         Scope::Community(c) => c.as_str().to_string(),
         _ => String::new(),
     };
-    let mut resp = render(&ContributionsPage {
+    let page = ContributionsPage {
         chrome: Chrome::build(ctx, "/funding"),
         rows,
         form,
@@ -670,9 +623,8 @@ async fn show_contributions(
         own,
         today: today().to_string(),
         saved,
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    };
+    render_form(&page, &page.form)
 }
 
 async fn contributions_page(
@@ -701,8 +653,9 @@ async fn post_contribution(
     CsrfForm(f): CsrfForm<ContributionForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])?;
-    let mut errs = vec![];
-    let amount = money_field("amount", &f.amount, &mut errs);
+    let mut p = Parse::default();
+    let amount = p.required_money("amount", &f.amount);
+    let errs = p.errs;
     let input = ContributionInput {
         code: f.community.clone(),
         kind: f.kind.clone(),
@@ -777,26 +730,20 @@ async fn show_budgets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> 
     let u = ctx.user()?;
     require_funding(u)?;
     let rows = store::budgets(&s.db, &s.district, &u.scope, None).await?;
-    let status = if form.has_errors() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
     let unit_hint = match &u.scope {
         Scope::Town(t) => t.as_str().to_string(),
         Scope::Community(c) => c.as_str().to_string(),
         _ => String::new(),
     };
-    let mut resp = render(&BudgetsPage {
+    let page = BudgetsPage {
         chrome: Chrome::build(ctx, "/funding"),
         rows,
         form,
         unit_hint,
         this_year: today().year(),
         saved,
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    };
+    render_form(&page, &page.form)
 }
 
 async fn budgets_page(
@@ -827,14 +774,15 @@ async fn post_budget(
     if u.role == Role::DepartmentOfficer {
         return Err(AppError::Forbidden);
     }
-    let mut errs = vec![];
+    let mut p = Parse::default();
     let input = BudgetInput {
-        year: int_field("year", &f.year, &mut errs),
+        year: p.required_int("year", &f.year),
         unit: f.unit.clone(),
         category: f.category.clone(),
-        amount_fen: money_field("amount", &f.amount, &mut errs),
+        amount_fen: p.required_money("amount", &f.amount),
         note: f.note.clone(),
     };
+    let errs = p.errs;
     let result = if errs.is_empty() {
         store::set_budget(&s.db, &s.district, &u, &input).await
     } else {

@@ -205,13 +205,7 @@ fn community_where(
 ) -> Result<(String, Vec<Value>)> {
     let (cond, mut v) = community_scope(scope, district);
     let mut wh = vec!["c.level = 5".to_string(), cond];
-    if let Some(t) = f.town.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let t = DivisionCode::parse_level(t, Level::Town)
-            .map_err(|_| AppError::Invalid(vec![FieldError::new("town", "geo.bad_town_code")]))?;
-        let (in_town, tv) = under("c", &t);
-        wh.push(in_town);
-        v.extend(tv);
-    }
+    filter_town(f.town.as_deref(), &mut wh, &mut v)?;
     if let Some(k) = f.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let k = CommunityKind::parse_key(k)
             .ok_or_else(|| AppError::Invalid(vec![FieldError::new("kind", "geo.bad_kind")]))?;
@@ -220,7 +214,29 @@ fn community_where(
         v.push(lo.into());
         v.push(hi.into());
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    filter_search(f.q.as_deref(), &mut wh, &mut v);
+    if !f.include_merged() {
+        wh.push("c.merged_into IS NULL".into());
+    }
+    Ok((wh.join(" AND "), v))
+}
+
+/// The town filter of a community list (on alias `c`): the town's range of codes.
+pub fn filter_town(town: Option<&str>, wh: &mut Vec<String>, v: &mut Vec<Value>) -> Result<()> {
+    if let Some(t) = town.map(str::trim).filter(|s| !s.is_empty()) {
+        let t = DivisionCode::parse_level(t, Level::Town)
+            .map_err(|_| AppError::Invalid(vec![FieldError::new("town", "geo.bad_town_code")]))?;
+        let (in_town, tv) = under("c", &t);
+        wh.push(in_town);
+        v.extend(tv);
+    }
+    Ok(())
+}
+
+/// The search box of a community list (on alias `c`): digits search the code, anything else
+/// the name.
+pub fn filter_search(q: Option<&str>, wh: &mut Vec<String>, v: &mut Vec<Value>) {
+    if let Some(q) = q.map(str::trim).filter(|s| !s.is_empty()) {
         if q.bytes().all(|b| b.is_ascii_digit()) {
             wh.push("c.code LIKE ?".into());
             v.push(format!("%{q}%").into());
@@ -229,10 +245,6 @@ fn community_where(
             v.push(db::like_pattern(q).into());
         }
     }
-    if !f.include_merged() {
-        wh.push("c.merged_into IS NULL".into());
-    }
-    Ok((wh.join(" AND "), v))
 }
 
 /// One page of communities in scope, and how many there are in all.

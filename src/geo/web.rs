@@ -15,6 +15,7 @@ use crate::platform::auth::{Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::{AppState, render};
@@ -269,55 +270,6 @@ async fn communities_csv(
         .into_response())
 }
 
-/// Values and errors of a form being shown again after a mistake.
-#[derive(Default, Clone, Debug)]
-pub struct FormState {
-    pub form: &'static str,
-    pub values: std::collections::HashMap<String, String>,
-    pub errors: Vec<(String, String)>,
-}
-
-impl FormState {
-    pub fn value(&self, form: &str, field: &str) -> String {
-        if self.form == form {
-            self.values.get(field).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    }
-    pub fn error(&self, form: &str, field: &str) -> String {
-        if self.form != form {
-            return String::new();
-        }
-        self.errors
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.clone())
-            .unwrap_or_default()
-    }
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-    pub fn from_error(
-        form: &'static str,
-        tr: &Tr,
-        errs: &[FieldError],
-        values: Vec<(&str, String)>,
-    ) -> FormState {
-        FormState {
-            form,
-            values: values
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            errors: errs
-                .iter()
-                .map(|e| (e.field.clone(), tr.field_error(e)))
-                .collect(),
-        }
-    }
-}
-
 #[derive(Template)]
 #[template(path = "geo/community.html")]
 struct CommunityPage {
@@ -363,11 +315,6 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
     } else {
         String::new()
     };
-    let status = if form.has_errors() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
     let page = CommunityPage {
         chrome: Chrome::build(ctx, "/communities"),
         kind,
@@ -379,9 +326,7 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
         c,
         this_year: chrono::Datelike::year(&crate::platform::time::today()),
     };
-    let mut resp = render(&page)?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    render_form(&page, &page.form)
 }
 
 async fn community_page(
@@ -424,21 +369,6 @@ struct PopulationForm {
     permanent_population: String,
 }
 
-fn parse_int(field: &str, v: &str, errs: &mut Vec<FieldError>) -> i64 {
-    let t: String = v.trim().chars().filter(|c| *c != ',').collect();
-    if t.is_empty() {
-        errs.push(FieldError::new(field, "common.required"));
-        return 0;
-    }
-    match t.parse::<i64>() {
-        Ok(n) => n,
-        Err(_) => {
-            errs.push(FieldError::new(field, "common.whole_number"));
-            0
-        }
-    }
-}
-
 async fn post_population(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -447,10 +377,11 @@ async fn post_population(
     CsrfForm(f): CsrfForm<PopulationForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin, Role::TownOfficer])?;
-    let mut errs = vec![];
-    let year = parse_int("year", &f.year, &mut errs);
-    let households = parse_int("households", &f.households, &mut errs);
-    let pop = parse_int("permanent_population", &f.permanent_population, &mut errs);
+    let mut p = Parse::default();
+    let year = p.required_int("year", &f.year);
+    let households = p.required_int("households", &f.households);
+    let pop = p.required_int("permanent_population", &f.permanent_population);
+    let errs = p.errs;
     let result = if errs.is_empty() {
         store::set_population(
             &s.db,
@@ -480,23 +411,6 @@ struct RenameForm {
     effective_on: String,
 }
 
-fn parse_date_field(field: &str, v: &str, errs: &mut Vec<FieldError>) -> chrono::NaiveDate {
-    match crate::platform::time::parse_date(v) {
-        Some(d) => d,
-        None => {
-            errs.push(FieldError::new(
-                field,
-                if v.trim().is_empty() {
-                    "common.required"
-                } else {
-                    "common.date"
-                },
-            ));
-            chrono::NaiveDate::default()
-        }
-    }
-}
-
 async fn post_rename(
     State(s): State<AppState>,
     ctx: Ctx,
@@ -505,8 +419,9 @@ async fn post_rename(
     CsrfForm(f): CsrfForm<RenameForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let mut errs = vec![];
-    let on = parse_date_field("effective_on", &f.effective_on, &mut errs);
+    let mut p = Parse::default();
+    let on = p.required_date("effective_on", &f.effective_on);
+    let errs = p.errs;
     let result = if errs.is_empty() {
         store::rename_community(&s.db, &s.district, &u.actor(), &code, &f.name, on).await
     } else {
@@ -532,8 +447,9 @@ async fn post_merge(
     CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response> {
     u.require(&[Role::DistrictAdmin])?;
-    let mut errs = vec![];
-    let on = parse_date_field("effective_on", &f.effective_on, &mut errs);
+    let mut p = Parse::default();
+    let on = p.required_date("effective_on", &f.effective_on);
+    let mut errs = p.errs;
     if f.successor.trim().is_empty() {
         errs.push(FieldError::new("successor", "common.required"));
     }

@@ -291,6 +291,31 @@ pub async fn exec<C: ConnectionTrait>(
     Ok(c.execute_raw(s).await?.rows_affected())
 }
 
+/// Bulk rows (demo data, generated history): multi-row inserts in chunks inside the caller's
+/// transaction. The caller records one audit entry for the lot.
+pub async fn insert_rows<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), AppError> {
+    let backend = c.get_database_backend();
+    let per = (900 / columns.len().max(1)).max(1);
+    let one = format!("({})", vec!["?"; columns.len()].join(","));
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per).collect();
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            vec![one.as_str(); chunk.len()].join(",")
+        );
+        let values: Vec<Value> = chunk.into_iter().flatten().collect();
+        c.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
 /// Escape a user's search text for `LIKE … ESCAPE '\'`.
 pub fn like_pattern(q: &str) -> String {
     let mut s = String::with_capacity(q.len() + 2);

@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod ctx;
 pub mod errors;
+pub mod form;
 pub mod layout;
 pub mod openapi;
 pub mod pagination;

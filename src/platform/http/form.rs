@@ -1,0 +1,234 @@
+//! Forms shown again after a mistake: the values sent and the field errors, reading what
+//! people type (numbers with thousands separators, dates as they write them, money in yuan,
+//! areas in m²) with an error per field, and the page answered 422 when it carries errors.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::NaiveDate;
+
+use crate::platform::error::{FieldError, Result};
+use crate::platform::http::render;
+use crate::platform::i18n::Tr;
+use crate::platform::time::parse_date;
+use crate::platform::types::{Area, Fen};
+
+/// Values and errors of a form being shown again after a mistake.
+#[derive(Default, Clone, Debug)]
+pub struct FormState {
+    pub form: &'static str,
+    pub values: std::collections::HashMap<String, String>,
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    pub fn value(&self, form: &str, field: &str) -> String {
+        if self.form == form {
+            self.values.get(field).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+    pub fn error(&self, form: &str, field: &str) -> String {
+        if self.form != form {
+            return String::new();
+        }
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+    pub fn from_error(
+        form: &'static str,
+        tr: &Tr,
+        errs: &[FieldError],
+        values: Vec<(&str, String)>,
+    ) -> FormState {
+        FormState {
+            form,
+            values: values
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            errors: errs
+                .iter()
+                .map(|e| (e.field.clone(), tr.field_error(e)))
+                .collect(),
+        }
+    }
+}
+
+impl FormState {
+    /// 422 when the form is shown again with errors, else 200.
+    pub fn status(&self) -> StatusCode {
+        if self.has_errors() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+/// A field of a form read as a list of pairs (forms with numbered rows); empty if absent.
+pub fn field(pairs: &[(String, String)], k: &str) -> String {
+    pairs
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// The numbered rows posted under a prefix (`n3_name` → 3 for prefix 'n'), in order.
+pub fn rows_of(pairs: &[(String, String)], prefix: char) -> Vec<usize> {
+    let mut rows: Vec<usize> = pairs
+        .iter()
+        .filter_map(|(k, _)| {
+            k.strip_prefix(prefix)
+                .and_then(|r| r.split_once('_'))
+                .and_then(|(n, _)| n.parse().ok())
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    rows
+}
+
+/// Render a page that carries a form: 422 when it shows errors.
+pub fn render_form<T: Template>(page: &T, form: &FormState) -> Result<Response> {
+    let mut resp = render(page)?;
+    *resp.status_mut() = form.status();
+    Ok(resp)
+}
+
+/// Reads form fields, collecting a field error for each that does not parse. Optional
+/// readers give `None` (or 0 for money) for an empty field; `required_*` report it.
+#[derive(Default)]
+pub struct Parse {
+    pub errs: Vec<FieldError>,
+}
+
+impl Parse {
+    fn error(&mut self, field: &str, key: &str) {
+        self.errs.push(FieldError::new(field, key));
+    }
+
+    pub fn date(&mut self, field: &str, v: &str) -> Option<NaiveDate> {
+        if v.trim().is_empty() {
+            return None;
+        }
+        let d = parse_date(v);
+        if d.is_none() {
+            self.error(field, "common.date");
+        }
+        d
+    }
+
+    pub fn required_date(&mut self, field: &str, v: &str) -> NaiveDate {
+        if v.trim().is_empty() {
+            self.error(field, "common.required");
+            return NaiveDate::default();
+        }
+        self.date(field, v).unwrap_or_default()
+    }
+
+    pub fn area(&mut self, field: &str, v: &str) -> Option<i64> {
+        if v.trim().is_empty() {
+            return None;
+        }
+        match Area::parse_m2(v) {
+            Ok(a) => Some(a.0),
+            Err(k) => {
+                self.error(field, k);
+                None
+            }
+        }
+    }
+
+    /// Yuan to fen; an empty field is 0.
+    pub fn money(&mut self, field: &str, v: &str) -> i64 {
+        if v.trim().is_empty() {
+            return 0;
+        }
+        match Fen::parse_yuan(v) {
+            Ok(f) => f.0,
+            Err(k) => {
+                self.error(field, k);
+                0
+            }
+        }
+    }
+
+    pub fn required_money(&mut self, field: &str, v: &str) -> i64 {
+        if v.trim().is_empty() {
+            self.error(field, "common.required");
+            return 0;
+        }
+        self.money(field, v)
+    }
+
+    /// A whole number; thousands separators are allowed.
+    pub fn int(&mut self, field: &str, v: &str) -> Option<i64> {
+        let t: String = v
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
+        if t.is_empty() {
+            return None;
+        }
+        match t.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                self.error(field, "common.whole_number");
+                None
+            }
+        }
+    }
+
+    pub fn required_int(&mut self, field: &str, v: &str) -> i64 {
+        if v.trim().is_empty() {
+            self.error(field, "common.required");
+            return 0;
+        }
+        self.int(field, v).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_parse_with_one_error_each() {
+        let mut p = Parse::default();
+        assert_eq!(p.required_int("a", "1,020"), 1020);
+        assert_eq!(p.int("b", ""), None);
+        assert_eq!(p.required_int("c", " "), 0);
+        assert_eq!(p.int("d", "十"), None);
+        assert_eq!(p.money("e", ""), 0);
+        assert_eq!(p.required_money("f", "12.5"), 1250);
+        assert_eq!(p.area("g", "1,523.5"), Some(152_350));
+        assert_eq!(
+            p.required_date("h", "2008/5/1"),
+            NaiveDate::from_ymd_opt(2008, 5, 1).unwrap()
+        );
+        assert_eq!(p.date("i", "昨天"), None);
+        let keys: Vec<(&str, &str)> = p
+            .errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.key.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("c", "common.required"),
+                ("d", "common.whole_number"),
+                ("i", "common.date")
+            ]
+        );
+    }
+}
