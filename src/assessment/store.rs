@@ -30,6 +30,7 @@ pub struct GuidelineRow {
     pub version: i32,
     pub department_id: Option<i64>,
     pub department_name: Option<String>,
+    pub department_name_en: Option<String>,
     pub year: i32,
     pub title: String,
     pub summary: String,
@@ -40,6 +41,22 @@ pub struct GuidelineRow {
     pub zero_below: i32,
     pub created_by: String,
     pub published_at: Option<DateTime<Utc>>,
+}
+
+impl GuidelineRow {
+    /// Whose guideline it is, in the reader's language: the department, or the district's
+    /// template.
+    pub fn owner(&self, tr: &crate::platform::i18n::Tr) -> String {
+        let en = self
+            .department_name_en
+            .as_deref()
+            .filter(|n| tr.lang == crate::platform::i18n::Lang::En && !n.trim().is_empty());
+        match (en, &self.department_name) {
+            (Some(en), _) => en.to_string(),
+            (None, Some(zh)) => zh.clone(),
+            (None, None) => tr.t("assessment.template").to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
@@ -77,6 +94,7 @@ impl Guideline {
 }
 
 const GUIDELINE_COLUMNS: &str = "g.id, g.family, g.version, g.department_id, d.name AS department_name, \
+    d.name_en AS department_name_en, \
     g.year, g.title, g.summary, g.status, g.subsidy_basis, g.subsidy_fen, g.full_at, g.zero_below, \
     g.created_by, g.published_at";
 

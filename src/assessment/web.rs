@@ -932,19 +932,31 @@ fn values_of(g: &Guideline) -> HashMap<String, String> {
     .collect()
 }
 
-async fn departments(s: &AppState) -> Result<Vec<(i64, String)>> {
+/// The departments for the guideline form, named in the reader's language.
+async fn departments(s: &AppState, tr: &crate::platform::i18n::Tr) -> Result<Vec<(i64, String)>> {
     #[derive(sea_orm::FromQueryResult)]
     struct D {
         id: i64,
         name: String,
+        name_en: String,
     }
     let d: Vec<D> = crate::platform::db::all(
         &s.db.conn,
-        "SELECT id, name FROM departments ORDER BY sort_order, id",
+        "SELECT id, name, name_en FROM departments ORDER BY sort_order, id",
         crate::vals![],
     )
     .await?;
-    Ok(d.into_iter().map(|d| (d.id, d.name)).collect())
+    let en = tr.lang == crate::platform::i18n::Lang::En;
+    Ok(d.into_iter()
+        .map(|d| {
+            let name = if en && !d.name_en.trim().is_empty() {
+                d.name_en
+            } else {
+                d.name
+            };
+            (d.id, name)
+        })
+        .collect())
 }
 
 async fn new_guideline_page(
@@ -971,7 +983,7 @@ async fn new_guideline_page(
         items,
         indicators,
         titles,
-        departments: departments(&s).await?,
+        departments: departments(&s, &ctx.tr).await?,
         is_admin: u.is_admin(),
         form: FormState::default(),
     })
@@ -999,7 +1011,7 @@ async fn guideline_page(
         items,
         indicators,
         titles,
-        departments: departments(&s).await?,
+        departments: departments(&s, &ctx.tr).await?,
         is_admin: u.is_admin(),
         form: FormState::default(),
     })
@@ -1149,7 +1161,7 @@ async fn save_guideline_form(
                 items,
                 indicators,
                 titles,
-                departments: departments(s).await?,
+                departments: departments(s, &ctx.tr).await?,
                 is_admin: u.is_admin(),
                 form: FormState::from_error("guideline", &ctx.tr, &errs, vec![]),
             };
