@@ -636,8 +636,13 @@ async fn post_attachment(
     ctx: Ctx,
     Auth(u): Auth,
     Path((id, code)): Path<(i64, String)>,
-    mut form: axum::extract::Multipart,
+    form: std::result::Result<
+        axum::extract::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
 ) -> Result<Response> {
+    // Not a multipart body (a script, an old client): our field error, not axum's plain text.
+    let mut form = form.map_err(|_| AppError::invalid("file", "form.malformed"))?;
     require_assessment(&u)?;
     crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     u.require(&[Role::CommunityStaff])?;

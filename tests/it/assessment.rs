@@ -720,6 +720,10 @@ async fn evidence_files_are_uploaded_scoped_and_checked() {
     assert!(r.body.contains("超过 5 MB"), "{}", r.status);
     let r = upload(&t, &base, &staff, None, "a.pdf", &pdf).await;
     assert_eq!(r.status, 403);
+    // not multipart at all: our error page, not a bare 400
+    let r = t.post(&base, &staff, &[("file", "a.pdf")]).await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("表单内容无法识别"), "{}", r.body);
     let staff2 = t.session("staff2").await;
     let r = upload(&t, &base, &staff2, Some(&staff2.csrf), "a.pdf", &pdf).await;
     assert_eq!(r.status, 404);
