@@ -177,8 +177,9 @@ pub async fn load_batch<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
 
 pub const LINES_PAGE: u64 = 100;
 
-/// Lines of a batch, one page (or all with `limit` None), and how many there are.
-pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Vec<Line>, u64)> {
+/// Lines of a batch, one page (or all with `limit` None), with their words (per-capita lines'
+/// made from the batch's numbers). The batch row counts them (`line_count`).
+pub async fn lines(db: &Db, batch: &Batch, limit: Option<(u64, u64)>) -> Result<Vec<Line>> {
     let paging = match limit {
         Some((l, o)) => format!(" LIMIT {l} OFFSET {o}"),
         None => String::new(),
@@ -205,7 +206,7 @@ pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Ve
              FROM payment_lines l JOIN divisions c ON c.code = l.community_code \
              WHERE l.batch_id = ? ORDER BY l.community_code, l.id{paging}"
         ),
-        vals![batch],
+        vals![batch.id],
     )
     .await?;
     rows.sort_by(|a, b| {
@@ -213,26 +214,16 @@ pub async fn lines(db: &Db, batch: i64, limit: Option<(u64, u64)>) -> Result<(Ve
             .cmp(&b.community_code)
             .then(a.id.cmp(&b.id))
     });
-    if rows.iter().any(|l| l.explanation.is_empty()) {
-        let params = load_batch(&db.conn, batch).await?.params_json;
-        for l in &mut rows {
-            l.explanation = explanation(
-                &l.explanation,
-                &l.category,
-                l.quantity,
-                l.amount_fen,
-                &params,
-            );
-        }
+    for l in &mut rows {
+        l.explanation = explanation(
+            &l.explanation,
+            &l.category,
+            l.quantity,
+            l.amount_fen,
+            &batch.params_json,
+        );
     }
-    let total = db::scalar(
-        &db.conn,
-        "SELECT COUNT(*) FROM payment_lines WHERE batch_id = ?",
-        vals![batch],
-    )
-    .await?
-    .unwrap_or(0) as u64;
-    Ok((rows, total))
+    Ok(rows)
 }
 
 /// A line to be written: community, category, amount, explanation, reward, reversed line.

@@ -295,7 +295,8 @@ async fn show_batch(
     let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let per = store::LINES_PAGE;
     let page = page.max(1);
-    let (lines, total) = store::lines(&s.db, id, Some((per, (page - 1) * per))).await?;
+    let lines = store::lines(&s.db, &b, Some((per, (page - 1) * per))).await?;
+    let total = b.line_count as u64;
     let page = BatchPage {
         chrome: Chrome::build(ctx, "/funding"),
         b,
@@ -377,7 +378,7 @@ async fn batch_xlsx(
 ) -> Result<Response> {
     require_batches(&u)?;
     let b = store::load_batch_in(&s.db, &u.scope, id).await?;
-    let (lines, _) = store::lines(&s.db, id, None).await?;
+    let lines = store::lines(&s.db, &b, None).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
         "funding.col.line",
@@ -460,7 +461,7 @@ pub async fn api_batch(
 ) -> Result<Json<BatchJson>> {
     require_batches(&u)?;
     let batch = store::load_batch_in(&s.db, &u.scope, id).await?;
-    let (lines, _) = store::lines(&s.db, id, None).await?;
+    let lines = store::lines(&s.db, &batch, None).await?;
     Ok(Json(BatchJson { batch, lines }))
 }
 
