@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -362,20 +361,7 @@ async fn ledger_xlsx(
     let rows = ledger_all(&s, &u, &f).await?;
     let standards = store::standards(&s.db.conn).await?;
     let body = export::ledger_xlsx(&ctx.tr, &rows, &standards, today().year())?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"centres.xlsx\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::platform::sheet::xlsx_response(body, "centres.xlsx"))
 }
 
 async fn ledger_csv(
@@ -387,17 +373,7 @@ async fn ledger_csv(
     let rows = ledger_all(&s, &u, &f).await?;
     let standards = store::standards(&s.db.conn).await?;
     let body = export::ledger_csv(&ctx.tr, &rows, &standards, today().year())?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"centres.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::platform::sheet::csv_response(body, "centres.csv"))
 }
 
 #[derive(serde::Serialize, utoipa::ToSchema)]

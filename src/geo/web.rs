@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,6 +19,7 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Tr;
+use crate::platform::sheet::{self, Cell};
 use crate::platform::types::{CommunityKind, DivisionCode, thousands_i};
 
 pub fn router() -> Router<AppState> {
@@ -221,8 +221,7 @@ async fn communities_csv(
 ) -> Result<Response> {
     let (rows, _) = store::list_communities(&s.db, &s.district, &u.scope, &f, None).await?;
     let tr = ctx.tr;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let header: Vec<&str> = [
+    let header: Vec<String> = [
         "geo.col.code",
         "geo.col.name",
         "geo.col.kind",
@@ -234,40 +233,29 @@ async fn communities_csv(
         "geo.col.merged_on",
     ]
     .iter()
-    .map(|k| tr.t(k))
+    .map(|k| tr.t(k).to_string())
     .collect();
-    let csv_err = |e: csv::Error| AppError::Internal(e.into());
-    w.write_record(&header).map_err(csv_err)?;
-    for r in &rows {
-        w.write_record([
-            r.code.clone(),
-            r.name.clone(),
-            kind_label(&tr, &r.code),
-            r.town_name.clone(),
-            r.population_year.map(|y| y.to_string()).unwrap_or_default(),
-            r.permanent_population
-                .map(|y| y.to_string())
-                .unwrap_or_default(),
-            r.households.map(|y| y.to_string()).unwrap_or_default(),
-            r.merged_into.clone().unwrap_or_default(),
-            r.merged_on.map(|d| d.to_string()).unwrap_or_default(),
-        ])
-        .map_err(csv_err)?;
-    }
-    let body = w
-        .into_inner()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"communities.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .map(|r| {
+            let int = |v: Option<i64>| v.map(Cell::Int).unwrap_or(Cell::Empty);
+            vec![
+                Cell::text(r.code.clone()),
+                Cell::text(r.name.clone()),
+                Cell::text(kind_label(&tr, &r.code)),
+                Cell::text(r.town_name.clone()),
+                int(r.population_year.map(i64::from)),
+                int(r.permanent_population),
+                int(r.households),
+                Cell::text(r.merged_into.clone().unwrap_or_default()),
+                r.merged_on.map(Cell::Date).unwrap_or(Cell::Empty),
+            ]
+        })
+        .collect();
+    Ok(sheet::csv_response(
+        sheet::csv(&header, &cells)?,
+        "communities.csv",
+    ))
 }
 
 #[derive(Template)]

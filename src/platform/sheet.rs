@@ -117,15 +117,12 @@ pub fn csv(header: &[String], rows: &[Vec<Cell>]) -> Result<Vec<u8>> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("csv: {e}")))
 }
 
-/// An XLSX download response.
-pub fn xlsx_response(body: Vec<u8>, filename: &str) -> axum::response::Response {
+/// A download: the body with its type, saved under an (ASCII) file name.
+fn download(body: Vec<u8>, content_type: &str, filename: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     (
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (
                 axum::http::header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),
@@ -134,4 +131,18 @@ pub fn xlsx_response(body: Vec<u8>, filename: &str) -> axum::response::Response 
         body,
     )
         .into_response()
+}
+
+/// An XLSX download response.
+pub fn xlsx_response(body: Vec<u8>, filename: &str) -> axum::response::Response {
+    download(
+        body,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename,
+    )
+}
+
+/// A CSV download response (the body carries its BOM).
+pub fn csv_response(body: Vec<u8>, filename: &str) -> axum::response::Response {
+    download(body, "text/csv; charset=utf-8", filename)
 }
