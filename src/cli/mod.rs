@@ -67,10 +67,23 @@ pub enum Command {
     /// Funding batches from the command line.
     #[command(subcommand)]
     Funding(FundingCommand),
+    /// Open311 GeoReport v2 clients.
+    #[command(subcommand)]
+    Open311(Open311Command),
     /// Write a consistent online copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
     /// Check a backup FILE and put it in place of the database (stop the server first).
     Restore { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Open311Command {
+    /// Issue an api_key for a third-party Open311 client (printed once; only its hash is kept).
+    AddKey {
+        /// Who the key is for.
+        #[arg(long)]
+        label: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -420,6 +433,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             eprintln!(
                 "Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`."
+            );
+        }
+        Command::Open311(Open311Command::AddKey { label }) => {
+            let db = open(&c).await?;
+            let key = crate::hall::open311::add_key(&db, &cli_actor(), &label)
+                .await
+                .map_err(app_error)?;
+            println!("{key}");
+            eprintln!(
+                "Keep it safe: it is shown only now. Clients send it as api_key with POST requests."
             );
         }
         Command::Funding(FundingCommand::PerCapita {

@@ -141,14 +141,14 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     generate_with_progress(db, district, scale, &indicatif::ProgressBar::hidden()).await
 }
 
-/// The same, telling each step on a progress bar (5 steps).
+/// The same, telling each step on a progress bar (6 steps).
 pub async fn generate_with_progress(
     db: &Db,
     district: &DivisionCode,
     scale: u32,
     steps: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
-    steps.set_length(5);
+    steps.set_length(6);
     steps.set_message("区划 divisions");
     let actor = Actor::system("demo");
     // 1. The real divisions of 锡山区 through the same import as the CLI.
@@ -324,16 +324,17 @@ pub async fn generate_with_progress(
     crate::funding::demo::generate(db, district, scale, FIRST_YEAR, LATEST_YEAR).await?;
     crate::assessment::demo::generate(db, district, &mut rng).await?;
     steps.inc(1);
+    steps.set_message("服务大厅 service hall");
+
+    // 7. The service hall: calendar, providers (the first is the demo provider account's),
+    // residents and the history of cases of the communities of today.
+    let mut live: Vec<String> = active.iter().map(|c| c.code.clone()).collect();
+    live.sort();
+    crate::hall::demo::generate(db, district, &live, scale, &mut rng).await?;
+    steps.inc(1);
     steps.set_message("账号 accounts");
 
-    // 7. One account for every role.
-    db::exec(
-        &db.conn,
-        "INSERT INTO providers (name, created_at) VALUES (?, ?)",
-        vals!["锡山便民家政服务社", chrono::Utc::now()],
-    )
-    .await
-    .map_err(err)?;
+    // 8. One account for every role.
     for (username, name, role, binding) in DEMO_USERS {
         let mut input = UserInput {
             username: (*username).into(),

@@ -172,6 +172,142 @@ pub fn overdue(status: CaseStatus, deadline: Option<NaiveDate>, today: NaiveDate
     status.is_open() && deadline.is_some_and(|d| d < today)
 }
 
+/// Resident tags. Disability and low income are sensitive personal information (PIPL
+/// art. 28): shown only to those who see full personal data.
+pub const TAGS: &[(&str, bool)] = &[
+    ("elderly", false),
+    ("disabled", true),
+    ("low_income", true),
+    ("job_seeker", false),
+    ("party_member", false),
+    ("veteran", false),
+    ("living_alone", false),
+];
+
+pub fn is_tag(key: &str) -> bool {
+    TAGS.iter().any(|(k, _)| *k == key)
+}
+
+pub fn is_sensitive_tag(key: &str) -> bool {
+    TAGS.iter().any(|(k, s)| *k == key && *s)
+}
+
+/// Tags as stored: keys between commas, so `LIKE '%,disabled,%'` finds one.
+pub fn tags_column<'a>(tags: impl IntoIterator<Item = &'a str>) -> String {
+    tags_column_of(tags, is_tag)
+}
+
+/// Keys between commas, keeping those `known` accepts, sorted and once each.
+pub fn tags_column_of<'a>(
+    tags: impl IntoIterator<Item = &'a str>,
+    known: impl Fn(&str) -> bool,
+) -> String {
+    let mut v: Vec<&str> = tags.into_iter().filter(|t| known(t)).collect();
+    v.sort_unstable();
+    v.dedup();
+    format!(",{}", v.iter().map(|t| format!("{t},")).collect::<String>())
+}
+
+pub fn tags_of(column: &str) -> Vec<&str> {
+    column.split(',').filter(|t| !t.is_empty()).collect()
+}
+
+/// Provider categories: the report's convenience kinds and the farm-service kinds of the
+/// supply and marketing co-operative's 为农服务社.
+pub const PROVIDER_CATEGORIES: &[&str] = &[
+    "agency",
+    "housekeeping",
+    "water_gas",
+    "appliance_repair",
+    "legal_advice",
+    "drain",
+    "locksmith",
+    "tickets",
+    "agri_supply",
+    "agri_advice",
+    "irrigation",
+    "farm_tools",
+];
+
+pub fn is_provider_category(key: &str) -> bool {
+    PROVIDER_CATEGORIES.contains(&key)
+}
+
+/// A provider's standing: suspended by the district, or expired once the contract's last day
+/// has passed (no job has to run for that), else active. Only active providers get requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderStatus {
+    Active,
+    Suspended,
+    Expired,
+}
+
+impl ProviderStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            ProviderStatus::Active => "active",
+            ProviderStatus::Suspended => "suspended",
+            ProviderStatus::Expired => "expired",
+        }
+    }
+    pub fn effective(stored: &str, contract_end: Option<NaiveDate>, today: NaiveDate) -> Self {
+        if stored == "suspended" {
+            ProviderStatus::Suspended
+        } else if contract_end.is_some_and(|e| e < today) {
+            ProviderStatus::Expired
+        } else {
+            ProviderStatus::Active
+        }
+    }
+}
+
+/// Days of warning before a contract ends.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// True when an active contract ends within the warning period.
+pub fn expires_soon(contract_end: Option<NaiveDate>, today: NaiveDate) -> bool {
+    contract_end.is_some_and(|e| e >= today && (e - today).num_days() <= EXPIRY_WARNING_DAYS)
+}
+
+/// A rating of one or two stars counts as a complaint against the provider.
+pub fn is_complaint(stars: u8) -> bool {
+    stars <= 2
+}
+
+/// Handling-time buckets of the measures: 0..=20 working days one each, 21 for more.
+pub const HIST_BUCKETS: usize = 22;
+
+pub fn hist_bucket(days: i64) -> usize {
+    days.clamp(0, HIST_BUCKETS as i64 - 1) as usize
+}
+
+/// The median of a handling-time histogram (lower median), `None` when empty. The last
+/// bucket stands for "more than 20".
+pub fn hist_median(h: &[i64; HIST_BUCKETS]) -> Option<usize> {
+    let n: i64 = h.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    let half = (n + 1) / 2;
+    let mut seen = 0;
+    for (i, c) in h.iter().enumerate() {
+        seen += c;
+        if seen >= half {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// A share in permille, 0 when there is nothing to divide.
+pub fn permille(part: i64, whole: i64) -> i64 {
+    if whole <= 0 {
+        0
+    } else {
+        (part * 1000 + whole / 2) / whole
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,7 +401,57 @@ mod tests {
         assert!(!overdue(Completed, Some(d("2026-11-24")), today));
     }
 
+    #[test]
+    fn tags_providers_and_medians() {
+        assert_eq!(
+            tags_column(["low_income", "elderly", "nonsense", "elderly"]),
+            ",elderly,low_income,"
+        );
+        assert_eq!(tags_column([]), ",");
+        assert_eq!(
+            tags_of(",elderly,low_income,"),
+            vec!["elderly", "low_income"]
+        );
+        assert!(is_sensitive_tag("disabled") && !is_sensitive_tag("elderly"));
+        let today = d("2026-11-25");
+        assert_eq!(
+            ProviderStatus::effective("active", Some(d("2026-11-24")), today),
+            ProviderStatus::Expired
+        );
+        assert_eq!(
+            ProviderStatus::effective("active", Some(today), today),
+            ProviderStatus::Active
+        );
+        assert_eq!(
+            ProviderStatus::effective("suspended", None, today),
+            ProviderStatus::Suspended
+        );
+        assert!(expires_soon(Some(d("2026-12-25")), today));
+        assert!(!expires_soon(Some(d("2026-12-26")), today));
+        assert!(!expires_soon(Some(d("2026-11-24")), today));
+        let mut h = [0i64; HIST_BUCKETS];
+        assert_eq!(hist_median(&h), None);
+        h[hist_bucket(1)] += 2;
+        h[hist_bucket(3)] += 1;
+        h[hist_bucket(99)] += 2;
+        assert_eq!(hist_median(&h), Some(3));
+        h[hist_bucket(-4)] += 1;
+        assert_eq!(hist_median(&h), Some(1));
+        assert_eq!(permille(1, 3), 333);
+        assert_eq!(permille(2, 3), 667);
+        assert_eq!(permille(5, 0), 0);
+    }
+
     proptest! {
+        #[test]
+        fn median_of_histogram_matches_sorted(days in proptest::collection::vec(0i64..20, 1..60)) {
+            let mut h = [0i64; HIST_BUCKETS];
+            for d in &days { h[hist_bucket(*d)] += 1; }
+            let mut sorted = days.clone();
+            sorted.sort_unstable();
+            prop_assert_eq!(hist_median(&h), Some(sorted[(sorted.len() - 1) / 2] as usize));
+        }
+
         #[test]
         fn deadlines_are_working_days_and_count_back(
             start in 0u32..3000, n in 0u32..40, holidays in proptest::collection::btree_set(0u32..3100, 0..200),

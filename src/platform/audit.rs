@@ -20,7 +20,8 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// `audit.entities.*` in the locales. A domain that records a new one adds it here.
 pub const ACTIONS: &[&str] = &[
     "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
-    "approve", "pay", "publish", "submit", "score", "sign_off",
+    "approve", "pay", "publish", "submit", "score", "sign_off", "register", "accept", "reject",
+    "start", "refer", "complete", "rate",
 ];
 pub const ENTITIES: &[&str] = &[
     "user",
@@ -42,6 +43,12 @@ pub const ENTITIES: &[&str] = &[
     "assessment_round",
     "assessment_sheet",
     "sheet_attachment",
+    "resident",
+    "service_item",
+    "calendar_day",
+    "provider",
+    "case",
+    "open311_client",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

@@ -19,6 +19,10 @@ pub struct Config {
     pub district_code: String,
     /// Send cookies with `Secure` (set when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
+    /// The address residents reach this installation at (`https://shequ.example.gov.cn`),
+    /// printed in QR codes; empty: the address of the request.
+    #[serde(default)]
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             district_code: "320205".into(),
             secure_cookies: false,
+            public_url: String::new(),
         }
     }
 }

@@ -364,6 +364,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "indexes",
         sql: include_str!("../../migrations/0005_indexes.sql"),
     },
+    Migration {
+        version: 6,
+        name: "hall",
+        sql: include_str!("../../migrations/0006_hall.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

@@ -57,6 +57,9 @@ impl Chrome {
                     }
                     nav.push(item("/departments", "nav.departments"));
                 }
+                if u.role != Role::Assessor {
+                    nav.push(item("/hall", "nav.hall"));
+                }
                 if u.is_admin() {
                     nav.push(item("/admin/users", "nav.users"));
                     nav.push(item("/admin/audit", "nav.audit"));
@@ -90,6 +93,11 @@ impl Chrome {
                 Lang::Zh => "中文",
             },
         }
+    }
+
+    /// The label of a key in a group: `tk("hall.status", "referred")`.
+    pub fn tk(&self, group: &str, key: impl AsRef<str>) -> String {
+        self.tr.t(&format!("{group}.{}", key.as_ref())).to_string()
     }
 
     pub fn page_of(&self, p: &crate::platform::http::pagination::Pager) -> String {

@@ -35,6 +35,8 @@ pub struct AppState {
     pub principals: Arc<TtlCache<CurrentUser>>,
     /// Town lists by scope, for filters and forms.
     pub town_options: Arc<TtlCache<Vec<crate::geo::store::TownOption>>>,
+    /// The service hall's calendar, catalogue and notification sender.
+    pub hall: Arc<crate::hall::HallState>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             district,
             principals: Arc::default(),
             town_options: Arc::default(),
+            hall: Arc::default(),
         })
     }
 }
@@ -62,6 +65,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::centres::router())
         .merge(crate::funding::router())
         .merge(crate::assessment::router())
+        .merge(crate::hall::web::router())
+        .merge(crate::hall::web_registry::router())
+        .merge(crate::hall::public::router())
+        .merge(crate::hall::open311::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
         .fallback(errors::fallback)

@@ -1,0 +1,955 @@
+//! Pages of the hall's registers: residents, the service catalogue, the working calendar,
+//! providers, and the printable contact cards.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::hall::catalogue::{self, CalendarDay, Item, ItemInput};
+use crate::hall::providers::{self, Provider, ProviderInput, ProviderQuery, Served};
+use crate::hall::residents::{self, Resident, ResidentInput, ResidentQuery, sees_personal};
+use crate::hall::rules;
+use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::platform::error::{AppError, Result};
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::{AppState, render};
+use crate::platform::time::{parse_date, today};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/hall/residents",
+            get(residents_page).post(post_new_resident),
+        )
+        .route("/hall/residents/new", get(new_resident_page))
+        .route(
+            "/hall/residents/{id}",
+            get(resident_page).post(post_resident),
+        )
+        .route("/hall/items", get(items_page).post(post_new_item))
+        .route("/hall/items/new", get(new_item_page))
+        .route("/hall/items/{id}", get(item_page).post(post_item))
+        .route("/hall/calendar", get(calendar_page).post(post_calendar))
+        .route("/hall/calendar/delete", post(post_calendar_delete))
+        .route(
+            "/hall/providers",
+            get(providers_page).post(post_new_provider),
+        )
+        .route("/hall/providers/new", get(new_provider_page))
+        .route(
+            "/hall/providers/{id}",
+            get(provider_page).post(post_provider),
+        )
+        .route("/hall/cards/{code}", get(card_page))
+        .route("/api/v1/residents", get(api_residents))
+        .route("/api/v1/service-items", get(api_items))
+        .route("/api/v1/providers", get(api_providers))
+}
+
+fn english(ctx: &Ctx) -> bool {
+    ctx.tr.lang.code() == "en"
+}
+
+// ------------------------------------------------------------------ residents
+
+/// Residents: the admin, towns (masked) and the community's staff.
+fn require_registry(u: &CurrentUser) -> Result<()> {
+    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])
+}
+
+#[derive(Template)]
+#[template(path = "hall/residents.html")]
+struct ResidentsPage {
+    chrome: Chrome,
+    rows: Vec<Resident>,
+    pager: Pager,
+    q: ResidentQuery,
+    tags: Vec<&'static str>,
+    can_edit: bool,
+}
+
+impl ResidentsPage {
+    fn q_text(&self) -> &str {
+        self.q.q.as_deref().unwrap_or("")
+    }
+    fn tag_is(&self, t: &str) -> bool {
+        self.q.tag.as_deref() == Some(t)
+    }
+}
+
+/// Tags a user may see and filter by.
+fn visible_tags(u: &CurrentUser) -> Vec<&'static str> {
+    rules::TAGS
+        .iter()
+        .filter(|(_, sensitive)| !sensitive || sees_personal(u))
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+async fn residents_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<ResidentQuery>,
+) -> Result<Response> {
+    require_registry(&u)?;
+    let (rows, total, page) = residents::search(&s.db, &s.district, &u, &q).await?;
+    let base = query_without_page(&[
+        ("q", q.q.as_deref().unwrap_or("")),
+        ("community", q.community.as_deref().unwrap_or("")),
+        ("tag", q.tag.as_deref().unwrap_or("")),
+    ]);
+    render(&ResidentsPage {
+        chrome: Chrome::build(&ctx, "/hall/residents"),
+        rows,
+        pager: Pager::new(page, total, residents::PAGE_SIZE, base),
+        tags: visible_tags(&u),
+        can_edit: sees_personal(&u),
+        q,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "hall/resident_form.html")]
+struct ResidentFormPage {
+    chrome: Chrome,
+    id: Option<i64>,
+    form: FormState,
+    tags: Vec<&'static str>,
+    fixed_community: Option<(String, String)>,
+    saved: bool,
+}
+
+impl ResidentFormPage {
+    fn v(&self, f: &str) -> String {
+        self.form.value("resident", f)
+    }
+    fn e(&self, f: &str) -> String {
+        self.form.error("resident", f)
+    }
+    fn has_tag(&self, t: &str) -> bool {
+        self.v("tags").split(',').any(|x| x == t)
+    }
+}
+
+fn show_resident_form(
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    form: FormState,
+    saved: bool,
+) -> Result<Response> {
+    let page = ResidentFormPage {
+        chrome: Chrome::build(ctx, "/hall/residents"),
+        id,
+        form,
+        tags: visible_tags(u),
+        fixed_community: match &u.scope {
+            Scope::Community(c) => Some((c.as_str().to_string(), u.scope_label.clone())),
+            _ => None,
+        },
+        saved,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn new_resident_page(ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    require_registry(&u)?;
+    if !sees_personal(&u) {
+        return Err(AppError::Forbidden);
+    }
+    show_resident_form(&ctx, &u, None, FormState::default(), false)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SavedFlag {
+    saved: Option<String>,
+}
+
+async fn resident_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(f): Query<SavedFlag>,
+) -> Result<Response> {
+    require_registry(&u)?;
+    if !sees_personal(&u) {
+        return Err(AppError::Forbidden);
+    }
+    let r = residents::load(&s.db, &s.district, &u.scope, id).await?;
+    let form = FormState::from_error(
+        "resident",
+        &ctx.tr,
+        &[],
+        vec![
+            ("community", r.community_code.clone()),
+            ("name", r.name.clone()),
+            ("id_number", r.id_number.clone().unwrap_or_default()),
+            ("phone", r.phone.clone().unwrap_or_default()),
+            ("address", r.address.clone()),
+            ("household", r.household.clone()),
+            ("tags", r.tag_list().join(",")),
+        ],
+    );
+    show_resident_form(&ctx, &u, Some(id), form, f.saved.is_some())
+}
+
+fn resident_input(u: &CurrentUser, pairs: &[(String, String)]) -> ResidentInput {
+    let mut community = field(pairs, "community");
+    if let Scope::Community(c) = &u.scope {
+        community = c.as_str().to_string();
+    }
+    ResidentInput {
+        community,
+        name: field(pairs, "name"),
+        id_number: field(pairs, "id_number"),
+        phone: field(pairs, "phone"),
+        address: field(pairs, "address"),
+        household: field(pairs, "household"),
+        tags: pairs
+            .iter()
+            .filter(|(k, _)| k == "tags")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    }
+}
+
+async fn save_resident(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    pairs: Vec<(String, String)>,
+) -> Result<Response> {
+    require_registry(u)?;
+    if !sees_personal(u) {
+        return Err(AppError::Forbidden);
+    }
+    let input = resident_input(u, &pairs);
+    let result = match input.check() {
+        Ok(save) => residents::save(&s.db, &s.district, u, id, &save).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(rid) => Ok(Redirect::to(&format!("/hall/residents/{rid}?saved=1")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "resident",
+                &ctx.tr,
+                &errs,
+                vec![
+                    ("community", input.community),
+                    ("name", input.name),
+                    ("id_number", input.id_number),
+                    ("phone", input.phone),
+                    ("address", input.address),
+                    ("household", input.household),
+                    ("tags", input.tags.join(",")),
+                ],
+            );
+            show_resident_form(ctx, u, id, form, false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn post_new_resident(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    save_resident(&s, &ctx, &u, None, pairs).await
+}
+
+async fn post_resident(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    // the record must be in scope before it is changed
+    residents::load(&s.db, &s.district, &u.scope, id).await?;
+    save_resident(&s, &ctx, &u, Some(id), pairs).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResidentList {
+    pub total: u64,
+    pub page: u64,
+    pub residents: Vec<Resident>,
+}
+
+/// Residents in the caller's territory, masked for roles that need no full values.
+#[utoipa::path(get, path = "/api/v1/residents", tag = "hall", params(ResidentQuery),
+    responses((status = 200, body = ResidentList)))]
+pub async fn api_residents(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<ResidentQuery>,
+) -> Result<Json<ResidentList>> {
+    require_registry(&u)?;
+    let (residents, total, page) = residents::search(&s.db, &s.district, &u, &q).await?;
+    Ok(Json(ResidentList {
+        total,
+        page,
+        residents,
+    }))
+}
+
+// ------------------------------------------------------------------ catalogue
+
+#[derive(Template)]
+#[template(path = "hall/items.html")]
+struct ItemsPage {
+    chrome: Chrome,
+    items: Vec<Item>,
+    is_admin: bool,
+    english: bool,
+}
+
+async fn items_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    crate::hall::cases::require_hall(&u)?;
+    render(&ItemsPage {
+        chrome: Chrome::build(&ctx, "/hall/items"),
+        items: catalogue::items(&s.db).await?,
+        is_admin: u.is_admin(),
+        english: english(&ctx),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "hall/item_form.html")]
+struct ItemFormPage {
+    chrome: Chrome,
+    id: Option<i64>,
+    form: FormState,
+    departments: Vec<(i64, String)>,
+    saved: bool,
+}
+
+impl ItemFormPage {
+    fn v(&self, f: &str) -> String {
+        self.form.value("item", f)
+    }
+    fn e(&self, f: &str) -> String {
+        self.form.error("item", f)
+    }
+    fn groups(&self) -> &'static [&'static str] {
+        catalogue::GROUPS
+    }
+    fn kinds(&self) -> &'static [&'static str] {
+        catalogue::KINDS
+    }
+    fn owners(&self) -> &'static [&'static str] {
+        catalogue::OWNER_KINDS
+    }
+    fn finish(&self) -> &'static [&'static str] {
+        catalogue::FINISH_AT
+    }
+    fn categories(&self) -> &'static [&'static str] {
+        rules::PROVIDER_CATEGORIES
+    }
+    fn dept_selected(&self, id: &i64) -> bool {
+        self.v("department_id") == id.to_string()
+    }
+}
+
+async fn show_item_form(
+    s: &AppState,
+    ctx: &Ctx,
+    id: Option<i64>,
+    form: FormState,
+    saved: bool,
+) -> Result<Response> {
+    let page = ItemFormPage {
+        chrome: Chrome::build(ctx, "/hall/items"),
+        id,
+        form,
+        departments: crate::hall::web::department_options(s).await?,
+        saved,
+    };
+    render_form(&page, &page.form)
+}
+
+fn item_values(i: &ItemInput) -> Vec<(&'static str, String)> {
+    vec![
+        ("code", i.code.clone()),
+        ("name", i.name.clone()),
+        ("name_en", i.name_en.clone()),
+        ("group_key", i.group_key.clone()),
+        ("kind", i.kind.clone()),
+        ("owner_kind", i.owner_kind.clone()),
+        ("department_id", i.department_id.clone()),
+        ("provider_category", i.provider_category.clone()),
+        ("finish_at", i.finish_at.clone()),
+        ("time_limit_days", i.time_limit_days.clone()),
+        ("materials", i.materials.clone()),
+        ("description", i.description.clone()),
+        ("online", i.online.clone().unwrap_or_default()),
+        ("active", i.active.clone().unwrap_or_default()),
+        ("sort_order", i.sort_order.clone()),
+    ]
+}
+
+async fn new_item_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let form = FormState::from_error(
+        "item",
+        &ctx.tr,
+        &[],
+        vec![("active", "on".into()), ("time_limit_days", "5".into())],
+    );
+    show_item_form(&s, &ctx, None, form, false).await
+}
+
+async fn item_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(f): Query<SavedFlag>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let i = catalogue::item(&s.db, id).await?;
+    let input = ItemInput {
+        code: i.code,
+        name: i.name,
+        name_en: i.name_en,
+        group_key: i.group_key,
+        kind: i.kind,
+        owner_kind: i.owner_kind,
+        department_id: i.department_id.map(|d| d.to_string()).unwrap_or_default(),
+        provider_category: i.provider_category.unwrap_or_default(),
+        finish_at: i.finish_at,
+        time_limit_days: i.time_limit_days.to_string(),
+        materials: i.materials,
+        description: i.description,
+        online: i.online.then(|| "on".to_string()),
+        active: i.active.then(|| "on".to_string()),
+        sort_order: i.sort_order.to_string(),
+    };
+    let form = FormState::from_error("item", &ctx.tr, &[], item_values(&input));
+    show_item_form(&s, &ctx, Some(id), form, f.saved.is_some()).await
+}
+
+async fn save_item(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    f: ItemInput,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let result = match f.check() {
+        Ok(save) => catalogue::save_item(&s.db, &u.actor(), id, &save).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(iid) => {
+            s.hall.forget();
+            Ok(Redirect::to(&format!("/hall/items/{iid}?saved=1")).into_response())
+        }
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error("item", &ctx.tr, &errs, item_values(&f));
+            show_item_form(s, ctx, id, form, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn post_new_item(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<ItemInput>,
+) -> Result<Response> {
+    save_item(&s, &ctx, &u, None, f).await
+}
+
+async fn post_item(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<ItemInput>,
+) -> Result<Response> {
+    save_item(&s, &ctx, &u, Some(id), f).await
+}
+
+/// The service catalogue.
+#[utoipa::path(get, path = "/api/v1/service-items", tag = "hall",
+    responses((status = 200, body = [Item])))]
+pub async fn api_items(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Item>>> {
+    crate::hall::cases::require_hall(&u)?;
+    Ok(Json(catalogue::items(&s.db).await?))
+}
+
+// ------------------------------------------------------------------ calendar
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CalendarQuery {
+    year: Option<i32>,
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "hall/calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    year: i32,
+    years: Vec<i32>,
+    days: Vec<CalendarDay>,
+    form: FormState,
+    saved: bool,
+}
+
+impl CalendarPage {
+    fn weekday(&self, d: &NaiveDate) -> String {
+        self.chrome
+            .tr
+            .t(&format!(
+                "hall.weekday.{}",
+                d.weekday().num_days_from_monday()
+            ))
+            .to_string()
+    }
+}
+
+async fn show_calendar(
+    s: &AppState,
+    ctx: &Ctx,
+    year: i32,
+    form: FormState,
+    saved: bool,
+) -> Result<Response> {
+    let this = today().year();
+    let page = CalendarPage {
+        chrome: Chrome::build(ctx, "/hall/items"),
+        year,
+        years: (this - 2..=this + 1).collect(),
+        days: catalogue::calendar_days(&s.db, Some(year)).await?,
+        form,
+        saved,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn calendar_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<CalendarQuery>,
+) -> Result<Response> {
+    crate::hall::cases::require_hall(&u)?;
+    let year = q.year.unwrap_or(today().year());
+    if !(2000..=2200).contains(&year) {
+        return Err(AppError::invalid("year", "hall.bad_year"));
+    }
+    show_calendar(&s, &ctx, year, FormState::default(), q.saved.is_some()).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DayForm {
+    day: String,
+    kind: String,
+    name: String,
+}
+
+async fn post_calendar(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<DayForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let result = match parse_date(&f.day) {
+        Some(d) if f.name.chars().count() <= 30 => {
+            catalogue::set_day(&s.db, &u.actor(), d, &f.kind, &f.name)
+                .await
+                .map(|_| d)
+        }
+        Some(_) => Err(AppError::invalid("name", "hall.comment_too_long")),
+        None => Err(AppError::invalid("day", "common.date")),
+    };
+    match result {
+        Ok(d) => {
+            s.hall.forget();
+            Ok(Redirect::to(&format!("/hall/calendar?year={}&saved=1", d.year())).into_response())
+        }
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "day",
+                &ctx.tr,
+                &errs,
+                vec![("day", f.day), ("kind", f.kind), ("name", f.name)],
+            );
+            show_calendar(&s, &ctx, today().year(), form, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn post_calendar_delete(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    CsrfForm(f): CsrfForm<DayForm>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let d = parse_date(&f.day).ok_or_else(|| AppError::invalid("day", "common.date"))?;
+    catalogue::delete_day(&s.db, &u.actor(), d).await?;
+    s.hall.forget();
+    Ok(Redirect::to(&format!("/hall/calendar?year={}&saved=1", d.year())).into_response())
+}
+
+// ------------------------------------------------------------------ providers
+
+/// Providers: everyone in the hall but departments (who contract none).
+fn require_providers(u: &CurrentUser) -> Result<()> {
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+        Role::Provider,
+    ])
+}
+
+#[derive(Template)]
+#[template(path = "hall/providers.html")]
+struct ProvidersPage {
+    chrome: Chrome,
+    rows: Vec<Provider>,
+    q: ProviderQuery,
+    categories: &'static [&'static str],
+    as_of: NaiveDate,
+    expiring: usize,
+    is_admin: bool,
+}
+
+impl ProvidersPage {
+    fn q_text(&self) -> &str {
+        self.q.q.as_deref().unwrap_or("")
+    }
+    fn cat_is(&self, c: &str) -> bool {
+        self.q.category.as_deref() == Some(c)
+    }
+    fn status_is(&self, c: &str) -> bool {
+        self.q.status.as_deref() == Some(c)
+    }
+}
+
+async fn providers_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<ProviderQuery>,
+) -> Result<Response> {
+    require_providers(&u)?;
+    let today = today();
+    let rows = providers::list(&s.db, &u.scope, &q, today).await?;
+    let expiring = rows.iter().filter(|p| p.expires_soon(today)).count();
+    render(&ProvidersPage {
+        chrome: Chrome::build(&ctx, "/hall/providers"),
+        rows,
+        q,
+        categories: rules::PROVIDER_CATEGORIES,
+        as_of: today,
+        expiring,
+        is_admin: u.is_admin(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "hall/provider.html")]
+struct ProviderPage {
+    chrome: Chrome,
+    id: Option<i64>,
+    p: Option<Provider>,
+    served: Vec<Served>,
+    form: FormState,
+    categories: &'static [&'static str],
+    as_of: NaiveDate,
+    is_admin: bool,
+    saved: bool,
+}
+
+impl ProviderPage {
+    fn v(&self, f: &str) -> String {
+        self.form.value("provider", f)
+    }
+    fn e(&self, f: &str) -> String {
+        self.form.error("provider", f)
+    }
+    fn has_cat(&self, c: &str) -> bool {
+        self.v("categories").split(',').any(|x| x == c)
+    }
+}
+
+fn provider_values(i: &ProviderInput) -> Vec<(&'static str, String)> {
+    vec![
+        ("name", i.name.clone()),
+        ("credit_code", i.credit_code.clone()),
+        ("contact_name", i.contact_name.clone()),
+        ("phone", i.phone.clone()),
+        ("address", i.address.clone()),
+        ("categories", i.categories.join(",")),
+        ("contract_start", i.contract_start.clone()),
+        ("contract_end", i.contract_end.clone()),
+        ("terms", i.terms.clone()),
+        ("price_notes", i.price_notes.clone()),
+        ("status", i.status.clone()),
+        ("communities", i.communities.clone()),
+    ]
+}
+
+async fn show_provider(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    form: Option<FormState>,
+    saved: bool,
+) -> Result<Response> {
+    let (p, served) = match id {
+        Some(id) => {
+            let p = providers::load(&s.db, &u.scope, id).await?;
+            let served = providers::communities_of(&s.db, id).await?;
+            (Some(p), served)
+        }
+        None => (None, vec![]),
+    };
+    let form = match (form, &p) {
+        (Some(f), _) => f,
+        (None, Some(p)) => FormState::from_error(
+            "provider",
+            &ctx.tr,
+            &[],
+            provider_values(&ProviderInput {
+                name: p.name.clone(),
+                credit_code: p.credit_code.clone().unwrap_or_default(),
+                contact_name: p.contact_name.clone(),
+                phone: p.phone.clone(),
+                address: p.address.clone(),
+                categories: p.category_list().iter().map(|c| c.to_string()).collect(),
+                contract_start: p.contract_start.map(|d| d.to_string()).unwrap_or_default(),
+                contract_end: p.contract_end.map(|d| d.to_string()).unwrap_or_default(),
+                terms: p.terms.clone(),
+                price_notes: p.price_notes.clone(),
+                status: p.status.clone(),
+                communities: served
+                    .iter()
+                    .map(|c| c.code.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }),
+        ),
+        (None, None) => FormState::default(),
+    };
+    let page = ProviderPage {
+        chrome: Chrome::build(ctx, "/hall/providers"),
+        id,
+        p,
+        served,
+        form,
+        categories: rules::PROVIDER_CATEGORIES,
+        as_of: today(),
+        is_admin: u.is_admin(),
+        saved,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn new_provider_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    show_provider(&s, &ctx, &u, None, None, false).await
+}
+
+async fn provider_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(f): Query<SavedFlag>,
+) -> Result<Response> {
+    require_providers(&u)?;
+    show_provider(&s, &ctx, &u, Some(id), None, f.saved.is_some()).await
+}
+
+fn provider_input(pairs: &[(String, String)]) -> ProviderInput {
+    ProviderInput {
+        name: field(pairs, "name"),
+        credit_code: field(pairs, "credit_code"),
+        contact_name: field(pairs, "contact_name"),
+        phone: field(pairs, "phone"),
+        address: field(pairs, "address"),
+        categories: pairs
+            .iter()
+            .filter(|(k, _)| k == "categories")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        contract_start: field(pairs, "contract_start"),
+        contract_end: field(pairs, "contract_end"),
+        terms: field(pairs, "terms"),
+        price_notes: field(pairs, "price_notes"),
+        status: field(pairs, "status"),
+        communities: field(pairs, "communities"),
+    }
+}
+
+async fn save_provider(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    pairs: Vec<(String, String)>,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin])?;
+    let input = provider_input(&pairs);
+    let result = match input.check() {
+        Ok(save) => providers::save(&s.db, &s.district, u, id, &save).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(pid) => Ok(Redirect::to(&format!("/hall/providers/{pid}?saved=1")).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error("provider", &ctx.tr, &errs, provider_values(&input));
+            show_provider(s, ctx, u, id, Some(form), false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn post_new_provider(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    save_provider(&s, &ctx, &u, None, pairs).await
+}
+
+async fn post_provider(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    save_provider(&s, &ctx, &u, Some(id), pairs).await
+}
+
+/// Providers the caller sees.
+#[utoipa::path(get, path = "/api/v1/providers", tag = "hall", params(ProviderQuery),
+    responses((status = 200, body = [Provider])))]
+pub async fn api_providers(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<ProviderQuery>,
+) -> Result<Json<Vec<Provider>>> {
+    require_providers(&u)?;
+    Ok(Json(providers::list(&s.db, &u.scope, &q, today()).await?))
+}
+
+// ------------------------------------------------------------------ contact cards
+
+/// Providers of a community grouped by category, for the card and the public directory.
+pub fn by_category(ps: &[Provider]) -> Vec<(&'static str, Vec<Provider>)> {
+    rules::PROVIDER_CATEGORIES
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                ps.iter()
+                    .filter(|p| p.category_list().contains(c))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+/// The public address of a page: the configured `public_url`, else the request's host.
+pub fn public_url(s: &AppState, headers: &HeaderMap, path: &str) -> String {
+    let base = if s.config.public_url.trim().is_empty() {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    } else {
+        s.config.public_url.trim_end_matches('/').to_string()
+    };
+    format!("{base}{path}")
+}
+
+/// A QR code as inline SVG.
+pub fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(120, 120)
+            .quiet_zone(true)
+            .build()
+            .replacen("<?xml version=\"1.0\" standalone=\"yes\"?>", "", 1),
+        Err(_) => String::new(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CardQuery {
+    /// a6 (default) or a4
+    size: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "hall/card.html")]
+struct CardPage {
+    chrome: Chrome,
+    community: String,
+    town: String,
+    groups: Vec<(&'static str, Vec<Provider>)>,
+    qr: String,
+    url: String,
+    a4: bool,
+    printed_on: NaiveDate,
+}
+
+async fn card_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<CardQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])?;
+    let c = crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
+    let today = today();
+    let ps = providers::serving(&s.db, &c.row.code, today).await?;
+    let url = public_url(&s, &headers, &format!("/p/{}", c.row.code));
+    render(&CardPage {
+        chrome: Chrome::build(&ctx, "/hall/providers"),
+        community: c.row.name.clone(),
+        town: c.row.town_name.clone(),
+        groups: by_category(&ps),
+        qr: qr_svg(&url),
+        url,
+        a4: q.size.as_deref() == Some("a4"),
+        printed_on: today,
+    })
+}
