@@ -801,7 +801,7 @@ pub async fn register(
         actor,
         if accepted { "register" } else { "submit" },
         status,
-        n.channel,
+        "",
         now,
     )
     .await?;
@@ -1184,15 +1184,22 @@ async fn provider_for(
         categories: String,
         serves: i64,
         category: Option<String>,
+        kind: String,
     }
     let p: P = db::one(
         tx,
         "SELECT p.name, p.status, p.contract_end, p.categories, \
          (SELECT COUNT(*) FROM provider_communities pc WHERE pc.provider_id = p.id \
           AND pc.community_code = ?) AS serves, \
-         (SELECT provider_category FROM service_items WHERE id = ?) AS category \
+         (SELECT provider_category FROM service_items WHERE id = ?) AS category, \
+         (SELECT kind FROM service_items WHERE id = ?) AS kind \
          FROM providers p WHERE p.id = ?",
-        vals![case.community_code.clone(), case.item_id, provider],
+        vals![
+            case.community_code.clone(),
+            case.item_id,
+            case.item_id,
+            provider
+        ],
     )
     .await?
     .ok_or_else(|| AppError::invalid("provider_id", "hall.choose_one"))?;
@@ -1204,9 +1211,11 @@ async fn provider_for(
     if p.serves == 0 {
         return Err(AppError::invalid("provider_id", "hall.provider_not_here"));
     }
-    if let Some(c) = p.category
-        && !rules::tags_of(&p.categories).contains(&c.as_str())
-    {
+    let offers = match &p.category {
+        Some(c) => rules::tags_of(&p.categories).contains(&c.as_str()),
+        None => p.kind == "convenience",
+    };
+    if !offers {
         return Err(AppError::invalid(
             "provider_id",
             "hall.provider_wrong_category",

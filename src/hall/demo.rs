@@ -522,9 +522,9 @@ pub async fn generate(
                 // the timeline
                 let mut ev: Timeline = vec![];
                 if channel == "window" {
-                    ev.push((received_at, "register", "accepted", "window".into()));
+                    ev.push((received_at, "register", "accepted", String::new()));
                 } else {
-                    ev.push((received_at, "submit", "received", channel.into()));
+                    ev.push((received_at, "submit", "received", String::new()));
                     if plan.status == "rejected" {
                         ev.push((at(received, 11), "reject", "rejected", "材料不齐".into()));
                     } else if let Some(a) = plan.accepted {

@@ -90,7 +90,7 @@ const SELECT: &str = "SELECT r.id, r.community_code, c.name AS community_name, r
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(default)]
 pub struct ResidentQuery {
-    /// Name, mobile phone, full ID number, or the last digits (4–6) of either.
+    /// Name, mobile phone, full ID number, or the last digits (4–8) of either.
     pub q: Option<String>,
     /// One community (12 digits).
     pub community: Option<String>,
@@ -101,7 +101,7 @@ pub struct ResidentQuery {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// The search conditions of `q`: an 18-character ID number or an 11-digit phone exactly, 4–6
+/// The search conditions of `q`: an 18-character ID number or an 11-digit phone exactly, 4–8
 /// digits as the end of either, anything else as part of the name.
 fn search_condition(q: &str, wh: &mut Vec<String>, v: &mut Vec<Value>) {
     let q = q.trim();
@@ -115,7 +115,7 @@ fn search_condition(q: &str, wh: &mut Vec<String>, v: &mut Vec<Value>) {
     } else if let Ok(p) = Phone::parse(q) {
         wh.push("r.phone = ?".into());
         v.push(p.as_str().into());
-    } else if (4..=6).contains(&upper.len())
+    } else if (4..=8).contains(&upper.len())
         && upper
             .bytes()
             .enumerate()

@@ -339,6 +339,22 @@ impl RegisterPage {
     fn item_selected(&self, id: &i64) -> bool {
         self.v("item") == id.to_string()
     }
+    /// The catalogue by group (小事 / 小病 / 求职 / other), for the item list.
+    fn grouped(&self) -> Vec<(&'static str, Vec<&Item>)> {
+        crate::hall::catalogue::GROUPS
+            .iter()
+            .map(|g| {
+                (
+                    *g,
+                    self.items
+                        .iter()
+                        .filter(|i| i.group_key == *g)
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
 }
 
 async fn register_page(
@@ -572,6 +588,19 @@ impl CasePage {
     }
 }
 
+/// Whether a user may ever take a step on this case (the rules decide which, and when).
+fn could_act(u: &CurrentUser, c: &CaseFull) -> bool {
+    match (&u.scope, u.role) {
+        (_, Role::DistrictAdmin | Role::CommunityStaff) => true,
+        (Scope::Department(d), _) => {
+            c.referred_kind.as_deref() == Some("department") && c.referred_department_id == Some(*d)
+        }
+        (Scope::Town(_), _) => c.referred_kind.as_deref() == Some("town_centre"),
+        (Scope::Provider(p), _) => c.provider_id == Some(*p),
+        _ => false,
+    }
+}
+
 /// The steps a user may offer on a case in its current state.
 fn offered_steps(u: &CurrentUser, c: &CaseFull) -> Vec<&'static str> {
     let window = matches!(u.role, Role::DistrictAdmin | Role::CommunityStaff);
@@ -616,7 +645,12 @@ async fn show_case(
         .ok_or(AppError::NotFound)?;
     let steps = offered_steps(u, &c);
     let (departments, providers) = if steps.contains(&"refer") {
-        let mut ps = providers::serving(&s.db, &c.community_code, today).await?;
+        // only convenience services go to providers, and to those offering the kind
+        let mut ps = if item.kind == "convenience" || item.provider_category.is_some() {
+            providers::serving(&s.db, &c.community_code, today).await?
+        } else {
+            vec![]
+        };
         if let Some(cat) = &item.provider_category {
             ps.retain(|p| p.category_list().contains(&cat.as_str()));
         }
@@ -738,6 +772,11 @@ async fn post_step(
     CsrfForm(f): CsrfForm<StepForm>,
 ) -> Result<Response> {
     require_hall(&u)?;
+    // outside the scope: 404; in it but never acting on this case: 403; then the step
+    let case = cases::load(&s.db, &s.district, &u, id).await?;
+    if !could_act(&u, &case) {
+        return Err(AppError::Forbidden);
+    }
     let result = match f.request() {
         Ok(req) => {
             let cal = s.hall.calendar(&s.db).await?;

@@ -279,6 +279,7 @@ async fn post_resident(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
+    require_registry(&u)?;
     // the record must be in scope before it is changed
     residents::load(&s.db, &s.district, &u.scope, id).await?;
     save_resident(&s, &ctx, &u, Some(id), pairs).await

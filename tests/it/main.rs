@@ -11,6 +11,7 @@ mod centres;
 mod cli;
 mod funding;
 mod geo;
+mod hall;
 mod import;
 
 use axum::Router;
