@@ -986,7 +986,7 @@ async fn concurrent_registrations_get_distinct_numbers_and_a_case_is_rated_once(
             "SELECT MIN(id) FROM cases WHERE community_code = '{A}' AND status = 'completed' AND rating IS NULL"
         ))
         .await;
-    let stats_before = t.count("SELECT SUM(rated) FROM case_stats").await;
+    let stats_before = t.count("SELECT CAST(SUM(rated) AS BIGINT) FROM case_stats").await;
     let mut handles = vec![];
     for stars in ["3", "5"] {
         let router = t.router.clone();
@@ -1016,7 +1016,7 @@ async fn concurrent_registrations_get_distinct_numbers_and_a_case_is_rated_once(
     codes.sort_unstable();
     assert_eq!(codes, [303, 422]);
     assert_eq!(
-        t.count("SELECT SUM(rated) FROM case_stats").await,
+        t.count("SELECT CAST(SUM(rated) AS BIGINT) FROM case_stats").await,
         stats_before + 1
     );
 }
@@ -1059,7 +1059,7 @@ async fn measures_follow_the_cases() {
         ),
         (
             "stars",
-            format!("SELECT COALESCE(SUM(rating), 0) FROM cases WHERE {y}"),
+            format!("SELECT CAST(COALESCE(SUM(rating), 0) AS BIGINT) FROM cases WHERE {y}"),
         ),
     ] {
         assert_eq!(
