@@ -191,6 +191,9 @@ CREATE TABLE cases (
     rating_comment TEXT,
     rated_at {{ts}},
     token TEXT UNIQUE,
+    -- who registered it (a user, 'public', an Open311 client): the first timeline entry
+    registered_by TEXT NOT NULL DEFAULT '',
+    registered_by_id BIGINT,
     updated_at {{ts}} NOT NULL,
     CHECK ((status = 'rejected') = (reject_reason IS NOT NULL)),
     CHECK ((status = 'completed') = (completed_on IS NOT NULL)),
@@ -201,8 +204,10 @@ CREATE INDEX cases_item ON cases (item_id, received_on);
 CREATE INDEX cases_provider ON cases (provider_id, status);
 CREATE INDEX cases_department ON cases (referred_department_id, received_on);
 CREATE INDEX cases_phone ON cases (applicant_phone, received_on);
--- the worklists and the overdue counts read only the open cases
+-- the worklists read only the open cases, the overdue counts only those past their deadline
 CREATE INDEX cases_open ON cases (community_code, due_on)
+    WHERE status IN ('received', 'accepted', 'in_progress', 'referred');
+CREATE INDEX cases_overdue ON cases (due_on, community_code, item_id, received_on)
     WHERE status IN ('received', 'accepted', 'in_progress', 'referred');
 
 -- Every step of a case, in order.
@@ -241,9 +246,50 @@ CREATE TABLE case_stats (
     h15 BIGINT NOT NULL DEFAULT 0, h16 BIGINT NOT NULL DEFAULT 0, h17 BIGINT NOT NULL DEFAULT 0,
     h18 BIGINT NOT NULL DEFAULT 0, h19 BIGINT NOT NULL DEFAULT 0, h20 BIGINT NOT NULL DEFAULT 0,
     h21 BIGINT NOT NULL DEFAULT 0,
-    PRIMARY KEY (community_code, item_id, year)
+    -- a year's rows are one range, a town's or a community's a range within it
+    PRIMARY KEY (year, community_code, item_id)
 ) {{without_rowid}};
-CREATE INDEX case_stats_year ON case_stats (year, community_code);
+
+-- A new case starts its timeline, takes its number in the community's yearly sequence and
+-- counts as received, in the statement that inserts it: registering is one INSERT, so the
+-- writer holds SQLite's lock for as short a time as possible.
+-- @sqlite
+CREATE TRIGGER cases_registered AFTER INSERT ON cases
+BEGIN
+    INSERT INTO case_events (case_id, at, actor_id, actor_name, step, status_after, note)
+    VALUES (NEW.id, NEW.received_at, NEW.registered_by_id, NEW.registered_by,
+        CASE WHEN NEW.channel = 'window' THEN 'register' ELSE 'submit' END, NEW.status, '');
+    INSERT INTO case_counters (community_code, year, last_seq)
+    VALUES (NEW.community_code, CAST(substr(NEW.received_on, 1, 4) AS INTEGER),
+        CAST(substr(NEW.number, 19) AS INTEGER))
+    ON CONFLICT (community_code, year)
+    DO UPDATE SET last_seq = max(last_seq, excluded.last_seq);
+    INSERT INTO case_stats (community_code, item_id, year, received)
+    VALUES (NEW.community_code, NEW.item_id, CAST(substr(NEW.received_on, 1, 4) AS INTEGER), 1)
+    ON CONFLICT (community_code, item_id, year) DO UPDATE SET received = received + 1;
+END;
+-- @end
+-- @postgres
+CREATE FUNCTION cases_registered() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO case_events (case_id, at, actor_id, actor_name, step, status_after, note)
+    VALUES (NEW.id, NEW.received_at, NEW.registered_by_id, NEW.registered_by,
+        CASE WHEN NEW.channel = 'window' THEN 'register' ELSE 'submit' END, NEW.status, '');
+    INSERT INTO case_counters (community_code, year, last_seq)
+    VALUES (NEW.community_code, EXTRACT(YEAR FROM NEW.received_on)::INTEGER,
+        CAST(substr(NEW.number, 19) AS BIGINT))
+    ON CONFLICT (community_code, year)
+    DO UPDATE SET last_seq = GREATEST(case_counters.last_seq, excluded.last_seq);
+    INSERT INTO case_stats (community_code, item_id, year, received)
+    VALUES (NEW.community_code, NEW.item_id, EXTRACT(YEAR FROM NEW.received_on)::INTEGER, 1)
+    ON CONFLICT (community_code, item_id, year)
+    DO UPDATE SET received = case_stats.received + 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER cases_registered AFTER INSERT ON cases
+    FOR EACH ROW EXECUTE FUNCTION cases_registered();
+-- @end
 
 -- Third-party Open311 clients: the api_key they send with POST, stored as a hash.
 CREATE TABLE open311_clients (

@@ -680,6 +680,7 @@ async fn add_event(
 /// from the public channels it waits for staff to accept it.
 pub async fn register(
     db: &Db,
+    district: &DivisionCode,
     cal: &Calendar,
     actor: &Actor,
     n: &NewCase,
@@ -695,18 +696,21 @@ pub async fn register(
     } else {
         Some(crate::platform::auth::random_token()?[..20].to_string())
     };
-    let tx = db.write_tx().await?;
-    // the community must exist and not be merged away
+    // the community must be the district's and not merged away (read before the write lock:
+    // a merge is a rare, deliberate act, and cases keep the code they were registered under)
+    let (lo, hi) = district.descendant_range();
     let live = db::scalar(
-        &tx,
-        "SELECT COUNT(*) FROM divisions WHERE code = ? AND level = 5 AND merged_into IS NULL",
-        vals![n.community.as_str()],
+        &db.conn,
+        "SELECT COUNT(*) FROM divisions WHERE code = ? AND code BETWEEN ? AND ? AND level = 5 \
+         AND merged_into IS NULL",
+        vals![n.community.as_str(), lo, hi],
     )
     .await?
     .unwrap_or(0);
     if live == 0 {
         return Err(AppError::invalid("community", "hall.bad_community"));
     }
+    let tx = db.write_tx().await?;
     // the resident: the one chosen, or the one with this ID number, or a new one
     let resident_id = match (n.resident_id, &n.id_number) {
         (Some(id), _) => {
@@ -750,69 +754,72 @@ pub async fn register(
         (None, None) => None,
     };
     let year = today.year();
-    let seq = db::scalar(
-        &tx,
-        "INSERT INTO case_counters (community_code, year, last_seq) VALUES (?, ?, 1) \
-         ON CONFLICT (community_code, year) DO UPDATE SET last_seq = case_counters.last_seq + 1 \
-         RETURNING last_seq",
-        vals![n.community.as_str(), year],
-    )
-    .await?
-    .unwrap_or(1);
-    let number = rules::case_number(n.community.as_str(), year, seq as u32);
     let status = if accepted { "accepted" } else { "received" };
     let phone = n
         .applicant_phone
         .as_ref()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    let id = db::scalar(
-        &tx,
+    // One statement: the number is the next in the community's sequence for the year; the
+    // trigger `cases_registered` moves the sequence on, starts the timeline and counts the
+    // case as received (migration 0006).
+    let next = "COALESCE((SELECT last_seq FROM case_counters WHERE community_code = ? AND year = ?), 0) + 1";
+    let (seq_text, lookups) = if db.is_sqlite() {
+        (format!("printf('%05d', {next})"), 1)
+    } else {
+        // lpad cuts longer strings: pad to five, never shorter than the number
+        (
+            format!("lpad(CAST({next} AS TEXT), GREATEST(5, length(CAST({next} AS TEXT))), '0')"),
+            2,
+        )
+    };
+    let sql = format!(
         "INSERT INTO cases (number, community_code, item_id, resident_id, applicant_name, \
          applicant_phone, channel, status, description, address, lat, lon, received_at, \
-         received_on, accepted_on, due_on, token, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        vals![
-            number.clone(),
-            n.community.as_str(),
-            n.item.id,
-            resident_id,
-            n.applicant_name.clone(),
-            phone.clone(),
-            n.channel,
-            status,
-            n.description.clone(),
-            n.address.clone(),
-            n.lat,
-            n.lon,
-            now,
-            today,
-            accepted.then_some(today),
-            due_on,
-            token.clone(),
-            now
-        ],
-    )
-    .await?
-    .ok_or_else(|| anyhow::anyhow!("no id for the new case"))?;
-    add_event(
-        &tx,
-        id,
-        actor,
-        if accepted { "register" } else { "submit" },
-        status,
-        "",
-        now,
-    )
-    .await?;
-    bump(
-        &tx,
+         received_on, accepted_on, due_on, token, registered_by, registered_by_id, updated_at) \
+         VALUES (? || {seq_text}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         RETURNING id, number"
+    );
+    #[derive(FromQueryResult)]
+    struct Inserted {
+        id: i64,
+        number: String,
+    }
+    if !db.is_sqlite() {
+        // PostgreSQL lets two transactions read the same last number: one community-year
+        // takes numbers one at a time (SQLite has one writer anyway)
+        let key = n.community.as_str().parse::<i64>().unwrap_or(0) * 10_000 + i64::from(year);
+        db::exec(&tx, "SELECT pg_advisory_xact_lock(?)", vals![key]).await?;
+    }
+    let mut values = vals![format!("{}-{year}-", n.community.as_str())];
+    for _ in 0..lookups {
+        values.extend(vals![n.community.as_str(), year]);
+    }
+    values.extend(vals![
         n.community.as_str(),
         n.item.id,
-        year,
-        &[("received", 1)],
-    )
-    .await?;
+        resident_id,
+        n.applicant_name.clone(),
+        phone.clone(),
+        n.channel,
+        status,
+        n.description.clone(),
+        n.address.clone(),
+        n.lat,
+        n.lon,
+        now,
+        today,
+        accepted.then_some(today),
+        due_on,
+        token.clone(),
+        actor.name.clone(),
+        actor.id,
+        now
+    ]);
+    let row: Inserted = db::one(&tx, &sql, values)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no id for the new case"))?;
+    let (id, number) = (row.id, row.number);
     audit::record(
         &tx,
         actor,

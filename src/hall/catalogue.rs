@@ -31,6 +31,7 @@ pub struct Item {
     pub owner_kind: String,
     pub department_id: Option<i64>,
     pub department_name: Option<String>,
+    pub department_name_en: Option<String>,
     pub provider_category: Option<String>,
     /// community, town_centre or department.
     pub finish_at: String,
@@ -51,6 +52,15 @@ impl Item {
             .filter(|l| !l.is_empty())
             .collect()
     }
+    /// The owning department's name in the reader's language.
+    pub fn department_label(&self, english: impl std::borrow::Borrow<bool>) -> Option<&str> {
+        match (&self.department_name, &self.department_name_en) {
+            (_, Some(en)) if *english.borrow() && !en.is_empty() => Some(en),
+            (Some(zh), _) => Some(zh),
+            _ => None,
+        }
+    }
+
     pub fn label(&self, english: impl std::borrow::Borrow<bool>) -> &str {
         if *english.borrow() && !self.name_en.is_empty() {
             &self.name_en
@@ -61,7 +71,8 @@ impl Item {
 }
 
 const ITEM_SELECT: &str = "SELECT i.id, i.code, i.name, i.name_en, i.group_key, i.kind, \
-    i.owner_kind, i.department_id, d.name AS department_name, i.provider_category, i.finish_at, \
+    i.owner_kind, i.department_id, d.name AS department_name, d.name_en AS department_name_en, \
+    i.provider_category, i.finish_at, \
     i.time_limit_days, i.materials, i.description, i.online, i.active, i.sort_order \
     FROM service_items i LEFT JOIN departments d ON d.id = i.department_id";
 

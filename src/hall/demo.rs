@@ -4,7 +4,8 @@
 //! timelines, referrals, dispatches to providers, ratings and the measures' counters.
 //!
 //! Volume: 80 × scale cases per community, so `demo` has about 10,400 and `demo --scale 10`
-//! (1,300 communities) about 1,040,000 — the benchmark's volume. Recent cases are still open,
+//! (1,300 communities) about 1,040,000 — the benchmark's volume, and the most it writes at
+//! any scale. Recent cases are still open,
 //! a few of them overdue; the rest are finished as a busy hall finishes them.
 
 use std::collections::BTreeMap;
@@ -25,6 +26,9 @@ use crate::vals;
 fn err(e: crate::platform::error::AppError) -> anyhow::Error {
     anyhow::anyhow!("{}", e.describe())
 }
+
+/// The most cases the generator writes, whatever the scale (`--scale 10` reaches it).
+const MAX_CASES: i64 = 1_040_000;
 
 /// Holidays and make-up working days, 2024–2026 (国务院办公厅 notices).
 const HOLIDAYS: &[(&str, &str, &str, &str)] = &[
@@ -102,10 +106,12 @@ fn phone(rng: &mut Rng) -> String {
     format!("1{}{:09}", rng.range(3, 9), rng.range(0, 999_999_999))
 }
 
-fn id_number(rng: &mut Rng, seq: i64) -> String {
-    let birth =
-        NaiveDate::from_ymd_opt(1935, 1, 1).unwrap() + Duration::days(rng.range(0, 70 * 365));
-    let first17 = format!("320205{}{:03}", birth.format("%Y%m%d"), seq % 1000);
+/// A valid ID number, distinct for every `seq` (up to 25 million): the birth date walks the
+/// 70 years from 1935 by a step prime to their length, the sequence digits count the laps.
+fn id_number(seq: i64) -> String {
+    const DAYS: i64 = 70 * 365;
+    let birth = NaiveDate::from_ymd_opt(1935, 1, 1).unwrap() + Duration::days((seq * 7919) % DAYS);
+    let first17 = format!("320205{}{:03}", birth.format("%Y%m%d"), (seq / DAYS) % 1000);
     let check = IdNumber::check_char(&first17) as char;
     format!("{first17}{check}")
 }
@@ -299,7 +305,10 @@ pub async fn generate(
     }
 
     // 3. residents and cases, community by community, in chunks of one transaction each
-    let per_community = 80 * i64::from(scale.max(1));
+    // busier halls in bigger synthetic districts, up to the benchmark's million cases
+    let per_community = (80 * i64::from(scale.max(1)))
+        .min(MAX_CASES / communities.len().max(1) as i64)
+        .max(1);
     let first = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
     let span = (today - first).num_days().max(1);
     let weights: Vec<i64> = items
@@ -322,7 +331,7 @@ pub async fn generate(
                 resident_seq += 1;
                 let n = name(rng);
                 let p = phone(rng);
-                let idn = id_number(rng, resident_seq);
+                let idn = id_number(resident_seq);
                 let mut tags = vec![];
                 if idn[6..10].parse::<i32>().unwrap_or(2000) < 1961 {
                     tags.push("elderly");
@@ -517,14 +526,12 @@ pub async fn generate(
                     }),
                     plan.rating.and(plan.completed).map(|d| at(d, 17)),
                     (channel != "window").then(|| format!("demo{}{seq}{}", &c[6..], year)),
+                    "demo",
                     received_at
                 ]);
-                // the timeline
+                // the timeline after registration (the insert trigger writes its first entry)
                 let mut ev: Timeline = vec![];
-                if channel == "window" {
-                    ev.push((received_at, "register", "accepted", String::new()));
-                } else {
-                    ev.push((received_at, "submit", "received", String::new()));
+                if channel != "window" {
                     if plan.status == "rejected" {
                         ev.push((at(received, 11), "reject", "rejected", "材料不齐".into()));
                     } else if let Some(a) = plan.accepted {
@@ -541,11 +548,10 @@ pub async fn generate(
                     }
                 }
                 event_rows.push((number, ev));
-                // the counters
+                // the counters (the insert trigger counts it received)
                 let st = stats
                     .entry((c.clone(), item.id, year))
                     .or_insert([0; 8 + HIST_BUCKETS]);
-                st[0] += 1;
                 if plan.status == "rejected" {
                     st[1] += 1;
                 }
@@ -595,6 +601,7 @@ pub async fn generate(
                 "rating_comment",
                 "rated_at",
                 "token",
+                "registered_by",
                 "updated_at",
             ],
             case_rows,
@@ -648,7 +655,12 @@ pub async fn generate(
         ];
         let hs: Vec<String> = (0..HIST_BUCKETS).map(|i| format!("h{i}")).collect();
         cols.extend(hs.iter().map(String::as_str));
-        db::insert_rows(
+        let add = cols[3..]
+            .iter()
+            .map(|c| format!("{c} = case_stats.{c} + excluded.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        db::insert_rows_then(
             &tx,
             "case_stats",
             &cols,
@@ -660,17 +672,7 @@ pub async fn generate(
                     v
                 })
                 .collect(),
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            &tx,
-            "case_counters",
-            &["community_code", "year", "last_seq"],
-            counters
-                .into_iter()
-                .map(|((c, y), n)| vals![c, y, n])
-                .collect(),
+            &format!("ON CONFLICT (community_code, item_id, year) DO UPDATE SET {add}"),
         )
         .await
         .map_err(err)?;
@@ -853,7 +855,7 @@ async fn live_cases(
                 .check(items, channel, channel != "window")
                 .map_err(err)?;
             let at = days_ago(ago);
-            let (reg, _) = cases::register(db, cal, &Actor::system("demo"), &n, at)
+            let (reg, _) = cases::register(db, district, cal, &Actor::system("demo"), &n, at)
                 .await
                 .map_err(err)?;
             let step = |req| cases::step(db, cal, district, Who::User(&admin), reg.id, req, at);

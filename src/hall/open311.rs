@@ -631,7 +631,8 @@ async fn post_requests(
             id: None,
             name: format!("open311:{label}#{client_id}"),
         };
-        let (reg, notice) = cases::register(&s.db, &cal, &actor, &n, Utc::now()).await?;
+        let (reg, notice) =
+            cases::register(&s.db, &s.district, &cal, &actor, &n, Utc::now()).await?;
         s.hall.notify(notice);
         Ok::<_, AppError>(respond(
             f,

@@ -353,7 +353,7 @@ async fn post_request(
         check_daily_limit(&s, n.applicant_phone.as_ref()).await?;
         let cal = s.hall.calendar(&s.db).await?;
         let actor = auth::Actor::system("public");
-        cases::register(&s.db, &cal, &actor, &n, Utc::now()).await
+        cases::register(&s.db, &s.district, &cal, &actor, &n, Utc::now()).await
     }
     .await;
     match result {

@@ -445,7 +445,7 @@ async fn post_register(
     let result = match check_window_input(&s, &u, f.clone()).await {
         Ok((n, _)) => {
             let cal = s.hall.calendar(&s.db).await?;
-            cases::register(&s.db, &cal, &u.actor(), &n, Utc::now()).await
+            cases::register(&s.db, &s.district, &cal, &u.actor(), &n, Utc::now()).await
         }
         Err(e) => Err(e),
     };
@@ -527,7 +527,8 @@ pub async fn api_register(
     };
     let (n, _) = check_window_input(&s, &u, f).await?;
     let cal = s.hall.calendar(&s.db).await?;
-    let (reg, notice) = cases::register(&s.db, &cal, &u.actor(), &n, Utc::now()).await?;
+    let (reg, notice) =
+        cases::register(&s.db, &s.district, &cal, &u.actor(), &n, Utc::now()).await?;
     s.hall.notify(notice);
     Ok((
         StatusCode::CREATED,

@@ -164,6 +164,22 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
         .await?;
         push("home.todo.rewards", due, "/funding/batches".into());
     }
+    // the service hall: open cases in scope (a department's, a provider's own), the overdue
+    if u.role != Role::Assessor {
+        let (open, overdue) = crate::hall::cases::open_counts(
+            &s.db,
+            &s.district,
+            &u.scope,
+            crate::platform::time::today(),
+        )
+        .await?;
+        push(
+            "home.todo.hall_overdue",
+            Some(overdue),
+            "/hall/cases?state=overdue".into(),
+        );
+        push("home.todo.hall_open", Some(open), "/hall".into());
+    }
     Ok(out)
 }
 

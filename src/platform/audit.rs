@@ -130,6 +130,57 @@ pub async fn record<B: Serialize, A: Serialize>(
         tx.execute_unprepared("SELECT pg_advisory_xact_lock(7715001)")
             .await?;
     }
+    // PostgreSQL keeps microseconds: hash exactly what will be read back.
+    let at = Utc::now().trunc_subsecs(6);
+    let before = to_json(before)?;
+    let after = to_json(after)?;
+    let entry = |prev: &str| {
+        let hash = entry_hash(
+            prev,
+            &at,
+            actor.id,
+            &actor.name,
+            action,
+            entity,
+            entity_id,
+            before.as_deref(),
+            after.as_deref(),
+        );
+        let values = vals![
+            at,
+            actor.id,
+            actor.name.clone(),
+            action,
+            entity,
+            entity_id,
+            before.clone(),
+            after.clone(),
+            prev,
+            hash.clone()
+        ];
+        (hash, values)
+    };
+    // The hash this process appended last is most likely still the last one: append after
+    // it on condition that it is, in one statement. Another process's entry (or a rolled-back
+    // transaction) fails the condition and the entry is appended after the real last one.
+    let guess = last_hash().lock().map(|g| g.clone()).unwrap_or(None);
+    if let Some(prev) = guess {
+        let (hash, mut values) = entry(&prev);
+        values.push(prev.clone().into());
+        let n = db::exec(
+            tx,
+            "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, \
+             before_json, after_json, prev_hash, hash) \
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             WHERE (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) = ?",
+            values,
+        )
+        .await?;
+        if n == 1 {
+            remember(hash);
+            return Ok(());
+        }
+    }
     let prev: Option<String> = db::one::<HashRow, _>(
         tx,
         "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1",
@@ -138,40 +189,28 @@ pub async fn record<B: Serialize, A: Serialize>(
     .await?
     .map(|r| r.hash);
     let prev = prev.unwrap_or_else(|| GENESIS.to_string());
-    // PostgreSQL keeps microseconds: hash exactly what will be read back.
-    let at = Utc::now().trunc_subsecs(6);
-    let before = to_json(before)?;
-    let after = to_json(after)?;
-    let hash = entry_hash(
-        &prev,
-        &at,
-        actor.id,
-        &actor.name,
-        action,
-        entity,
-        entity_id,
-        before.as_deref(),
-        after.as_deref(),
-    );
+    let (hash, values) = entry(&prev);
     db::exec(
         tx,
         "INSERT INTO audit_log (at, actor_id, actor_name, action, entity, entity_id, before_json, \
          after_json, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        vals![
-            at,
-            actor.id,
-            actor.name.clone(),
-            action,
-            entity,
-            entity_id,
-            before,
-            after,
-            prev,
-            hash
-        ],
+        values,
     )
     .await?;
+    remember(hash);
     Ok(())
+}
+
+/// The hash of the entry this process appended last (a guess, checked on use).
+fn last_hash() -> &'static std::sync::Mutex<Option<String>> {
+    static LAST: std::sync::OnceLock<std::sync::Mutex<Option<String>>> = std::sync::OnceLock::new();
+    LAST.get_or_init(Default::default)
+}
+
+fn remember(hash: String) {
+    if let Ok(mut g) = last_hash().lock() {
+        *g = Some(hash);
+    }
 }
 
 #[derive(FromQueryResult)]

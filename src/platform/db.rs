@@ -102,6 +102,61 @@ impl DbTarget {
 pub struct Db {
     pub conn: DatabaseConnection,
     pub target: DbTarget,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of in SQLite's busy handler, which sleeps and retries (1, 2, 5 … 100 ms): under load
+    /// that wastes the lock's idle time and gives some writers seconds of waiting.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction ([`Db::write_tx`]): the transaction, holding this process's SQLite
+/// writer lock until it commits or is dropped (rolled back).
+pub struct WriteTx {
+    tx: DatabaseTransaction,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
+        self.tx.commit().await
+    }
+    pub async fn rollback(self) -> Result<(), sea_orm::DbErr> {
+        self.tx.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.tx
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.tx.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.tx.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.tx.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(
+        &self,
+        stmt: Statement,
+    ) -> Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.tx.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(
+        &self,
+        stmt: Statement,
+    ) -> Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.tx.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.tx.support_returning()
+    }
 }
 
 impl Db {
@@ -148,6 +203,7 @@ impl Db {
         Ok(Db {
             conn,
             target: target.clone(),
+            write_lock: Default::default(),
         })
     }
 
@@ -161,7 +217,12 @@ impl Db {
 
     /// A transaction that will write after reading: on SQLite it takes the write lock up
     /// front (`BEGIN IMMEDIATE`) so it waits on busy_timeout instead of failing mid-way.
-    pub async fn write_tx(&self) -> Result<DatabaseTransaction, AppError> {
+    pub async fn write_tx(&self) -> Result<WriteTx, AppError> {
+        let turn = if self.is_sqlite() {
+            Some(self.write_lock.clone().lock_owned().await)
+        } else {
+            None
+        };
         let tx = self
             .conn
             .begin_with_options(TransactionOptions {
@@ -169,7 +230,7 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        Ok(tx)
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(self) {
@@ -299,6 +360,17 @@ pub async fn insert_rows<C: ConnectionTrait>(
     columns: &[&str],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), AppError> {
+    insert_rows_then(c, table, columns, rows, "").await
+}
+
+/// [`insert_rows`] with a clause after each chunk's VALUES (`ON CONFLICT … DO UPDATE …`).
+pub async fn insert_rows_then<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    then: &str,
+) -> Result<(), AppError> {
     let backend = c.get_database_backend();
     let per = (900 / columns.len().max(1)).max(1);
     let one = format!("({})", vec!["?"; columns.len()].join(","));
@@ -306,7 +378,7 @@ pub async fn insert_rows<C: ConnectionTrait>(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per).collect();
         let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
+            "INSERT INTO {table} ({}) VALUES {} {then}",
             columns.join(", "),
             vec![one.as_str(); chunk.len()].join(",")
         );

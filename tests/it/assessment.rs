@@ -766,5 +766,10 @@ async fn the_home_page_lists_what_waits_for_each_role() {
     assert!(staff.contains(&format!("/sheets/{HUANGTUTANG}")));
     assert!(page("weisheng").await.contains("有您的指标待评分"));
     assert!(page("donggang").await.contains("等待镇（街道）审核"));
-    assert!(!page("provider").await.contains("待办"));
+    // the service hall: staff's overdue case, the provider's own open request, nothing else
+    assert!(staff.contains("件办件已超过承诺期限") && staff.contains("服务大厅在办"));
+    let provider = page("provider").await;
+    assert!(provider.contains("服务大厅在办 1 件"), "{provider}");
+    assert!(!provider.contains("考核") && !provider.contains("拨付"));
+    assert!(!page("assessor").await.contains("服务大厅在办"));
 }
