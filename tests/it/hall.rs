@@ -1603,3 +1603,47 @@ async fn open311_third_party_clients() {
         1
     );
 }
+
+/// Texts to applicants go through the pluggable sender: a recording one stands in for an SMS
+/// gateway here.
+#[tokio::test(flavor = "multi_thread")]
+async fn notices_go_through_the_sender() {
+    use std::sync::{Arc, Mutex};
+    struct Recorder(Mutex<Vec<(String, String)>>);
+    impl shequ::hall::Sender for Recorder {
+        fn send(&self, phone: &str, text: &str) {
+            self.0.lock().unwrap().push((phone.into(), text.into()));
+        }
+    }
+    let mut t = TestApp::demo().await;
+    let rec = Arc::new(Recorder(Mutex::new(vec![])));
+    t.state.hall = Arc::new(shequ::hall::HallState::with_sender(rec.clone()));
+    t.router = shequ::platform::http::app(t.state.clone());
+    let staff = t.session("staff").await;
+    let item = item_id(&t, "JY-02").await;
+    let id = register(
+        &t,
+        &staff,
+        &[
+            ("item", &item),
+            ("applicant_name", "邹小红"),
+            ("applicant_phone", "13861700004"),
+        ],
+    )
+    .await;
+    step(
+        &t,
+        &staff,
+        id,
+        &[("step", "complete"), ("result", "已办理失业登记")],
+    )
+    .await;
+    let sent = rec.0.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(sent.iter().all(|(p, _)| p == "13861700004"));
+    assert!(sent[0].1.contains("已受理") && sent[0].1.contains("失业登记"));
+    assert!(sent[1].1.contains("已办结") && sent[1].1.contains("已办理失业登记"));
+    // no phone, no text
+    register(&t, &staff, &[("item", &item), ("applicant_name", "无手机")]).await;
+    assert_eq!(rec.0.lock().unwrap().len(), 2);
+}

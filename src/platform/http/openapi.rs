@@ -35,12 +35,19 @@ use crate::platform::http::AppState;
         crate::assessment::web::api_rounds,
         crate::assessment::web::api_round,
         crate::assessment::web::api_sheet,
+        crate::hall::web::api_cases,
+        crate::hall::web::api_register,
+        crate::hall::web::api_case,
+        crate::hall::web::api_measures,
+        crate::hall::web_registry::api_residents,
+        crate::hall::web_registry::api_items,
+        crate::hall::web_registry::api_providers,
         crate::departments::api_list,
         crate::admin::api_users,
         crate::admin::api_audit,
     ),
     modifiers(&Bearer),
-    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "assessment"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "assessment"), (name = "hall"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
 )]
 pub struct ApiDoc;
 
