@@ -234,6 +234,25 @@ fn case_where(
     Ok((wh.join(" AND "), v))
 }
 
+/// How many cases in scope match the filter.
+pub async fn count(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    f: &CaseQuery,
+    today: NaiveDate,
+) -> Result<u64> {
+    let (wh, v) = case_where(district, u, f, today)?;
+    let n = db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM cases k WHERE {wh}"),
+        v,
+    )
+    .await?
+    .unwrap_or(0);
+    Ok(n as u64)
+}
+
 /// One page of cases in scope, newest first.
 pub async fn list(
     db: &Db,

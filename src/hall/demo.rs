@@ -180,6 +180,7 @@ pub async fn generate(
     let tx = db.write_tx().await.map_err(err)?;
     let now = Utc::now();
     let mut provider_serves: Vec<(i64, Vec<&'static str>, Vec<String>)> = vec![];
+    let mut provider_names: BTreeMap<i64, String> = BTreeMap::new();
     let mut credit_seq = 0i64;
     let mut add_provider = |name: String,
                             cats: &[&'static str],
@@ -266,6 +267,7 @@ pub async fn generate(
         )
         .await
         .map_err(err)?;
+        provider_names.insert(id, name);
         provider_serves.push((id, cats, serves));
     }
     audit::record(
@@ -464,9 +466,15 @@ pub async fn generate(
                     (true, _, None) => None,
                 };
                 let referred_to = match referred_kind {
-                    Some("town_centre") => Some("镇行政受理中心".to_string()),
+                    Some("town_centre") => Some(format!(
+                        "{}行政受理中心",
+                        town_names
+                            .get(&format!("{}000", &c[..9]))
+                            .map(String::as_str)
+                            .unwrap_or("镇")
+                    )),
                     Some("department") => item.department_name.clone(),
-                    Some("provider") => Some(format!("便民服务单位 #{}", provider.unwrap_or(0))),
+                    Some("provider") => provider.and_then(|p| provider_names.get(&p).cloned()),
                     _ => None,
                 };
                 let number = rules::case_number(c, year, seq as u32);

@@ -916,10 +916,16 @@ async fn ledgers_export_and_read_back() {
     for r in &rows[1..] {
         assert!(health.contains(&r[2].to_string()), "{:?}", r[2]);
     }
+    // without a year the ledger is this year's
     let total = t
-        .count("SELECT COUNT(*) FROM cases k JOIN service_items i ON i.id = k.item_id WHERE i.code LIKE 'WS-%'")
+        .count(&format!(
+            "SELECT COUNT(*) FROM cases k JOIN service_items i ON i.id = k.item_id \
+             WHERE i.code LIKE 'WS-%' AND k.received_on >= '{year}-01-01'"
+        ))
         .await;
     assert_eq!(rows.len() as i64 - 1, total);
+    let all_years = sheet(raw(&t, "/hall/cases.xlsx?year=2025", &weisheng).await);
+    assert!(all_years.len() > 1);
     // the admin cuts the same ledger with ?department=
     let dept = t
         .count("SELECT id FROM departments WHERE code = 'weisheng'")
