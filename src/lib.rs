@@ -12,3 +12,4 @@ pub mod geo;
 pub mod hall;
 pub mod home;
 pub mod platform;
+pub mod selfgov;
