@@ -269,6 +269,8 @@ struct CommunityPage {
     form: FormState,
     chart: String,
     this_year: i32,
+    /// Links to the community's service hall (cases, contact card): admin, town, its staff.
+    hall_links: bool,
 }
 
 impl CommunityPage {
@@ -309,6 +311,10 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
         can_edit_population: matches!(u.role, Role::DistrictAdmin | Role::TownOfficer)
             && c.row.merged_into.is_none(),
         can_manage: u.is_admin() && c.row.merged_into.is_none(),
+        hall_links: matches!(
+            u.role,
+            Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
+        ) && c.row.merged_into.is_none(),
         form,
         chart,
         c,

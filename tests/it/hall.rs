@@ -775,7 +775,9 @@ async fn providers_see_only_their_own_requests_and_ratings_feed_their_score() {
     assert!(page.body.contains("合同将在 30 天内到期"));
     let expiring = json(&t, "/api/v1/providers?status=expiring", &admin).await;
     assert!(!expiring.as_array().unwrap().is_empty());
-    // the contact card and the public directory list it with its phone
+    // the community's page leads to its card; the card and the public directory list it
+    let community = t.get(&format!("/communities/{A}"), Some(&staff)).await;
+    assert!(community.body.contains(&format!("/hall/cards/{A}")));
     let card = t.get(&format!("/hall/cards/{A}"), Some(&staff)).await;
     assert!(card.body.contains("锡山便民家政服务社") && card.body.contains("<svg"));
     assert!(card.body.contains(&format!("/p/{A}")));

@@ -95,6 +95,15 @@ impl Chrome {
         }
     }
 
+    /// An aside in brackets as the language writes them: "（…）" in Chinese, " (…)" in English.
+    pub fn paren(&self, s: impl std::fmt::Display) -> String {
+        if self.lang == "en" {
+            format!(" ({s})")
+        } else {
+            format!("（{s}）")
+        }
+    }
+
     /// The label of a key in a group: `tk("hall.status", "referred")`.
     pub fn tk(&self, group: &str, key: impl AsRef<str>) -> String {
         self.tr.t(&format!("{group}.{}", key.as_ref())).to_string()
