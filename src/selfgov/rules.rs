@@ -293,6 +293,99 @@ pub fn iso_weekday(d: NaiveDate) -> u32 {
     d.weekday().number_from_monday()
 }
 
+/// Where a proposal (建言献策) stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Received,
+    UnderStudy,
+    Adopted,
+    PartlyAdopted,
+    NotAdopted,
+    Implemented,
+}
+
+impl ProposalStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            ProposalStatus::Received => "received",
+            ProposalStatus::UnderStudy => "under_study",
+            ProposalStatus::Adopted => "adopted",
+            ProposalStatus::PartlyAdopted => "partly_adopted",
+            ProposalStatus::NotAdopted => "not_adopted",
+            ProposalStatus::Implemented => "implemented",
+        }
+    }
+    /// Answered: a decision the proposer can read.
+    pub fn answered(self) -> bool {
+        !matches!(self, ProposalStatus::Received | ProposalStatus::UnderStudy)
+    }
+}
+
+/// A proposal's next status. A decision needs a public answer, "not adopted" its reason too;
+/// only what was adopted, in whole or in part, can be implemented.
+pub fn proposal_step(
+    from: ProposalStatus,
+    to: ProposalStatus,
+    answer: &str,
+) -> Result<ProposalStatus, &'static str> {
+    use ProposalStatus::*;
+    let ok = matches!(
+        (from, to),
+        (Received, UnderStudy)
+            | (Received | UnderStudy, Adopted | PartlyAdopted | NotAdopted)
+            | (Adopted | PartlyAdopted, Implemented)
+    );
+    if !ok {
+        return Err("selfgov.proposal_out_of_order");
+    }
+    if matches!(to, Adopted | PartlyAdopted | NotAdopted) && answer.trim().is_empty() {
+        return Err(if to == NotAdopted {
+            "selfgov.reason_required"
+        } else {
+            "selfgov.answer_required"
+        });
+    }
+    Ok(to)
+}
+
+/// How a civil organisation stands with the civil-affairs bureau.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// 登记: a legal person with a unified social credit code and a registration certificate.
+    Registered,
+    /// 备案: filed with the town or community; usually without a credit code.
+    Filed,
+}
+
+/// Check an organisation's identity: a registered one needs a valid credit code and its
+/// certificate number; a filed one may have a code, which must then be valid too.
+pub fn check_org_identity(
+    standing: Standing,
+    credit_code: &str,
+    certificate: &str,
+) -> Result<Option<String>, (&'static str, &'static str)> {
+    let code = match credit_code.trim() {
+        "" => None,
+        c => Some(
+            crate::platform::types::CreditCode::parse(c)
+                .map_err(|k| ("credit_code", k))?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    if standing == Standing::Registered {
+        if code.is_none() {
+            return Err(("credit_code", "selfgov.registered_needs_code"));
+        }
+        if certificate.trim().is_empty() {
+            return Err(("certificate_no", "selfgov.registered_needs_certificate"));
+        }
+    }
+    Ok(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +506,61 @@ mod tests {
         assert_eq!(long.occurrences(), Err("selfgov.too_many_occurrences"));
         assert_eq!(points(&[(25, true), (15, false), (10, true)]), 3);
         assert_eq!(check_hours(0), Err("selfgov.bad_hours"));
+    }
+
+    #[test]
+    fn proposals_and_organisations() {
+        use ProposalStatus::*;
+        assert_eq!(proposal_step(Received, UnderStudy, ""), Ok(UnderStudy));
+        assert_eq!(
+            proposal_step(UnderStudy, Adopted, "纳入明年村务计划"),
+            Ok(Adopted)
+        );
+        assert_eq!(
+            proposal_step(UnderStudy, NotAdopted, " "),
+            Err("selfgov.reason_required")
+        );
+        assert_eq!(
+            proposal_step(Received, PartlyAdopted, ""),
+            Err("selfgov.answer_required")
+        );
+        assert_eq!(
+            proposal_step(NotAdopted, Implemented, ""),
+            Err("selfgov.proposal_out_of_order")
+        );
+        assert_eq!(
+            proposal_step(PartlyAdopted, Implemented, ""),
+            Ok(Implemented)
+        );
+        assert_eq!(
+            proposal_step(Implemented, Received, ""),
+            Err("selfgov.proposal_out_of_order")
+        );
+        assert!(Adopted.answered() && !UnderStudy.answered());
+        // 和谐义工 filed without a code; a registered association with one and a certificate
+        assert_eq!(check_org_identity(Standing::Filed, "", ""), Ok(None));
+        let first17 = "51320205MJ5705436";
+        let check = crate::platform::types::CreditCode::check_char(first17).unwrap() as char;
+        let code = &format!("{first17}{check}");
+        let wrong = if check == '0' { '1' } else { '0' };
+        let bad = format!("{first17}{wrong}");
+        assert_eq!(
+            check_org_identity(Standing::Registered, code, "苏锡民证字第 0012 号"),
+            Ok(Some(code.clone()))
+        );
+        assert_eq!(
+            check_org_identity(Standing::Registered, "", "x"),
+            Err(("credit_code", "selfgov.registered_needs_code"))
+        );
+        assert_eq!(
+            check_org_identity(Standing::Registered, code, " "),
+            Err(("certificate_no", "selfgov.registered_needs_certificate"))
+        );
+        // a filed organisation given a code that fails its check
+        assert_eq!(
+            check_org_identity(Standing::Filed, &bad, ""),
+            Err(("credit_code", "credit.check"))
+        );
     }
 
     proptest! {
