@@ -897,9 +897,18 @@ struct MeasuresPage {
     years: Vec<i32>,
     towns: Vec<crate::geo::store::TownOption>,
     town: String,
-    town_chart: String,
-    group_chart: String,
-    worst: Vec<Line>,
+    /// The tables, each after its chart (if any): by group, town, department, item, and the
+    /// communities with the highest overdue share.
+    tables: Vec<MeasureTable>,
+}
+
+/// One table of the measures page: a heading, a column name, and labelled lines.
+struct MeasureTable {
+    heading: String,
+    hint: String,
+    first_column: String,
+    chart: String,
+    rows: Vec<(String, Option<String>, Counters)>,
 }
 
 impl MeasuresPage {
@@ -915,16 +924,6 @@ impl MeasuresPage {
     }
     fn pm(&self, p: i64) -> String {
         pm(p)
-    }
-    fn dept_label(&self, l: &Line) -> String {
-        if l.label.is_empty() {
-            self.chrome
-                .tr
-                .t(&format!("hall.owner.{}", l.key.trim_start_matches("o-")))
-                .to_string()
-        } else {
-            l.label.clone()
-        }
     }
     fn town_selected(&self, code: &str) -> bool {
         self.town == code
@@ -974,15 +973,88 @@ async fn measures_page(
             .then(a.key.cmp(&b.key))
     });
     worst.truncate(30);
+    let plain = |lines: &[Line]| -> Vec<(String, Option<String>, Counters)> {
+        lines
+            .iter()
+            .map(|l| (l.label.clone(), None, l.c.clone()))
+            .collect()
+    };
+    let mut tables = vec![MeasureTable {
+        heading: tr.t("hall.measures.by_group").into(),
+        hint: String::new(),
+        first_column: tr.t("hall.measures.group").into(),
+        chart: group_chart,
+        rows: m
+            .by_group
+            .iter()
+            .map(|l| {
+                (
+                    tr.t(&format!("hall.group.{}", l.key)).to_string(),
+                    None,
+                    l.c.clone(),
+                )
+            })
+            .collect(),
+    }];
+    if !town_chart.is_empty() {
+        tables.push(MeasureTable {
+            heading: tr.t("hall.measures.by_town").into(),
+            hint: String::new(),
+            first_column: tr.t("geo.col.town").into(),
+            chart: town_chart,
+            rows: m
+                .by_town
+                .iter()
+                .map(|l| {
+                    let href = format!("/hall/measures?year={}&town={}", m.year, l.key);
+                    (l.label.clone(), Some(href), l.c.clone())
+                })
+                .collect(),
+        });
+    }
+    tables.push(MeasureTable {
+        heading: tr.t("hall.measures.by_department").into(),
+        hint: String::new(),
+        first_column: tr.t("hall.measures.department").into(),
+        chart: String::new(),
+        rows: m
+            .by_department
+            .iter()
+            .map(|l| {
+                // lines not owned by a department are named by their owner's kind
+                let label = if l.label.is_empty() {
+                    tr.t(&format!("hall.owner.{}", l.key.trim_start_matches("o-")))
+                        .to_string()
+                } else {
+                    l.label.clone()
+                };
+                (label, None, l.c.clone())
+            })
+            .collect(),
+    });
+    tables.push(MeasureTable {
+        heading: tr.t("hall.measures.by_item").into(),
+        hint: String::new(),
+        first_column: tr.t("hall.col.item").into(),
+        chart: String::new(),
+        rows: plain(&m.by_item),
+    });
+    if !worst.is_empty() {
+        tables.push(MeasureTable {
+            heading: tr.t("hall.measures.by_community").into(),
+            hint: tr.t("hall.measures.community_hint").into(),
+            first_column: tr.t("hall.col.community").into(),
+            chart: String::new(),
+            rows: plain(&worst),
+        });
+    }
     let this = today().year();
     render(&MeasuresPage {
         chrome: Chrome::build(&ctx, "/hall"),
         years: (this - 4..=this).rev().collect(),
         towns: crate::geo::web::town_options(&s, &u.scope).await?,
         town: q.town.clone().unwrap_or_default(),
-        town_chart,
-        group_chart,
-        worst,
+        tables,
         m,
     })
 }
