@@ -336,8 +336,9 @@ pub async fn open_counts(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<(i64, i64)> {
-    let (cond, mut v) = case_scope(scope, district);
-    v.push(today.into());
+    let (cond, scope_values) = case_scope(scope, district);
+    let mut v = vals![today];
+    v.extend(scope_values);
     #[derive(FromQueryResult)]
     struct Counts {
         open: Option<i64>,
@@ -350,13 +351,7 @@ pub async fn open_counts(
              CAST(COALESCE(SUM(CASE WHEN k.due_on < ? THEN 1 ELSE 0 END), 0) AS BIGINT) AS overdue \
              FROM cases k WHERE {cond} AND k.status IN {OPEN_STATUSES}"
         ),
-        {
-            // the date comes first in the statement
-            let today = v.pop();
-            let mut w: Vec<Value> = today.into_iter().collect();
-            w.extend(v);
-            w
-        },
+        v,
     )
     .await?;
     Ok(c.map(|c| (c.open.unwrap_or(0), c.overdue.unwrap_or(0)))

@@ -96,15 +96,6 @@ pub async fn item(db: &Db, id: i64) -> Result<Item> {
     .ok_or(AppError::NotFound)
 }
 
-pub async fn item_by_code(db: &Db, code: &str) -> Result<Option<Item>> {
-    db::one(
-        &db.conn,
-        &format!("{ITEM_SELECT} WHERE i.code = ?"),
-        vals![code],
-    )
-    .await
-}
-
 /// A catalogue entry as typed into the form.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default)]

@@ -648,21 +648,9 @@ pub async fn generate(
         )
         .await
         .map_err(err)?;
-        let mut cols = vec![
-            "community_code",
-            "item_id",
-            "year",
-            "received",
-            "rejected",
-            "completed",
-            "in_community",
-            "late",
-            "rated",
-            "stars",
-            "days_sum",
-        ];
-        let hs: Vec<String> = (0..HIST_BUCKETS).map(|i| format!("h{i}")).collect();
-        cols.extend(hs.iter().map(String::as_str));
+        let counters = crate::hall::measures::counter_columns();
+        let mut cols = vec!["community_code", "item_id", "year"];
+        cols.extend(counters.iter().map(String::as_str));
         let add = cols[3..]
             .iter()
             .map(|c| format!("{c} = case_stats.{c} + excluded.{c}"))

@@ -126,7 +126,7 @@ fn stats_scope(
 }
 
 /// The counter columns of `case_stats`, in the order [`Counters`] reads them.
-fn counter_columns() -> Vec<String> {
+pub fn counter_columns() -> Vec<String> {
     let mut cols: Vec<String> = [
         "received",
         "rejected",

@@ -51,6 +51,18 @@ enum Format {
     Xml,
 }
 
+/// The resource and format of a path's last segment, or the spec's 404 (in JSON: no format
+/// was recognised).
+fn resource<'a>(ctx: &Ctx, file: &'a str) -> std::result::Result<(&'a str, Format), Box<Response>> {
+    split(file).ok_or_else(|| {
+        Box::new(error(
+            Format::Json,
+            StatusCode::NOT_FOUND,
+            ctx.tr.t("open311.not_found"),
+        ))
+    })
+}
+
 /// `services.json` → ("services", Json).
 fn split(file: &str) -> Option<(&str, Format)> {
     let (name, ext) = file.rsplit_once('.')?;
@@ -205,12 +217,9 @@ async fn get_root(
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((name, f)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            ctx.tr.t("open311.not_found"),
-        );
+    let (name, f) = match resource(&ctx, &file) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let r = match name {
         "services" => services(&s, f, &pairs).await,
@@ -266,12 +275,9 @@ async fn get_service(
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((code, f)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            ctx.tr.t("open311.not_found"),
-        );
+    let (code, f) = match resource(&ctx, &file) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let r = async {
         check_jurisdiction(&s, &pairs)?;
@@ -471,12 +477,9 @@ async fn get_request(
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((id, f)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            ctx.tr.t("open311.not_found"),
-        );
+    let (id, f) = match resource(&ctx, &file) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let r = async {
         check_jurisdiction(&s, &pairs)?;
@@ -509,12 +512,9 @@ async fn get_token(
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    let Some((token, f)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            ctx.tr.t("open311.not_found"),
-        );
+    let (token, f) = match resource(&ctx, &file) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     let r = async {
         check_jurisdiction(&s, &pairs)?;
@@ -566,12 +566,9 @@ async fn post_requests(
     Query(query): Query<Vec<(String, String)>>,
     RawForm(body): RawForm,
 ) -> Response {
-    let Some((name, f)) = split(&file) else {
-        return error(
-            Format::Json,
-            StatusCode::NOT_FOUND,
-            ctx.tr.t("open311.not_found"),
-        );
+    let (name, f) = match resource(&ctx, &file) {
+        Ok(x) => x,
+        Err(r) => return *r,
     };
     if name != "requests" {
         return error(f, StatusCode::NOT_FOUND, ctx.tr.t("open311.not_found"));

@@ -57,10 +57,6 @@ pub fn pm(p: i64) -> String {
     format!("{}.{}%", p / 10, p % 10)
 }
 
-pub fn opt_date(d: &Option<NaiveDate>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
-}
-
 /// Community staff and the admin register and work cases at the window.
 fn require_window(u: &CurrentUser) -> Result<()> {
     u.require(&[Role::DistrictAdmin, Role::CommunityStaff])
