@@ -180,20 +180,7 @@ async fn denial_matrix_for_pages_and_api() {
         sessions.push(Some(t.session(u).await));
     }
     sessions.push(None);
-    let mut failures = vec![];
-    for (path, expected) in &matrix {
-        for (i, s) in sessions.iter().enumerate() {
-            let r = t.get(path, s.as_ref()).await;
-            if r.status.as_u16() != expected[i] {
-                failures.push(format!(
-                    "{path} as {}: expected {}, got {}",
-                    users.get(i).unwrap_or(&"anonymous"),
-                    expected[i],
-                    r.status
-                ));
-            }
-        }
-    }
+    let failures = crate::get_matrix(&t, &users, &sessions, &matrix).await;
     assert!(failures.is_empty(), "{failures:#?}");
 }
 

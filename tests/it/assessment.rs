@@ -5,16 +5,10 @@
 use calamine::{Data, Reader, Xlsx};
 
 use crate::browser::Browser;
-use crate::{Session, TestApp};
+use crate::{Session, TestApp, json, raw};
 
 const HUANGTUTANG: &str = "320205106203";
 const MENLOU: &str = "320205001001";
-
-async fn json(t: &TestApp, path: &str, s: &Session) -> serde_json::Value {
-    let r = t.get(path, Some(s)).await;
-    assert_eq!(r.status, 200, "{path}: {}", r.body);
-    r.json()
-}
 
 /// The open round of this year and the signed-off 2008 round.
 async fn rounds(t: &TestApp) -> (i64, i64) {
@@ -312,24 +306,6 @@ async fn a_signed_off_round_is_locked_and_paid_once() {
         Data::Float(part["effective_x10"].as_f64().unwrap() / 10.0)
     );
     assert_eq!(total[9], Data::Float(paid as f64 / 100.0));
-}
-
-async fn raw(t: &TestApp, path: &str, s: &Session) -> Vec<u8> {
-    use http_body_util::BodyExt;
-    let req = axum::http::Request::get(path)
-        .header("cookie", &s.cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "{path}");
-    resp.into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@
 use calamine::{Data, Reader, Xlsx};
 
 use crate::browser::Browser;
-use crate::{Session, TestApp};
+use crate::{Session, TestApp, raw};
 
 const HUANGTUTANG: &str = "320205106203"; // 黄土塘, staff's community: failed, rectifying
 const MENLOU: &str = "320205001001"; // 门楼, staff2's
@@ -863,24 +863,6 @@ async fn the_ledger_exports_read_back_cell_by_cell() {
         csv::Reader::from_reader(&filtered[3..]).records().count(),
         1
     );
-}
-
-async fn raw(t: &TestApp, path: &str, s: &Session) -> Vec<u8> {
-    use http_body_util::BodyExt;
-    let req = axum::http::Request::get(path)
-        .header("cookie", &s.cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    resp.into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread")]

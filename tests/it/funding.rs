@@ -5,40 +5,16 @@
 use calamine::{Data, Reader, Xlsx};
 
 use crate::browser::Browser;
-use crate::{Session, TestApp};
+use crate::{TestApp, json, raw};
 
 const HUANGTUTANG: &str = "320205106203";
 const MENLOU: &str = "320205001001";
-
-async fn json(t: &TestApp, path: &str, s: &Session) -> serde_json::Value {
-    let r = t.get(path, Some(s)).await;
-    assert_eq!(r.status, 200, "{path}: {}", r.body);
-    r.json()
-}
 
 async fn batch_id(t: &TestApp, year: i32, kind: &str) -> i64 {
     t.count(&format!(
         "SELECT id FROM payment_batches WHERE year = {year} AND kind = '{kind}'"
     ))
     .await
-}
-
-async fn raw(t: &TestApp, path: &str, s: &Session) -> Vec<u8> {
-    use http_body_util::BodyExt;
-    let req = axum::http::Request::get(path)
-        .header("cookie", &s.cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "{path}");
-    resp.into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
 }
 
 #[tokio::test(flavor = "multi_thread")]

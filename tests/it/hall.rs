@@ -3,44 +3,13 @@
 //! nothing, providers limited to their own requests, masking by role, ledgers read back,
 //! concurrent registrations and ratings, measures, Open311, and the denial matrix.
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::Data;
 use chrono::Datelike;
 
-use crate::{Session, TestApp};
+use crate::{Session, TestApp, json, raw, sheet};
 
 const A: &str = "320205106203"; // 黄土塘, the demo staff's community (东港镇)
 const B: &str = "320205001001"; // 门楼社区 (东亭街道)
-
-async fn json(t: &TestApp, path: &str, s: &Session) -> serde_json::Value {
-    let r = t.get(path, Some(s)).await;
-    assert_eq!(r.status, 200, "{path}: {}", r.body);
-    r.json()
-}
-
-async fn raw(t: &TestApp, path: &str, s: &Session) -> Vec<u8> {
-    use http_body_util::BodyExt;
-    let req = axum::http::Request::get(path)
-        .header("cookie", &s.cookie)
-        .body(axum::body::Body::empty())
-        .unwrap();
-    let resp = tower::ServiceExt::oneshot(t.router.clone(), req)
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200, "{path}");
-    resp.into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
-}
-
-fn sheet(bytes: Vec<u8>) -> Vec<Vec<Data>> {
-    let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    let name = wb.sheet_names()[0].clone();
-    let range = wb.worksheet_range(&name).unwrap();
-    range.rows().map(|r| r.to_vec()).collect()
-}
 
 async fn item_id(t: &TestApp, code: &str) -> String {
     t.count(&format!(
@@ -1324,20 +1293,7 @@ async fn hall_denial_matrix_for_pages_and_api() {
         sessions.push(Some(t.session(u).await));
     }
     sessions.push(None);
-    let mut failures = vec![];
-    for (path, expected) in &matrix {
-        for (i, s) in sessions.iter().enumerate() {
-            let r = t.get(path, s.as_ref()).await;
-            if r.status.as_u16() != expected[i] {
-                failures.push(format!(
-                    "{path} as {}: expected {}, got {}",
-                    users.get(i).unwrap_or(&"anonymous"),
-                    expected[i],
-                    r.status
-                ));
-            }
-        }
-    }
+    let failures = crate::get_matrix(&t, &users, &sessions, &matrix).await;
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -1418,18 +1374,7 @@ async fn hall_denial_matrix_for_forms() {
         sessions.push(t.session(u).await);
     }
     let audit = t.count("SELECT COUNT(*) FROM audit_log").await;
-    let mut failures = vec![];
-    for (path, fields, expected) in &matrix {
-        for (i, s) in sessions.iter().enumerate() {
-            let r = t.post(path, s, fields).await;
-            if r.status.as_u16() != expected[i] {
-                failures.push(format!(
-                    "POST {path} as {}: expected {}, got {}",
-                    users[i], expected[i], r.status
-                ));
-            }
-        }
-    }
+    let failures = crate::post_matrix(&t, &users, &sessions, &matrix).await;
     assert!(failures.is_empty(), "{failures:#?}");
     assert_eq!(t.count("SELECT COUNT(*) FROM audit_log").await, audit);
 }

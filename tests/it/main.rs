@@ -187,6 +187,89 @@ impl TestApp {
     }
 }
 
+/// GET as `s`: 200 expected, the body as JSON.
+pub async fn json(t: &TestApp, path: &str, s: &Session) -> serde_json::Value {
+    let r = t.get(path, Some(s)).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.body);
+    r.json()
+}
+
+/// GET as `s`: 200 expected, the body's bytes (downloads).
+pub async fn raw(t: &TestApp, path: &str, s: &Session) -> Vec<u8> {
+    let req = Request::get(path)
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), 200, "{path}");
+    resp.into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec()
+}
+
+/// The first sheet of an XLSX file, row by row.
+pub fn sheet(bytes: Vec<u8>) -> Vec<Vec<calamine::Data>> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let name = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&name).unwrap();
+    range.rows().map(|r| r.to_vec()).collect()
+}
+
+/// GET every path of a denial matrix as every session (`None`: signed out); the cells
+/// whose status differs from the expected one, described.
+pub async fn get_matrix<const N: usize>(
+    t: &TestApp,
+    users: &[&str],
+    sessions: &[Option<Session>],
+    matrix: &[(&str, [u16; N])],
+) -> Vec<String> {
+    let mut failures = vec![];
+    for (path, expected) in matrix {
+        for (i, s) in sessions.iter().enumerate() {
+            let r = t.get(path, s.as_ref()).await;
+            if r.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "{path} as {}: expected {}, got {}",
+                    users.get(i).unwrap_or(&"anonymous"),
+                    expected[i],
+                    r.status
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// A form matrix row: the path, the fields posted, the status expected per session.
+pub type FormCase<'a, const N: usize> = (&'a str, &'a [(&'a str, &'a str)], [u16; N]);
+
+/// POST the fields to every path of a form matrix as every session; the mismatches.
+pub async fn post_matrix<const N: usize>(
+    t: &TestApp,
+    users: &[&str],
+    sessions: &[Session],
+    matrix: &[FormCase<'_, N>],
+) -> Vec<String> {
+    let mut failures = vec![];
+    for (path, fields, expected) in matrix {
+        for (i, s) in sessions.iter().enumerate() {
+            let r = t.post(path, s, fields).await;
+            if r.status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "POST {path} as {}: expected {}, got {}",
+                    users[i], expected[i], r.status
+                ));
+            }
+        }
+    }
+    failures
+}
+
 pub fn hex_id() -> String {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).unwrap();
