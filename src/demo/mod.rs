@@ -141,14 +141,14 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     generate_with_progress(db, district, scale, &indicatif::ProgressBar::hidden()).await
 }
 
-/// The same, telling each step on a progress bar (6 steps).
+/// The same, telling each step on a progress bar (7 steps).
 pub async fn generate_with_progress(
     db: &Db,
     district: &DivisionCode,
     scale: u32,
     steps: &indicatif::ProgressBar,
 ) -> anyhow::Result<()> {
-    steps.set_length(6);
+    steps.set_length(7);
     steps.set_message("区划 divisions");
     let actor = Actor::system("demo");
     // 1. The real divisions of 锡山区 through the same import as the CLI.
@@ -331,6 +331,9 @@ pub async fn generate_with_progress(
     let mut live: Vec<String> = active.iter().map(|c| c.code.clone()).collect();
     live.sort();
     crate::hall::demo::generate(db, district, &live, scale, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("自治互助 self-government");
+    crate::selfgov::demo::generate(db, district, &live, scale, &mut rng).await?;
     steps.inc(1);
     steps.set_message("账号 accounts");
 

@@ -96,7 +96,7 @@ const GIVEN: &[&str] = &[
     "超", "秀英", "建国", "桂英", "玉兰", "志强", "海燕", "国平", "小红", "永康",
 ];
 
-fn name(rng: &mut Rng) -> String {
+pub(crate) fn name(rng: &mut Rng) -> String {
     let s = SURNAMES[rng.range(0, SURNAMES.len() as i64 - 1) as usize];
     let g = GIVEN[rng.range(0, GIVEN.len() as i64 - 1) as usize];
     format!("{s}{g}")

@@ -188,6 +188,7 @@ struct DirectoryPage {
     community: String,
     town: String,
     groups: Vec<(&'static str, Vec<Provider>)>,
+    life: crate::selfgov::public::PublicLife,
 }
 
 async fn community_name(s: &AppState, code: &str) -> Result<(String, String)> {
@@ -213,7 +214,9 @@ async fn directory_page(
 ) -> Result<Response> {
     let (community, town) = community_name(&s, &code).await?;
     let ps = providers::serving(&s.db, &code, today()).await?;
+    let life = crate::selfgov::public::life(&s, &code).await?;
     render(&DirectoryPage {
+        life,
         chrome: Chrome::build(&ctx, ""),
         code,
         community,

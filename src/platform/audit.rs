@@ -21,7 +21,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub const ACTIONS: &[&str] = &[
     "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
     "approve", "pay", "publish", "submit", "score", "sign_off", "register", "accept", "reject",
-    "start", "refer", "complete", "rate",
+    "start", "refer", "complete", "rate", "cancel", "book", "verify", "attend", "resolve",
 ];
 pub const ENTITIES: &[&str] = &[
     "user",
@@ -49,6 +49,18 @@ pub const ENTITIES: &[&str] = &[
     "provider",
     "case",
     "open311_client",
+    "community_tag",
+    "notice_rule",
+    "room",
+    "booking",
+    "activity",
+    "organisation",
+    "representative",
+    "meeting",
+    "proposal",
+    "notice",
+    "volunteer",
+    "service_record",
 ];
 
 /// `ACTIONS` for "actions", `ENTITIES` for "entities".

@@ -441,6 +441,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "hall",
         sql: include_str!("../../migrations/0006_hall.sql"),
     },
+    Migration {
+        version: 7,
+        name: "selfgov",
+        sql: include_str!("../../migrations/0007_selfgov.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

@@ -4,5 +4,11 @@
 //! bookings that never overlap, weekly series, volunteer points — and its feeds: iCalendar
 //! (through the `icalendar` crate) and Atom.
 
+pub mod civic;
+pub mod demo;
 pub mod feeds;
+pub mod form;
+pub mod public;
 pub mod rules;
+pub mod store;
+pub mod web;

@@ -13,6 +13,7 @@ mod funding;
 mod geo;
 mod hall;
 mod import;
+mod selfgov;
 
 use axum::Router;
 use axum::body::Body;

@@ -60,6 +60,9 @@ impl Chrome {
                 if u.role != Role::Assessor {
                     nav.push(item("/hall", "nav.hall"));
                 }
+                if u.role != Role::Provider {
+                    nav.push(item("/selfgov", "nav.selfgov"));
+                }
                 if u.is_admin() {
                     nav.push(item("/admin/users", "nav.users"));
                     nav.push(item("/admin/audit", "nav.audit"));
@@ -111,6 +114,16 @@ impl Chrome {
 
     pub fn page_of(&self, p: &crate::platform::http::pagination::Pager) -> String {
         self.tr.f("common.page_of", &[&p.page, &p.pages])
+    }
+
+    /// A formatted message from templates: `chrome.fmt("key", [a.to_string()])`.
+    pub fn fmt(&self, key: impl AsRef<str>, args: impl AsRef<[String]>) -> String {
+        let args: Vec<&dyn std::fmt::Display> = args
+            .as_ref()
+            .iter()
+            .map(|a| a as &dyn std::fmt::Display)
+            .collect();
+        self.tr.f(key.as_ref(), &args)
     }
 
     pub fn t<'a>(&self, key: &'a str) -> &'a str {

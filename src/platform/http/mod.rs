@@ -69,6 +69,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::hall::web_registry::router())
         .merge(crate::hall::public::router())
         .merge(crate::hall::open311::router())
+        .merge(crate::selfgov::web::router())
+        .merge(crate::selfgov::public::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
         .fallback(errors::fallback)

@@ -1,0 +1,1175 @@
+//! Rooms, bookings and activities, and the characteristic-community tags: the centre busy
+//! with residents' life. Bookings never overlap: each takes its room's row lock first
+//! (`UPDATE rooms SET version = version + 1`), so two requests for one slot queue on every
+//! backend and the second sees the first's booking.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use sea_orm::{FromQueryResult, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::platform::audit;
+use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::platform::db::{self, Db};
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::time::{district_tz, show};
+use crate::platform::types::{DivisionCode, Level};
+use crate::selfgov::rules::{self, Span, Weekly};
+use crate::vals;
+
+/// District time to UTC (UTC+8 has no gaps or folds).
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    district_tz()
+        .from_local_datetime(&t)
+        .single()
+        .map(|x| x.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&t))
+}
+
+/// UTC to district time.
+pub fn local(t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&district_tz()).naive_local()
+}
+
+/// SQL condition limiting a `community_code` column to what a scope sees. Joint meetings
+/// carry the district's code, which only the district and departments see.
+pub fn code_scope(scope: &Scope, district: &DivisionCode, col: &str) -> (String, Vec<Value>) {
+    let range = |c: &DivisionCode| {
+        let (lo, hi) = c.descendant_range();
+        (format!("{col} BETWEEN ? AND ?"), vals![lo, hi])
+    };
+    match scope {
+        Scope::District => {
+            let (c, mut v) = range(district);
+            v.push(district.as_str().into());
+            (format!("({c} OR {col} = ?)"), v)
+        }
+        Scope::Town(t) => range(t),
+        Scope::Community(c) => (format!("{col} = ?"), vals![c.as_str()]),
+        Scope::Department(_) => (format!("{col} = ?"), vals![district.as_str()]),
+        Scope::Provider(_) => ("1 = 0".into(), vals![]),
+    }
+}
+
+/// Who reads self-government: the admin, assessors, towns and community staff.
+pub fn require_read(u: &CurrentUser) -> Result<()> {
+    u.require(&[
+        Role::DistrictAdmin,
+        Role::Assessor,
+        Role::TownOfficer,
+        Role::CommunityStaff,
+    ])
+}
+
+/// Who writes a community's records: its own staff, and the district admin. A town reads.
+pub fn require_write(u: &CurrentUser, code: &str) -> Result<()> {
+    match (&u.role, &u.scope) {
+        (Role::DistrictAdmin, _) => Ok(()),
+        (Role::CommunityStaff, Scope::Community(c)) if c.as_str() == code => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+/// A community of the district (level 5, not merged away), or 404.
+pub async fn live_community(
+    db: &Db,
+    district: &DivisionCode,
+    code: &str,
+) -> Result<(String, String)> {
+    let c = DivisionCode::parse_level(code, Level::Community).map_err(|_| AppError::NotFound)?;
+    if !district.contains_str(c.as_str()) {
+        return Err(AppError::NotFound);
+    }
+    #[derive(FromQueryResult)]
+    struct N {
+        name: String,
+    }
+    let n: Option<N> = db::one(
+        &db.conn,
+        "SELECT name FROM divisions WHERE code = ? AND level = 5 AND merged_into IS NULL",
+        vals![c.as_str()],
+    )
+    .await?;
+    Ok((c.as_str().to_string(), n.ok_or(AppError::NotFound)?.name))
+}
+
+/// Whether a scope sees a community's (or the district's) records: the same rule as
+/// [`code_scope`], for one code.
+pub fn in_scope(scope: &Scope, district: &DivisionCode, code: &str) -> bool {
+    match scope {
+        Scope::District => district.contains_str(code),
+        Scope::Town(t) => t.contains_str(code),
+        Scope::Community(c) => c.as_str() == code,
+        Scope::Department(_) => code == district.as_str(),
+        Scope::Provider(_) => false,
+    }
+}
+
+/// A community the user may see, with its name, or 404.
+pub async fn seen_community(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    code: &str,
+) -> Result<(String, String)> {
+    require_read(u)?;
+    let (c, name) = live_community(db, district, code).await?;
+    if !in_scope(&u.scope, district, &c) {
+        return Err(AppError::NotFound);
+    }
+    Ok((c, name))
+}
+
+// ------------------------------------------------------------------ tags
+
+pub const TAGS: [&str; 4] = ["learning", "vibrant", "service", "warm"];
+
+pub async fn tags_of(db: &Db, code: &str) -> Result<Vec<String>> {
+    #[derive(FromQueryResult)]
+    struct T {
+        tag: String,
+    }
+    let rows: Vec<T> = db::all(
+        &db.conn,
+        "SELECT tag FROM community_tags WHERE community_code = ? ORDER BY tag",
+        vals![code],
+    )
+    .await?;
+    let mut out: Vec<String> = rows.into_iter().map(|t| t.tag).collect();
+    out.sort_by_key(|t| TAGS.iter().position(|x| x == t));
+    Ok(out)
+}
+
+/// Set a community's titles (the district awards them).
+pub async fn set_tags(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    code: &str,
+    tags: &[String],
+    on: NaiveDate,
+) -> Result<()> {
+    if !u.is_admin() {
+        return Err(AppError::Forbidden);
+    }
+    let (code, _) = live_community(db, district, code).await?;
+    for t in tags {
+        if !TAGS.contains(&t.as_str()) {
+            return Err(AppError::invalid("tags", "selfgov.bad_tag"));
+        }
+    }
+    let before = tags_of(db, &code).await?;
+    let tx = db.write_tx().await?;
+    db::exec(
+        &tx,
+        "DELETE FROM community_tags WHERE community_code = ?",
+        vals![code.clone()],
+    )
+    .await?;
+    let mut tags: Vec<String> = tags.to_vec();
+    tags.sort();
+    tags.dedup();
+    db::insert_rows(
+        &tx,
+        "community_tags",
+        &["community_code", "tag", "awarded_on"],
+        tags.iter()
+            .map(|t| vals![code.clone(), t.clone(), on])
+            .collect(),
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "update",
+        "community_tag",
+        &code,
+        Some(&before),
+        Some(&tags),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ------------------------------------------------------------------ rooms
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+pub struct Room {
+    pub id: i64,
+    pub community_code: String,
+    pub name: String,
+    pub kind: String,
+    pub checklist_item_id: Option<i64>,
+    pub capacity: i64,
+    pub opens: String,
+    pub closes: String,
+    pub barrier_free: bool,
+    pub active: bool,
+}
+
+const ROOM_COLUMNS: &str = "id, community_code, name, kind, checklist_item_id, capacity, opens, \
+    closes, barrier_free, active";
+
+pub const ROOM_KINDS: [&str; 4] = ["room", "field", "hall", "school"];
+
+impl Room {
+    pub fn hours(&self) -> (NaiveTime, NaiveTime) {
+        (
+            hm(&self.opens).unwrap_or(NaiveTime::MIN),
+            hm(&self.closes).unwrap_or(NaiveTime::MIN),
+        )
+    }
+}
+
+/// `08:30` → a time.
+pub fn hm(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
+pub async fn rooms(db: &Db, code: &str, active_only: bool) -> Result<Vec<Room>> {
+    db::all(
+        &db.conn,
+        &format!(
+            "SELECT {ROOM_COLUMNS} FROM rooms WHERE community_code = ? {} ORDER BY kind, name",
+            if active_only { "AND active" } else { "" }
+        ),
+        vals![code],
+    )
+    .await
+}
+
+pub async fn room(db: &Db, id: i64) -> Result<Room> {
+    db::one(
+        &db.conn,
+        &format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// A room's form, as typed.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct RoomInput {
+    pub name: String,
+    pub kind: String,
+    pub capacity: String,
+    pub opens: String,
+    pub closes: String,
+    pub barrier_free: Option<String>,
+    pub active: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct RoomSave {
+    name: String,
+    kind: String,
+    capacity: i64,
+    opens: String,
+    closes: String,
+    barrier_free: bool,
+    active: bool,
+}
+
+fn check_room(i: &RoomInput) -> Result<RoomSave> {
+    let mut errs = vec![];
+    let name = i.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 60 {
+        errs.push(FieldError::new("name", "selfgov.name_required"));
+    }
+    if !ROOM_KINDS.contains(&i.kind.as_str()) {
+        errs.push(FieldError::new("kind", "selfgov.bad_choice"));
+    }
+    let capacity = match i.capacity.trim().parse::<i64>() {
+        Ok(n) if (1..=10_000).contains(&n) => n,
+        _ => {
+            errs.push(FieldError::new("capacity", "selfgov.bad_capacity"));
+            0
+        }
+    };
+    let (o, c) = (hm(&i.opens), hm(&i.closes));
+    if o.is_none() {
+        errs.push(FieldError::new("opens", "selfgov.bad_time"));
+    }
+    if c.is_none() {
+        errs.push(FieldError::new("closes", "selfgov.bad_time"));
+    }
+    if let (Some(o), Some(c)) = (o, c)
+        && c <= o
+    {
+        errs.push(FieldError::new("closes", "selfgov.closes_before_opens"));
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    Ok(RoomSave {
+        name,
+        kind: i.kind.clone(),
+        capacity,
+        opens: o.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+        closes: c.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+        barrier_free: i.barrier_free.is_some(),
+        active: i.active.is_some(),
+    })
+}
+
+pub async fn save_room(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    code: &str,
+    id: Option<i64>,
+    i: &RoomInput,
+) -> Result<i64> {
+    require_write(u, code)?;
+    let (code, _) = live_community(db, district, code).await?;
+    let s = check_room(i)?;
+    let before = match id {
+        Some(id) => {
+            let r = room(db, id).await?;
+            if r.community_code != code {
+                return Err(AppError::NotFound);
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    let tx = db.write_tx().await?;
+    let v = vals![
+        s.name.clone(),
+        s.kind.clone(),
+        s.capacity,
+        s.opens.clone(),
+        s.closes.clone(),
+        s.barrier_free,
+        s.active
+    ];
+    let rid = match id {
+        None => {
+            let mut v = v;
+            v.push(code.clone().into());
+            db::scalar(
+                &tx,
+                "INSERT INTO rooms (name, kind, capacity, opens, closes, barrier_free, active, \
+                 community_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                v,
+            )
+            .await
+            .map(|x| x.unwrap_or(0))
+        }
+        Some(id) => {
+            let mut v = v;
+            v.push(id.into());
+            db::exec(
+                &tx,
+                "UPDATE rooms SET name = ?, kind = ?, capacity = ?, opens = ?, closes = ?, \
+                 barrier_free = ?, active = ? WHERE id = ?",
+                v,
+            )
+            .await
+            .map(|_| id)
+        }
+    }
+    .map_err(|e| {
+        e.on_constraint(&[
+            (
+                "rooms.community_code, rooms.name",
+                "name",
+                "selfgov.duplicate_name",
+            ),
+            (
+                "rooms_community_code_name_key",
+                "name",
+                "selfgov.duplicate_name",
+            ),
+        ])
+    })?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        if id.is_some() { "update" } else { "create" },
+        "room",
+        &rid.to_string(),
+        before.as_ref(),
+        Some(&s),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(rid)
+}
+
+/// The rooms a centre's accepted checklist names (rooms, the school, the field), made once:
+/// names already present are skipped. Returns how many were made.
+pub async fn rooms_from_checklist(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    code: &str,
+) -> Result<usize> {
+    require_write(u, code)?;
+    let (code, _) = live_community(db, district, code).await?;
+    #[derive(FromQueryResult)]
+    struct Item {
+        id: i64,
+        name: String,
+        category: String,
+        area_dm2: Option<i64>,
+    }
+    let items: Vec<Item> = db::all(
+        &db.conn,
+        "SELECT i.id, i.name, i.category, l.area_dm2 FROM centre_projects p \
+         JOIN centre_checklist l ON l.project_id = p.id \
+         JOIN centre_standard_items i ON i.id = l.item_id \
+         WHERE p.community_code = ? AND l.present AND i.category IN ('room', 'school', 'field', 'hall') \
+           AND i.name NOT IN (SELECT name FROM rooms WHERE community_code = ?) \
+         ORDER BY i.position",
+        vals![code.clone(), code.clone()],
+    )
+    .await?;
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let tx = db.write_tx().await?;
+    let barrier_free = db::scalar(
+        &tx,
+        "SELECT COUNT(*) FROM centre_projects p JOIN centre_checklist l ON l.project_id = p.id \
+         JOIN centre_standard_items i ON i.id = l.item_id \
+         WHERE p.community_code = ? AND l.present AND i.category = 'barrier_free'",
+        vals![code.clone()],
+    )
+    .await?
+    .unwrap_or(0)
+        > 0;
+    let mut made = vec![];
+    for it in &items {
+        let (kind, opens, closes) = match it.category.as_str() {
+            "field" => ("field", "06:00", "21:00"),
+            "school" => ("school", "08:30", "21:00"),
+            "hall" => ("hall", "08:30", "17:00"),
+            _ => ("room", "08:30", "21:00"),
+        };
+        // about 2 m² a person, within sensible bounds
+        let capacity = it
+            .area_dm2
+            .map(|a| (a / 200).clamp(8, 500))
+            .unwrap_or(if kind == "field" { 200 } else { 30 });
+        made.push(vals![
+            code.clone(),
+            it.name.clone(),
+            kind,
+            it.id,
+            capacity,
+            opens,
+            closes,
+            barrier_free,
+            true
+        ]);
+    }
+    let n = made.len();
+    db::insert_rows(
+        &tx,
+        "rooms",
+        &[
+            "community_code",
+            "name",
+            "kind",
+            "checklist_item_id",
+            "capacity",
+            "opens",
+            "closes",
+            "barrier_free",
+            "active",
+        ],
+        made,
+    )
+    .await?;
+    let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
+    audit::record(
+        &tx,
+        &u.actor(),
+        "import",
+        "room",
+        &code,
+        None::<&()>,
+        Some(&names),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+// ------------------------------------------------------------------ bookings
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+pub struct Booking {
+    pub id: i64,
+    pub room_id: i64,
+    pub series_id: Option<i64>,
+    pub title: String,
+    pub organiser: String,
+    pub organisation_id: Option<i64>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+}
+
+impl Booking {
+    pub fn when(&self) -> String {
+        format!(
+            "{}–{}",
+            show(&self.starts_at),
+            local(self.ends_at).format("%H:%M")
+        )
+    }
+    pub fn date(&self) -> NaiveDate {
+        local(self.starts_at).date()
+    }
+    pub fn start_hm(&self) -> String {
+        local(self.starts_at).format("%H:%M").to_string()
+    }
+    pub fn end_hm(&self) -> String {
+        local(self.ends_at).format("%H:%M").to_string()
+    }
+}
+
+const BOOKING_COLUMNS: &str = "id, room_id, series_id, title, organiser, organisation_id, \
+    starts_at, ends_at, cancelled_at, cancel_reason";
+
+/// A booking request as typed: one date, or weekly until a date.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BookingInput {
+    pub title: String,
+    pub organiser: String,
+    pub organisation_id: String,
+    pub date: String,
+    pub starts: String,
+    pub ends: String,
+    /// empty: once; else weekly until this date
+    pub until: String,
+    pub interval: String,
+}
+
+/// What a booking holds once checked.
+#[derive(Clone, Debug, Serialize)]
+pub struct BookingPlan {
+    pub title: String,
+    pub organiser: String,
+    pub organisation_id: Option<i64>,
+    pub spans: Vec<Span>,
+    /// (first, until, interval) of a weekly series
+    pub series: Option<(NaiveDate, NaiveDate, u32)>,
+}
+
+pub fn plan_booking(i: &BookingInput) -> Result<BookingPlan> {
+    let mut errs = vec![];
+    let title = i.title.trim().to_string();
+    if title.is_empty() || title.chars().count() > 100 {
+        errs.push(FieldError::new("title", "selfgov.title_required"));
+    }
+    let organiser = i.organiser.trim().to_string();
+    if organiser.is_empty() || organiser.chars().count() > 100 {
+        errs.push(FieldError::new("organiser", "selfgov.organiser_required"));
+    }
+    let organisation_id = match i.organisation_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => {
+                errs.push(FieldError::new("organisation_id", "selfgov.bad_choice"));
+                None
+            }
+        },
+    };
+    let date = crate::platform::time::parse_date(&i.date);
+    if date.is_none() {
+        errs.push(FieldError::new("date", "selfgov.bad_date"));
+    }
+    let (s, e) = (hm(&i.starts), hm(&i.ends));
+    if s.is_none() {
+        errs.push(FieldError::new("starts", "selfgov.bad_time"));
+    }
+    if e.is_none() {
+        errs.push(FieldError::new("ends", "selfgov.bad_time"));
+    }
+    let mut spans = vec![];
+    let mut series = None;
+    if let (Some(d), Some(s), Some(e)) = (date, s, e) {
+        if i.until.trim().is_empty() {
+            match Span::new(d.and_time(s), d.and_time(e)) {
+                Ok(sp) => spans.push(sp),
+                Err(k) => errs.push(FieldError::new("ends", k)),
+            }
+        } else {
+            let until = crate::platform::time::parse_date(&i.until);
+            let interval = i.interval.trim().parse::<u32>().unwrap_or(1);
+            match until {
+                None => errs.push(FieldError::new("until", "selfgov.bad_date")),
+                Some(until) => {
+                    let w = Weekly {
+                        first: d,
+                        until,
+                        starts: s,
+                        ends: e,
+                        interval,
+                        cancelled: vec![],
+                    };
+                    match w.occurrences() {
+                        Ok(v) => {
+                            spans = v;
+                            series = Some((d, until, interval));
+                        }
+                        Err(k) => {
+                            let field =
+                                if k == "selfgov.ends_before_start" || k == "selfgov.too_long" {
+                                    "ends"
+                                } else if k == "selfgov.bad_interval" {
+                                    "interval"
+                                } else {
+                                    "until"
+                                };
+                            errs.push(FieldError::new(field, k));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    Ok(BookingPlan {
+        title,
+        organiser,
+        organisation_id,
+        spans,
+        series,
+    })
+}
+
+/// Book inside a write transaction: lock the room, check hours and clashes, insert. The
+/// caller commits and records the audit entry.
+pub async fn book_in<C: sea_orm::ConnectionTrait>(
+    tx: &C,
+    room: &Room,
+    plan: &BookingPlan,
+    by: &str,
+) -> Result<Vec<i64>> {
+    if !room.active {
+        return Err(AppError::invalid("room_id", "selfgov.room_closed"));
+    }
+    // the row lock: every booking of this room queues here until the previous commits
+    let locked = db::exec(
+        tx,
+        "UPDATE rooms SET version = version + 1 WHERE id = ? AND active",
+        vals![room.id],
+    )
+    .await?;
+    if locked == 0 {
+        return Err(AppError::invalid("room_id", "selfgov.room_closed"));
+    }
+    let (opens, closes) = room.hours();
+    for sp in &plan.spans {
+        if !rules::within_hours(sp, opens, closes) {
+            return Err(AppError::Invalid(vec![
+                FieldError::new("starts", "selfgov.outside_hours")
+                    .with(&room.opens)
+                    .with(&room.closes),
+            ]));
+        }
+    }
+    let (Some(first), Some(last)) = (plan.spans.first(), plan.spans.last()) else {
+        return Err(AppError::invalid("date", "selfgov.no_occurrences"));
+    };
+    if let Some(org) = plan.organisation_id {
+        let ok = db::scalar(
+            tx,
+            "SELECT id FROM organisations WHERE id = ? AND community_code = ?",
+            vals![org, room.community_code.clone()],
+        )
+        .await?;
+        if ok.is_none() {
+            return Err(AppError::invalid("organisation_id", "selfgov.bad_choice"));
+        }
+    }
+    #[derive(FromQueryResult)]
+    struct B {
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    }
+    let booked: Vec<B> = db::all(
+        tx,
+        "SELECT starts_at, ends_at FROM bookings WHERE room_id = ? AND cancelled_at IS NULL \
+         AND starts_at < ? AND ends_at > ?",
+        vals![room.id, utc(last.end), utc(first.start)],
+    )
+    .await?;
+    let booked: Vec<Span> = booked
+        .into_iter()
+        .map(|b| Span {
+            start: local(b.starts_at),
+            end: local(b.ends_at),
+        })
+        .collect();
+    if let Some((_, other)) = rules::first_clash(&plan.spans, &booked) {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("starts", "selfgov.clash").with(format!(
+                "{}–{}",
+                other.start.format("%Y-%m-%d %H:%M"),
+                other.end.format("%H:%M")
+            )),
+        ]));
+    }
+    let now = Utc::now();
+    let series_id = match plan.series {
+        Some((first, until, interval)) => db::scalar(
+            tx,
+            "INSERT INTO booking_series (room_id, first_on, until_on, interval_weeks, created_at) \
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
+            vals![room.id, first, until, interval as i32, now],
+        )
+        .await?,
+        None => None,
+    };
+    let mut ids = vec![];
+    for sp in &plan.spans {
+        let id = db::scalar(
+            tx,
+            "INSERT INTO bookings (room_id, series_id, title, organiser, organisation_id, \
+             starts_at, ends_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             RETURNING id",
+            vals![
+                room.id,
+                series_id,
+                plan.title.clone(),
+                plan.organiser.clone(),
+                plan.organisation_id,
+                utc(sp.start),
+                utc(sp.end),
+                by,
+                now
+            ],
+        )
+        .await?
+        .unwrap_or(0);
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Book a room (once or weekly). Returns the bookings made.
+pub async fn book(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    room_id: i64,
+    i: &BookingInput,
+) -> Result<Vec<i64>> {
+    let r = room(db, room_id).await?;
+    seen_community(db, district, u, &r.community_code).await?;
+    require_write(u, &r.community_code)?;
+    let plan = plan_booking(i)?;
+    let tx = db.write_tx().await?;
+    let ids = book_in(&tx, &r, &plan, &u.username).await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "book",
+        "booking",
+        &ids.first().copied().unwrap_or(0).to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"room": r.id, "bookings": ids, "plan": plan})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+pub async fn booking(db: &Db, id: i64) -> Result<Booking> {
+    db::one(
+        &db.conn,
+        &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// Cancel a booking, or it and the later ones of its series. An activity or meeting held in
+/// it keeps its record; cancelling an activity cancels its booking.
+pub async fn cancel_booking(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    id: i64,
+    reason: &str,
+    rest_of_series: bool,
+) -> Result<u64> {
+    let b = booking(db, id).await?;
+    let r = room(db, b.room_id).await?;
+    seen_community(db, district, u, &r.community_code).await?;
+    require_write(u, &r.community_code)?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "selfgov.reason_required"));
+    }
+    if b.cancelled_at.is_some() {
+        return Err(AppError::invalid("reason", "selfgov.already_cancelled"));
+    }
+    let tx = db.write_tx().await?;
+    let now = Utc::now();
+    let n = match (rest_of_series, b.series_id) {
+        (true, Some(s)) => {
+            db::exec(
+                &tx,
+                "UPDATE bookings SET cancelled_at = ?, cancel_reason = ? WHERE series_id = ? \
+                 AND starts_at >= ? AND cancelled_at IS NULL",
+                vals![now, reason, s, b.starts_at],
+            )
+            .await?
+        }
+        _ => {
+            db::exec(
+                &tx,
+                "UPDATE bookings SET cancelled_at = ?, cancel_reason = ? WHERE id = ? \
+                 AND cancelled_at IS NULL",
+                vals![now, reason, id],
+            )
+            .await?
+        }
+    };
+    audit::record(
+        &tx,
+        &u.actor(),
+        "cancel",
+        "booking",
+        &id.to_string(),
+        Some(&b),
+        Some(&serde_json::json!({"reason": reason, "cancelled": n, "rest_of_series": rest_of_series})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Bookings of a room between two days (district time), cancelled ones too if asked.
+pub async fn room_bookings(
+    db: &Db,
+    room_id: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    with_cancelled: bool,
+) -> Result<Vec<Booking>> {
+    db::all(
+        &db.conn,
+        &format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE room_id = ? AND starts_at >= ? \
+             AND starts_at < ? {} ORDER BY starts_at",
+            if with_cancelled {
+                ""
+            } else {
+                "AND cancelled_at IS NULL"
+            }
+        ),
+        vals![
+            room_id,
+            utc(from.and_time(NaiveTime::MIN)),
+            utc(to.and_time(NaiveTime::MIN))
+        ],
+    )
+    .await
+}
+
+/// The Monday of a date's week.
+pub fn monday(d: NaiveDate) -> NaiveDate {
+    d - Duration::days(i64::from(rules::iso_weekday(d)) - 1)
+}
+
+// ------------------------------------------------------------------ activities
+
+pub const ACTIVITY_KINDS: [&str; 9] = [
+    "calligraphy",
+    "performance",
+    "fitness_dance",
+    "chess_cards",
+    "sports",
+    "education",
+    "volunteer",
+    "party",
+    "other",
+];
+
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+pub struct Activity {
+    pub id: i64,
+    pub community_code: String,
+    pub community_name: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub room_id: Option<i64>,
+    pub room_name: Option<String>,
+    pub booking_id: Option<i64>,
+    pub place: String,
+    pub organiser: String,
+    pub organisation_id: Option<i64>,
+    pub participants: Option<i64>,
+    pub cancelled: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Activity {
+    pub fn when(&self) -> String {
+        format!(
+            "{}–{}",
+            show(&self.starts_at),
+            local(self.ends_at).format("%H:%M")
+        )
+    }
+    pub fn where_(&self) -> String {
+        self.room_name.clone().unwrap_or_else(|| self.place.clone())
+    }
+    pub fn date(&self) -> NaiveDate {
+        local(self.starts_at).date()
+    }
+    pub fn hm(&self) -> String {
+        format!(
+            "{}–{}",
+            local(self.starts_at).format("%H:%M"),
+            local(self.ends_at).format("%H:%M")
+        )
+    }
+}
+
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.community_code, d.name AS community_name, a.kind, \
+    a.title, a.description, a.starts_at, a.ends_at, a.room_id, r.name AS room_name, a.booking_id, \
+    a.place, a.organiser, a.organisation_id, a.participants, a.cancelled, a.updated_at \
+    FROM activities a JOIN divisions d ON d.code = a.community_code \
+    LEFT JOIN rooms r ON r.id = a.room_id";
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct ActivityInput {
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub date: String,
+    pub starts: String,
+    pub ends: String,
+    pub room_id: String,
+    pub place: String,
+    pub organiser: String,
+    pub organisation_id: String,
+    pub participants: String,
+}
+
+/// Activities of communities (a list of codes, or every one in scope), in a time window,
+/// optionally of one kind.
+pub async fn activities(
+    db: &Db,
+    cond: (String, Vec<Value>),
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    kind: Option<&str>,
+    limit: u64,
+) -> Result<Vec<Activity>> {
+    let (c, mut v) = cond;
+    v.push(from.into());
+    v.push(to.into());
+    let kind_cond = match kind {
+        Some(k) => {
+            v.push(k.into());
+            "AND a.kind = ?"
+        }
+        None => "",
+    };
+    db::all(
+        &db.conn,
+        &format!(
+            "{ACTIVITY_SELECT} WHERE {c} AND a.starts_at >= ? AND a.starts_at < ? {kind_cond} \
+             ORDER BY a.starts_at, a.id LIMIT {limit}"
+        ),
+        v,
+    )
+    .await
+}
+
+pub async fn activity(db: &Db, id: i64) -> Result<Activity> {
+    db::one(
+        &db.conn,
+        &format!("{ACTIVITY_SELECT} WHERE a.id = ?"),
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+/// Create an activity; held in a room, it books the room in the same transaction.
+pub async fn create_activity(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    code: &str,
+    i: &ActivityInput,
+) -> Result<i64> {
+    require_write(u, code)?;
+    let (code, _) = live_community(db, district, code).await?;
+    let mut errs = vec![];
+    if !ACTIVITY_KINDS.contains(&i.kind.as_str()) {
+        errs.push(FieldError::new("kind", "selfgov.bad_choice"));
+    }
+    let participants = match i.participants.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(n) if (0..=100_000).contains(&n) => Some(n),
+            _ => {
+                errs.push(FieldError::new("participants", "selfgov.bad_count"));
+                None
+            }
+        },
+    };
+    let room_id = match i.room_id.trim() {
+        "" => None,
+        s => s.parse::<i64>().ok().or_else(|| {
+            errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
+            None
+        }),
+    };
+    let plan = plan_booking(&BookingInput {
+        title: i.title.clone(),
+        organiser: i.organiser.clone(),
+        organisation_id: i.organisation_id.clone(),
+        date: i.date.clone(),
+        starts: i.starts.clone(),
+        ends: i.ends.clone(),
+        until: String::new(),
+        interval: String::new(),
+    });
+    let plan = match plan {
+        Ok(p) => Some(p),
+        Err(AppError::Invalid(e)) => {
+            errs.extend(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    if room_id.is_none() && i.place.trim().is_empty() {
+        errs.push(FieldError::new("place", "selfgov.place_required"));
+    }
+    let room = match room_id {
+        Some(r) => match room(db, r).await {
+            Ok(x) if x.community_code == code => Some(x),
+            _ => {
+                errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
+                None
+            }
+        },
+        None => None,
+    };
+    let Some(plan) = plan.filter(|_| errs.is_empty()) else {
+        return Err(AppError::Invalid(errs));
+    };
+    let span = plan.spans[0];
+    let tx = db.write_tx().await?;
+    let booking_id = match &room {
+        Some(r) => book_in(&tx, r, &plan, &u.username).await?.first().copied(),
+        None => None,
+    };
+    let now = Utc::now();
+    let id = db::scalar(
+        &tx,
+        "INSERT INTO activities (community_code, kind, title, description, starts_at, ends_at, \
+         room_id, booking_id, place, organiser, organisation_id, participants, cancelled, \
+         updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
+        vals![
+            code.clone(),
+            i.kind.clone(),
+            plan.title.clone(),
+            i.description.trim(),
+            utc(span.start),
+            utc(span.end),
+            room_id,
+            booking_id,
+            i.place.trim(),
+            plan.organiser.clone(),
+            plan.organisation_id,
+            participants,
+            now
+        ],
+    )
+    .await?
+    .unwrap_or(0);
+    audit::record(
+        &tx,
+        &u.actor(),
+        "create",
+        "activity",
+        &id.to_string(),
+        None::<&()>,
+        Some(i),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Record how many came, or cancel (its booking with it).
+pub async fn update_activity(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    id: i64,
+    participants: &str,
+    cancel: bool,
+) -> Result<()> {
+    let a = activity(db, id).await?;
+    seen_community(db, district, u, &a.community_code).await?;
+    require_write(u, &a.community_code)?;
+    let participants = match participants.trim() {
+        "" => a.participants,
+        s => match s.parse::<i64>() {
+            Ok(n) if (0..=100_000).contains(&n) => Some(n),
+            _ => return Err(AppError::invalid("participants", "selfgov.bad_count")),
+        },
+    };
+    if a.cancelled && cancel {
+        return Err(AppError::invalid(
+            "participants",
+            "selfgov.already_cancelled",
+        ));
+    }
+    let tx = db.write_tx().await?;
+    let now = Utc::now();
+    db::exec(
+        &tx,
+        "UPDATE activities SET participants = ?, cancelled = ?, updated_at = ? WHERE id = ?",
+        vals![participants, a.cancelled || cancel, now, id],
+    )
+    .await?;
+    if cancel && let Some(b) = a.booking_id {
+        db::exec(
+            &tx,
+            "UPDATE bookings SET cancelled_at = ?, cancel_reason = ? WHERE id = ? AND cancelled_at IS NULL",
+            vals![now, "activity cancelled", b],
+        )
+        .await?;
+    }
+    audit::record(
+        &tx,
+        &u.actor(),
+        if cancel { "cancel" } else { "update" },
+        "activity",
+        &id.to_string(),
+        Some(&a),
+        Some(
+            &serde_json::json!({"participants": participants, "cancelled": a.cancelled || cancel}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

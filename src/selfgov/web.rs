@@ -1,0 +1,1857 @@
+//! Staff pages of self-government: the overview of a territory, a community's workspace
+//! (meetings, proposals, boards, rooms, activities, representatives, titles), a meeting from
+//! announcement to follow-up, a proposal's answer, a room's week, civil organisations and
+//! volunteers. Every form shown again with field errors on a mistake; every write audited.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::platform::error::{AppError, Result};
+use crate::platform::http::AppState;
+use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::layout::Chrome;
+use crate::platform::time::{day_start_utc, parse_date, today};
+use crate::selfgov::civic::{
+    self, Meeting, NoticeRow, Organisation, Proposal, ProposalStats, Representative, Resolution,
+    ServiceRecord, Task, Topic, Volunteer,
+};
+use crate::selfgov::rules::{MeetingKind, NoticeRule};
+use crate::selfgov::store::{
+    self, Activity, Booking, Room, code_scope, in_scope, require_read, require_write,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/selfgov", get(overview_page).post(post_rule))
+        .route("/selfgov/orgs", get(orgs_page).post(post_new_org))
+        .route("/selfgov/orgs.xlsx", get(orgs_xlsx))
+        .route("/selfgov/orgs/{id}", get(org_page).post(post_org))
+        .route("/selfgov/orgs/{id}/review", post(post_review))
+        .route("/selfgov/meetings/{id}", get(meeting_page))
+        .route("/selfgov/meetings/{id}/{action}", post(post_meeting_action))
+        .route("/selfgov/tasks/{id}/done", post(post_task_done))
+        .route(
+            "/selfgov/proposals/{id}",
+            get(proposal_page).post(post_proposal_step),
+        )
+        .route("/selfgov/rooms/{id}", get(room_page).post(post_room))
+        .route("/selfgov/rooms/{id}/book", post(post_book))
+        .route("/selfgov/bookings/{id}/cancel", post(post_cancel_booking))
+        .route("/selfgov/activities/{id}", post(post_activity))
+        .route("/selfgov/records/{id}/verify", post(post_verify))
+        .route("/selfgov/representatives/{id}", post(post_representative))
+        .route("/selfgov/c/{code}", get(community_page))
+        .route("/selfgov/c/{code}/{form}", post(post_community_form))
+        .route("/selfgov/c/{code}/volunteers", get(volunteers_page))
+        .route("/api/v1/selfgov/meetings", get(api_meetings))
+        .route("/api/v1/selfgov/proposals/stats", get(api_proposal_stats))
+        .route("/api/v1/selfgov/organisations", get(api_organisations))
+        .route("/api/v1/selfgov/rooms/{id}/bookings", get(api_bookings))
+}
+
+/// A form's values as sent, for showing it again.
+fn values(pairs: &[(String, String)]) -> Vec<(&'static str, String)> {
+    // FormState keys are borrowed for the page's life: leak-free by copying into owned
+    // strings through a fixed list of every field name the pages use
+    FIELDS
+        .iter()
+        .filter_map(|f| {
+            let v: Vec<&str> = pairs
+                .iter()
+                .filter(|(k, _)| k == f)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            (!v.is_empty()).then(|| (*f, v.join(",")))
+        })
+        .collect()
+}
+
+const FIELDS: &[&str] = &[
+    "kind",
+    "title",
+    "date",
+    "starts",
+    "ends",
+    "room_id",
+    "place",
+    "source",
+    "author",
+    "body",
+    "received_on",
+    "representative_id",
+    "board",
+    "category",
+    "publish_on",
+    "expire_on",
+    "name",
+    "capacity",
+    "opens",
+    "closes",
+    "barrier_free",
+    "active",
+    "description",
+    "organiser",
+    "organisation_id",
+    "participants",
+    "names",
+    "tags",
+    "until",
+    "interval",
+    "proposal_id",
+    "head_count",
+    "present",
+    "text",
+    "votes_for",
+    "votes_against",
+    "abstentions",
+    "outcome",
+    "topic_id",
+    "owner",
+    "due_on",
+    "resolution_id",
+    "minutes",
+    "to",
+    "answer",
+    "reason",
+    "meeting_id",
+    "community",
+    "standing",
+    "credit_code",
+    "certificate_no",
+    "founded_on",
+    "leader",
+    "members",
+    "status",
+    "year",
+    "result",
+    "note",
+    "phone",
+    "skills",
+    "party_member",
+    "joined_on",
+    "volunteer_id",
+    "served_on",
+    "hours",
+    "activity_id",
+    "days",
+    "enforcement",
+];
+
+fn form_of(
+    form: &'static str,
+    ctx: &Ctx,
+    e: &AppError,
+    pairs: &[(String, String)],
+) -> Option<FormState> {
+    match e {
+        AppError::Invalid(errs) => Some(FormState::from_error(form, &ctx.tr, errs, values(pairs))),
+        _ => None,
+    }
+}
+
+/// Pairs as a struct through serde (forms' structs all default their fields).
+fn parse<T: for<'de> Deserialize<'de> + Default>(pairs: &[(String, String)]) -> T {
+    let single: Vec<(String, String)> = {
+        let mut seen = std::collections::HashSet::new();
+        pairs
+            .iter()
+            .filter(|(k, _)| seen.insert(k.clone()))
+            .cloned()
+            .collect()
+    };
+    serde_urlencoded::to_string(&single)
+        .ok()
+        .and_then(|s| serde_urlencoded::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+fn ids_of(pairs: &[(String, String)], k: &str) -> Vec<i64> {
+    pairs
+        .iter()
+        .filter(|(n, _)| n == k)
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect()
+}
+
+fn enforcement_key(r: NoticeRule) -> &'static str {
+    match r.enforcement {
+        crate::selfgov::rules::Enforcement::Warn => "warn",
+        crate::selfgov::rules::Enforcement::Refuse => "refuse",
+    }
+}
+
+// ------------------------------------------------------------------ overview
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct OverviewQuery {
+    year: Option<i32>,
+    tag: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "selfgov/overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    year: i32,
+    tag: String,
+    tagged: Vec<(String, String, Vec<String>)>,
+    stats: Vec<ProposalStats>,
+    hours: Vec<civic::HoursRow>,
+    org_hours: Vec<civic::HoursRow>,
+    registered: usize,
+    filed: usize,
+    /// (kind, days, enforcement)
+    rules: Vec<(&'static str, u32, &'static str)>,
+    is_admin: bool,
+    form: FormState,
+    upcoming: Vec<Meeting>,
+}
+
+async fn overview(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    q: &OverviewQuery,
+    form: FormState,
+) -> Result<Response> {
+    civic::require_meetings(u)?;
+    let year = q
+        .year
+        .filter(|y| (2000..=2200).contains(y))
+        .unwrap_or(today().year());
+    let upcoming = civic::meetings(
+        &s.db,
+        code_scope(&u.scope, &s.district, "m.community_code"),
+        Some(Utc::now()),
+        30,
+    )
+    .await?;
+    let reads = require_read(u).is_ok();
+    let tag = q.tag.clone().unwrap_or_default();
+    let (tagged, stats, hours, org_hours, orgs) = if reads {
+        (
+            tagged_communities(s, u, &tag).await?,
+            civic::proposal_stats(
+                &s.db,
+                code_scope(&u.scope, &s.district, "p.community_code"),
+                year,
+            )
+            .await?,
+            civic::hours_by_community(&s.db, &s.district, &u.scope).await?,
+            civic::hours_by_organisation(&s.db, &s.district, &u.scope).await?,
+            civic::organisations(&s.db, &s.district, &u.scope, &Default::default()).await?,
+        )
+    } else {
+        Default::default()
+    };
+    let mut rules = vec![];
+    for k in MeetingKind::ALL {
+        let r = civic::notice_rule(&s.db, k).await?;
+        rules.push((k.key(), r.days, enforcement_key(r)));
+    }
+    let page = OverviewPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        year,
+        tag,
+        tagged,
+        stats,
+        hours,
+        org_hours: org_hours.into_iter().take(20).collect(),
+        registered: orgs.iter().filter(|o| o.standing == "registered").count(),
+        filed: orgs.iter().filter(|o| o.standing == "filed").count(),
+        rules,
+        is_admin: u.is_admin(),
+        form,
+        upcoming,
+    };
+    render_form(&page, &page.form)
+}
+
+impl OverviewPage {
+    fn tag_is(&self, t: &str) -> bool {
+        self.tag == t
+    }
+}
+
+/// Communities in scope with their titles, optionally only those with one title.
+async fn tagged_communities(
+    s: &AppState,
+    u: &CurrentUser,
+    tag: &str,
+) -> Result<Vec<(String, String, Vec<String>)>> {
+    #[derive(sea_orm::FromQueryResult)]
+    struct T {
+        code: String,
+        name: String,
+        tag: String,
+    }
+    let (c, mut v) = code_scope(&u.scope, &s.district, "t.community_code");
+    let filter = if store::TAGS.contains(&tag) {
+        v.push(tag.into());
+        "AND t.community_code IN (SELECT community_code FROM community_tags WHERE tag = ?)"
+    } else {
+        ""
+    };
+    let rows: Vec<T> = crate::platform::db::all(
+        &s.db.conn,
+        &format!(
+            "SELECT t.community_code AS code, d.name, t.tag FROM community_tags t \
+             JOIN divisions d ON d.code = t.community_code WHERE {c} {filter} \
+             ORDER BY t.community_code, t.tag"
+        ),
+        v,
+    )
+    .await?;
+    let mut out: Vec<(String, String, Vec<String>)> = vec![];
+    for r in rows {
+        match out.last_mut() {
+            Some(l) if l.0 == r.code => l.2.push(r.tag),
+            _ => out.push((r.code, r.name, vec![r.tag])),
+        }
+    }
+    Ok(out)
+}
+
+async fn overview_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<OverviewQuery>,
+) -> Result<Response> {
+    if let Scope::Community(c) = &u.scope {
+        return Ok(Redirect::to(&format!("/selfgov/c/{}", c.as_str())).into_response());
+    }
+    overview(&s, &ctx, &u, &q, FormState::default()).await
+}
+
+async fn post_rule(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    match civic::set_notice_rule(
+        &s.db,
+        &u,
+        &field(&pairs, "kind"),
+        &field(&pairs, "days"),
+        &field(&pairs, "enforcement"),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/selfgov#rules").into_response()),
+        Err(e) => match form_of("rule", &ctx, &e, &pairs) {
+            Some(f) => overview(&s, &ctx, &u, &OverviewQuery::default(), f).await,
+            None => Err(e),
+        },
+    }
+}
+
+// ------------------------------------------------------------------ community
+
+#[derive(Template)]
+#[template(path = "selfgov/community.html")]
+struct CommunityPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    tags: Vec<String>,
+    all_tags: [&'static str; 4],
+    meetings: Vec<Meeting>,
+    proposals: Vec<Proposal>,
+    notices: Vec<NoticeRow>,
+    rooms: Vec<Room>,
+    activities: Vec<Activity>,
+    representatives: Vec<Representative>,
+    orgs: Vec<Organisation>,
+    can_write: bool,
+    is_admin: bool,
+    form: FormState,
+}
+
+impl CommunityPage {
+    fn v(&self, form: &str, f: &str) -> String {
+        self.form.value(form, f)
+    }
+    fn e(&self, form: &str, f: &str) -> String {
+        self.form.error(form, f)
+    }
+    fn has_tag(&self, t: &str) -> bool {
+        self.tags.iter().any(|x| x == t)
+    }
+    fn kinds(&self) -> Vec<&'static str> {
+        MeetingKind::ALL
+            .iter()
+            .filter(|k| **k != MeetingKind::JointMeeting)
+            .map(|k| k.key())
+            .collect()
+    }
+}
+
+async fn community(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    code: &str,
+    form: FormState,
+) -> Result<Response> {
+    let (code, name) = store::seen_community(&s.db, &s.district, u, code).await?;
+    let one = |col: &str| (format!("{col} = ?"), crate::vals![code.clone()]);
+    let from = day_start_utc(today() - Duration::days(30));
+    let page = CommunityPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        tags: store::tags_of(&s.db, &code).await?,
+        all_tags: store::TAGS,
+        meetings: civic::meetings(&s.db, one("m.community_code"), None, 50).await?,
+        proposals: civic::proposals(&s.db, one("p.community_code"), None, 50).await?,
+        notices: civic::notices(&s.db, &code, None, false, 50).await?,
+        rooms: store::rooms(&s.db, &code, false).await?,
+        activities: store::activities(
+            &s.db,
+            one("a.community_code"),
+            from,
+            from + Duration::days(150),
+            None,
+            60,
+        )
+        .await?,
+        representatives: civic::representatives(&s.db, &code).await?,
+        orgs: civic::organisations(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &civic::OrgQuery {
+                community: Some(code.clone()),
+                ..Default::default()
+            },
+        )
+        .await?,
+        can_write: require_write(u, &code).is_ok(),
+        is_admin: u.is_admin(),
+        form,
+        code,
+        name,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn community_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+) -> Result<Response> {
+    community(&s, &ctx, &u, &code, FormState::default()).await
+}
+
+async fn post_community_form(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path((code, form)): Path<(String, String)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let (code, _) = store::seen_community(&s.db, &s.district, &u, &code).await?;
+    let (db, d) = (&s.db, &s.district);
+    let (name, result): (&'static str, Result<String>) = match form.as_str() {
+        "meeting" => (
+            "meeting",
+            civic::create_meeting(db, d, &u, &code, &parse(&pairs))
+                .await
+                .map(|id| format!("/selfgov/meetings/{id}")),
+        ),
+        "proposal" => (
+            "proposal",
+            civic::create_proposal(db, d, &u, &code, &parse(&pairs))
+                .await
+                .map(|id| format!("/selfgov/proposals/{id}")),
+        ),
+        "notice" => (
+            "notice",
+            civic::save_notice(db, d, &u, &code, None, &parse(&pairs))
+                .await
+                .map(|_| format!("/selfgov/c/{code}#notices")),
+        ),
+        "room" => (
+            "room",
+            store::save_room(db, d, &u, &code, None, &parse(&pairs))
+                .await
+                .map(|id| format!("/selfgov/rooms/{id}")),
+        ),
+        "rooms_from_checklist" => (
+            "room",
+            store::rooms_from_checklist(db, d, &u, &code)
+                .await
+                .map(|_| format!("/selfgov/c/{code}#rooms")),
+        ),
+        "activity" => (
+            "activity",
+            store::create_activity(db, d, &u, &code, &parse(&pairs))
+                .await
+                .map(|_| format!("/selfgov/c/{code}#activities")),
+        ),
+        "representatives" => (
+            "representatives",
+            civic::add_representatives(db, d, &u, &code, &field(&pairs, "names"))
+                .await
+                .map(|_| format!("/selfgov/c/{code}#representatives")),
+        ),
+        "tags" => {
+            let tags: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| k == "tags")
+                .map(|(_, v)| v.clone())
+                .collect();
+            (
+                "tags",
+                store::set_tags(db, d, &u, &code, &tags, today())
+                    .await
+                    .map(|_| format!("/selfgov/c/{code}")),
+            )
+        }
+        "volunteer" => {
+            let r = civic::add_volunteer(db, d, &u, &code, &parse(&pairs)).await;
+            return volunteers_result(&s, &ctx, &u, &code, "volunteer", r, &pairs).await;
+        }
+        "record" => {
+            let r = civic::add_record(db, d, &u, &code, &parse(&pairs)).await;
+            return volunteers_result(&s, &ctx, &u, &code, "record", r, &pairs).await;
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    match result {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(e) => match form_of(name, &ctx, &e, &pairs) {
+            Some(f) => community(&s, &ctx, &u, &code, f).await,
+            None => Err(e),
+        },
+    }
+}
+
+// ------------------------------------------------------------------ meeting
+
+#[derive(Template)]
+#[template(path = "selfgov/meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    m: Meeting,
+    topics: Vec<Topic>,
+    representatives: Vec<Representative>,
+    present: Vec<i64>,
+    resolutions: Vec<Resolution>,
+    tasks: Vec<Task>,
+    proposals: Vec<Proposal>,
+    rule: NoticeRule,
+    publish_by: NaiveDate,
+    can_write: bool,
+    form: FormState,
+    late: Option<i64>,
+}
+
+impl MeetingPage {
+    fn v(&self, form: &str, f: &str) -> String {
+        self.form.value(form, f)
+    }
+    fn e(&self, form: &str, f: &str) -> String {
+        self.form.error(form, f)
+    }
+    fn was_present(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.present.contains(id.borrow())
+    }
+    fn has_quorum(&self) -> bool {
+        self.m.kind().has_quorum()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LateFlag {
+    late: Option<i64>,
+}
+
+async fn meeting_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    form: FormState,
+    late: Option<i64>,
+) -> Result<Response> {
+    civic::require_meetings(u)?;
+    let m = civic::meeting(&s.db, &s.district, &u.scope, id).await?;
+    let rule = civic::notice_rule(&s.db, m.kind()).await?;
+    let can_write = if m.community_code == s.district.as_str() {
+        u.is_admin()
+    } else {
+        require_write(u, &m.community_code).is_ok()
+    };
+    let reps = if m.kind().has_quorum() {
+        civic::representatives(&s.db, &m.community_code).await?
+    } else {
+        vec![]
+    };
+    let page = MeetingPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        topics: civic::topics(&s.db, id).await?,
+        present: civic::attendance(&s.db, id).await?,
+        resolutions: civic::resolutions(&s.db, id).await?,
+        tasks: civic::tasks(&s.db, id).await?,
+        proposals: civic::proposals(
+            &s.db,
+            (
+                "p.community_code = ?".into(),
+                crate::vals![m.community_code.clone()],
+            ),
+            None,
+            200,
+        )
+        .await?
+        .into_iter()
+        .filter(|p| !p.status().answered() || p.meeting_id == Some(id))
+        .collect(),
+        publish_by: crate::selfgov::rules::publish_by(rule, store::local(m.starts_at).date()),
+        rule,
+        representatives: reps,
+        can_write,
+        form,
+        late,
+        m,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn meeting_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(f): Query<LateFlag>,
+) -> Result<Response> {
+    meeting_view(&s, &ctx, &u, id, FormState::default(), f.late).await
+}
+
+async fn post_meeting_action(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path((id, action)): Path<(i64, String)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    civic::require_meetings(&u)?;
+    let (db, d) = (&s.db, &s.district);
+    let back = format!("/selfgov/meetings/{id}");
+    let (name, result): (&'static str, Result<String>) = match action.as_str() {
+        "topic" => (
+            "topic",
+            civic::publish_topic(
+                db,
+                d,
+                &u,
+                id,
+                &field(&pairs, "title"),
+                &field(&pairs, "body"),
+                &field(&pairs, "proposal_id"),
+            )
+            .await
+            .map(|(_, n)| match n {
+                crate::selfgov::rules::Notice::Late { short } => {
+                    format!("{back}?late={short}#topics")
+                }
+                crate::selfgov::rules::Notice::InTime => format!("{back}#topics"),
+            }),
+        ),
+        "attendance" => (
+            "attendance",
+            civic::record_attendance(
+                db,
+                d,
+                &u,
+                id,
+                &ids_of(&pairs, "present"),
+                &field(&pairs, "head_count"),
+                &field(&pairs, "names"),
+            )
+            .await
+            .map(|_| format!("{back}#attendance")),
+        ),
+        "resolution" => (
+            "resolution",
+            civic::record_resolution(db, d, &u, id, &parse(&pairs))
+                .await
+                .map(|_| format!("{back}#resolutions")),
+        ),
+        "task" => (
+            "task",
+            civic::add_task(db, d, &u, id, &parse(&pairs))
+                .await
+                .map(|_| format!("{back}#tasks")),
+        ),
+        "minutes" => (
+            "minutes",
+            civic::save_minutes(db, d, &u, id, &field(&pairs, "minutes"))
+                .await
+                .map(|_| format!("{back}#minutes")),
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    match result {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(e) => match form_of(name, &ctx, &e, &pairs) {
+            Some(f) => meeting_view(&s, &ctx, &u, id, f, None).await,
+            None => Err(e),
+        },
+    }
+}
+
+async fn post_task_done(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    civic::require_meetings(&u)?;
+    let m = civic::finish_task(&s.db, &s.district, &u, id).await?;
+    Ok(Redirect::to(&format!("/selfgov/meetings/{m}#tasks")).into_response())
+}
+
+// ------------------------------------------------------------------ proposal
+
+#[derive(Template)]
+#[template(path = "selfgov/proposal.html")]
+struct ProposalPage {
+    chrome: Chrome,
+    p: Proposal,
+    meetings: Vec<Meeting>,
+    can_write: bool,
+    form: FormState,
+}
+
+async fn proposal_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    form: FormState,
+) -> Result<Response> {
+    require_read(u)?;
+    let p = civic::proposal(&s.db, &s.district, &u.scope, id).await?;
+    let page = ProposalPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        meetings: civic::meetings(
+            &s.db,
+            (
+                "m.community_code = ?".into(),
+                crate::vals![p.community_code.clone()],
+            ),
+            None,
+            50,
+        )
+        .await?,
+        can_write: require_write(u, &p.community_code).is_ok(),
+        p,
+        form,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn proposal_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    proposal_view(&s, &ctx, &u, id, FormState::default()).await
+}
+
+async fn post_proposal_step(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    match civic::step_proposal(&s.db, &s.district, &u, id, &parse(&pairs)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/selfgov/proposals/{id}")).into_response()),
+        Err(e) => match form_of("step", &ctx, &e, &pairs) {
+            Some(f) => proposal_view(&s, &ctx, &u, id, f).await,
+            None => Err(e),
+        },
+    }
+}
+
+// ------------------------------------------------------------------ rooms
+
+#[derive(Template)]
+#[template(path = "selfgov/room.html")]
+struct RoomPage {
+    chrome: Chrome,
+    room: Room,
+    community_name: String,
+    week: NaiveDate,
+    days: Week,
+    orgs: Vec<Organisation>,
+    can_write: bool,
+    form: FormState,
+}
+
+impl RoomPage {
+    fn prev(&self) -> NaiveDate {
+        self.week - Duration::days(7)
+    }
+    fn next(&self) -> NaiveDate {
+        self.week + Duration::days(7)
+    }
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
+pub struct WeekQuery {
+    /// Any day of the week to show (default: this week).
+    pub week: Option<String>,
+}
+
+impl WeekQuery {
+    pub fn monday(&self) -> NaiveDate {
+        store::monday(
+            self.week
+                .as_deref()
+                .and_then(parse_date)
+                .unwrap_or_else(today),
+        )
+    }
+}
+
+/// A week of a room: each day with its bookings.
+pub type Week = Vec<(NaiveDate, Vec<Booking>)>;
+
+/// The days of a week with their bookings.
+pub fn by_day(week: NaiveDate, bookings: Vec<Booking>) -> Week {
+    (0..7)
+        .map(|i| {
+            let d = week + Duration::days(i);
+            (
+                d,
+                bookings.iter().filter(|b| b.date() == d).cloned().collect(),
+            )
+        })
+        .collect()
+}
+
+async fn room_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    week: NaiveDate,
+    form: FormState,
+) -> Result<Response> {
+    let room = store::room(&s.db, id).await?;
+    let (_, community_name) =
+        store::seen_community(&s.db, &s.district, u, &room.community_code).await?;
+    let bookings = store::room_bookings(&s.db, id, week, week + Duration::days(7), true).await?;
+    let page = RoomPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        community_name,
+        week,
+        days: by_day(week, bookings),
+        orgs: civic::organisations(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &civic::OrgQuery {
+                community: Some(room.community_code.clone()),
+                ..Default::default()
+            },
+        )
+        .await?,
+        can_write: require_write(u, &room.community_code).is_ok(),
+        room,
+        form,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn room_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<WeekQuery>,
+) -> Result<Response> {
+    room_view(&s, &ctx, &u, id, q.monday(), FormState::default()).await
+}
+
+async fn post_room(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let room = store::room(&s.db, id).await?;
+    store::seen_community(&s.db, &s.district, &u, &room.community_code).await?;
+    match store::save_room(
+        &s.db,
+        &s.district,
+        &u,
+        &room.community_code,
+        Some(id),
+        &parse(&pairs),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/selfgov/rooms/{id}")).into_response()),
+        Err(e) => match form_of("room", &ctx, &e, &pairs) {
+            Some(f) => room_view(&s, &ctx, &u, id, store::monday(today()), f).await,
+            None => Err(e),
+        },
+    }
+}
+
+async fn post_book(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let input: store::BookingInput = parse(&pairs);
+    match store::book(&s.db, &s.district, &u, id, &input).await {
+        Ok(_) => {
+            let week = parse_date(&input.date).unwrap_or_else(today);
+            Ok(Redirect::to(&format!("/selfgov/rooms/{id}?week={week}#week")).into_response())
+        }
+        Err(e) => match form_of("book", &ctx, &e, &pairs) {
+            Some(f) => {
+                let week = store::monday(parse_date(&input.date).unwrap_or_else(today));
+                room_view(&s, &ctx, &u, id, week, f).await
+            }
+            None => Err(e),
+        },
+    }
+}
+
+async fn post_cancel_booking(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let b = store::booking(&s.db, id).await?;
+    let reason = field(&pairs, "reason");
+    let reason = if reason.trim().is_empty() {
+        "取消".to_string()
+    } else {
+        reason
+    };
+    store::cancel_booking(
+        &s.db,
+        &s.district,
+        &u,
+        id,
+        &reason,
+        field(&pairs, "series") == "rest",
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/selfgov/rooms/{}?week={}#week",
+        b.room_id,
+        b.date()
+    ))
+    .into_response())
+}
+
+async fn post_activity(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let a = store::activity(&s.db, id).await?;
+    store::update_activity(
+        &s.db,
+        &s.district,
+        &u,
+        id,
+        &field(&pairs, "participants"),
+        field(&pairs, "cancel") == "1",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/selfgov/c/{}#activities", a.community_code)).into_response())
+}
+
+async fn post_representative(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let code = civic::set_representative_active(
+        &s.db,
+        &s.district,
+        &u,
+        id,
+        field(&pairs, "active") == "1",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/selfgov/c/{code}#representatives")).into_response())
+}
+
+// ------------------------------------------------------------------ volunteers
+
+#[derive(Template)]
+#[template(path = "selfgov/volunteers.html")]
+struct VolunteersPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    volunteers: Vec<Volunteer>,
+    records: Vec<ServiceRecord>,
+    orgs: Vec<Organisation>,
+    party_only: bool,
+    can_write: bool,
+    can_verify: bool,
+    form: FormState,
+}
+
+impl VolunteersPage {
+    fn total_hours(&self) -> String {
+        civic::tenths(self.volunteers.iter().map(|v| v.verified_tenths).sum())
+    }
+    fn total_points(&self) -> i64 {
+        self.volunteers.iter().map(|v| v.points()).sum()
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PartyQuery {
+    party: Option<String>,
+}
+
+async fn volunteers_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    code: &str,
+    party_only: bool,
+    form: FormState,
+) -> Result<Response> {
+    let (code, name) = store::seen_community(&s.db, &s.district, u, code).await?;
+    let mut records = civic::records(&s.db, &code, 200).await?;
+    if party_only {
+        records.retain(|r| r.party_member);
+    }
+    let page = VolunteersPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        volunteers: civic::volunteers(&s.db, &code, party_only).await?,
+        records,
+        orgs: civic::organisations(
+            &s.db,
+            &s.district,
+            &u.scope,
+            &civic::OrgQuery {
+                community: Some(code.clone()),
+                ..Default::default()
+            },
+        )
+        .await?,
+        party_only,
+        can_write: require_write(u, &code).is_ok(),
+        can_verify: u.role == Role::CommunityStaff && require_write(u, &code).is_ok(),
+        form,
+        code,
+        name,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn volunteers_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(code): Path<String>,
+    Query(q): Query<PartyQuery>,
+) -> Result<Response> {
+    volunteers_view(&s, &ctx, &u, &code, q.party.is_some(), FormState::default()).await
+}
+
+async fn volunteers_result(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    code: &str,
+    name: &'static str,
+    r: Result<i64>,
+    pairs: &[(String, String)],
+) -> Result<Response> {
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/selfgov/c/{code}/volunteers#{name}s")).into_response()),
+        Err(e) => match form_of(name, ctx, &e, pairs) {
+            Some(f) => volunteers_view(s, ctx, u, code, false, f).await,
+            None => Err(e),
+        },
+    }
+}
+
+async fn post_verify(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    let code = civic::verify_record(&s.db, &s.district, &u, id).await?;
+    Ok(Redirect::to(&format!("/selfgov/c/{code}/volunteers#records")).into_response())
+}
+
+// ------------------------------------------------------------------ organisations
+
+#[derive(Template)]
+#[template(path = "selfgov/orgs.html")]
+struct OrgsPage {
+    chrome: Chrome,
+    orgs: Vec<Organisation>,
+    q: civic::OrgQuery,
+    kinds: [&'static str; 7],
+    registered: usize,
+    filed: usize,
+    fixed_community: Option<String>,
+    can_create: bool,
+    form: FormState,
+}
+
+impl OrgsPage {
+    fn q_is(&self, which: &str, v: &str) -> bool {
+        let x = match which {
+            "kind" => &self.q.kind,
+            "standing" => &self.q.standing,
+            _ => &self.q.status,
+        };
+        x.as_deref() == Some(v)
+    }
+    fn query(&self) -> String {
+        crate::platform::http::pagination::query_without_page(&[
+            ("community", self.q.community.as_deref().unwrap_or("")),
+            ("kind", self.q.kind.as_deref().unwrap_or("")),
+            ("standing", self.q.standing.as_deref().unwrap_or("")),
+            ("status", self.q.status.as_deref().unwrap_or("")),
+        ])
+    }
+}
+
+async fn orgs_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    q: civic::OrgQuery,
+    form: FormState,
+) -> Result<Response> {
+    require_read(u)?;
+    let orgs = civic::organisations(&s.db, &s.district, &u.scope, &q).await?;
+    let page = OrgsPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        registered: orgs.iter().filter(|o| o.standing == "registered").count(),
+        filed: orgs.iter().filter(|o| o.standing == "filed").count(),
+        orgs,
+        q,
+        kinds: civic::ORG_KINDS,
+        fixed_community: match &u.scope {
+            Scope::Community(c) => Some(c.as_str().to_string()),
+            _ => None,
+        },
+        can_create: u.is_admin() || u.role == Role::CommunityStaff,
+        form,
+    };
+    render_form(&page, &page.form)
+}
+
+async fn orgs_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<civic::OrgQuery>,
+) -> Result<Response> {
+    orgs_view(&s, &ctx, &u, q, FormState::default()).await
+}
+
+async fn post_new_org(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    match civic::save_org(&s.db, &s.district, &u, None, &parse(&pairs)).await {
+        Ok(id) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
+        Err(e) => match form_of("org", &ctx, &e, &pairs) {
+            Some(f) => orgs_view(&s, &ctx, &u, Default::default(), f).await,
+            None => Err(e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "selfgov/org.html")]
+struct OrgPage {
+    chrome: Chrome,
+    o: Organisation,
+    can_write: bool,
+    form: FormState,
+    this_year: i32,
+}
+
+impl OrgPage {
+    fn v(&self, form: &str, f: &str) -> String {
+        if self.form.form == form {
+            return self.form.value(form, f);
+        }
+        let o = &self.o;
+        match (form, f) {
+            ("org", "name") => o.name.clone(),
+            ("org", "kind") => o.kind.clone(),
+            ("org", "standing") => o.standing.clone(),
+            ("org", "credit_code") => o.credit_code.clone().unwrap_or_default(),
+            ("org", "certificate_no") => o.certificate_no.clone().unwrap_or_default(),
+            ("org", "founded_on") => o.founded_on.to_string(),
+            ("org", "leader") => o.leader.clone(),
+            ("org", "members") => o.members.to_string(),
+            ("org", "status") => o.status.clone(),
+            ("review", "year") => (self.this_year - 1).to_string(),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn org_view(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    form: FormState,
+) -> Result<Response> {
+    require_read(u)?;
+    let o = civic::organisation(&s.db, &s.district, &u.scope, id).await?;
+    let page = OrgPage {
+        chrome: Chrome::build(ctx, "/selfgov"),
+        can_write: require_write(u, &o.community_code).is_ok(),
+        o,
+        form,
+        this_year: today().year(),
+    };
+    render_form(&page, &page.form)
+}
+
+async fn org_page(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    org_view(&s, &ctx, &u, id, FormState::default()).await
+}
+
+async fn post_org(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    let o = civic::organisation(&s.db, &s.district, &u.scope, id).await?;
+    let mut input: civic::OrgInput = parse(&pairs);
+    input.community = o.community_code.clone();
+    match civic::save_org(&s.db, &s.district, &u, Some(id), &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
+        Err(e) => match form_of("org", &ctx, &e, &pairs) {
+            Some(f) => org_view(&s, &ctx, &u, id, f).await,
+            None => Err(e),
+        },
+    }
+}
+
+async fn post_review(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    match civic::review_org(
+        &s.db,
+        &s.district,
+        &u,
+        id,
+        &field(&pairs, "year"),
+        &field(&pairs, "result"),
+        &field(&pairs, "note"),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
+        Err(e) => match form_of("review", &ctx, &e, &pairs) {
+            Some(f) => org_view(&s, &ctx, &u, id, f).await,
+            None => Err(e),
+        },
+    }
+}
+
+/// The register of civil organisations as a spreadsheet, as filtered.
+async fn orgs_xlsx(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    Query(q): Query<civic::OrgQuery>,
+) -> Result<Response> {
+    require_read(&u)?;
+    let orgs = civic::organisations(&s.db, &s.district, &u.scope, &q).await?;
+    let tr = &ctx.tr;
+    let h = |k: &str| tr.t(&format!("selfgov.org.{k}")).to_string();
+    let headers = [
+        h("community"),
+        h("name"),
+        h("kind"),
+        h("standing"),
+        h("credit_code"),
+        h("certificate_no"),
+        h("founded_on"),
+        h("leader"),
+        h("members"),
+        h("status"),
+        h("last_review"),
+        h("volunteers"),
+    ];
+    use crate::platform::sheet::{self, Cell};
+    let t = |k: String| Cell::text(tr.t(&k).to_string());
+    let rows: Vec<Vec<Cell>> = orgs
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::text(o.community_name.clone()),
+                Cell::text(o.name.clone()),
+                t(format!("selfgov.org_kind.{}", o.kind)),
+                t(format!("selfgov.standing.{}", o.standing)),
+                Cell::text(o.credit_code.clone().unwrap_or_default()),
+                Cell::text(o.certificate_no.clone().unwrap_or_default()),
+                Cell::Date(o.founded_on),
+                Cell::text(o.leader.clone()),
+                Cell::Int(o.members),
+                t(format!("selfgov.org_status.{}", o.status)),
+                Cell::text(match (&o.last_review_year, &o.last_review) {
+                    (Some(y), Some(r)) => format!("{y} {}", tr.t(&format!("selfgov.review.{r}"))),
+                    _ => String::new(),
+                }),
+                Cell::Int(o.volunteers),
+            ]
+        })
+        .collect();
+    let bytes = sheet::xlsx(
+        &h("register"),
+        &headers,
+        &rows,
+        &[
+            14.0, 28.0, 14.0, 8.0, 22.0, 16.0, 12.0, 10.0, 8.0, 8.0, 12.0, 8.0,
+        ],
+        2,
+    )?;
+    Ok(sheet::xlsx_response(bytes, "organisations.xlsx"))
+}
+
+// ------------------------------------------------------------------ API
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
+pub struct MeetingQuery {
+    /// One community (default: every one in scope).
+    pub community: Option<String>,
+    /// Only meetings from now on.
+    pub upcoming: Option<bool>,
+}
+
+/// Meetings in the caller's scope, newest first (upcoming: soonest first).
+#[utoipa::path(get, path = "/api/v1/selfgov/meetings", tag = "selfgov", params(MeetingQuery),
+    responses((status = 200, body = [Meeting])))]
+pub async fn api_meetings(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<MeetingQuery>,
+) -> Result<Json<Vec<Meeting>>> {
+    civic::require_meetings(&u)?;
+    let (mut c, mut v) = code_scope(&u.scope, &s.district, "m.community_code");
+    if let Some(x) = q.community.filter(|x| !x.is_empty()) {
+        c.push_str(" AND m.community_code = ?");
+        v.push(x.into());
+    }
+    let from = q.upcoming.unwrap_or(false).then(Utc::now);
+    Ok(Json(civic::meetings(&s.db, (c, v), from, 500).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
+pub struct StatsQuery {
+    /// Year of receipt (default: this year).
+    pub year: Option<i32>,
+}
+
+/// Proposals per community: counts by outcome and response times (receipt to answer).
+#[utoipa::path(get, path = "/api/v1/selfgov/proposals/stats", tag = "selfgov", params(StatsQuery),
+    responses((status = 200, body = [ProposalStats])))]
+pub async fn api_proposal_stats(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<StatsQuery>,
+) -> Result<Json<Vec<ProposalStats>>> {
+    require_read(&u)?;
+    let year = q
+        .year
+        .filter(|y| (2000..=2200).contains(y))
+        .unwrap_or(today().year());
+    Ok(Json(
+        civic::proposal_stats(
+            &s.db,
+            code_scope(&u.scope, &s.district, "p.community_code"),
+            year,
+        )
+        .await?,
+    ))
+}
+
+/// Civil organisations in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/selfgov/organisations", tag = "selfgov",
+    params(civic::OrgQuery), responses((status = 200, body = [Organisation])))]
+pub async fn api_organisations(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<civic::OrgQuery>,
+) -> Result<Json<Vec<Organisation>>> {
+    require_read(&u)?;
+    Ok(Json(
+        civic::organisations(&s.db, &s.district, &u.scope, &q).await?,
+    ))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RoomWeek {
+    pub room: Room,
+    pub week: NaiveDate,
+    pub bookings: Vec<Booking>,
+}
+
+/// A room's bookings in a week (cancelled ones marked).
+#[utoipa::path(get, path = "/api/v1/selfgov/rooms/{id}/bookings", tag = "selfgov",
+    params(("id" = i64, Path), WeekQuery), responses((status = 200, body = RoomWeek)))]
+pub async fn api_bookings(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<WeekQuery>,
+) -> Result<Json<RoomWeek>> {
+    let room = store::room(&s.db, id).await?;
+    store::seen_community(&s.db, &s.district, &u, &room.community_code).await?;
+    let week = q.monday();
+    let bookings = store::room_bookings(&s.db, id, week, week + Duration::days(7), true).await?;
+    Ok(Json(RoomWeek {
+        room,
+        week,
+        bookings,
+    }))
+}
+
+/// Whether a scope may see a community code (for other domains' links).
+pub fn visible(
+    u: &CurrentUser,
+    district: &crate::platform::types::DivisionCode,
+    code: &str,
+) -> bool {
+    require_read(u).is_ok() && in_scope(&u.scope, district, code)
+}
+
+// ------------------------------------------------------------------ form fields
+
+use crate::selfgov::form::{F, Fields};
+
+fn opts(none: &str, items: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
+    let mut v = vec![(String::new(), none.to_string())];
+    v.extend(items);
+    v
+}
+
+impl CommunityPage {
+    fn rooms_opts(&self) -> Vec<(String, String)> {
+        opts(
+            self.chrome.t("selfgov.no_room"),
+            self.rooms.iter().filter(|r| r.active).map(|r| {
+                (
+                    r.id.to_string(),
+                    format!("{} ({}–{})", r.name, r.opens, r.closes),
+                )
+            }),
+        )
+    }
+    fn meeting_fields(&self) -> Vec<F> {
+        let kinds = self.kinds();
+        Fields::new(&self.form, "meeting", self.chrome.tr)
+            .keys("kind", "villager_forum", "selfgov.meeting_kind", &kinds)
+            .text("title", "")
+            .req()
+            .date("date", "")
+            .req()
+            .time("starts", "19:00")
+            .time("ends", "21:00")
+            .select("room_id", "", self.rooms_opts())
+            .text("place", "")
+            .done()
+    }
+    fn proposal_fields(&self) -> Vec<F> {
+        let reps = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.representatives
+                .iter()
+                .filter(|r| r.active)
+                .map(|r| (r.id.to_string(), r.name.clone())),
+        );
+        Fields::new(&self.form, "proposal", self.chrome.tr)
+            .keys(
+                "source",
+                "resident",
+                "selfgov.source",
+                &["resident", "representative", "topic"],
+            )
+            .text("author", "")
+            .req()
+            .select("representative_id", "", reps)
+            .text("title", "")
+            .req()
+            .textarea("body", "")
+            .date("received_on", &today().to_string())
+            .done()
+    }
+    fn notice_fields(&self) -> Vec<F> {
+        Fields::new(&self.form, "notice", self.chrome.tr)
+            .keys("board", "openness", "selfgov.board", &civic::BOARDS)
+            .keys(
+                "category",
+                "affairs",
+                "selfgov.notice_category",
+                &civic::NOTICE_CATEGORIES,
+            )
+            .text("title", "")
+            .req()
+            .textarea("body", "")
+            .req()
+            .date("publish_on", &today().to_string())
+            .date("expire_on", "")
+            .done()
+    }
+    fn room_fields(&self) -> Vec<F> {
+        room_fields(&self.form, self.chrome.tr, None)
+    }
+    fn activity_fields(&self) -> Vec<F> {
+        let orgs = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())),
+        );
+        Fields::new(&self.form, "activity", self.chrome.tr)
+            .keys(
+                "kind",
+                "performance",
+                "selfgov.activity_kind",
+                &store::ACTIVITY_KINDS,
+            )
+            .text("title", "")
+            .req()
+            .textarea("description", "")
+            .date("date", "")
+            .req()
+            .time("starts", "19:00")
+            .time("ends", "21:00")
+            .select("room_id", "", self.rooms_opts())
+            .text("place", "")
+            .text("organiser", "")
+            .req()
+            .select("organisation_id", "", orgs)
+            .number("participants", "")
+            .done()
+    }
+}
+
+fn room_fields(form: &FormState, tr: crate::platform::i18n::Tr, r: Option<&Room>) -> Vec<F> {
+    let d = |f: fn(&Room) -> String, dflt: &str| r.map(f).unwrap_or_else(|| dflt.to_string());
+    Fields::new(form, "room", tr)
+        .text("name", &d(|r| r.name.clone(), ""))
+        .req()
+        .keys(
+            "kind",
+            &d(|r| r.kind.clone(), "room"),
+            "selfgov.room_kind",
+            &store::ROOM_KINDS,
+        )
+        .number("capacity", &d(|r| r.capacity.to_string(), "30"))
+        .time("opens", &d(|r| r.opens.clone(), "08:30"))
+        .time("closes", &d(|r| r.closes.clone(), "21:00"))
+        .check("barrier_free", r.is_some_and(|r| r.barrier_free))
+        .check("active", r.is_none_or(|r| r.active))
+        .done()
+}
+
+impl MeetingPage {
+    fn enforcement_key(&self) -> &'static str {
+        enforcement_key(self.rule)
+    }
+    fn topic_fields(&self) -> Vec<F> {
+        let props = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.proposals
+                .iter()
+                .map(|p| (p.id.to_string(), p.title.clone())),
+        );
+        Fields::new(&self.form, "topic", self.chrome.tr)
+            .text("title", "")
+            .req()
+            .textarea("body", "")
+            .select("proposal_id", "", props)
+            .done()
+    }
+    fn headcount_fields(&self) -> Vec<F> {
+        Fields::new(&self.form, "attendance", self.chrome.tr)
+            .number(
+                "head_count",
+                &self.m.present.map(|p| p.to_string()).unwrap_or_default(),
+            )
+            .textarea("names", &self.m.attendee_names)
+            .done()
+    }
+    fn resolution_fields(&self) -> Vec<F> {
+        let topics = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.topics
+                .iter()
+                .map(|t| (t.id.to_string(), t.title.clone())),
+        );
+        Fields::new(&self.form, "resolution", self.chrome.tr)
+            .select("topic_id", "", topics)
+            .textarea("text", "")
+            .req()
+            .number("votes_for", "")
+            .number("votes_against", "0")
+            .number("abstentions", "0")
+            .select(
+                "outcome",
+                "",
+                vec![
+                    (
+                        String::new(),
+                        self.chrome.t("selfgov.outcome.by_votes").to_string(),
+                    ),
+                    (
+                        "passed".into(),
+                        self.chrome.t("selfgov.outcome.passed").to_string(),
+                    ),
+                    (
+                        "failed".into(),
+                        self.chrome.t("selfgov.outcome.failed").to_string(),
+                    ),
+                ],
+            )
+            .done()
+    }
+    fn task_fields(&self) -> Vec<F> {
+        let res = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.resolutions.iter().map(|r| {
+                (
+                    r.id.to_string(),
+                    format!("#{} {}", r.id, r.text.chars().take(30).collect::<String>()),
+                )
+            }),
+        );
+        Fields::new(&self.form, "task", self.chrome.tr)
+            .text("description", "")
+            .req()
+            .text("owner", "")
+            .req()
+            .date("due_on", "")
+            .req()
+            .select("resolution_id", "", res)
+            .done()
+    }
+}
+
+impl ProposalPage {
+    fn step_fields(&self) -> Vec<F> {
+        let steps: Vec<&str> = self.p.next_steps();
+        let meetings = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.meetings
+                .iter()
+                .map(|m| (m.id.to_string(), format!("{} {}", m.when(), m.title))),
+        );
+        Fields::new(&self.form, "step", self.chrome.tr)
+            .keys(
+                "to",
+                steps.first().copied().unwrap_or(""),
+                "selfgov.proposal_status",
+                &steps,
+            )
+            .textarea("answer", "")
+            .textarea("reason", "")
+            .select(
+                "meeting_id",
+                &self.p.meeting_id.map(|m| m.to_string()).unwrap_or_default(),
+                meetings,
+            )
+            .done()
+    }
+}
+
+impl RoomPage {
+    fn book_fields(&self) -> Vec<F> {
+        let orgs = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())),
+        );
+        Fields::new(&self.form, "book", self.chrome.tr)
+            .text("title", "")
+            .req()
+            .text("organiser", "")
+            .req()
+            .select("organisation_id", "", orgs)
+            .date("date", "")
+            .req()
+            .time("starts", "")
+            .req()
+            .time("ends", "")
+            .req()
+            .date("until", "")
+            .select(
+                "interval",
+                "1",
+                (1..=4)
+                    .map(|i| {
+                        (
+                            i.to_string(),
+                            self.chrome.tk("selfgov.interval", i.to_string()),
+                        )
+                    })
+                    .collect(),
+            )
+            .done()
+    }
+    fn room_fields(&self) -> Vec<F> {
+        room_fields(&self.form, self.chrome.tr, Some(&self.room))
+    }
+}
+
+impl VolunteersPage {
+    fn org_opts(&self) -> Vec<(String, String)> {
+        opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.orgs.iter().map(|o| (o.id.to_string(), o.name.clone())),
+        )
+    }
+    fn volunteer_fields(&self) -> Vec<F> {
+        Fields::new(&self.form, "volunteer", self.chrome.tr)
+            .text("name", "")
+            .req()
+            .text("phone", "")
+            .text("skills", "")
+            .check("party_member", false)
+            .select("organisation_id", "", self.org_opts())
+            .date("joined_on", &today().to_string())
+            .done()
+    }
+    fn record_fields(&self) -> Vec<F> {
+        let vs = opts(
+            self.chrome.t("selfgov.none_chosen"),
+            self.volunteers
+                .iter()
+                .filter(|v| v.active)
+                .map(|v| (v.id.to_string(), v.name.clone())),
+        );
+        Fields::new(&self.form, "record", self.chrome.tr)
+            .select("volunteer_id", "", vs)
+            .req()
+            .date("served_on", &today().to_string())
+            .text("description", "")
+            .req()
+            .text("hours", "")
+            .req()
+            .done()
+    }
+}
+
+fn org_fields(
+    form: &FormState,
+    tr: crate::platform::i18n::Tr,
+    with_community: bool,
+    v: impl Fn(&str) -> String,
+) -> Vec<F> {
+    let mut f = Fields::new(form, "org", tr);
+    if with_community {
+        f = f.text("community", &v("community")).req();
+    }
+    f.text("name", &v("name"))
+        .req()
+        .keys("kind", &v("kind"), "selfgov.org_kind", &civic::ORG_KINDS)
+        .keys(
+            "standing",
+            &v("standing"),
+            "selfgov.standing",
+            &["filed", "registered"],
+        )
+        .text("credit_code", &v("credit_code"))
+        .text("certificate_no", &v("certificate_no"))
+        .date("founded_on", &v("founded_on"))
+        .req()
+        .text("leader", &v("leader"))
+        .req()
+        .number("members", &v("members"))
+        .req()
+        .keys(
+            "status",
+            &v("status"),
+            "selfgov.org_status",
+            &["active", "dormant", "dissolved"],
+        )
+        .done()
+}
+
+impl OrgsPage {
+    fn org_fields(&self) -> Vec<F> {
+        org_fields(
+            &self.form,
+            self.chrome.tr,
+            self.fixed_community.is_none(),
+            |_| String::new(),
+        )
+    }
+}
+
+impl OrgPage {
+    fn org_fields(&self) -> Vec<F> {
+        org_fields(&self.form, self.chrome.tr, false, |f| self.v("org", f))
+    }
+    fn review_fields(&self) -> Vec<F> {
+        Fields::new(&self.form, "review", self.chrome.tr)
+            .number("year", &self.v("review", "year"))
+            .keys(
+                "result",
+                "pass",
+                "selfgov.review",
+                &["pass", "basic", "fail"],
+            )
+            .textarea("note", "")
+            .done()
+    }
+}
