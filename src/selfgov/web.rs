@@ -30,6 +30,7 @@ use crate::selfgov::store::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/selfgov", get(overview_page).post(post_rule))
+        .route("/selfgov/joint", post(post_joint))
         .route("/selfgov/orgs", get(orgs_page).post(post_new_org))
         .route("/selfgov/orgs.xlsx", get(orgs_xlsx))
         .route("/selfgov/orgs/{id}", get(org_page).post(post_org))
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/selfgov/c/{code}/{form}", post(post_community_form))
         .route("/selfgov/c/{code}/volunteers", get(volunteers_page))
         .route("/api/v1/selfgov/meetings", get(api_meetings))
+        .route("/api/v1/selfgov/activities", get(api_activities))
         .route("/api/v1/selfgov/proposals/stats", get(api_proposal_stats))
         .route("/api/v1/selfgov/organisations", get(api_organisations))
         .route("/api/v1/selfgov/rooms/{id}/bookings", get(api_bookings))
@@ -276,6 +278,18 @@ async fn overview(
 }
 
 impl OverviewPage {
+    fn joint_fields(&self) -> Vec<F> {
+        Fields::new(&self.form, "joint", self.chrome.tr)
+            .text("title", "")
+            .req()
+            .date("date", "")
+            .req()
+            .time("starts", "09:00")
+            .time("ends", "11:00")
+            .text("place", "")
+            .req()
+            .done()
+    }
     fn tag_is(&self, t: &str) -> bool {
         self.tag == t
     }
@@ -330,6 +344,25 @@ async fn overview_page(
         return Ok(Redirect::to(&format!("/selfgov/c/{}", c.as_str())).into_response());
     }
     overview(&s, &ctx, &u, &q, FormState::default()).await
+}
+
+/// A joint meeting of the departments and the guidance committee (the district's).
+async fn post_joint(
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Auth(u): Auth,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let mut input: civic::MeetingInput = parse(&pairs);
+    input.kind = MeetingKind::JointMeeting.key().to_string();
+    input.room_id = String::new();
+    match civic::create_meeting(&s.db, &s.district, &u, s.district.as_str(), &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/selfgov/meetings/{id}")).into_response()),
+        Err(e) => match form_of("joint", &ctx, &e, &pairs) {
+            Some(f) => overview(&s, &ctx, &u, &OverviewQuery::default(), f).await,
+            None => Err(e),
+        },
+    }
 }
 
 async fn post_rule(
@@ -1395,6 +1428,58 @@ pub async fn api_meetings(
     }
     let from = q.upcoming.unwrap_or(false).then(Utc::now);
     Ok(Json(civic::meetings(&s.db, (c, v), from, 500).await?))
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ActivityQuery {
+    /// One community (default: every one in scope).
+    pub community: Option<String>,
+    /// One kind: calligraphy, performance, fitness_dance, chess_cards, sports, education,
+    /// volunteer, party, other.
+    pub kind: Option<String>,
+    /// First day (default: today).
+    pub from: Option<NaiveDate>,
+    /// Last day, inclusive (default: 30 days on; at most 366 days after `from`).
+    pub to: Option<NaiveDate>,
+}
+
+/// Activities in the caller's scope between two days, in order (at most 5,000).
+#[utoipa::path(get, path = "/api/v1/selfgov/activities", tag = "selfgov", params(ActivityQuery),
+    responses((status = 200, body = [Activity])))]
+pub async fn api_activities(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Query(q): Query<ActivityQuery>,
+) -> Result<Json<Vec<Activity>>> {
+    require_read(&u)?;
+    let from = q.from.unwrap_or_else(today);
+    let to =
+        q.to.unwrap_or(from + Duration::days(30))
+            .min(from + Duration::days(366));
+    if to < from {
+        return Err(AppError::invalid("to", "selfgov.bad_date"));
+    }
+    let kind = q.kind.as_deref().filter(|k| !k.is_empty());
+    if kind.is_some_and(|k| !store::ACTIVITY_KINDS.contains(&k)) {
+        return Err(AppError::invalid("kind", "selfgov.bad_choice"));
+    }
+    let (mut c, mut v) = code_scope(&u.scope, &s.district, "a.community_code");
+    if let Some(x) = q.community.filter(|x| !x.is_empty()) {
+        c.push_str(" AND a.community_code = ?");
+        v.push(x.into());
+    }
+    Ok(Json(
+        store::activities(
+            &s.db,
+            (c, v),
+            day_start_utc(from),
+            day_start_utc(to + Duration::days(1)),
+            kind,
+            5000,
+        )
+        .await?,
+    ))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]

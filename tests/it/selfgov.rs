@@ -828,6 +828,20 @@ async fn activities_calendar_and_feeds_parse_back() {
     );
     assert!(ics.body.contains(&format!("UID:activity-{id}@{HTT}.shequ")));
     assert!(ics.body.lines().all(|l| l.len() <= 75), "lines folded");
+    let api = json(
+        &t,
+        &format!("/api/v1/selfgov/activities?community={HTT}&kind=sports&from={date}&to={date}"),
+        &s,
+    )
+    .await;
+    assert_eq!(api.as_array().unwrap().len(), 1);
+    assert_eq!(api[0]["id"], id);
+    assert_eq!(
+        t.get("/api/v1/selfgov/activities?kind=dancing", Some(&s))
+            .await
+            .status,
+        422
+    );
     let kind = t.get("/calendar/sports.ics", None).await;
     assert!(kind.body.contains(&format!("activity-{id}@")));
     assert!(
@@ -1367,4 +1381,130 @@ async fn denial_matrix() {
         audit_count(&t).await,
         "no denied or invalid form wrote anything"
     );
+}
+
+/// In Chromium, as the community's staff: call a villager forum in a room and announce its
+/// topic (seen on the public page), then book a room and be told, in the page, when the same
+/// slot is asked for again.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_forum_topic_and_room_booking() {
+    use fantoccini::Locator;
+    let Some(b) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let set = |id: &'static str, v: String| {
+        let c = b.c.clone();
+        async move {
+            c.execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![id.into(), v.into()],
+            )
+            .await
+            .unwrap();
+        }
+    };
+    let text = |id: &'static str, v: &'static str| {
+        let c = b.c.clone();
+        async move {
+            c.find(Locator::Id(id))
+                .await
+                .unwrap()
+                .send_keys(v)
+                .await
+                .unwrap();
+        }
+    };
+    let click = |css: &'static str| {
+        let c = b.c.clone();
+        async move {
+            c.find(Locator::Css(css))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    };
+    b.c.goto(&format!("{}/selfgov", b.base)).await.unwrap();
+    b.sign_in("staff").await;
+    // staff land on their community's page
+    b.c.goto(&format!("{}/selfgov", b.base)).await.unwrap();
+    assert_eq!(
+        b.c.current_url().await.unwrap().path(),
+        format!("/selfgov/c/{HTT}")
+    );
+    b.c.find(Locator::XPath("//summary[contains(., '召开会议')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.c.find(Locator::Id("meeting-kind"))
+        .await
+        .unwrap()
+        .select_by_value("villager_forum")
+        .await
+        .unwrap();
+    text("meeting-title", "村民论坛：村道绿化").await;
+    set("meeting-date", day(10)).await;
+    b.c.find(Locator::Id("meeting-room_id"))
+        .await
+        .unwrap()
+        .select_by_label("党员活动室 (08:30–21:00)")
+        .await
+        .unwrap();
+    click("form[action$='/meeting'] button[type=submit]").await;
+    assert!(
+        b.c.current_url()
+            .await
+            .unwrap()
+            .path()
+            .starts_with("/selfgov/meetings/")
+    );
+    b.c.find(Locator::XPath("//summary[contains(., '公布议题')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    text("topic-title", "村道两侧种什么树").await;
+    text("topic-body", "请大家来论坛上说说想法").await;
+    click("form[action$='/topic'] button[type=submit]").await;
+    let body = b.body().await;
+    assert!(body.contains("村道两侧种什么树"), "{body}");
+    assert!(
+        !body.contains("比规定的公告期少了"),
+        "ten days ahead is in time"
+    );
+    b.shot("selfgov-meeting.png").await;
+    b.c.goto(&format!("{}/p/{HTT}", b.base)).await.unwrap();
+    assert!(b.body().await.contains("村道两侧种什么树"));
+
+    // a room's week: book, then ask for the same slot again
+    b.c.goto(&format!("{}/selfgov/c/{HTT}", b.base))
+        .await
+        .unwrap();
+    b.c.find(Locator::LinkText("康复健身室"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for attempt in 0..2 {
+        text("book-title", "太极拳班").await;
+        text("book-organiser", "老年协会").await;
+        set("book-date", day(9)).await;
+        set("book-starts", "08:30".into()).await;
+        set("book-ends", "09:30".into()).await;
+        click("form[action$='/book'] button[type=submit]").await;
+        let body = b.body().await;
+        if attempt == 0 {
+            assert!(body.contains("08:30–09:30 太极拳班"), "{body}");
+            b.shot("selfgov-room-week.png").await;
+        } else {
+            assert!(body.contains("与已有预约冲突"), "{body}");
+            b.shot("selfgov-room-clash.png").await;
+        }
+    }
 }

@@ -42,12 +42,17 @@ use crate::platform::http::AppState;
         crate::hall::web_registry::api_residents,
         crate::hall::web_registry::api_items,
         crate::hall::web_registry::api_providers,
+        crate::selfgov::web::api_meetings,
+        crate::selfgov::web::api_activities,
+        crate::selfgov::web::api_proposal_stats,
+        crate::selfgov::web::api_organisations,
+        crate::selfgov::web::api_bookings,
         crate::departments::api_list,
         crate::admin::api_users,
         crate::admin::api_audit,
     ),
     modifiers(&Bearer),
-    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "assessment"), (name = "hall"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
+    tags((name = "geography"), (name = "centres"), (name = "funding"), (name = "assessment"), (name = "hall"), (name = "selfgov"), (name = "departments"), (name = "accounts"), (name = "audit"), (name = "system"))
 )]
 pub struct ApiDoc;
 
