@@ -271,6 +271,8 @@ struct CommunityPage {
     this_year: i32,
     /// Links to the community's service hall (cases, contact card): admin, town, its staff.
     hall_links: bool,
+    /// Its characteristic-community titles (学习型, 活力型 …).
+    tags: Vec<String>,
 }
 
 impl CommunityPage {
@@ -315,6 +317,7 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
             u.role,
             Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
         ) && c.row.merged_into.is_none(),
+        tags: crate::selfgov::store::tags_of(&s.db, &c.row.code).await?,
         form,
         chart,
         c,

@@ -180,6 +180,60 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
         );
         push("home.todo.hall_open", Some(open), "/hall".into());
     }
+    // self-government: proposals waiting for an answer; for a community's staff also the
+    // hours to verify, overdue follow-up tasks and meetings soon without an announced topic
+    if matches!(
+        u.scope,
+        Scope::District | Scope::Town(_) | Scope::Community(_)
+    ) && u.role != Role::Assessor
+    {
+        let here = match &u.scope {
+            Scope::Community(c) => format!("/selfgov/c/{}", c.as_str()),
+            _ => "/selfgov".to_string(),
+        };
+        let waiting = db::scalar(
+            conn,
+            "SELECT COUNT(*) FROM proposals WHERE community_code BETWEEN ? AND ? \
+             AND status IN ('received', 'under_study')",
+            vals![lo.clone(), hi.clone()],
+        )
+        .await?;
+        push("home.todo.proposals", waiting, format!("{here}#proposals"));
+        if let Scope::Community(c) = &u.scope {
+            let unverified = db::scalar(
+                conn,
+                "SELECT COUNT(*) FROM service_records WHERE community_code = ? AND verified_at IS NULL",
+                vals![c.as_str()],
+            )
+            .await?;
+            push(
+                "home.todo.records",
+                unverified,
+                format!("{here}/volunteers#records"),
+            );
+            let overdue = db::scalar(
+                conn,
+                "SELECT COUNT(*) FROM meeting_tasks t JOIN meetings m ON m.id = t.meeting_id \
+                 WHERE m.community_code = ? AND t.done_on IS NULL AND t.due_on < ?",
+                vals![c.as_str(), crate::platform::time::today()],
+            )
+            .await?;
+            push("home.todo.tasks", overdue, format!("{here}#meetings"));
+            let now = chrono::Utc::now();
+            let bare = db::scalar(
+                conn,
+                "SELECT COUNT(*) FROM meetings m WHERE m.community_code = ? AND m.starts_at >= ? \
+                 AND m.starts_at < ? AND NOT EXISTS (SELECT 1 FROM meeting_topics t WHERE t.meeting_id = m.id)",
+                vals![c.as_str(), now, now + chrono::Duration::days(14)],
+            )
+            .await?;
+            push(
+                "home.todo.meetings_without_topics",
+                bare,
+                format!("{here}#meetings"),
+            );
+        }
+    }
     Ok(out)
 }
 
