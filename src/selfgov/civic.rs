@@ -1994,11 +1994,23 @@ pub async fn add_volunteer(
         errs.push(FieldError::new("joined_on", "selfgov.bad_date"));
     }
     invalid_if(errs)?;
+    // a volunteer is a resident: linked to the registry when the name and mobile match one
+    let resident = if phone.is_empty() {
+        None
+    } else {
+        db::scalar(
+            &db.conn,
+            "SELECT MIN(id) FROM residents WHERE community_code = ? AND phone = ? AND name = ?",
+            vals![code.clone(), phone.clone(), name.clone()],
+        )
+        .await?
+    };
     let tx = db.write_tx().await?;
     let id = db::scalar(
         &tx,
         "INSERT INTO volunteers (community_code, name, phone, skills, party_member, \
-         organisation_id, joined_on, active) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE) RETURNING id",
+         organisation_id, joined_on, active, resident_id) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?) \
+         RETURNING id",
         vals![
             code,
             name,
@@ -2006,7 +2018,8 @@ pub async fn add_volunteer(
             i.skills.trim(),
             i.party_member.is_some(),
             org,
-            joined
+            joined,
+            resident
         ],
     )
     .await?
