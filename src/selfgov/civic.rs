@@ -589,6 +589,17 @@ pub async fn publish_topic(
         vals![now, meeting_id],
     )
     .await?;
+    // a proposal put on the agenda is under study and linked to the meeting that discusses it
+    if let Some(p) = proposal_id {
+        db::exec(
+            &tx,
+            "UPDATE proposals SET meeting_id = COALESCE(meeting_id, ?), updated_at = ?, \
+             status = CASE WHEN status = 'received' THEN 'under_study' ELSE status END \
+             WHERE id = ?",
+            vals![meeting_id, now, p],
+        )
+        .await?;
+    }
     audit::record(
         &tx,
         &u.actor(),
@@ -596,7 +607,7 @@ pub async fn publish_topic(
         "meeting",
         &meeting_id.to_string(),
         None::<&()>,
-        Some(&serde_json::json!({"topic": id, "title": title, "short_days": short})),
+        Some(&serde_json::json!({"topic": id, "title": title, "short_days": short, "proposal": proposal_id})),
     )
     .await?;
     tx.commit().await?;

@@ -818,6 +818,24 @@ pub async fn cancel_booking(
     if b.cancelled_at.is_some() {
         return Err(AppError::invalid("reason", "selfgov.already_cancelled"));
     }
+    // an activity's or a meeting's room is freed with it, not behind its back
+    let held = db::scalar(
+        &db.conn,
+        "SELECT COUNT(*) FROM activities WHERE booking_id = ? AND NOT cancelled",
+        vals![id],
+    )
+    .await?
+    .unwrap_or(0)
+        + db::scalar(
+            &db.conn,
+            "SELECT COUNT(*) FROM meetings WHERE booking_id = ?",
+            vals![id],
+        )
+        .await?
+        .unwrap_or(0);
+    if held > 0 {
+        return Err(AppError::invalid("reason", "selfgov.booking_held"));
+    }
     let tx = db.write_tx().await?;
     let now = Utc::now();
     let n = match (rest_of_series, b.series_id) {

@@ -24,7 +24,7 @@ use crate::selfgov::civic::{
 };
 use crate::selfgov::rules::{MeetingKind, NoticeRule};
 use crate::selfgov::store::{
-    self, Activity, Booking, Room, code_scope, in_scope, require_read, require_write,
+    self, Activity, Booking, Room, code_scope, require_read, require_write,
 };
 
 pub fn router() -> Router<AppState> {
@@ -58,93 +58,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/selfgov/rooms/{id}/bookings", get(api_bookings))
 }
 
-/// A form's values as sent, for showing it again.
-fn values(pairs: &[(String, String)]) -> Vec<(&'static str, String)> {
-    // FormState keys are borrowed for the page's life: leak-free by copying into owned
-    // strings through a fixed list of every field name the pages use
-    FIELDS
-        .iter()
-        .filter_map(|f| {
-            let v: Vec<&str> = pairs
-                .iter()
-                .filter(|(k, _)| k == f)
-                .map(|(_, v)| v.as_str())
-                .collect();
-            (!v.is_empty()).then(|| (*f, v.join(",")))
-        })
-        .collect()
+/// A form's values as sent, for showing it again (a repeated field's values joined by commas).
+fn values(pairs: &[(String, String)]) -> Vec<(&str, String)> {
+    let mut out: Vec<(&str, String)> = vec![];
+    for (k, v) in pairs {
+        match out.iter_mut().find(|(n, _)| *n == k.as_str()) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(v);
+            }
+            None => out.push((k.as_str(), v.clone())),
+        }
+    }
+    out
 }
-
-const FIELDS: &[&str] = &[
-    "kind",
-    "title",
-    "date",
-    "starts",
-    "ends",
-    "room_id",
-    "place",
-    "source",
-    "author",
-    "body",
-    "received_on",
-    "representative_id",
-    "board",
-    "category",
-    "publish_on",
-    "expire_on",
-    "name",
-    "capacity",
-    "opens",
-    "closes",
-    "barrier_free",
-    "active",
-    "description",
-    "organiser",
-    "organisation_id",
-    "participants",
-    "names",
-    "tags",
-    "until",
-    "interval",
-    "proposal_id",
-    "head_count",
-    "present",
-    "text",
-    "votes_for",
-    "votes_against",
-    "abstentions",
-    "outcome",
-    "topic_id",
-    "owner",
-    "due_on",
-    "resolution_id",
-    "minutes",
-    "to",
-    "answer",
-    "reason",
-    "meeting_id",
-    "community",
-    "standing",
-    "credit_code",
-    "certificate_no",
-    "founded_on",
-    "leader",
-    "members",
-    "status",
-    "year",
-    "result",
-    "note",
-    "phone",
-    "skills",
-    "party_member",
-    "joined_on",
-    "volunteer_id",
-    "served_on",
-    "hours",
-    "activity_id",
-    "days",
-    "enforcement",
-];
 
 fn form_of(
     form: &'static str,
@@ -1551,15 +1478,6 @@ pub async fn api_bookings(
         week,
         bookings,
     }))
-}
-
-/// Whether a scope may see a community code (for other domains' links).
-pub fn visible(
-    u: &CurrentUser,
-    district: &crate::platform::types::DivisionCode,
-    code: &str,
-) -> bool {
-    require_read(u).is_ok() && in_scope(&u.scope, district, code)
 }
 
 // ------------------------------------------------------------------ form fields

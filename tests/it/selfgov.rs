@@ -3,6 +3,7 @@
 //! activities and their calendars, titles, and who may do what.
 
 use chrono::Duration;
+use sea_orm::ConnectionTrait;
 use shequ::platform::time::today;
 
 use crate::{FormCase, TestApp, get_matrix, json, post_matrix, raw, sheet};
@@ -94,6 +95,34 @@ async fn meetings_notice_periods_quorum_and_resolutions() {
     );
     let page = t.get(&r.location().replace("#topics", ""), Some(&s)).await;
     assert!(page.body.contains("少了 4 天"), "the warning is shown");
+    // a proposal put on the agenda is under study and linked to the meeting
+    let r = t
+        .post(
+            &format!("/selfgov/c/{HTT}/proposal"),
+            &s,
+            &[
+                ("source", "resident"),
+                ("author", "王五"),
+                ("title", "路灯"),
+            ],
+        )
+        .await;
+    let pid = r
+        .location()
+        .trim_start_matches("/selfgov/proposals/")
+        .to_string();
+    let r = t
+        .post(
+            &format!("/selfgov/meetings/{forum}/topic"),
+            &s,
+            &[("title", "路灯安装"), ("proposal_id", &pid)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.count(&format!("SELECT COUNT(*) FROM proposals WHERE id = {pid} AND meeting_id = {forum} AND status = 'under_study'")).await,
+        1
+    );
     // announced on the public page and in the feed
     let public = t.get(&format!("/p/{HTT}"), None).await;
     assert!(public.body.contains("村道修缮方案"));
@@ -352,6 +381,39 @@ async fn meetings_notice_periods_quorum_and_resolutions() {
 async fn bad_input_is_refused_with_field_errors_and_nothing_written() {
     let t = TestApp::demo().await;
     let s = t.session("staff").await;
+    // rooms come from the centre's accepted checklist: a missing one is made again, once
+    let gone = room(&t, HTT, "警务（调解）室").await;
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE room_id = {gone}"
+        ))
+        .await,
+        0
+    );
+    t.db()
+        .conn
+        .execute_unprepared(&format!("DELETE FROM rooms WHERE id = {gone}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        t.post(&format!("/selfgov/c/{HTT}/rooms_from_checklist"), &s, &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        t.post(&format!("/selfgov/c/{HTT}/rooms_from_checklist"), &s, &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM rooms WHERE community_code = '{HTT}' AND name = '警务（调解）室' AND checklist_item_id IS NOT NULL"
+        ))
+        .await,
+        1
+    );
     let before = audit_count(&t).await;
     let cases: &[BadCase] = &[
         (
@@ -851,6 +913,20 @@ async fn activities_calendar_and_feeds_parse_back() {
             .contains(&format!("activity-{id}@"))
     );
     assert_eq!(t.get("/calendar/nonsense.ics", None).await.status, 404);
+    // its booking is the activity's: cancelled with the activity, not on its own
+    let b = t
+        .count(&format!(
+            "SELECT booking_id FROM activities WHERE id = {id}"
+        ))
+        .await;
+    let r = t
+        .post(
+            &format!("/selfgov/bookings/{b}/cancel"),
+            &s,
+            &[("reason", "x")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
     // cancelled: the booking is freed and the feed says CANCELLED
     let r = t
         .post(&format!("/selfgov/activities/{id}"), &s, &[("cancel", "1")])
