@@ -142,6 +142,8 @@ struct OverviewPage {
     is_admin: bool,
     form: FormState,
     upcoming: Vec<Meeting>,
+    /// verified volunteer hours, the 15 communities with most
+    hours_chart: String,
 }
 
 async fn overview(
@@ -186,7 +188,20 @@ async fn overview(
         let r = civic::notice_rule(&s.db, k).await?;
         rules.push((k.key(), r.days, enforcement_key(r)));
     }
+    let bars: Vec<crate::platform::charts::Bar> = hours
+        .iter()
+        .filter(|h| h.verified_tenths > 0)
+        .take(15)
+        .map(|h| crate::platform::charts::Bar {
+            label: h.name.clone(),
+            value: h.verified_tenths / 10,
+            href: Some(format!("/selfgov/c/{}/volunteers", h.code)),
+        })
+        .collect();
+    let hours_chart =
+        crate::platform::charts::bar_chart(ctx.tr.t("selfgov.volunteers.chart"), &bars);
     let page = OverviewPage {
+        hours_chart,
         chrome: Chrome::build(ctx, "/selfgov"),
         year,
         tag,
