@@ -154,6 +154,9 @@ CREATE TABLE meetings (
     present BIGINT,
     attendee_names TEXT NOT NULL DEFAULT '',
     minutes TEXT NOT NULL DEFAULT '',
+    -- called off (its room freed): kept, shown as cancelled
+    cancelled_at {{ts}},
+    cancel_reason TEXT,
     created_by TEXT NOT NULL,
     created_at {{ts}} NOT NULL,
     updated_at {{ts}} NOT NULL,
@@ -241,6 +244,8 @@ CREATE TABLE notices (
     body TEXT NOT NULL,
     publish_on {{date}} NOT NULL,
     expire_on {{date}},
+    -- taken down before its time: off the boards and the feed, kept for the record
+    withdrawn_at {{ts}},
     created_by TEXT NOT NULL,
     created_at {{ts}} NOT NULL,
     updated_at {{ts}} NOT NULL,

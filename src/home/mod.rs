@@ -223,7 +223,7 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
             let bare = db::scalar(
                 conn,
                 "SELECT COUNT(*) FROM meetings m WHERE m.community_code = ? AND m.starts_at >= ? \
-                 AND m.starts_at < ? AND NOT EXISTS (SELECT 1 FROM meeting_topics t WHERE t.meeting_id = m.id)",
+                 AND m.starts_at < ? AND m.cancelled_at IS NULL AND NOT EXISTS (SELECT 1 FROM meeting_topics t WHERE t.meeting_id = m.id)",
                 vals![c.as_str(), now, now + chrono::Duration::days(14)],
             )
             .await?;

@@ -298,6 +298,8 @@ pub struct Meeting {
     pub attendee_names: String,
     pub minutes: String,
     pub topics: i64,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -327,12 +329,64 @@ impl Meeting {
     pub fn past(&self) -> bool {
         self.starts_at <= Utc::now()
     }
+    pub fn cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+}
+
+/// Call a meeting off before it starts: kept and shown as cancelled, its room freed.
+pub async fn cancel_meeting(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    meeting_id: i64,
+    reason: &str,
+) -> Result<()> {
+    let m = meeting(db, district, &u.scope, meeting_id).await?;
+    writable_code(db, district, u, &m.community_code).await?;
+    let mut errs = vec![];
+    let reason = text("reason", reason, 200, &mut errs);
+    if m.cancelled() {
+        errs.push(FieldError::new("reason", "selfgov.already_cancelled"));
+    } else if m.past() {
+        errs.push(FieldError::new("reason", "selfgov.meeting_passed"));
+    }
+    invalid_if(errs)?;
+    let tx = db.write_tx().await?;
+    let now = Utc::now();
+    db::exec(
+        &tx,
+        "UPDATE meetings SET cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
+        vals![now, reason.clone(), now, meeting_id],
+    )
+    .await?;
+    if let Some(b) = m.booking_id {
+        db::exec(
+            &tx,
+            "UPDATE bookings SET cancelled_at = ?, cancel_reason = ? WHERE id = ? AND cancelled_at IS NULL",
+            vals![now, reason.clone(), b],
+        )
+        .await?;
+    }
+    audit::record(
+        &tx,
+        &u.actor(),
+        "cancel",
+        "meeting",
+        &meeting_id.to_string(),
+        None::<&()>,
+        Some(&serde_json::json!({"reason": reason})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 const MEETING_SELECT: &str = "SELECT m.id, m.community_code, d.name AS community_name, m.kind, \
     m.title, m.starts_at, m.ends_at, m.room_id, r.name AS room_name, m.booking_id, m.place, \
     m.list_size, m.present, m.attendee_names, m.minutes, \
-    (SELECT COUNT(*) FROM meeting_topics t WHERE t.meeting_id = m.id) AS topics, m.updated_at \
+    (SELECT COUNT(*) FROM meeting_topics t WHERE t.meeting_id = m.id) AS topics, m.cancelled_at, \
+    m.cancel_reason, m.updated_at \
     FROM meetings m JOIN divisions d ON d.code = m.community_code \
     LEFT JOIN rooms r ON r.id = m.room_id";
 
@@ -537,6 +591,9 @@ pub async fn publish_topic(
 ) -> Result<(i64, Notice)> {
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
+    if m.cancelled() {
+        return Err(AppError::invalid("title", "selfgov.meeting_cancelled"));
+    }
     let mut errs = vec![];
     let title = text("title", title, 100, &mut errs);
     if body.chars().count() > 5000 {
@@ -1372,6 +1429,7 @@ pub struct NoticeRow {
     pub body: String,
     pub publish_on: NaiveDate,
     pub expire_on: Option<NaiveDate>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -1379,8 +1437,53 @@ pub struct NoticeRow {
 impl NoticeRow {
     pub fn current(&self) -> bool {
         let t = today();
-        self.publish_on <= t && self.expire_on.is_none_or(|e| e >= t)
+        self.withdrawn_at.is_none() && self.publish_on <= t && self.expire_on.is_none_or(|e| e >= t)
     }
+}
+
+/// Take a notice down before its time (a mistake, a superseded figure): off the boards and
+/// the feed, kept for the record.
+pub async fn withdraw_notice(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    id: i64,
+) -> Result<String> {
+    let n: NoticeRow = db::one(
+        &db.conn,
+        "SELECT id, community_code, board, category, title, body, publish_on, expire_on, \
+         withdrawn_at, created_at, updated_at FROM notices WHERE id = ?",
+        vals![id],
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    if !in_scope(&u.scope, district, &n.community_code) {
+        return Err(AppError::NotFound);
+    }
+    require_write(u, &n.community_code)?;
+    if n.withdrawn_at.is_some() {
+        return Err(AppError::invalid("notice", "selfgov.already_withdrawn"));
+    }
+    let tx = db.write_tx().await?;
+    let now = Utc::now();
+    db::exec(
+        &tx,
+        "UPDATE notices SET withdrawn_at = ?, updated_at = ? WHERE id = ?",
+        vals![now, now, id],
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "delete",
+        "notice",
+        &id.to_string(),
+        Some(&n),
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n.community_code)
 }
 
 pub const BOARDS: [&str; 2] = ["openness", "publicity"];
@@ -1403,7 +1506,9 @@ pub async fn notices(
         v.push(b.into());
     }
     if public {
-        cond.push_str(" AND publish_on <= ? AND (expire_on IS NULL OR expire_on >= ?)");
+        cond.push_str(
+            " AND withdrawn_at IS NULL AND publish_on <= ? AND (expire_on IS NULL OR expire_on >= ?)",
+        );
         v.push(today().into());
         v.push(today().into());
     }
@@ -1411,7 +1516,7 @@ pub async fn notices(
         &db.conn,
         &format!(
             "SELECT id, community_code, board, category, title, body, publish_on, expire_on, \
-             created_at, updated_at FROM notices WHERE community_code = ?{cond} \
+             withdrawn_at, created_at, updated_at FROM notices WHERE community_code = ?{cond} \
              ORDER BY publish_on DESC, id DESC LIMIT {limit}"
         ),
         v,

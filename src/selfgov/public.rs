@@ -300,7 +300,7 @@ async fn calendar_page(
                 title: m.title.clone(),
                 kind_key: format!("selfgov.meeting_kind.{}", m.kind),
                 meeting: true,
-                cancelled: false,
+                cancelled: m.cancelled(),
                 place: m.where_(),
             },
         )
@@ -448,7 +448,7 @@ async fn calendar_ics(
                         .to_string(),
                 ],
                 url: Some(feed_url(&s, &headers, &format!("/p/{code}"))),
-                cancelled: false,
+                cancelled: m.cancelled(),
             });
         }
     }
@@ -611,8 +611,15 @@ async fn feed_atom(
                 ),
                 link: feed_url(&s, &headers, &format!("/p/{code}#meeting-{}", m.id)),
                 published: t.published_at,
-                updated: t.published_at,
-                summary: format!("{} · {} · {}", m.when(), m.where_(), t.body),
+                updated: m.cancelled_at.unwrap_or(t.published_at),
+                summary: match &m.cancel_reason {
+                    Some(r) => format!(
+                        "{} · {} · {r}",
+                        m.when(),
+                        ctx.tr.t("selfgov.meetings.cancelled")
+                    ),
+                    None => format!("{} · {} · {}", m.when(), m.where_(), t.body),
+                },
                 author: community.clone(),
             });
         }

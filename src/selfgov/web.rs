@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/selfgov/meetings/{id}", get(meeting_page))
         .route("/selfgov/meetings/{id}/{action}", post(post_meeting_action))
         .route("/selfgov/tasks/{id}/done", post(post_task_done))
+        .route("/selfgov/notices/{id}/withdraw", post(post_withdraw))
         .route(
             "/selfgov/proposals/{id}",
             get(proposal_page).post(post_proposal_step),
@@ -669,6 +670,12 @@ async fn post_meeting_action(
                 .await
                 .map(|_| format!("{back}#tasks")),
         ),
+        "cancel" => (
+            "cancel",
+            civic::cancel_meeting(db, d, &u, id, &field(&pairs, "reason"))
+                .await
+                .map(|_| back.clone()),
+        ),
         "minutes" => (
             "minutes",
             civic::save_minutes(db, d, &u, id, &field(&pairs, "minutes"))
@@ -684,6 +691,17 @@ async fn post_meeting_action(
             None => Err(e),
         },
     }
+}
+
+async fn post_withdraw(
+    State(s): State<AppState>,
+    Auth(u): Auth,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    require_read(&u)?;
+    let code = civic::withdraw_notice(&s.db, &s.district, &u, id).await?;
+    Ok(Redirect::to(&format!("/selfgov/c/{code}#notices")).into_response())
 }
 
 async fn post_task_done(

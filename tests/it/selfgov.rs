@@ -129,6 +129,74 @@ async fn meetings_notice_periods_quorum_and_resolutions() {
     let feed = t.get(&format!("/p/{HTT}/feed.atom"), None).await;
     assert!(feed.body.contains("村道修缮方案"));
 
+    // called off: its room is freed, topics refused, the public told
+    let spare = new_meeting(&t, &s, "villager_forum", 20, office).await;
+    let r = t
+        .post(
+            &format!("/selfgov/meetings/{spare}/topic"),
+            &s,
+            &[("title", "秋收安排")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.post(
+            &format!("/selfgov/meetings/{spare}/cancel"),
+            &s,
+            &[("reason", "")]
+        )
+        .await
+        .status,
+        422
+    );
+    let r = t
+        .post(
+            &format!("/selfgov/meetings/{spare}/cancel"),
+            &s,
+            &[("reason", "与镇里会议冲突，改期")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM bookings WHERE id = (SELECT booking_id FROM meetings WHERE id = {spare}) AND cancelled_at IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        t.post(
+            &format!("/selfgov/meetings/{spare}/topic"),
+            &s,
+            &[("title", "x")]
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        t.post(
+            &format!("/selfgov/meetings/{spare}/cancel"),
+            &s,
+            &[("reason", "again")]
+        )
+        .await
+        .status,
+        422
+    );
+    assert!(
+        t.get(&format!("/p/{HTT}"), None)
+            .await
+            .body
+            .contains("会议已取消")
+    );
+    let ics = t.get(&format!("/p/{HTT}/calendar.ics"), None).await.body;
+    let ev = ics
+        .split("BEGIN:VEVENT")
+        .find(|e| e.contains(&format!("UID:meeting-{spare}@")))
+        .unwrap();
+    assert!(ev.contains("STATUS:CANCELLED"));
+
     // an assembly two days ahead: refused (5 days, refuse), nothing written
     let assembly = new_meeting(&t, &s, "representative_assembly", 2, 0).await;
     let before = (
@@ -953,6 +1021,70 @@ async fn activities_calendar_and_feeds_parse_back() {
         )
         .await;
     assert_eq!(r.status, 303);
+    // a notice taken down leaves the boards and the feed, and stays on record
+    let r = t
+        .post(
+            &format!("/selfgov/c/{HTT}/notice"),
+            &s,
+            &[
+                ("board", "publicity"),
+                ("category", "other"),
+                ("title", "贴错的通知"),
+                ("body", "作废"),
+                ("publish_on", &day(0)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let wrong = t
+        .count("SELECT id FROM notices WHERE title = '贴错的通知'")
+        .await;
+    assert!(
+        t.get(&format!("/p/{HTT}/boards"), None)
+            .await
+            .body
+            .contains("贴错的通知")
+    );
+    assert_eq!(
+        t.post(
+            &format!("/selfgov/notices/{wrong}/withdraw"),
+            &t.session("staff2").await,
+            &[]
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        t.post(&format!("/selfgov/notices/{wrong}/withdraw"), &s, &[])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        t.post(&format!("/selfgov/notices/{wrong}/withdraw"), &s, &[])
+            .await
+            .status,
+        422
+    );
+    assert!(
+        !t.get(&format!("/p/{HTT}/boards"), None)
+            .await
+            .body
+            .contains("贴错的通知")
+    );
+    assert!(
+        !t.get(&format!("/p/{HTT}/feed.atom"), None)
+            .await
+            .body
+            .contains("贴错的通知")
+    );
+    assert!(
+        t.get(&format!("/selfgov/c/{HTT}"), Some(&s))
+            .await
+            .body
+            .contains("已撤下")
+    );
     let boards = t.get(&format!("/p/{HTT}/boards"), None).await;
     assert!(
         boards.body.contains("十一月财务公开") && boards.body.contains("id=\"funding\""),
@@ -1330,6 +1462,10 @@ async fn denial_matrix() {
             [200, 200, 200, 200, 200, 200, 403, 401],
         ),
         (
+            "/api/v1/selfgov/activities".into(),
+            [200, 403, 200, 200, 200, 200, 403, 401],
+        ),
+        (
             "/api/v1/selfgov/proposals/stats".into(),
             [200, 403, 200, 200, 200, 200, 403, 401],
         ),
@@ -1358,6 +1494,41 @@ async fn denial_matrix() {
 
     // forms: who may write what (bad input where allowed, so nothing is written: 422)
     let sessions: Vec<crate::Session> = sessions.into_iter().flatten().collect();
+    // a notice already taken down: taking it down again is refused where allowed
+    let n = t
+        .count(&format!(
+            "SELECT MIN(id) FROM notices WHERE community_code = '{HTT}'"
+        ))
+        .await;
+    assert_eq!(
+        t.post(&format!("/selfgov/notices/{n}/withdraw"), &sessions[3], &[])
+            .await
+            .status,
+        303
+    );
+    // a done task, a verified record, an activity's booking: acting on them again is refused
+    let task = t
+        .count(&format!(
+            "SELECT MIN(k.id) FROM meeting_tasks k JOIN meetings x ON x.id = k.meeting_id \
+             WHERE x.community_code = '{HTT}' AND k.done_on IS NOT NULL"
+        ))
+        .await;
+    let rec = t
+        .count(&format!(
+            "SELECT MIN(id) FROM service_records WHERE community_code = '{HTT}' AND verified_at IS NOT NULL"
+        ))
+        .await;
+    let act = t
+        .count(&format!(
+            "SELECT MIN(id) FROM activities WHERE community_code = '{HTT}' AND booking_id IS NOT NULL AND NOT cancelled"
+        ))
+        .await;
+    let bk = t
+        .count(&format!(
+            "SELECT booking_id FROM activities WHERE id = {act}"
+        ))
+        .await;
+    assert!(task > 0 && rec > 0 && act > 0 && bk > 0);
     let before = audit_count(&t).await;
     let mid = m.to_string();
     let forms: Vec<OwnedForm> = vec![
@@ -1444,6 +1615,46 @@ async fn denial_matrix() {
                 ("enforcement", "warn"),
             ],
             [422, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "/selfgov/joint".into(),
+            vec![("title", "")],
+            [422, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            format!("/selfgov/meetings/{mid}/cancel"),
+            vec![("reason", "")],
+            [422, 404, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/notices/{n}/withdraw"),
+            vec![],
+            [422, 403, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/tasks/{task}/done"),
+            vec![],
+            [422, 404, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/records/{rec}/verify"),
+            vec![],
+            [403, 403, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/activities/{act}"),
+            vec![("participants", "-1")],
+            [422, 403, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/bookings/{bk}/cancel"),
+            vec![("reason", "x")],
+            [422, 403, 403, 422, 404, 403, 403],
+        ),
+        (
+            format!("/selfgov/orgs/{o}/review"),
+            vec![("year", "1900"), ("result", "pass")],
+            [422, 403, 403, 422, 404, 403, 403],
         ),
     ];
     let forms: Vec<FormCase<7>> = forms
