@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::Value;
 
 use crate::demo::Rng;
@@ -19,7 +19,6 @@ use crate::hall::rules::{self, Calendar, HIST_BUCKETS};
 use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
-use crate::platform::time::district_tz;
 use crate::platform::types::IdNumber;
 use crate::vals;
 
@@ -479,10 +478,8 @@ pub async fn generate(
                 };
                 let number = rules::case_number(c, year, seq as u32);
                 let at = |d: NaiveDate, h: u32| -> DateTime<Utc> {
-                    district_tz()
-                        .from_local_datetime(&d.and_hms_opt(h, rng_minute(seq), 0).unwrap())
-                        .single()
-                        .map(|t| t.with_timezone(&Utc))
+                    d.and_hms_opt(h, rng_minute(seq), 0)
+                        .map(crate::platform::time::to_utc)
                         .unwrap_or(now)
                 };
                 let received_at = at(received, 9);

@@ -883,20 +883,6 @@ pub fn by_category(ps: &[Provider]) -> Vec<(&'static str, Vec<Provider>)> {
         .collect()
 }
 
-/// The public address of a page: the configured `public_url`, else the request's host.
-pub fn public_url(s: &AppState, headers: &HeaderMap, path: &str) -> String {
-    let base = if s.config.public_url.trim().is_empty() {
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}")
-    } else {
-        s.config.public_url.trim_end_matches('/').to_string()
-    };
-    format!("{base}{path}")
-}
-
 /// A QR code as inline SVG.
 pub fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
@@ -942,7 +928,7 @@ async fn card_page(
     let c = crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let today = today();
     let ps = providers::serving(&s.db, &c.row.code, today).await?;
-    let url = public_url(&s, &headers, &format!("/p/{}", c.row.code));
+    let url = crate::platform::http::public_url(&s, &headers, &format!("/p/{}", c.row.code));
     render(&CardPage {
         chrome: Chrome::build(&ctx, "/hall/providers"),
         community: c.row.name.clone(),

@@ -2,7 +2,7 @@
 //! offset is exact for every date this system records; it saves the tz database in the binary.
 //! Instants are stored in UTC and shown in district time.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 pub fn district_tz() -> FixedOffset {
     // 8 hours east is within FixedOffset's range: a proven invariant.
@@ -27,14 +27,23 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok()
 }
 
-/// Midnight of a district day, as UTC.
-pub fn day_start_utc(d: NaiveDate) -> DateTime<Utc> {
-    let naive = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+/// A district wall-clock time as UTC (UTC+8 has no gaps or folds).
+pub fn to_utc(naive: NaiveDateTime) -> DateTime<Utc> {
     district_tz()
         .from_local_datetime(&naive)
         .single()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(|| Utc.from_utc_datetime(&naive))
+}
+
+/// A UTC instant as district wall-clock time.
+pub fn to_local(t: DateTime<Utc>) -> NaiveDateTime {
+    t.with_timezone(&district_tz()).naive_local()
+}
+
+/// Midnight of a district day, as UTC.
+pub fn day_start_utc(d: NaiveDate) -> DateTime<Utc> {
+    to_utc(d.and_hms_opt(0, 0, 0).unwrap_or_default())
 }
 
 /// `2026-11-25 14:03` in district time.

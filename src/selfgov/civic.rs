@@ -11,13 +11,13 @@ use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::time::{parse_date, show, today};
+use crate::platform::time::{to_local as local, to_utc as utc};
 use crate::platform::types::DivisionCode;
 use crate::selfgov::rules::{
     self, Enforcement, MeetingKind, Notice, NoticeRule, ProposalStatus, Standing, Votes,
 };
 use crate::selfgov::store::{
-    self, BookingPlan, code_scope, in_scope, live_community, local, require_read, require_write,
-    utc,
+    self, BookingPlan, code_scope, in_scope, live_community, require_read, require_write,
 };
 use crate::vals;
 

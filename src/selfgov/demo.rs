@@ -13,9 +13,9 @@ use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
 use crate::platform::error::AppError;
+use crate::platform::time::to_utc as utc;
 use crate::platform::time::today;
 use crate::platform::types::{CreditCode, DivisionCode};
-use crate::selfgov::store::utc;
 use crate::vals;
 
 fn err(e: AppError) -> anyhow::Error {

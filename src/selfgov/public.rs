@@ -17,10 +17,11 @@ use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::{AppState, render};
+use crate::platform::time::to_local as local;
 use crate::platform::time::{day_start_utc, parse_date, today};
 use crate::selfgov::civic::{self, Meeting, NoticeRow, Proposal, Topic};
 use crate::selfgov::feeds::{self, Entry, FeedEvent};
-use crate::selfgov::store::{self, Activity, Room, live_community, local};
+use crate::selfgov::store::{self, Activity, Room, live_community};
 use crate::selfgov::web::{Week, WeekQuery, by_day};
 use crate::vals;
 
@@ -346,10 +347,6 @@ async fn calendar_page(
     })
 }
 
-fn feed_url(s: &AppState, h: &HeaderMap, path: &str) -> String {
-    crate::hall::web_registry::public_url(s, h, path)
-}
-
 fn activity_event(s: &AppState, h: &HeaderMap, a: &Activity, kind_label: &str) -> FeedEvent {
     FeedEvent {
         uid: format!("activity-{}@{}.shequ", a.id, a.community_code),
@@ -360,7 +357,11 @@ fn activity_event(s: &AppState, h: &HeaderMap, a: &Activity, kind_label: &str) -
         end: a.ends_at,
         updated: a.updated_at,
         categories: vec![kind_label.to_string()],
-        url: Some(feed_url(s, h, &format!("/p/{}/calendar", a.community_code))),
+        url: Some(crate::platform::http::public_url(
+            s,
+            h,
+            &format!("/p/{}/calendar", a.community_code),
+        )),
         cancelled: a.cancelled,
     }
 }
@@ -447,7 +448,11 @@ async fn calendar_ics(
                         .t(&format!("selfgov.meeting_kind.{}", m.kind))
                         .to_string(),
                 ],
-                url: Some(feed_url(&s, &headers, &format!("/p/{code}"))),
+                url: Some(crate::platform::http::public_url(
+                    &s,
+                    &headers,
+                    &format!("/p/{code}"),
+                )),
                 cancelled: m.cancelled(),
             });
         }
@@ -582,7 +587,7 @@ async fn feed_atom(
     Path(code): Path<String>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let page = feed_url(&s, &headers, &format!("/p/{code}/boards"));
+    let page = crate::platform::http::public_url(&s, &headers, &format!("/p/{code}/boards"));
     let mut entries: Vec<Entry> = civic::notices(&s.db, &code, None, true, 50)
         .await?
         .into_iter()
@@ -609,7 +614,11 @@ async fn feed_atom(
                     ctx.tr.t(&format!("selfgov.meeting_kind.{}", m.kind)),
                     t.title
                 ),
-                link: feed_url(&s, &headers, &format!("/p/{code}#meeting-{}", m.id)),
+                link: crate::platform::http::public_url(
+                    &s,
+                    &headers,
+                    &format!("/p/{code}#meeting-{}", m.id),
+                ),
                 published: t.published_at,
                 updated: m.cancelled_at.unwrap_or(t.published_at),
                 summary: match &m.cancel_reason {
@@ -641,7 +650,7 @@ async fn feed_atom(
     let body = feeds::atom(
         &format!("tag:shequ,2026:community/{code}"),
         &format!("{community} · {}", ctx.tr.t("selfgov.boards.title")),
-        &feed_url(&s, &headers, &format!("/p/{code}/feed.atom")),
+        &crate::platform::http::public_url(&s, &headers, &format!("/p/{code}/feed.atom")),
         &page,
         &entries,
         Utc::now(),

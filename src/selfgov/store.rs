@@ -3,7 +3,7 @@
 //! (`UPDATE rooms SET version = version + 1`), so two requests for one slot queue on every
 //! backend and the second sees the first's booking.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use sea_orm::{FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
@@ -11,24 +11,10 @@ use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::time::{district_tz, show};
+use crate::platform::time::{show, to_local as local, to_utc as utc};
 use crate::platform::types::{DivisionCode, Level};
 use crate::selfgov::rules::{self, Span, Weekly};
 use crate::vals;
-
-/// District time to UTC (UTC+8 has no gaps or folds).
-pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    district_tz()
-        .from_local_datetime(&t)
-        .single()
-        .map(|x| x.with_timezone(&Utc))
-        .unwrap_or_else(|| Utc.from_utc_datetime(&t))
-}
-
-/// UTC to district time.
-pub fn local(t: DateTime<Utc>) -> NaiveDateTime {
-    t.with_timezone(&district_tz()).naive_local()
-}
 
 /// SQL condition limiting a `community_code` column to what a scope sees. Joint meetings
 /// carry the district's code, which only the district and departments see.

@@ -593,7 +593,10 @@ async fn meeting_view(
         .into_iter()
         .filter(|p| !p.status().answered() || p.meeting_id == Some(id))
         .collect(),
-        publish_by: crate::selfgov::rules::publish_by(rule, store::local(m.starts_at).date()),
+        publish_by: crate::selfgov::rules::publish_by(
+            rule,
+            crate::platform::time::to_local(m.starts_at).date(),
+        ),
         rule,
         representatives: reps,
         can_write,

@@ -110,6 +110,21 @@ pub async fn healthz(
     Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
 }
 
+/// The public address of a page: the configured `public_url`, else the request's host (QR
+/// codes, feeds and other links that leave the browser).
+pub fn public_url(s: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
+    let base = if s.config.public_url.trim().is_empty() {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    } else {
+        s.config.public_url.trim_end_matches('/').to_string()
+    };
+    format!("{base}{path}")
+}
+
 /// Render an askama template into an HTML response.
 pub fn render<T: askama::Template>(t: &T) -> Result<Response, AppError> {
     let html = t
