@@ -77,29 +77,57 @@ async fn writable_code(
 
 // ------------------------------------------------------------------ notice rules
 
-pub async fn notice_rule(db: &Db, kind: MeetingKind) -> Result<NoticeRule> {
-    #[derive(FromQueryResult)]
-    struct R {
-        days: i32,
-        enforcement: String,
-    }
-    let r: Option<R> = db::one(
-        &db.conn,
-        "SELECT days, enforcement FROM notice_rules WHERE kind = ?",
-        vals![kind.key()],
-    )
-    .await?;
-    Ok(match r {
-        Some(r) => NoticeRule {
-            days: r.days.max(0) as u32,
-            enforcement: if r.enforcement == "refuse" {
+#[derive(FromQueryResult)]
+struct RuleRow {
+    kind: String,
+    days: i32,
+    enforcement: String,
+}
+
+impl RuleRow {
+    fn rule(&self) -> NoticeRule {
+        NoticeRule {
+            days: self.days.max(0) as u32,
+            enforcement: if self.enforcement == "refuse" {
                 Enforcement::Refuse
             } else {
                 Enforcement::Warn
             },
-        },
-        None => NoticeRule::default_for(kind),
-    })
+        }
+    }
+}
+
+/// The notice period of a kind of meeting (the default when the row is missing).
+pub async fn notice_rule(db: &Db, kind: MeetingKind) -> Result<NoticeRule> {
+    let r: Option<RuleRow> = db::one(
+        &db.conn,
+        "SELECT kind, days, enforcement FROM notice_rules WHERE kind = ?",
+        vals![kind.key()],
+    )
+    .await?;
+    Ok(r.map(|r| r.rule())
+        .unwrap_or_else(|| NoticeRule::default_for(kind)))
+}
+
+/// Every kind's notice period, in the kinds' order, in one read.
+pub async fn notice_rules(db: &Db) -> Result<Vec<(MeetingKind, NoticeRule)>> {
+    let rows: Vec<RuleRow> = db::all(
+        &db.conn,
+        "SELECT kind, days, enforcement FROM notice_rules",
+        vals![],
+    )
+    .await?;
+    Ok(MeetingKind::ALL
+        .into_iter()
+        .map(|k| {
+            let rule = rows
+                .iter()
+                .find(|r| r.kind == k.key())
+                .map(RuleRow::rule)
+                .unwrap_or_else(|| NoticeRule::default_for(k));
+            (k, rule)
+        })
+        .collect())
 }
 
 pub async fn set_notice_rule(
@@ -246,13 +274,13 @@ pub async fn set_representative_active(
     id: i64,
     active: bool,
 ) -> Result<String> {
-    let code: Option<Representative> = db::one(
+    let found: Option<Representative> = db::one(
         &db.conn,
         "SELECT id, community_code, name, group_name, active FROM representatives WHERE id = ?",
         vals![id],
     )
     .await?;
-    let r = code.ok_or(AppError::NotFound)?;
+    let r = found.ok_or(AppError::NotFound)?;
     if !in_scope(&u.scope, district, &r.community_code) {
         return Err(AppError::NotFound);
     }
@@ -1451,8 +1479,7 @@ pub async fn withdraw_notice(
 ) -> Result<String> {
     let n: NoticeRow = db::one(
         &db.conn,
-        "SELECT id, community_code, board, category, title, body, publish_on, expire_on, \
-         withdrawn_at, created_at, updated_at FROM notices WHERE id = ?",
+        &format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE id = ?"),
         vals![id],
     )
     .await?
@@ -1486,6 +1513,9 @@ pub async fn withdraw_notice(
     Ok(n.community_code)
 }
 
+const NOTICE_COLUMNS: &str = "id, community_code, board, category, title, body, publish_on, \
+    expire_on, withdrawn_at, created_at, updated_at";
+
 pub const BOARDS: [&str; 2] = ["openness", "publicity"];
 pub const NOTICE_CATEGORIES: [&str; 7] = [
     "finance", "decision", "affairs", "policy", "culture", "health", "other",
@@ -1515,8 +1545,7 @@ pub async fn notices(
     db::all(
         &db.conn,
         &format!(
-            "SELECT id, community_code, board, category, title, body, publish_on, expire_on, \
-             withdrawn_at, created_at, updated_at FROM notices WHERE community_code = ?{cond} \
+            "SELECT {NOTICE_COLUMNS} FROM notices WHERE community_code = ?{cond} \
              ORDER BY publish_on DESC, id DESC LIMIT {limit}"
         ),
         v,
@@ -1535,12 +1564,13 @@ pub struct NoticeInput {
     pub expire_on: String,
 }
 
-pub async fn save_notice(
+/// Post a notice on a board. A wrong one is taken down ([`withdraw_notice`]) and posted
+/// again: what was on display stays on record.
+pub async fn post_notice(
     db: &Db,
     district: &DivisionCode,
     u: &CurrentUser,
     code: &str,
-    id: Option<i64>,
     i: &NoticeInput,
 ) -> Result<i64> {
     require_write(u, code)?;
@@ -1579,68 +1609,36 @@ pub async fn save_notice(
             "selfgov.expires_before_publish",
         ));
     }
-    let before = match id {
-        Some(id) => {
-            let n = notices(db, &code, None, false, 100_000)
-                .await?
-                .into_iter()
-                .find(|n| n.id == id)
-                .ok_or(AppError::NotFound)?;
-            Some(n)
-        }
-        None => None,
-    };
     invalid_if(errs)?;
     let tx = db.write_tx().await?;
     let now = Utc::now();
-    let nid = match id {
-        None => db::scalar(
-            &tx,
-            "INSERT INTO notices (community_code, board, category, title, body, publish_on, \
-             expire_on, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             RETURNING id",
-            vals![
-                code,
-                i.board.clone(),
-                i.category.clone(),
-                title,
-                body,
-                publish,
-                expire,
-                u.username.clone(),
-                now,
-                now
-            ],
-        )
-        .await?
-        .unwrap_or(0),
-        Some(id) => {
-            db::exec(
-                &tx,
-                "UPDATE notices SET board = ?, category = ?, title = ?, body = ?, publish_on = ?, \
-                 expire_on = ?, updated_at = ? WHERE id = ?",
-                vals![
-                    i.board.clone(),
-                    i.category.clone(),
-                    title,
-                    body,
-                    publish,
-                    expire,
-                    now,
-                    id
-                ],
-            )
-            .await?;
-            id
-        }
-    };
+    let nid = db::scalar(
+        &tx,
+        "INSERT INTO notices (community_code, board, category, title, body, publish_on, \
+         expire_on, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         RETURNING id",
+        vals![
+            code,
+            i.board.clone(),
+            i.category.clone(),
+            title,
+            body,
+            publish,
+            expire,
+            u.username.clone(),
+            now,
+            now
+        ],
+    )
+    .await?
+    .unwrap_or(0);
     audit::record(
         &tx,
         &u.actor(),
-        if id.is_some() { "update" } else { "publish" },
+        "publish",
         "notice",
         &nid.to_string(),
-        before.as_ref(),
+        None::<&()>,
         Some(i),
     )
     .await?;
@@ -1721,6 +1719,25 @@ pub async fn organisations(
         v,
     )
     .await
+}
+
+/// How many organisations in scope are registered and how many filed.
+pub async fn standing_counts(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+) -> Result<(i64, i64)> {
+    let (c, v) = code_scope(scope, district, "o.community_code");
+    let count = |standing: &'static str| {
+        let mut v = v.clone();
+        v.push(standing.into());
+        let sql = format!("SELECT COUNT(*) FROM organisations o WHERE {c} AND o.standing = ?");
+        async move { db::scalar(&db.conn, &sql, v).await }
+    };
+    Ok((
+        count("registered").await?.unwrap_or(0),
+        count("filed").await?.unwrap_or(0),
+    ))
 }
 
 pub async fn organisation(
@@ -2032,10 +2049,8 @@ impl Volunteer {
     }
 }
 
-/// Tenths of an hour as `12.5`.
-pub fn tenths(t: i64) -> String {
-    format!("{}.{}", t / 10, t % 10)
-}
+/// Tenths of an hour as `12.5` (whole hours without a decimal), as points are shown.
+pub use crate::assessment::rules::points_text as tenths;
 
 pub async fn volunteers(db: &Db, code: &str, party_only: bool) -> Result<Vec<Volunteer>> {
     db::all(

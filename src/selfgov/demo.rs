@@ -553,7 +553,6 @@ pub async fn generate(
                 }
             });
             let mut d = start + Duration::days(weekday);
-            let mut n = 0;
             while d <= t + Duration::days(60) {
                 let (s, e) = (at(d, sh, sm), at(d, eh, em));
                 let cancelled = rng.range(0, 99) < 2;
@@ -578,9 +577,7 @@ pub async fn generate(
                     cancelled,
                     now
                 ]);
-                n += 1;
                 d += Duration::days(7);
-                let _ = n;
             }
         }
         // a performance and a sports contest each month on the field
@@ -804,7 +801,6 @@ pub async fn generate(
     #[derive(FromQueryResult)]
     struct M {
         id: i64,
-        community_code: String,
         kind: String,
         starts_at: chrono::DateTime<Utc>,
         list_size: Option<i64>,
@@ -812,7 +808,7 @@ pub async fn generate(
     }
     let ms: Vec<M> = db::all(
         &tx,
-        "SELECT id, community_code, kind, starts_at, list_size, present FROM meetings ORDER BY id",
+        "SELECT id, kind, starts_at, list_size, present FROM meetings ORDER BY id",
         vals![],
     )
     .await
@@ -852,7 +848,6 @@ pub async fn generate(
                 m.starts_at + Duration::hours(2)
             ]);
         }
-        let _ = &m.community_code;
     }
     db::insert_rows(
         &tx,

@@ -54,6 +54,15 @@ pub enum Enforcement {
     Refuse,
 }
 
+impl Enforcement {
+    pub fn key(self) -> &'static str {
+        match self {
+            Enforcement::Warn => "warn",
+            Enforcement::Refuse => "refuse",
+        }
+    }
+}
+
 /// The notice period of a kind of meeting: days between announcing a topic and the meeting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NoticeRule {

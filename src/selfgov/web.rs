@@ -110,13 +110,6 @@ fn ids_of(pairs: &[(String, String)], k: &str) -> Vec<i64> {
         .collect()
 }
 
-fn enforcement_key(r: NoticeRule) -> &'static str {
-    match r.enforcement {
-        crate::selfgov::rules::Enforcement::Warn => "warn",
-        crate::selfgov::rules::Enforcement::Refuse => "refuse",
-    }
-}
-
 // ------------------------------------------------------------------ overview
 
 #[derive(Deserialize, Default)]
@@ -136,8 +129,8 @@ struct OverviewPage {
     stats: Vec<ProposalStats>,
     hours: Vec<civic::HoursRow>,
     org_hours: Vec<civic::HoursRow>,
-    registered: usize,
-    filed: usize,
+    registered: i64,
+    filed: i64,
     /// (kind, days, enforcement)
     rules: Vec<(&'static str, u32, &'static str)>,
     is_admin: bool,
@@ -179,16 +172,16 @@ async fn overview(
             .await?,
             civic::hours_by_community(&s.db, &s.district, &u.scope).await?,
             civic::hours_by_organisation(&s.db, &s.district, &u.scope).await?,
-            civic::organisations(&s.db, &s.district, &u.scope, &Default::default()).await?,
+            civic::standing_counts(&s.db, &s.district, &u.scope).await?,
         )
     } else {
         Default::default()
     };
-    let mut rules = vec![];
-    for k in MeetingKind::ALL {
-        let r = civic::notice_rule(&s.db, k).await?;
-        rules.push((k.key(), r.days, enforcement_key(r)));
-    }
+    let rules = civic::notice_rules(&s.db)
+        .await?
+        .into_iter()
+        .map(|(k, r)| (k.key(), r.days, r.enforcement.key()))
+        .collect();
     let bars: Vec<crate::platform::charts::Bar> = hours
         .iter()
         .filter(|h| h.verified_tenths > 0)
@@ -210,8 +203,8 @@ async fn overview(
         stats,
         hours,
         org_hours: org_hours.into_iter().take(20).collect(),
-        registered: orgs.iter().filter(|o| o.standing == "registered").count(),
-        filed: orgs.iter().filter(|o| o.standing == "filed").count(),
+        registered: orgs.0,
+        filed: orgs.1,
         rules,
         is_admin: u.is_admin(),
         form,
@@ -452,7 +445,7 @@ async fn post_community_form(
         ),
         "notice" => (
             "notice",
-            civic::save_notice(db, d, &u, &code, None, &parse(&pairs))
+            civic::post_notice(db, d, &u, &code, &parse(&pairs))
                 .await
                 .map(|_| format!("/selfgov/c/{code}#notices")),
         ),
@@ -1646,7 +1639,7 @@ fn room_fields(form: &FormState, tr: crate::platform::i18n::Tr, r: Option<&Room>
 
 impl MeetingPage {
     fn enforcement_key(&self) -> &'static str {
-        enforcement_key(self.rule)
+        self.rule.enforcement.key()
     }
     fn topic_fields(&self) -> Vec<F> {
         let props = opts(
