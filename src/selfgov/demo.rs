@@ -196,27 +196,9 @@ pub async fn generate(
     .map_err(err)?;
 
     // --- rooms from the accepted checklists
-    db::exec(
-        &tx,
-        "INSERT INTO rooms (community_code, name, kind, checklist_item_id, capacity, opens, closes, \
-         barrier_free, active) \
-         SELECT p.community_code, i.name, \
-           CASE i.category WHEN 'field' THEN 'field' WHEN 'school' THEN 'school' ELSE 'room' END, \
-           i.id, \
-           CASE WHEN l.area_dm2 IS NULL THEN (CASE i.category WHEN 'field' THEN 200 ELSE 30 END) \
-                WHEN l.area_dm2 / 200 < 8 THEN 8 WHEN l.area_dm2 / 200 > 500 THEN 500 \
-                ELSE l.area_dm2 / 200 END, \
-           CASE i.category WHEN 'field' THEN '06:00' ELSE '08:30' END, '21:00', \
-           EXISTS (SELECT 1 FROM centre_checklist b JOIN centre_standard_items bi ON bi.id = b.item_id \
-                   WHERE b.project_id = p.id AND b.present AND bi.category = 'barrier_free'), TRUE \
-         FROM centre_projects p JOIN centre_checklist l ON l.project_id = p.id \
-         JOIN centre_standard_items i ON i.id = l.item_id \
-         JOIN divisions d ON d.code = p.community_code AND d.merged_into IS NULL \
-         WHERE l.present AND i.category IN ('room', 'school', 'field')",
-        vals![],
-    )
-    .await
-    .map_err(err)?;
+    crate::selfgov::store::insert_checklist_rooms(&tx, None)
+        .await
+        .map_err(err)?;
     let rooms: Vec<RoomRow> = db::all(
         &tx,
         "SELECT id, community_code, name FROM rooms ORDER BY community_code, id",

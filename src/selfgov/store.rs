@@ -385,104 +385,72 @@ pub async fn save_room(
     Ok(rid)
 }
 
-/// The rooms a centre's accepted checklist names (rooms, the school, the field), made once:
-/// names already present are skipped. Returns how many were made.
+/// Make the rooms a centre's checklist has (rooms, the residents' school, the outdoor field)
+/// for one community or, for the demo, every live one; names already present are skipped.
+/// About 2 m² a person within 8–500 (30, the field 200, without an area); open 08:30–21:00,
+/// the field from 06:00; barrier-free when the checklist has the barrier-free facilities.
+/// Returns how many were made.
+pub async fn insert_checklist_rooms<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    community: Option<&str>,
+) -> Result<u64> {
+    let (one, v) = match community {
+        Some(code) => ("AND p.community_code = ?", vals![code]),
+        None => ("", vals![]),
+    };
+    db::exec(
+        c,
+        &format!(
+            "INSERT INTO rooms (community_code, name, kind, checklist_item_id, capacity, opens, \
+             closes, barrier_free, active) \
+             SELECT p.community_code, i.name, \
+               CASE i.category WHEN 'field' THEN 'field' WHEN 'school' THEN 'school' ELSE 'room' END, \
+               i.id, \
+               CASE WHEN l.area_dm2 IS NULL THEN (CASE i.category WHEN 'field' THEN 200 ELSE 30 END) \
+                    WHEN l.area_dm2 / 200 < 8 THEN 8 WHEN l.area_dm2 / 200 > 500 THEN 500 \
+                    ELSE l.area_dm2 / 200 END, \
+               CASE i.category WHEN 'field' THEN '06:00' ELSE '08:30' END, '21:00', \
+               EXISTS (SELECT 1 FROM centre_checklist b \
+                       JOIN centre_standard_items bi ON bi.id = b.item_id \
+                       WHERE b.project_id = p.id AND b.present AND bi.category = 'barrier_free'), \
+               TRUE \
+             FROM centre_projects p JOIN centre_checklist l ON l.project_id = p.id \
+             JOIN centre_standard_items i ON i.id = l.item_id \
+             JOIN divisions d ON d.code = p.community_code AND d.merged_into IS NULL \
+             WHERE l.present AND i.category IN ('room', 'school', 'field') {one} \
+               AND NOT EXISTS (SELECT 1 FROM rooms x \
+                               WHERE x.community_code = p.community_code AND x.name = i.name)"
+        ),
+        v,
+    )
+    .await
+}
+
+/// The rooms of a community's accepted checklist, made by its staff ([`insert_checklist_rooms`]).
 pub async fn rooms_from_checklist(
     db: &Db,
     district: &DivisionCode,
     u: &CurrentUser,
     code: &str,
-) -> Result<usize> {
+) -> Result<u64> {
     require_write(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    #[derive(FromQueryResult)]
-    struct Item {
-        id: i64,
-        name: String,
-        category: String,
-        area_dm2: Option<i64>,
-    }
-    let items: Vec<Item> = db::all(
-        &db.conn,
-        "SELECT i.id, i.name, i.category, l.area_dm2 FROM centre_projects p \
-         JOIN centre_checklist l ON l.project_id = p.id \
-         JOIN centre_standard_items i ON i.id = l.item_id \
-         WHERE p.community_code = ? AND l.present AND i.category IN ('room', 'school', 'field', 'hall') \
-           AND i.name NOT IN (SELECT name FROM rooms WHERE community_code = ?) \
-         ORDER BY i.position",
-        vals![code.clone(), code.clone()],
-    )
-    .await?;
-    if items.is_empty() {
-        return Ok(0);
-    }
     let tx = db.write_tx().await?;
-    let barrier_free = db::scalar(
-        &tx,
-        "SELECT COUNT(*) FROM centre_projects p JOIN centre_checklist l ON l.project_id = p.id \
-         JOIN centre_standard_items i ON i.id = l.item_id \
-         WHERE p.community_code = ? AND l.present AND i.category = 'barrier_free'",
-        vals![code.clone()],
-    )
-    .await?
-    .unwrap_or(0)
-        > 0;
-    let mut made = vec![];
-    for it in &items {
-        let (kind, opens, closes) = match it.category.as_str() {
-            "field" => ("field", "06:00", "21:00"),
-            "school" => ("school", "08:30", "21:00"),
-            "hall" => ("hall", "08:30", "17:00"),
-            _ => ("room", "08:30", "21:00"),
-        };
-        // about 2 m² a person, within sensible bounds
-        let capacity = it
-            .area_dm2
-            .map(|a| (a / 200).clamp(8, 500))
-            .unwrap_or(if kind == "field" { 200 } else { 30 });
-        made.push(vals![
-            code.clone(),
-            it.name.clone(),
-            kind,
-            it.id,
-            capacity,
-            opens,
-            closes,
-            barrier_free,
-            true
-        ]);
+    let made = insert_checklist_rooms(&tx, Some(&code)).await?;
+    if made > 0 {
+        audit::record(
+            &tx,
+            &u.actor(),
+            "import",
+            "room",
+            &code,
+            None::<&()>,
+            Some(&serde_json::json!({"from_checklist": made})),
+        )
+        .await?;
     }
-    let n = made.len();
-    db::insert_rows(
-        &tx,
-        "rooms",
-        &[
-            "community_code",
-            "name",
-            "kind",
-            "checklist_item_id",
-            "capacity",
-            "opens",
-            "closes",
-            "barrier_free",
-            "active",
-        ],
-        made,
-    )
-    .await?;
-    let names: Vec<&str> = items.iter().map(|i| i.name.as_str()).collect();
-    audit::record(
-        &tx,
-        &u.actor(),
-        "import",
-        "room",
-        &code,
-        None::<&()>,
-        Some(&names),
-    )
-    .await?;
     tx.commit().await?;
-    Ok(n)
+    Ok(made)
 }
 
 // ------------------------------------------------------------------ bookings
