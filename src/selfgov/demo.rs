@@ -692,7 +692,7 @@ pub async fn generate(
     }
     db::exec(
         &tx,
-        "UPDATE bookings SET cancelled_at = ?, cancel_reason = '活动取消' \
+        "UPDATE bookings SET cancelled_at = ? \
          WHERE id IN (SELECT booking_id FROM activities WHERE cancelled AND booking_id IS NOT NULL)",
         vals![now],
     )

@@ -765,10 +765,8 @@ pub async fn cancel_booking(
     let r = room(db, b.room_id).await?;
     seen_community(db, district, u, &r.community_code).await?;
     require_write(u, &r.community_code)?;
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", "selfgov.reason_required"));
-    }
+    // the reason is optional: shown beside the freed slot when given
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
     if b.cancelled_at.is_some() {
         return Err(AppError::invalid("reason", "selfgov.already_cancelled"));
     }
@@ -1126,7 +1124,7 @@ pub async fn update_activity(
         db::exec(
             &tx,
             "UPDATE bookings SET cancelled_at = ?, cancel_reason = ? WHERE id = ? AND cancelled_at IS NULL",
-            vals![now, "activity cancelled", b],
+            vals![now, None::<String>, b],
         )
         .await?;
     }

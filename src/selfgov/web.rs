@@ -937,11 +937,6 @@ async fn post_cancel_booking(
 ) -> Result<Response> {
     let b = store::booking(&s.db, id).await?;
     let reason = field(&pairs, "reason");
-    let reason = if reason.trim().is_empty() {
-        "取消".to_string()
-    } else {
-        reason
-    };
     store::cancel_booking(
         &s.db,
         &s.district,
