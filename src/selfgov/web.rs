@@ -74,15 +74,24 @@ fn values(pairs: &[(String, String)]) -> Vec<(&str, String)> {
     out
 }
 
-fn form_of(
+/// After a form's POST: on success go to the address given; on field errors show the page
+/// again (`show`) with the form as sent and its errors; any other error goes to the error page.
+async fn redirect_or_show<Fut>(
+    result: Result<String>,
     form: &'static str,
     ctx: &Ctx,
-    e: &AppError,
     pairs: &[(String, String)],
-) -> Option<FormState> {
-    match e {
-        AppError::Invalid(errs) => Some(FormState::from_error(form, &ctx.tr, errs, values(pairs))),
-        _ => None,
+    show: impl FnOnce(FormState) -> Fut,
+) -> Result<Response>
+where
+    Fut: std::future::Future<Output = Result<Response>>,
+{
+    match result {
+        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Err(AppError::Invalid(errs)) => {
+            show(FormState::from_error(form, &ctx.tr, &errs, values(pairs))).await
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -292,13 +301,14 @@ async fn post_joint(
     let mut input: civic::MeetingInput = parse(&pairs);
     input.kind = MeetingKind::JointMeeting.key().to_string();
     input.room_id = String::new();
-    match civic::create_meeting(&s.db, &s.district, &u, s.district.as_str(), &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/selfgov/meetings/{id}")).into_response()),
-        Err(e) => match form_of("joint", &ctx, &e, &pairs) {
-            Some(f) => overview(&s, &ctx, &u, &OverviewQuery::default(), f).await,
-            None => Err(e),
-        },
-    }
+    let result = civic::create_meeting(&s.db, &s.district, &u, s.district.as_str(), &input)
+        .await
+        .map(|id| format!("/selfgov/meetings/{id}"));
+    let q = OverviewQuery::default();
+    redirect_or_show(result, "joint", &ctx, &pairs, |f| {
+        overview(&s, &ctx, &u, &q, f)
+    })
+    .await
 }
 
 async fn post_rule(
@@ -307,7 +317,7 @@ async fn post_rule(
     Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    match civic::set_notice_rule(
+    let result = civic::set_notice_rule(
         &s.db,
         &u,
         &field(&pairs, "kind"),
@@ -315,13 +325,12 @@ async fn post_rule(
         &field(&pairs, "enforcement"),
     )
     .await
-    {
-        Ok(()) => Ok(Redirect::to("/selfgov#rules").into_response()),
-        Err(e) => match form_of("rule", &ctx, &e, &pairs) {
-            Some(f) => overview(&s, &ctx, &u, &OverviewQuery::default(), f).await,
-            None => Err(e),
-        },
-    }
+    .map(|_| "/selfgov#rules".to_string());
+    let q = OverviewQuery::default();
+    redirect_or_show(result, "rule", &ctx, &pairs, |f| {
+        overview(&s, &ctx, &u, &q, f)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ community
@@ -496,13 +505,10 @@ async fn post_community_form(
         }
         _ => return Err(AppError::NotFound),
     };
-    match result {
-        Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(e) => match form_of(name, &ctx, &e, &pairs) {
-            Some(f) => community(&s, &ctx, &u, &code, f).await,
-            None => Err(e),
-        },
-    }
+    redirect_or_show(result, name, &ctx, &pairs, |f| {
+        community(&s, &ctx, &u, &code, f)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ meeting
@@ -680,13 +686,10 @@ async fn post_meeting_action(
         ),
         _ => return Err(AppError::NotFound),
     };
-    match result {
-        Ok(to) => Ok(Redirect::to(&to).into_response()),
-        Err(e) => match form_of(name, &ctx, &e, &pairs) {
-            Some(f) => meeting_view(&s, &ctx, &u, id, f, None).await,
-            None => Err(e),
-        },
-    }
+    redirect_or_show(result, name, &ctx, &pairs, |f| {
+        meeting_view(&s, &ctx, &u, id, f, None)
+    })
+    .await
 }
 
 async fn post_withdraw(
@@ -768,13 +771,13 @@ async fn post_proposal_step(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_read(&u)?;
-    match civic::step_proposal(&s.db, &s.district, &u, id, &parse(&pairs)).await {
-        Ok(()) => Ok(Redirect::to(&format!("/selfgov/proposals/{id}")).into_response()),
-        Err(e) => match form_of("step", &ctx, &e, &pairs) {
-            Some(f) => proposal_view(&s, &ctx, &u, id, f).await,
-            None => Err(e),
-        },
-    }
+    let result = civic::step_proposal(&s.db, &s.district, &u, id, &parse(&pairs))
+        .await
+        .map(|_| format!("/selfgov/proposals/{id}"));
+    redirect_or_show(result, "step", &ctx, &pairs, |f| {
+        proposal_view(&s, &ctx, &u, id, f)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ rooms
@@ -888,7 +891,7 @@ async fn post_room(
 ) -> Result<Response> {
     let room = store::room(&s.db, id).await?;
     store::seen_community(&s.db, &s.district, &u, &room.community_code).await?;
-    match store::save_room(
+    let result = store::save_room(
         &s.db,
         &s.district,
         &u,
@@ -897,13 +900,11 @@ async fn post_room(
         &parse(&pairs),
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/selfgov/rooms/{id}")).into_response()),
-        Err(e) => match form_of("room", &ctx, &e, &pairs) {
-            Some(f) => room_view(&s, &ctx, &u, id, store::monday(today()), f).await,
-            None => Err(e),
-        },
-    }
+    .map(|_| format!("/selfgov/rooms/{id}"));
+    redirect_or_show(result, "room", &ctx, &pairs, |f| {
+        room_view(&s, &ctx, &u, id, store::monday(today()), f)
+    })
+    .await
 }
 
 async fn post_book(
@@ -914,19 +915,15 @@ async fn post_book(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let input: store::BookingInput = parse(&pairs);
-    match store::book(&s.db, &s.district, &u, id, &input).await {
-        Ok(_) => {
-            let week = parse_date(&input.date).unwrap_or_else(today);
-            Ok(Redirect::to(&format!("/selfgov/rooms/{id}?week={week}#week")).into_response())
-        }
-        Err(e) => match form_of("book", &ctx, &e, &pairs) {
-            Some(f) => {
-                let week = store::monday(parse_date(&input.date).unwrap_or_else(today));
-                room_view(&s, &ctx, &u, id, week, f).await
-            }
-            None => Err(e),
-        },
-    }
+    let day = parse_date(&input.date).unwrap_or_else(today);
+    let result = store::book(&s.db, &s.district, &u, id, &input)
+        .await
+        .map(|_| format!("/selfgov/rooms/{id}?week={day}#week"));
+    let week = store::monday(day);
+    redirect_or_show(result, "book", &ctx, &pairs, |f| {
+        room_view(&s, &ctx, &u, id, week, f)
+    })
+    .await
 }
 
 async fn post_cancel_booking(
@@ -1078,13 +1075,11 @@ async fn volunteers_result(
     r: Result<i64>,
     pairs: &[(String, String)],
 ) -> Result<Response> {
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/selfgov/c/{code}/volunteers#{name}s")).into_response()),
-        Err(e) => match form_of(name, ctx, &e, pairs) {
-            Some(f) => volunteers_view(s, ctx, u, code, false, f).await,
-            None => Err(e),
-        },
-    }
+    let result = r.map(|_| format!("/selfgov/c/{code}/volunteers#{name}s"));
+    redirect_or_show(result, name, ctx, pairs, |f| {
+        volunteers_view(s, ctx, u, code, false, f)
+    })
+    .await
 }
 
 async fn post_verify(
@@ -1175,13 +1170,13 @@ async fn post_new_org(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_read(&u)?;
-    match civic::save_org(&s.db, &s.district, &u, None, &parse(&pairs)).await {
-        Ok(id) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
-        Err(e) => match form_of("org", &ctx, &e, &pairs) {
-            Some(f) => orgs_view(&s, &ctx, &u, Default::default(), f).await,
-            None => Err(e),
-        },
-    }
+    let result = civic::save_org(&s.db, &s.district, &u, None, &parse(&pairs))
+        .await
+        .map(|id| format!("/selfgov/orgs/{id}"));
+    redirect_or_show(result, "org", &ctx, &pairs, |f| {
+        orgs_view(&s, &ctx, &u, Default::default(), f)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -1255,13 +1250,13 @@ async fn post_org(
     let o = civic::organisation(&s.db, &s.district, &u.scope, id).await?;
     let mut input: civic::OrgInput = parse(&pairs);
     input.community = o.community_code.clone();
-    match civic::save_org(&s.db, &s.district, &u, Some(id), &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
-        Err(e) => match form_of("org", &ctx, &e, &pairs) {
-            Some(f) => org_view(&s, &ctx, &u, id, f).await,
-            None => Err(e),
-        },
-    }
+    let result = civic::save_org(&s.db, &s.district, &u, Some(id), &input)
+        .await
+        .map(|_| format!("/selfgov/orgs/{id}"));
+    redirect_or_show(result, "org", &ctx, &pairs, |f| {
+        org_view(&s, &ctx, &u, id, f)
+    })
+    .await
 }
 
 async fn post_review(
@@ -1272,7 +1267,7 @@ async fn post_review(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     require_read(&u)?;
-    match civic::review_org(
+    let result = civic::review_org(
         &s.db,
         &s.district,
         &u,
@@ -1282,13 +1277,11 @@ async fn post_review(
         &field(&pairs, "note"),
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/selfgov/orgs/{id}")).into_response()),
-        Err(e) => match form_of("review", &ctx, &e, &pairs) {
-            Some(f) => org_view(&s, &ctx, &u, id, f).await,
-            None => Err(e),
-        },
-    }
+    .map(|_| format!("/selfgov/orgs/{id}"));
+    redirect_or_show(result, "review", &ctx, &pairs, |f| {
+        org_view(&s, &ctx, &u, id, f)
+    })
+    .await
 }
 
 /// The register of civil organisations as a spreadsheet, as filtered.
