@@ -16,6 +16,15 @@ type BadCase<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
 /// A form matrix row with an owned path.
 type OwnedForm<'a> = (String, Vec<(&'a str, &'a str)>, [u16; 7]);
 
+/// A step taken once (take down, verify): another community's staff do not find it (404),
+/// the first time succeeds (303), a second time is refused (422).
+async fn only_once(t: &TestApp, s: &crate::Session, path: &str) {
+    let other = t.session("staff2").await;
+    assert_eq!(t.post(path, &other, &[]).await.status, 404, "{path}");
+    assert_eq!(t.post(path, s, &[]).await.status, 303, "{path}");
+    assert_eq!(t.post(path, s, &[]).await.status, 422, "{path}");
+}
+
 fn day(n: i64) -> String {
     (today() + Duration::days(n)).to_string()
 }
@@ -1045,28 +1054,7 @@ async fn activities_calendar_and_feeds_parse_back() {
             .body
             .contains("贴错的通知")
     );
-    assert_eq!(
-        t.post(
-            &format!("/selfgov/notices/{wrong}/withdraw"),
-            &t.session("staff2").await,
-            &[]
-        )
-        .await
-        .status,
-        404
-    );
-    assert_eq!(
-        t.post(&format!("/selfgov/notices/{wrong}/withdraw"), &s, &[])
-            .await
-            .status,
-        303
-    );
-    assert_eq!(
-        t.post(&format!("/selfgov/notices/{wrong}/withdraw"), &s, &[])
-            .await
-            .status,
-        422
-    );
+    only_once(&t, &s, &format!("/selfgov/notices/{wrong}/withdraw")).await;
     assert!(
         !t.get(&format!("/p/{HTT}/boards"), None)
             .await
@@ -1310,28 +1298,7 @@ async fn organisations_volunteers_and_titles() {
             .status,
         403
     );
-    assert_eq!(
-        t.post(
-            &format!("/selfgov/records/{rec}/verify"),
-            &t.session("staff2").await,
-            &[]
-        )
-        .await
-        .status,
-        404
-    );
-    assert_eq!(
-        t.post(&format!("/selfgov/records/{rec}/verify"), &s, &[])
-            .await
-            .status,
-        303
-    );
-    assert_eq!(
-        t.post(&format!("/selfgov/records/{rec}/verify"), &s, &[])
-            .await
-            .status,
-        422
-    );
+    only_once(&t, &s, &format!("/selfgov/records/{rec}/verify")).await;
     assert_eq!(hours(&t, vid).await, (25, 0, 2));
     let party = t
         .get(&format!("/selfgov/c/{HTT}/volunteers?party=1"), Some(&s))
