@@ -3,31 +3,34 @@
 pub mod users;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::admin::users::{UserInput, UserView};
 use crate::departments::{self, Department};
 use crate::geo::store::{self as geo_store, CommunityFilter, CommunityRow};
 use crate::platform::audit::{self, AuditEntry, AuditFilter};
+use crate::platform::auth::guard::{Admin, Require};
 use crate::platform::auth::{Role, Scope};
 use crate::platform::error::{AppError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/users", get(users_page).post(create_user))
-        .route("/admin/users/new", get(new_user_page))
-        .route("/admin/users/{id}", get(edit_user_page).post(update_user))
-        .route("/admin/audit", get(audit_page))
-        .route("/api/v1/users", get(api_users))
-        .route("/api/v1/audit", get(api_audit))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/admin/users", users_page)
+        .post("/admin/users", create_user)
+        .get("/admin/users/new", new_user_page)
+        .get("/admin/users/{id}", edit_user_page)
+        .post("/admin/users/{id}", update_user)
+        .get("/admin/audit", audit_page)
+        .get("/api/v1/users", api_users)
+        .get("/api/v1/audit", api_audit)
 }
 
 #[derive(Template)]
@@ -44,12 +47,11 @@ struct SavedQuery {
 }
 
 async fn users_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     render(&UsersPage {
         chrome: Chrome::build(&ctx, "/admin/users"),
         users: users::list(&s.db).await?,
@@ -117,8 +119,7 @@ async fn user_form(
     Ok(resp)
 }
 
-async fn new_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
+async fn new_user_page(_: Require<Admin>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     let input = UserInput {
         role: "community_staff".into(),
         active: Some("on".into()),
@@ -128,12 +129,11 @@ async fn new_user_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Re
 }
 
 async fn edit_user_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let v = users::load(&s.db, id).await?;
     let input = UserInput {
         username: v.username,
@@ -150,14 +150,13 @@ async fn edit_user_page(
 }
 
 async fn create_user(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(mut input): CsrfForm<UserInput>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match users::create(&s.db, &s.district, &u.actor(), &input).await {
-        Ok(_) => Ok(Redirect::to("/admin/users?saved=1").into_response()),
+        Ok(_) => Ok(crate::platform::http::redirect("/admin/users?saved=1")),
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
             let errors = errs
@@ -171,13 +170,12 @@ async fn create_user(
 }
 
 async fn update_user(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(mut input): CsrfForm<UserInput>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     if id == u.id && (input.active.is_none() || input.role != Role::DistrictAdmin.key()) {
         // An admin cannot lock themself out of administration.
         let errors = vec![(
@@ -191,7 +189,7 @@ async fn update_user(
         Ok(()) => {
             // Role, scope or password may have changed: requests must see it at once.
             s.principals.retain(|p| p.id != id);
-            Ok(Redirect::to("/admin/users?saved=1").into_response())
+            Ok(crate::platform::http::redirect("/admin/users?saved=1"))
         }
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
@@ -249,12 +247,11 @@ impl AuditPage {
 }
 
 async fn audit_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<AuditFilter>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let (entries, total) = audit::list(&s.db, &f).await?;
     let opt = |o: &Option<String>| o.clone().unwrap_or_default();
     let base = query_without_page(&[
@@ -277,8 +274,10 @@ async fn audit_page(
 /// All user accounts (district admin only).
 #[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Vec<UserView>), (status = 403)))]
-pub async fn api_users(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<UserView>>> {
-    u.require(&[Role::DistrictAdmin])?;
+pub async fn api_users(
+    _: Require<Admin>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<UserView>>> {
     Ok(Json(users::list(&s.db).await?))
 }
 
@@ -286,10 +285,9 @@ pub async fn api_users(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(AuditFilter), responses((status = 200, body = Vec<AuditEntry>), (status = 403)))]
 pub async fn api_audit(
+    _: Require<Admin>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(f): Query<AuditFilter>,
 ) -> Result<Json<Vec<AuditEntry>>> {
-    u.require(&[Role::DistrictAdmin])?;
     Ok(Json(audit::list(&s.db, &f).await?.0))
 }

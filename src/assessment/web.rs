@@ -3,89 +3,90 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 
 use crate::assessment::rules::{self, IndicatorInput, Title};
 use crate::assessment::store::{
     self, Guideline, GuidelineInput, GuidelineRow, ResultRow, Round, ScoreInput, Sheet,
 };
+use crate::platform::auth::guard::{Admin, Officials, Require};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, Parse, field, render_form, rows_of};
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
 use crate::platform::time::today;
 use crate::platform::types::Fen;
+use crate::role_set;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/assessment", get(rounds_page).post(post_round))
-        .route("/assessment/rounds/{id}", get(round_page))
-        .route("/assessment/rounds/{id}/export.xlsx", get(round_xlsx))
-        .route("/assessment/rounds/{id}/sign-off", post(post_sign_off))
-        .route("/assessment/rounds/{id}/pay/{guideline}", post(post_pay))
-        .route("/assessment/rounds/{id}/sheets/{code}", get(sheet_page))
-        .route(
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/assessment", rounds_page)
+        .post("/assessment", post_round)
+        .get("/assessment/rounds/{id}", round_page)
+        .get("/assessment/rounds/{id}/export.xlsx", round_xlsx)
+        .post("/assessment/rounds/{id}/sign-off", post_sign_off)
+        .post("/assessment/rounds/{id}/pay/{guideline}", post_pay)
+        .get("/assessment/rounds/{id}/sheets/{code}", sheet_page)
+        .get(
             "/assessment/rounds/{id}/sheets/{code}/export.xlsx",
-            get(sheet_xlsx),
+            sheet_xlsx,
         )
-        .route(
-            "/assessment/rounds/{id}/sheets/{code}/{step}",
-            post(post_sheet),
+        .post("/assessment/rounds/{id}/sheets/{code}/self", post_self)
+        .post(
+            "/assessment/rounds/{id}/sheets/{code}/review",
+            post_town_review,
         )
-        .route(
+        .post("/assessment/rounds/{id}/sheets/{code}/score", post_score)
+        .post_upload(
             "/assessment/rounds/{id}/sheets/{code}/attachments",
-            post(post_attachment).layer(axum::extract::DefaultBodyLimit::max(
-                store::MAX_ATTACHMENT + 64 * 1024,
-            )),
+            post_attachment,
+            store::MAX_ATTACHMENT + 64 * 1024,
         )
-        .route(
+        .get(
             "/assessment/rounds/{id}/sheets/{code}/attachments/{aid}",
-            get(get_attachment),
+            get_attachment,
         )
-        .route(
+        .post(
             "/assessment/rounds/{id}/sheets/{code}/attachments/{aid}/delete",
-            post(post_delete_attachment),
+            post_delete_attachment,
         )
-        .route(
-            "/assessment/guidelines",
-            get(guidelines_page).post(post_new_guideline),
-        )
-        .route("/assessment/guidelines/new", get(new_guideline_page))
-        .route(
-            "/assessment/guidelines/{id}",
-            get(guideline_page).post(post_guideline),
-        )
-        .route(
-            "/assessment/guidelines/{id}/{step}",
-            post(post_guideline_step),
-        )
-        .route("/api/v1/assessment/guidelines", get(api_guidelines))
-        .route("/api/v1/assessment/guidelines/{id}", get(api_guideline))
-        .route("/api/v1/assessment/rounds", get(api_rounds))
-        .route("/api/v1/assessment/rounds/{id}", get(api_round))
-        .route(
-            "/api/v1/assessment/rounds/{id}/sheets/{code}",
-            get(api_sheet),
-        )
+        .get("/assessment/guidelines", guidelines_page)
+        .post("/assessment/guidelines", post_new_guideline)
+        .get("/assessment/guidelines/new", new_guideline_page)
+        .get("/assessment/guidelines/{id}", guideline_page)
+        .post("/assessment/guidelines/{id}", post_guideline)
+        .post("/assessment/guidelines/{id}/{step}", post_guideline_step)
+        .get("/api/v1/assessment/guidelines", api_guidelines)
+        .get("/api/v1/assessment/guidelines/{id}", api_guideline)
+        .get("/api/v1/assessment/rounds", api_rounds)
+        .get("/api/v1/assessment/rounds/{id}", api_round)
+        .get("/api/v1/assessment/rounds/{id}/sheets/{code}", api_sheet)
 }
 
-fn require_assessment(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-        Role::Assessor,
-    ])
-}
+role_set!(
+    /// Community staff (their own sheet, their own evidence).
+    pub Staff = [CommunityStaff]
+);
+role_set!(
+    /// Who reviews a sheet for the town.
+    pub Reviewers = [DistrictAdmin, TownOfficer]
+);
+role_set!(
+    /// Who scores indicators: departments their guidelines', assessors the templates'.
+    pub Scorers = [DistrictAdmin, DepartmentOfficer, Assessor]
+);
+role_set!(
+    /// Who writes guidelines: departments their own, the admin the district's templates.
+    pub GuidelineWriters = [DistrictAdmin, DepartmentOfficer]
+);
 
 pub fn pts(x10: impl std::borrow::Borrow<i64>) -> String {
     rules::points_text(*x10.borrow())
@@ -114,9 +115,12 @@ struct RoundsPage {
     this_year: i32,
 }
 
-async fn show_rounds(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Response> {
-    let u = ctx.user()?;
-    require_assessment(u)?;
+async fn show_rounds(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    form: FormState,
+) -> Result<Response> {
     let published = store::guidelines(&s.db.conn)
         .await?
         .into_iter()
@@ -133,24 +137,29 @@ async fn show_rounds(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Respons
     render_form(&page, &page.form)
 }
 
-async fn rounds_page(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
-    show_rounds(&s, &ctx, FormState::default()).await
+async fn rounds_page(
+    u: Require<Officials>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
+    show_rounds(&s, &ctx, &u, FormState::default()).await
 }
 
 async fn post_round(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let ids: Vec<i64> = pairs
         .iter()
         .filter_map(|(k, _)| k.strip_prefix("g_").and_then(|i| i.parse().ok()))
         .collect();
     let year = field(&pairs, "year").trim().parse::<i64>().unwrap_or(0);
     match store::create_round(&s.db, &s.district, &u, year, &field(&pairs, "name"), &ids).await {
-        Ok(id) => Ok(Redirect::to(&format!("/assessment/rounds/{id}")).into_response()),
+        Ok(id) => Ok(crate::platform::http::redirect(&format!(
+            "/assessment/rounds/{id}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "round",
@@ -161,7 +170,7 @@ async fn post_round(
                     ("name", field(&pairs, "name")),
                 ],
             );
-            show_rounds(&s, &ctx, form).await
+            show_rounds(&s, &ctx, &u, form).await
         }
         Err(e) => Err(e),
     }
@@ -189,9 +198,13 @@ impl RoundPage {
     }
 }
 
-async fn show_round(s: &AppState, ctx: &Ctx, id: i64, form: FormState) -> Result<Response> {
-    let u = ctx.user()?;
-    require_assessment(u)?;
+async fn show_round(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    form: FormState,
+) -> Result<Response> {
     let (r, guidelines, rows) = store::results(&s.db, &s.district, &u.scope, id).await?;
     let page = RoundPage {
         chrome: Chrome::build(ctx, "/assessment"),
@@ -205,24 +218,31 @@ async fn show_round(s: &AppState, ctx: &Ctx, id: i64, form: FormState) -> Result
     render_form(&page, &page.form)
 }
 
-async fn round_page(State(s): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response> {
-    show_round(&s, &ctx, id, FormState::default()).await
+async fn round_page(
+    u: Require<Officials>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    show_round(&s, &ctx, &u, id, FormState::default()).await
 }
 
 async fn post_sign_off(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match store::sign_off(&s.db, &u, id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/assessment/rounds/{id}")).into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/assessment/rounds/{id}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             show_round(
                 &s,
                 &ctx,
+                &u,
                 id,
                 FormState::from_error("round", &ctx.tr, &errs, vec![]),
             )
@@ -233,19 +253,21 @@ async fn post_sign_off(
 }
 
 async fn post_pay(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, guideline)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match store::create_guideline_batch(&s.db, &s.district, &u.actor(), id, guideline).await {
-        Ok(batch) => Ok(Redirect::to(&format!("/funding/batches/{batch}")).into_response()),
+        Ok(batch) => Ok(crate::platform::http::redirect(&format!(
+            "/funding/batches/{batch}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             show_round(
                 &s,
                 &ctx,
+                &u,
                 id,
                 FormState::from_error("round", &ctx.tr, &errs, vec![]),
             )
@@ -256,12 +278,11 @@ async fn post_pay(
 }
 
 async fn round_xlsx(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
     let (r, gs, rows) = store::results(&s.db, &s.district, &u.scope, id).await?;
     let tr = &ctx.tr;
     let mut header: Vec<String> = [
@@ -386,13 +407,12 @@ impl SheetPage {
 async fn show_sheet(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     id: i64,
     code: &str,
     form: FormState,
     done: Option<String>,
 ) -> Result<Response> {
-    let u = ctx.user()?;
-    require_assessment(u)?;
     let sh = store::load_sheet(&s.db, &s.district, &u.scope, id, code).await?;
     let open = sh.round.status == "open";
     let can_self = open
@@ -428,12 +448,13 @@ struct DoneQuery {
 }
 
 async fn sheet_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
     Path((id, code)): Path<(i64, String)>,
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response> {
-    show_sheet(&s, &ctx, id, &code, FormState::default(), q.saved).await
+    show_sheet(&s, &ctx, &u, id, &code, FormState::default(), q.saved).await
 }
 
 fn score_inputs(
@@ -471,26 +492,53 @@ fn score_inputs(
         .collect()
 }
 
-async fn post_sheet(
+/// The community's staff assess themselves.
+async fn post_self(
+    u: Require<Staff>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
-    Path((id, code, step)): Path<(i64, String, String)>,
+    Path((id, code)): Path<(i64, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
-    // Outside your scope the community does not exist (404); then your role decides (403); then
-    // what you sent (422).
-    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
-    let allowed: &[Role] = match step.as_str() {
-        "self" => &[Role::CommunityStaff],
-        "review" => &[Role::TownOfficer, Role::DistrictAdmin],
-        "score" => &[Role::DistrictAdmin, Role::DepartmentOfficer, Role::Assessor],
-        _ => return Err(AppError::NotFound),
-    };
-    u.require(allowed)?;
+    sheet_step(&s, &ctx, &u, id, &code, "self", pairs).await
+}
+
+/// The town reviews its communities' sheets.
+async fn post_town_review(
+    u: Require<Reviewers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(i64, String)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    sheet_step(&s, &ctx, &u, id, &code, "review", pairs).await
+}
+
+/// Departments score their guidelines' indicators, assessors the templates'.
+async fn post_score(
+    u: Require<Scorers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path((id, code)): Path<(i64, String)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    sheet_step(&s, &ctx, &u, id, &code, "score", pairs).await
+}
+
+/// One step on a sheet by a caller whose role its route admits: outside the caller's scope
+/// the community does not exist (404); then what was sent (422).
+async fn sheet_step(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: i64,
+    code: &str,
+    step: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Response> {
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, code).await?;
     let mut errs = vec![];
-    let (form, result) = match step.as_str() {
+    let (form, result) = match step {
         "self" => {
             let entries = score_inputs(&pairs, 's', 'e', &mut errs);
             let submit = !field(&pairs, "submit").is_empty();
@@ -498,9 +546,9 @@ async fn post_sheet(
                 store::save_self(
                     &s.db,
                     &s.district,
-                    &u,
+                    u,
                     id,
-                    &code,
+                    code,
                     &store::SelfAssessment {
                         entries: &entries,
                         note: &field(&pairs, "self_note"),
@@ -515,20 +563,12 @@ async fn post_sheet(
         }
         "review" => (
             "review",
-            store::town_review(
-                &s.db,
-                &s.district,
-                &u,
-                id,
-                &code,
-                &field(&pairs, "town_note"),
-            )
-            .await,
+            store::town_review(&s.db, &s.district, u, id, code, &field(&pairs, "town_note")).await,
         ),
         "score" => {
             let entries = score_inputs(&pairs, 'p', 'n', &mut errs);
             let r = if errs.is_empty() {
-                store::score(&s.db, &s.district, &u, id, &code, &entries).await
+                store::score(&s.db, &s.district, u, id, code, &entries).await
             } else {
                 Err(AppError::Invalid(std::mem::take(&mut errs)))
             };
@@ -537,10 +577,9 @@ async fn post_sheet(
         _ => return Err(AppError::NotFound),
     };
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
             "/assessment/rounds/{id}/sheets/{code}?saved={form}"
-        ))
-        .into_response()),
+        ))),
         Err(AppError::Invalid(errs)) => {
             let values: Vec<(&str, String)> = pairs
                 .iter()
@@ -548,19 +587,18 @@ async fn post_sheet(
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
             let fs = FormState::from_error(form, &ctx.tr, &errs, values);
-            show_sheet(&s, &ctx, id, &code, fs, None).await
+            show_sheet(s, ctx, u, id, code, fs, None).await
         }
         Err(e) => Err(e),
     }
 }
 
 async fn sheet_xlsx(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
     let sh = store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
@@ -632,9 +670,9 @@ async fn sheet_xlsx(
 /// An evidence file from a multipart form. The form's `_csrf` field must match, like every
 /// other form's; a file above the limit is refused with a field error, not a broken page.
 async fn post_attachment(
+    u: Require<Staff>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, code)): Path<(i64, String)>,
     form: std::result::Result<
         axum::extract::Multipart,
@@ -643,9 +681,7 @@ async fn post_attachment(
 ) -> Result<Response> {
     // Not a multipart body (a script, an old client): our field error, not axum's plain text.
     let mut form = form.map_err(|_| AppError::invalid("file", "form.malformed"))?;
-    require_assessment(&u)?;
     crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
-    u.require(&[Role::CommunityStaff])?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;
@@ -688,24 +724,22 @@ async fn post_attachment(
             .map(|_| ())
     };
     match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/assessment/rounds/{id}/sheets/{code}?saved=file"))
-                .into_response(),
-        ),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/assessment/rounds/{id}/sheets/{code}?saved=file"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
-            show_sheet(&s, &ctx, id, &code, fs, None).await
+            show_sheet(&s, &ctx, &u, id, &code, fs, None).await
         }
         Err(e) => Err(e),
     }
 }
 
 async fn get_attachment(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path((id, code, aid)): Path<(i64, String, i64)>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
     let (a, data) = store::load_attachment(&s.db, &s.district, &u.scope, id, &code, aid).await?;
     // The name as RFC 5987 UTF-8, so Chinese names survive; always a download.
     let encoded: String = a
@@ -737,23 +771,20 @@ async fn get_attachment(
 }
 
 async fn post_delete_attachment(
+    u: Require<Staff>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, code, aid)): Path<(i64, String, i64)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
     crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
-    u.require(&[Role::CommunityStaff])?;
     match store::delete_attachment(&s.db, &s.district, &u, id, &code, aid).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/assessment/rounds/{id}/sheets/{code}?saved=file"))
-                .into_response(),
-        ),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/assessment/rounds/{id}/sheets/{code}?saved=file"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
-            show_sheet(&s, &ctx, id, &code, fs, None).await
+            show_sheet(&s, &ctx, &u, id, &code, fs, None).await
         }
         Err(e) => Err(e),
     }
@@ -769,8 +800,11 @@ struct GuidelinesPage {
     can_write_any: bool,
 }
 
-async fn guidelines_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    require_assessment(&u)?;
+async fn guidelines_page(
+    u: Require<Officials>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
     let rows = store::guidelines(&s.db.conn)
         .await?
         .into_iter()
@@ -965,11 +999,10 @@ async fn departments(s: &AppState, tr: &crate::platform::i18n::Tr) -> Result<Vec
 }
 
 async fn new_guideline_page(
+    u: Require<GuidelineWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::DepartmentOfficer])?;
     let (items, indicators, titles) = page_rows(None);
     let mut values: HashMap<String, String> = HashMap::new();
     values.insert("year".into(), today().year().to_string());
@@ -995,12 +1028,11 @@ async fn new_guideline_page(
 }
 
 async fn guideline_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    require_assessment(&u)?;
     let g = store::load_guideline(&s.db.conn, id).await?;
     let writer = store::can_write(&u, g.row.department_id);
     if g.row.status != "published" && !writer {
@@ -1112,11 +1144,10 @@ fn parse_guideline(
 async fn save_guideline_form(
     s: &AppState,
     ctx: &Ctx,
-    u: &CurrentUser,
+    u: &Require<GuidelineWriters>,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::DepartmentOfficer])?;
     let (input, errs) = parse_guideline(&pairs, u);
     let result = if errs.is_empty() {
         store::save_guideline(&s.db, u, id, &input).await
@@ -1124,7 +1155,9 @@ async fn save_guideline_form(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(gid) => Ok(Redirect::to(&format!("/assessment/guidelines/{gid}")).into_response()),
+        Ok(gid) => Ok(crate::platform::http::redirect(&format!(
+            "/assessment/guidelines/{gid}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let g = match id {
                 Some(id) => Some(store::load_guideline(&s.db.conn, id).await?),
@@ -1177,18 +1210,18 @@ async fn save_guideline_form(
 }
 
 async fn post_new_guideline(
+    u: Require<GuidelineWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     save_guideline_form(&s, &ctx, &u, None, pairs).await
 }
 
 async fn post_guideline(
+    u: Require<GuidelineWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -1196,12 +1229,11 @@ async fn post_guideline(
 }
 
 async fn post_guideline_step(
+    u: Require<GuidelineWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path((id, step)): Path<(i64, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::DepartmentOfficer])?;
     let target = match step.as_str() {
         "publish" => {
             store::publish(&s.db, &u, id).await?;
@@ -1210,7 +1242,9 @@ async fn post_guideline_step(
         "new-version" => store::new_version(&s.db, &u, id).await?,
         _ => return Err(AppError::NotFound),
     };
-    Ok(Redirect::to(&format!("/assessment/guidelines/{target}")).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/assessment/guidelines/{target}"
+    )))
 }
 
 // ------------------------------------------------------------------ API
@@ -1219,10 +1253,9 @@ async fn post_guideline_step(
 #[utoipa::path(get, path = "/api/v1/assessment/guidelines", tag = "assessment", security(("bearer" = [])),
     responses((status = 200, body = Vec<GuidelineRow>), (status = 403)))]
 pub async fn api_guidelines(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
 ) -> Result<Json<Vec<GuidelineRow>>> {
-    require_assessment(&u)?;
     Ok(Json(
         store::guidelines(&s.db.conn)
             .await?
@@ -1237,11 +1270,10 @@ pub async fn api_guidelines(
     params(("id" = i64, Path, description = "guideline version id")),
     responses((status = 200, body = Guideline), (status = 404)))]
 pub async fn api_guideline(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<Guideline>> {
-    require_assessment(&u)?;
     let g = store::load_guideline(&s.db.conn, id).await?;
     if g.row.status != "published" && !store::can_write(&u, g.row.department_id) {
         return Err(AppError::NotFound);
@@ -1252,8 +1284,10 @@ pub async fn api_guideline(
 /// Assessment rounds, newest first.
 #[utoipa::path(get, path = "/api/v1/assessment/rounds", tag = "assessment", security(("bearer" = [])),
     responses((status = 200, body = Vec<Round>), (status = 403)))]
-pub async fn api_rounds(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Round>>> {
-    require_assessment(&u)?;
+pub async fn api_rounds(
+    _: Require<Officials>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<Round>>> {
     Ok(Json(store::rounds(&s.db.conn).await?))
 }
 
@@ -1269,11 +1303,10 @@ pub struct RoundJson {
     params(("id" = i64, Path, description = "round id")),
     responses((status = 200, body = RoundJson), (status = 404)))]
 pub async fn api_round(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<RoundJson>> {
-    require_assessment(&u)?;
     let (round, guidelines, results) = store::results(&s.db, &s.district, &u.scope, id).await?;
     Ok(Json(RoundJson {
         round,
@@ -1288,11 +1321,10 @@ pub async fn api_round(
     params(("id" = i64, Path, description = "round id"), ("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = Sheet), (status = 404)))]
 pub async fn api_sheet(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<Json<Sheet>> {
-    require_assessment(&u)?;
     Ok(Json(
         store::load_sheet(&s.db, &s.district, &u.scope, id, &code).await?,
     ))

@@ -3,10 +3,9 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
@@ -17,57 +16,61 @@ use crate::centres::store::{
     self, CentreDetail, ChecklistInput, InspectionInput, LedgerFilter, LedgerRow, Standard,
     StandardSave, Target,
 };
-use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::platform::auth::guard::{Admin, Officials, Require};
+use crate::platform::auth::{CurrentUser, Scope};
 use crate::platform::charts::{Series, ShareBar, share_chart, share_line_chart};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, Parse, field, render_form, rows_of};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Tr;
 use crate::platform::time::{parse_date, today};
 use crate::platform::types::{Area, DivisionCode, Fen, Level};
+use crate::role_set;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/centres", get(dashboard_page))
-        .route("/centres/ledger", get(ledger_page))
-        .route("/centres/ledger.xlsx", get(ledger_xlsx))
-        .route("/centres/ledger.csv", get(ledger_csv))
-        .route(
-            "/centres/standards",
-            get(standards_page).post(post_new_standard),
-        )
-        .route("/centres/standards/new", get(new_standard_page))
-        .route(
-            "/centres/standards/{id}",
-            get(standard_page).post(post_standard),
-        )
-        .route("/centres/targets", get(targets_page).post(post_target))
-        .route("/centres/targets/delete", post(post_delete_target))
-        .route("/centres/{code}", get(centre_page).post(post_project))
-        .route("/centres/{code}/checklist", post(post_checklist))
-        .route("/centres/{code}/status", post(post_status))
-        .route("/centres/{code}/inspections", post(post_inspection))
-        .route("/centres/{code}/review", post(post_review))
-        .route("/api/v1/centres", get(api_centres))
-        .route("/api/v1/centres/coverage", get(api_coverage))
-        .route("/api/v1/centres/{code}", get(api_centre))
-        .route("/api/v1/centre-standards", get(api_standards))
-        .route("/api/v1/coverage-targets", get(api_targets))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/centres", dashboard_page)
+        .get("/centres/ledger", ledger_page)
+        .get("/centres/ledger.xlsx", ledger_xlsx)
+        .get("/centres/ledger.csv", ledger_csv)
+        .get("/centres/standards", standards_page)
+        .post("/centres/standards", post_new_standard)
+        .get("/centres/standards/new", new_standard_page)
+        .get("/centres/standards/{id}", standard_page)
+        .post("/centres/standards/{id}", post_standard)
+        .get("/centres/targets", targets_page)
+        .post("/centres/targets", post_target)
+        .post("/centres/targets/delete", post_delete_target)
+        .get("/centres/{code}", centre_page)
+        .post("/centres/{code}", post_project)
+        .post("/centres/{code}/checklist", post_checklist)
+        .post("/centres/{code}/status", post_status)
+        .post("/centres/{code}/inspections", post_inspection)
+        .post("/centres/{code}/review", post_review)
+        .get("/api/v1/centres", api_centres)
+        .get("/api/v1/centres/coverage", api_coverage)
+        .get("/api/v1/centres/{code}", api_centre)
+        .get("/api/v1/centre-standards", api_standards)
+        .get("/api/v1/coverage-targets", api_targets)
 }
 
-/// Everyone but providers works with centres.
-fn require_centres(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-        Role::Assessor,
-    ])
-}
+role_set!(
+    /// Who keeps a centre project (each within their scope): the district, the town, the
+    /// community's staff.
+    pub CentreKeepers = [DistrictAdmin, TownOfficer, CommunityStaff]
+);
+role_set!(
+    /// Who records acceptance inspections.
+    pub Inspectors = [DistrictAdmin, Assessor]
+);
+role_set!(
+    /// Who writes a town's review of its communities' centres.
+    pub Reviewers = [DistrictAdmin, TownOfficer]
+);
 
 pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     Fen(*fen.borrow()).yuan_string()
@@ -189,12 +192,11 @@ impl DashboardPage {
 }
 
 async fn dashboard_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let d = build_dashboard(&s, &u, &q).await?;
     let tr = &ctx.tr;
     let labels: Vec<String> = d.by_year.iter().map(|p| p.year.to_string()).collect();
@@ -262,11 +264,10 @@ async fn dashboard_page(
 #[utoipa::path(get, path = "/api/v1/centres/coverage", tag = "centres", security(("bearer" = [])),
     params(DashboardQuery), responses((status = 200, body = Dashboard), (status = 403), (status = 422)))]
 pub async fn api_coverage(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Json<Dashboard>> {
-    require_centres(&u)?;
     Ok(Json(build_dashboard(&s, &u, &q).await?))
 }
 
@@ -301,12 +302,11 @@ fn ledger_query(f: &LedgerFilter) -> String {
 }
 
 async fn ledger_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<LedgerFilter>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let per = store::LEDGER_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
     let (mut rows, total) = store::ledger(
@@ -346,16 +346,15 @@ async fn ledger_page(
 }
 
 async fn ledger_all(s: &AppState, u: &CurrentUser, f: &LedgerFilter) -> Result<Vec<LedgerRow>> {
-    require_centres(u)?;
     Ok(store::ledger(&s.db, &s.district, &u.scope, f, None)
         .await?
         .0)
 }
 
 async fn ledger_xlsx(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<LedgerFilter>,
 ) -> Result<Response> {
     let rows = ledger_all(&s, &u, &f).await?;
@@ -365,9 +364,9 @@ async fn ledger_xlsx(
 }
 
 async fn ledger_csv(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<LedgerFilter>,
 ) -> Result<Response> {
     let rows = ledger_all(&s, &u, &f).await?;
@@ -388,11 +387,10 @@ pub struct LedgerPageJson {
 #[utoipa::path(get, path = "/api/v1/centres", tag = "centres", security(("bearer" = [])),
     params(LedgerFilter), responses((status = 200, body = LedgerPageJson), (status = 403), (status = 422)))]
 pub async fn api_centres(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(f): Query<LedgerFilter>,
 ) -> Result<Json<LedgerPageJson>> {
-    require_centres(&u)?;
     let per = store::LEDGER_PAGE_SIZE;
     let page = f.page.unwrap_or(1).max(1);
     let (items, total) = store::ledger(
@@ -561,12 +559,11 @@ struct SavedQuery {
 async fn show_centre(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     code: &str,
     form: FormState,
     saved: Option<String>,
 ) -> Result<Response> {
-    let u = ctx.user()?;
-    require_centres(u)?;
     let d = store::load_centre(&s.db, &s.district, &u.scope, code).await?;
     let own = match &u.scope {
         Scope::Community(c) => c.as_str() == d.community.code,
@@ -606,28 +603,33 @@ async fn show_centre(
 }
 
 async fn centre_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    show_centre(&s, &ctx, &code, FormState::default(), q.saved).await
+    show_centre(&s, &ctx, &u, &code, FormState::default(), q.saved).await
 }
 
 async fn after_centre_post(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     code: &str,
     form: &'static str,
     result: Result<()>,
     values: Vec<(&str, String)>,
 ) -> Result<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/centres/{code}?saved={form}")).into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/centres/{code}?saved={form}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             show_centre(
                 s,
                 ctx,
+                u,
                 code,
                 FormState::from_error(form, &ctx.tr, &errs, values),
                 None,
@@ -658,13 +660,12 @@ struct ProjectForm {
 }
 
 async fn post_project(
+    u: Require<CentreKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<ProjectForm>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let mut p = Parse::default();
     let input = ProjectInput {
         mode: Mode::parse(&f.mode),
@@ -705,17 +706,16 @@ async fn post_project(
         ("invest_donation", f.invest_donation),
         ("note", f.note),
     ];
-    after_centre_post(&s, &ctx, &code, "project", result, values).await
+    after_centre_post(&s, &ctx, &u, &code, "project", result, values).await
 }
 
 async fn post_checklist(
+    u: Require<CentreKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let get = |k: &str| field(&pairs, k);
     // Every item of the project's standard is on the form as `area_{id}`.
     let mut ids: Vec<i64> = pairs
@@ -744,7 +744,7 @@ async fn post_checklist(
         .filter(|(k, _)| k != "_csrf")
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    after_centre_post(&s, &ctx, &code, "checklist", result, values).await
+    after_centre_post(&s, &ctx, &u, &code, "checklist", result, values).await
 }
 
 #[derive(Deserialize, Default)]
@@ -754,15 +754,14 @@ struct StatusForm {
 }
 
 async fn post_status(
+    u: Require<CentreKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let result = store::change_status(&s.db, &s.district, &u, &code, &f.status).await;
-    after_centre_post(&s, &ctx, &code, "status", result, vec![]).await
+    after_centre_post(&s, &ctx, &u, &code, "status", result, vec![]).await
 }
 
 #[derive(Deserialize, Default)]
@@ -775,13 +774,12 @@ struct InspectionForm {
 }
 
 async fn post_inspection(
+    u: Require<Inspectors>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<InspectionForm>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let input = InspectionInput {
         inspected_on: parse_date(&f.inspected_on),
         inspectors: f.inspectors.clone(),
@@ -801,7 +799,7 @@ async fn post_inspection(
         ("passed", f.passed),
         ("reasons", f.reasons),
     ];
-    after_centre_post(&s, &ctx, &code, "inspection", result, values).await
+    after_centre_post(&s, &ctx, &u, &code, "inspection", result, values).await
 }
 
 #[derive(Deserialize, Default)]
@@ -811,17 +809,17 @@ struct ReviewForm {
 }
 
 async fn post_review(
+    u: Require<Reviewers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<ReviewForm>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let result = store::review(&s.db, &s.district, &u, &code, &f.review_note).await;
     after_centre_post(
         &s,
         &ctx,
+        &u,
         &code,
         "review",
         result,
@@ -836,11 +834,10 @@ async fn post_review(
     params(("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = CentreDetail), (status = 403), (status = 404)))]
 pub async fn api_centre(
+    u: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(code): Path<String>,
 ) -> Result<Json<CentreDetail>> {
-    require_centres(&u)?;
     Ok(Json(
         store::load_centre(&s.db, &s.district, &u.scope, &code).await?,
     ))
@@ -868,12 +865,11 @@ impl StandardsPage {
 }
 
 async fn standards_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    require_centres(&u)?;
     let mut standards = store::standards(&s.db.conn).await?;
     let current = store::in_force(&standards, today().year()).map(|s| s.id);
     standards.reverse();
@@ -981,8 +977,11 @@ fn item_rows(s: &Standard, keep_ids: bool) -> Vec<ItemRowForm> {
     rows
 }
 
-async fn new_standard_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
+async fn new_standard_page(
+    _: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
     let all = store::standards(&s.db.conn).await?;
     // A new version starts as a copy of the latest, effective next year.
     let (mut values, rows) = match all.last() {
@@ -1020,12 +1019,11 @@ async fn new_standard_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -
 }
 
 async fn standard_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let st = store::load_standard(&s.db, id).await?;
     render(&StandardFormPage {
         chrome: Chrome::build(&ctx, "/centres"),
@@ -1101,11 +1099,10 @@ fn parse_standard_form(pairs: &[(String, String)]) -> (StandardSave, Vec<FieldEr
 async fn save_standard_form(
     s: &AppState,
     ctx: &Ctx,
-    u: &CurrentUser,
+    u: &Require<Admin>,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let (save, mut errs) = parse_standard_form(&pairs);
     let result = if errs.is_empty() {
         store::save_standard(&s.db, &u.actor(), id, &save).await
@@ -1119,7 +1116,9 @@ async fn save_standard_form(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(_) => Ok(Redirect::to("/centres/standards?saved=1").into_response()),
+        Ok(_) => Ok(crate::platform::http::redirect(
+            "/centres/standards?saved=1",
+        )),
         Err(AppError::Invalid(errs)) => {
             let values: HashMap<String, String> = pairs
                 .iter()
@@ -1157,18 +1156,18 @@ async fn save_standard_form(
 }
 
 async fn post_new_standard(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     save_standard_form(&s, &ctx, &u, None, pairs).await
 }
 
 async fn post_standard(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -1179,10 +1178,9 @@ async fn post_standard(
 #[utoipa::path(get, path = "/api/v1/centre-standards", tag = "centres", security(("bearer" = [])),
     responses((status = 200, body = Vec<Standard>), (status = 403)))]
 pub async fn api_standards(
+    _: Require<Officials>,
     State(s): State<AppState>,
-    Auth(u): Auth,
 ) -> Result<Json<Vec<Standard>>> {
-    require_centres(&u)?;
     Ok(Json(store::standards(&s.db.conn).await?))
 }
 
@@ -1214,12 +1212,11 @@ async fn show_targets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> 
 }
 
 async fn targets_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     show_targets(&s, &ctx, FormState::default(), q.saved.is_some()).await
 }
 
@@ -1232,12 +1229,11 @@ struct TargetForm {
 }
 
 async fn post_target(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<TargetForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let year = p.int("year", &f.year);
     let pct = p.int(
@@ -1256,7 +1252,7 @@ async fn post_target(
         _ => Err(AppError::Invalid(p.errs)),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/centres/targets?saved=1").into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect("/centres/targets?saved=1")),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "target",
@@ -1282,20 +1278,21 @@ struct DeleteTargetForm {
 }
 
 async fn post_delete_target(
+    u: Require<Admin>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<DeleteTargetForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     store::delete_target(&s.db, &u.actor(), f.year, &f.town).await?;
-    Ok(Redirect::to("/centres/targets?saved=1").into_response())
+    Ok(crate::platform::http::redirect("/centres/targets?saved=1"))
 }
 
 /// The coverage targets by year, for the district (`town_code` empty) and per town.
 #[utoipa::path(get, path = "/api/v1/coverage-targets", tag = "centres", security(("bearer" = [])),
     responses((status = 200, body = Vec<Target>), (status = 403)))]
-pub async fn api_targets(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Target>>> {
-    require_centres(&u)?;
+pub async fn api_targets(
+    _: Require<Officials>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<Target>>> {
     Ok(Json(store::targets(&s.db).await?))
 }
 

@@ -292,6 +292,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(l) = listen {
                 c.listen = l;
             }
+            // The demo runs on this machine: its public address is where it listens (contact
+            // cards then print a QR code that works here). A real installation sets its own.
+            if c.public_url.trim().is_empty() {
+                c.public_url = format!("http://{}", c.listen.trim());
+            }
             let db = open(&c).await?;
             let district = c.district()?;
             if crate::demo::is_generated(&db).await? {
@@ -547,10 +552,14 @@ pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     println!("Shequ is serving on http://{}", listener.local_addr()?);
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    // the peer address tells clients apart for limits and throttles
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

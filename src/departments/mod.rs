@@ -1,19 +1,20 @@
 //! District departments (区级部门): seeded with the 14 of the 2008 plan, edited by the district.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::Response;
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::audit;
-use crate::platform::auth::{Actor, Role};
+use crate::platform::auth::Actor;
+use crate::platform::auth::guard::{Admin, Officials, Require};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::vals;
 
@@ -158,21 +159,14 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInp
     }
 }
 
-/// Everyone but providers reads the department list (pages and API alike).
-const READERS: &[Role] = &[
-    Role::DistrictAdmin,
-    Role::Assessor,
-    Role::DepartmentOfficer,
-    Role::TownOfficer,
-    Role::CommunityStaff,
-];
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/departments", get(list_page).post(create))
-        .route("/departments/new", get(new_page))
-        .route("/departments/{id}", get(edit_page).post(update))
-        .route("/api/v1/departments", get(api_list))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/departments", list_page)
+        .post("/departments", create)
+        .get("/departments/new", new_page)
+        .get("/departments/{id}", edit_page)
+        .post("/departments/{id}", update)
+        .get("/api/v1/departments", api_list)
 }
 
 #[derive(Template)]
@@ -190,12 +184,11 @@ struct SavedQuery {
 }
 
 async fn list_page(
+    u: Require<Officials>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
-    u.require(READERS)?;
     render(&ListPage {
         chrome: Chrome::build(&ctx, "/departments"),
         departments: list(&s.db).await?,
@@ -235,8 +228,7 @@ impl FormPage {
     }
 }
 
-async fn new_page(ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
+async fn new_page(_: Require<Admin>, ctx: Ctx) -> Result<Response> {
     let input = DepartmentInput {
         active: Some("on".into()),
         ..Default::default()
@@ -250,12 +242,11 @@ async fn new_page(ctx: Ctx, Auth(u): Auth) -> Result<Response> {
 }
 
 async fn edit_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let d = load(&s.db, id).await?;
     let input = DepartmentInput {
         code: d.code,
@@ -275,13 +266,12 @@ async fn edit_page(
 async fn submit(
     s: AppState,
     ctx: Ctx,
-    u: crate::platform::auth::CurrentUser,
+    u: Require<Admin>,
     id: Option<i64>,
     input: DepartmentInput,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match save(&s.db, &u.actor(), id, &input).await {
-        Ok(_) => Ok(Redirect::to("/departments?saved=1").into_response()),
+        Ok(_) => Ok(crate::platform::http::redirect("/departments?saved=1")),
         Err(AppError::Invalid(errs)) => {
             let mut resp = render(&FormPage {
                 chrome: Chrome::build(&ctx, "/departments"),
@@ -300,18 +290,18 @@ async fn submit(
 }
 
 async fn create(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(input): CsrfForm<DepartmentInput>,
 ) -> Result<Response> {
     submit(s, ctx, u, None, input).await
 }
 
 async fn update(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(input): CsrfForm<DepartmentInput>,
 ) -> Result<Response> {
@@ -322,7 +312,9 @@ async fn update(
 /// All district departments.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "departments", security(("bearer" = [])),
     responses((status = 200, body = Vec<Department>), (status = 401)))]
-pub async fn api_list(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Department>>> {
-    u.require(READERS)?;
+pub async fn api_list(
+    _: Require<Officials>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<Department>>> {
     Ok(Json(list(&s.db).await?))
 }

@@ -1,10 +1,9 @@
 //! Pages and API of funding.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
 
@@ -12,59 +11,54 @@ use crate::funding::store::{
     self, Batch, Budget, BudgetInput, Contribution, ContributionInput, Line, PerCapitaInput,
     Statement, Summary,
 };
+use crate::platform::auth::guard::{Admin, Require};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::Pager;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
 use crate::platform::time::{parse_date, today};
 use crate::platform::types::Fen;
+use crate::role_set;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/funding", get(summary_page))
-        .route("/funding/batches", get(batches_page))
-        .route("/funding/batches/per-capita", post(post_per_capita))
-        .route("/funding/batches/rewards", post(post_rewards))
-        .route("/funding/batches/{id}", get(batch_page))
-        .route("/funding/batches/{id}/export.xlsx", get(batch_xlsx))
-        .route("/funding/batches/{id}/{step}", post(post_step))
-        .route("/funding/lines/{id}/reverse", post(post_reverse))
-        .route("/funding/statements/{code}", get(statement_page))
-        .route(
-            "/funding/statements/{code}/export.xlsx",
-            get(statement_xlsx),
-        )
-        .route(
-            "/funding/contributions",
-            get(contributions_page).post(post_contribution),
-        )
-        .route("/funding/budgets", get(budgets_page).post(post_budget))
-        .route("/api/v1/funding/summary", get(api_summary))
-        .route("/api/v1/funding/batches", get(api_batches))
-        .route("/api/v1/funding/batches/{id}", get(api_batch))
-        .route("/api/v1/funding/statements/{code}", get(api_statement))
-        .route("/api/v1/funding/contributions", get(api_contributions))
-        .route("/api/v1/funding/budgets", get(api_budgets))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/funding", summary_page)
+        .get("/funding/batches", batches_page)
+        .post("/funding/batches/per-capita", post_per_capita)
+        .post("/funding/batches/rewards", post_rewards)
+        .get("/funding/batches/{id}", batch_page)
+        .get("/funding/batches/{id}/export.xlsx", batch_xlsx)
+        .post("/funding/batches/{id}/{step}", post_step)
+        .post("/funding/lines/{id}/reverse", post_reverse)
+        .get("/funding/statements/{code}", statement_page)
+        .get("/funding/statements/{code}/export.xlsx", statement_xlsx)
+        .get("/funding/contributions", contributions_page)
+        .post("/funding/contributions", post_contribution)
+        .get("/funding/budgets", budgets_page)
+        .post("/funding/budgets", post_budget)
+        .get("/api/v1/funding/summary", api_summary)
+        .get("/api/v1/funding/batches", api_batches)
+        .get("/api/v1/funding/batches/{id}", api_batch)
+        .get("/api/v1/funding/statements/{code}", api_statement)
+        .get("/api/v1/funding/contributions", api_contributions)
+        .get("/api/v1/funding/budgets", api_budgets)
 }
 
-/// The district, towns and communities; a department reads only the batches of its own
-/// guidelines (see `store::batch_scope`), assessors and providers nothing.
-fn require_funding(u: &CurrentUser) -> Result<()> {
-    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])
-}
-
-fn require_batches(u: &CurrentUser) -> Result<()> {
-    if store::can_read_batches(u.role) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
+role_set!(
+    /// Who reads and records money: the district, towns and communities (each its own).
+    pub Funding = [DistrictAdmin, TownOfficer, CommunityStaff]
+);
+role_set!(
+    /// Who reads payment batches: the district, and a department the batches paying its own
+    /// guidelines (`store::batch_scope`). Assessors and providers see no money.
+    pub BatchReaders = [DistrictAdmin, DepartmentOfficer]
+);
 
 pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     Fen(*fen.borrow()).yuan_string()
@@ -110,12 +104,11 @@ impl SummaryPage {
 }
 
 async fn summary_page(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    require_funding(&u)?;
     let year = q.year();
     let sum = store::summary(&s.db, &s.district, &u.scope, year).await?;
     let bars: Vec<Bar> = sum
@@ -151,11 +144,10 @@ async fn summary_page(
 #[utoipa::path(get, path = "/api/v1/funding/summary", tag = "funding", security(("bearer" = [])),
     params(YearQuery), responses((status = 200, body = Summary), (status = 403)))]
 pub async fn api_summary(
+    u: Require<Funding>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Summary>> {
-    require_funding(&u)?;
     Ok(Json(
         store::summary(&s.db, &s.district, &u.scope, q.year()).await?,
     ))
@@ -173,9 +165,12 @@ struct BatchesPage {
     this_year: i32,
 }
 
-async fn show_batches(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Response> {
-    let u = ctx.user()?;
-    require_batches(u)?;
+async fn show_batches(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    form: FormState,
+) -> Result<Response> {
     let page = BatchesPage {
         chrome: Chrome::build(ctx, "/funding"),
         batches: store::batches(&s.db, &u.scope, None).await?,
@@ -186,8 +181,12 @@ async fn show_batches(s: &AppState, ctx: &Ctx, form: FormState) -> Result<Respon
     render_form(&page, &page.form)
 }
 
-async fn batches_page(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
-    show_batches(&s, &ctx, FormState::default()).await
+async fn batches_page(
+    u: Require<BatchReaders>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
+    show_batches(&s, &ctx, &u, FormState::default()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -200,12 +199,11 @@ struct PerCapitaForm {
 }
 
 async fn post_per_capita(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<PerCapitaForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let input = PerCapitaInput {
         year: p.required_int("year", &f.year),
@@ -220,7 +218,9 @@ async fn post_per_capita(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(id) => Ok(Redirect::to(&format!("/funding/batches/{id}")).into_response()),
+        Ok(id) => Ok(crate::platform::http::redirect(&format!(
+            "/funding/batches/{id}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "per_capita",
@@ -233,7 +233,7 @@ async fn post_per_capita(
                     ("cap", f.cap),
                 ],
             );
-            show_batches(&s, &ctx, form).await
+            show_batches(&s, &ctx, &u, form).await
         }
         Err(e) => Err(e),
     }
@@ -246,12 +246,11 @@ struct RewardsForm {
 }
 
 async fn post_rewards(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<RewardsForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let year = p.required_int("year", &f.year);
     let errs = p.errs;
@@ -261,10 +260,12 @@ async fn post_rewards(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(id) => Ok(Redirect::to(&format!("/funding/batches/{id}")).into_response()),
+        Ok(id) => Ok(crate::platform::http::redirect(&format!(
+            "/funding/batches/{id}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("rewards", &ctx.tr, &errs, vec![("year", f.year)]);
-            show_batches(&s, &ctx, form).await
+            show_batches(&s, &ctx, &u, form).await
         }
         Err(e) => Err(e),
     }
@@ -285,13 +286,12 @@ struct BatchPage {
 async fn show_batch(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     id: i64,
     page: u64,
     form: FormState,
     done: Option<String>,
 ) -> Result<Response> {
-    let u = ctx.user()?;
-    require_batches(u)?;
     let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let per = store::LINES_PAGE;
     let page = page.max(1);
@@ -310,6 +310,7 @@ async fn show_batch(
 }
 
 async fn batch_page(
+    u: Require<BatchReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
@@ -318,6 +319,7 @@ async fn batch_page(
     show_batch(
         &s,
         &ctx,
+        &u,
         id,
         q.page.unwrap_or(1),
         FormState::default(),
@@ -327,19 +329,20 @@ async fn batch_page(
 }
 
 async fn post_step(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, step)): Path<(i64, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match store::step(&s.db, &u.actor(), id, &step).await {
-        Ok(()) if step == "delete" => Ok(Redirect::to("/funding/batches").into_response()),
-        Ok(()) => Ok(Redirect::to(&format!("/funding/batches/{id}?saved={step}")).into_response()),
+        Ok(()) if step == "delete" => Ok(crate::platform::http::redirect("/funding/batches")),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/funding/batches/{id}?saved={step}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("step", &ctx.tr, &errs, vec![]);
-            show_batch(&s, &ctx, id, 1, form, None).await
+            show_batch(&s, &ctx, &u, id, 1, form, None).await
         }
         Err(e) => Err(e),
     }
@@ -353,30 +356,30 @@ struct ReverseForm {
 }
 
 async fn post_reverse(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReverseForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     match store::reverse_line(&s.db, &u.actor(), id, &f.reason, today().year()).await {
-        Ok(batch) => Ok(Redirect::to(&format!("/funding/batches/{batch}")).into_response()),
+        Ok(batch) => Ok(crate::platform::http::redirect(&format!(
+            "/funding/batches/{batch}"
+        ))),
         Err(AppError::Invalid(errs)) if f.batch > 0 => {
             let form = FormState::from_error("reverse", &ctx.tr, &errs, vec![]);
-            show_batch(&s, &ctx, f.batch, 1, form, None).await
+            show_batch(&s, &ctx, &u, f.batch, 1, form, None).await
         }
         Err(e) => Err(e),
     }
 }
 
 async fn batch_xlsx(
+    u: Require<BatchReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    require_batches(&u)?;
     let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let lines = store::lines(&s.db, &b, None).await?;
     let tr = &ctx.tr;
@@ -435,11 +438,10 @@ async fn batch_xlsx(
 #[utoipa::path(get, path = "/api/v1/funding/batches", tag = "funding", security(("bearer" = [])),
     params(YearQuery), responses((status = 200, body = Vec<Batch>), (status = 403)))]
 pub async fn api_batches(
+    u: Require<BatchReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<Batch>>> {
-    require_batches(&u)?;
     Ok(Json(store::batches(&s.db, &u.scope, q.year).await?))
 }
 
@@ -455,11 +457,10 @@ pub struct BatchJson {
     params(("id" = i64, Path, description = "batch id")),
     responses((status = 200, body = BatchJson), (status = 403), (status = 404)))]
 pub async fn api_batch(
+    u: Require<BatchReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchJson>> {
-    require_batches(&u)?;
     let batch = store::load_batch_in(&s.db, &u.scope, id).await?;
     let lines = store::lines(&s.db, &batch, None).await?;
     Ok(Json(BatchJson { batch, lines }))
@@ -485,13 +486,12 @@ impl StatementPage {
 }
 
 async fn statement_page(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    require_funding(&u)?;
     let year = q.year();
     let st = store::statement(&s.db, &s.district, &u.scope, &code, year).await?;
     let this = today().year();
@@ -504,13 +504,12 @@ async fn statement_page(
 }
 
 async fn statement_xlsx(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    require_funding(&u)?;
     let st = store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
@@ -575,12 +574,11 @@ async fn statement_xlsx(
     params(("code" = String, Path, description = "12-digit community code"), YearQuery),
     responses((status = 200, body = Statement), (status = 403), (status = 404)))]
 pub async fn api_statement(
+    u: Require<Funding>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Statement>> {
-    require_funding(&u)?;
     Ok(Json(
         store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?,
     ))
@@ -603,11 +601,10 @@ struct ContributionsPage {
 async fn show_contributions(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     form: FormState,
     saved: bool,
 ) -> Result<Response> {
-    let u = ctx.user()?;
-    require_funding(u)?;
     let rows = store::contributions(&s.db, &s.district, &u.scope, None, None).await?;
     let own = match &u.scope {
         Scope::Community(c) => c.as_str().to_string(),
@@ -629,11 +626,12 @@ async fn show_contributions(
 }
 
 async fn contributions_page(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    show_contributions(&s, &ctx, FormState::default(), q.saved.is_some()).await
+    show_contributions(&s, &ctx, &u, FormState::default(), q.saved.is_some()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -648,12 +646,11 @@ struct ContributionForm {
 }
 
 async fn post_contribution(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<ContributionForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])?;
     let mut p = Parse::default();
     let amount = p.required_money("amount", &f.amount);
     let errs = p.errs;
@@ -673,7 +670,9 @@ async fn post_contribution(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/funding/contributions?saved=1").into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect(
+            "/funding/contributions?saved=1",
+        )),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "contribution",
@@ -688,7 +687,7 @@ async fn post_contribution(
                     ("note", f.note),
                 ],
             );
-            show_contributions(&s, &ctx, form, false).await
+            show_contributions(&s, &ctx, &u, form, false).await
         }
         Err(e) => Err(e),
     }
@@ -698,11 +697,10 @@ async fn post_contribution(
 #[utoipa::path(get, path = "/api/v1/funding/contributions", tag = "funding", security(("bearer" = [])),
     params(YearQuery), responses((status = 200, body = Vec<Contribution>), (status = 403)))]
 pub async fn api_contributions(
+    u: Require<Funding>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<Contribution>>> {
-    require_funding(&u)?;
     Ok(Json(
         store::contributions(&s.db, &s.district, &u.scope, None, q.year).await?,
     ))
@@ -727,9 +725,13 @@ impl BudgetsPage {
     }
 }
 
-async fn show_budgets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> Result<Response> {
-    let u = ctx.user()?;
-    require_funding(u)?;
+async fn show_budgets(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    form: FormState,
+    saved: bool,
+) -> Result<Response> {
     let rows = store::budgets(&s.db, &s.district, &u.scope, None).await?;
     let unit_hint = match &u.scope {
         Scope::Town(t) => t.as_str().to_string(),
@@ -748,11 +750,12 @@ async fn show_budgets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> 
 }
 
 async fn budgets_page(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    show_budgets(&s, &ctx, FormState::default(), q.saved.is_some()).await
+    show_budgets(&s, &ctx, &u, FormState::default(), q.saved.is_some()).await
 }
 
 #[derive(Deserialize, Default)]
@@ -766,12 +769,11 @@ struct BudgetForm {
 }
 
 async fn post_budget(
+    u: Require<Funding>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<BudgetForm>,
 ) -> Result<Response> {
-    require_funding(&u)?;
     if u.role == Role::DepartmentOfficer {
         return Err(AppError::Forbidden);
     }
@@ -790,7 +792,7 @@ async fn post_budget(
         Err(AppError::Invalid(errs))
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/funding/budgets?saved=1").into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect("/funding/budgets?saved=1")),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "budget",
@@ -804,7 +806,7 @@ async fn post_budget(
                     ("note", f.note),
                 ],
             );
-            show_budgets(&s, &ctx, form, false).await
+            show_budgets(&s, &ctx, &u, form, false).await
         }
         Err(e) => Err(e),
     }
@@ -814,11 +816,10 @@ async fn post_budget(
 #[utoipa::path(get, path = "/api/v1/funding/budgets", tag = "funding", security(("bearer" = [])),
     params(YearQuery), responses((status = 200, body = Vec<Budget>), (status = 403)))]
 pub async fn api_budgets(
+    u: Require<Funding>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Vec<Budget>>> {
-    require_funding(&u)?;
     Ok(Json(
         store::budgets(&s.db, &s.district, &u.scope, q.year).await?,
     ))

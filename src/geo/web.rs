@@ -1,42 +1,54 @@
 //! Pages and API of the geography: towns, communities, population, merges and renames.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::geo::store::{
     self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary,
 };
-use crate::platform::auth::{Role, Scope};
+use crate::platform::auth::guard::{Admin, Require, Signed};
+use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Tr;
 use crate::platform::sheet::{self, Cell};
 use crate::platform::types::{CommunityKind, DivisionCode, thousands_i};
+use crate::role_set;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/towns", get(towns_page))
-        .route("/towns/{code}", get(town_page))
-        .route("/communities", get(communities_page))
-        .route("/communities.csv", get(communities_csv))
-        .route("/communities/{code}", get(community_page))
-        .route("/communities/{code}/population", post(post_population))
-        .route("/communities/{code}/rename", post(post_rename))
-        .route("/communities/{code}/merge", post(post_merge))
-        .route("/api/v1/towns", get(api_towns))
-        .route("/api/v1/towns/{code}", get(api_town))
-        .route("/api/v1/communities", get(api_communities))
-        .route("/api/v1/communities/{code}", get(api_community))
-        .route("/api/v1/figures", get(api_figures))
+role_set!(
+    /// Who lists the towns: the district's roles and town officers (for their own).
+    pub TownReaders = [DistrictAdmin, Assessor, DepartmentOfficer, TownOfficer]
+);
+role_set!(
+    /// Who records population: the district and the towns (it drives per-capita money, so
+    /// never the community itself).
+    pub PopulationKeepers = [DistrictAdmin, TownOfficer]
+);
+
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/towns", towns_page)
+        .get("/towns/{code}", town_page)
+        .get("/communities", communities_page)
+        .get("/communities.csv", communities_csv)
+        .get("/communities/{code}", community_page)
+        .post("/communities/{code}/population", post_population)
+        .post("/communities/{code}/rename", post_rename)
+        .post("/communities/{code}/merge", post_merge)
+        .get("/api/v1/towns", api_towns)
+        .get("/api/v1/towns/{code}", api_town)
+        .get("/api/v1/communities", api_communities)
+        .get("/api/v1/communities/{code}", api_community)
+        .get("/api/v1/figures", api_figures)
 }
 
 /// Number formatting for templates.
@@ -91,13 +103,11 @@ struct TownsPage {
     chart: String,
 }
 
-async fn towns_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::Assessor,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-    ])?;
+async fn towns_page(
+    u: Require<TownReaders>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
     let towns = store::list_towns(&s.db, &s.district, &u.scope).await?;
     let total = TownSummary {
         code: String::new(),
@@ -135,9 +145,9 @@ struct TownPage {
 }
 
 async fn town_page(
+    Signed(u): Signed,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
 ) -> Result<Response> {
     let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
@@ -170,9 +180,9 @@ struct CommunitiesPage {
 }
 
 async fn communities_page(
+    Signed(u): Signed,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<CommunityFilter>,
 ) -> Result<Response> {
     let towns = town_options(&s, &u.scope).await?;
@@ -214,9 +224,9 @@ async fn communities_page(
 
 /// The filtered list as CSV with a UTF-8 BOM, so Excel opens the Chinese text correctly.
 async fn communities_csv(
+    Signed(u): Signed,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(f): Query<CommunityFilter>,
 ) -> Result<Response> {
     let (rows, _) = store::list_communities(&s.db, &s.district, &u.scope, &f, None).await?;
@@ -289,8 +299,13 @@ impl CommunityPage {
     }
 }
 
-async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) -> Result<Response> {
-    let u = ctx.user()?;
+async fn show_community(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    code: &str,
+    form: FormState,
+) -> Result<Response> {
     let c = store::load_community(&s.db, &s.district, &u.scope, code).await?;
     let kind = kind_label(&ctx.tr, &c.row.code);
     let bars: Vec<Bar> = c
@@ -327,29 +342,33 @@ async fn show_community(s: &AppState, ctx: &Ctx, code: &str, form: FormState) ->
 }
 
 async fn community_page(
+    Signed(u): Signed,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
 ) -> Result<Response> {
-    ctx.user()?;
-    show_community(&s, &ctx, &code, FormState::default()).await
+    show_community(&s, &ctx, &u, &code, FormState::default()).await
 }
 
 /// After a form on the community page: back to the page, or the page again with the errors.
 async fn after_post(
     s: &AppState,
     ctx: &Ctx,
+    u: &CurrentUser,
     code: &str,
     form: &'static str,
     result: Result<()>,
     values: Vec<(&str, String)>,
 ) -> Result<Response> {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/communities/{code}?saved={form}")).into_response()),
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/communities/{code}?saved={form}"
+        ))),
         Err(AppError::Invalid(errs)) => {
             show_community(
                 s,
                 ctx,
+                u,
                 code,
                 FormState::from_error(form, &ctx.tr, &errs, values),
             )
@@ -367,13 +386,12 @@ struct PopulationForm {
 }
 
 async fn post_population(
+    u: Require<PopulationKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<PopulationForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::TownOfficer])?;
     let mut p = Parse::default();
     let year = p.required_int("year", &f.year);
     let households = p.required_int("households", &f.households);
@@ -399,7 +417,7 @@ async fn post_population(
         ("households", f.households),
         ("permanent_population", f.permanent_population),
     ];
-    after_post(&s, &ctx, &code, "population", result, values).await
+    after_post(&s, &ctx, &u, &code, "population", result, values).await
 }
 
 #[derive(Deserialize)]
@@ -409,13 +427,12 @@ struct RenameForm {
 }
 
 async fn post_rename(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RenameForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let on = p.required_date("effective_on", &f.effective_on);
     let errs = p.errs;
@@ -425,7 +442,7 @@ async fn post_rename(
         Err(AppError::Invalid(errs))
     };
     let values = vec![("name", f.name), ("effective_on", f.effective_on)];
-    after_post(&s, &ctx, &code, "rename", result, values).await
+    after_post(&s, &ctx, &u, &code, "rename", result, values).await
 }
 
 #[derive(Deserialize)]
@@ -437,13 +454,12 @@ struct MergeForm {
 }
 
 async fn post_merge(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let mut p = Parse::default();
     let on = p.required_date("effective_on", &f.effective_on);
     let mut errs = p.errs;
@@ -469,7 +485,7 @@ async fn post_merge(
         ("effective_on", f.effective_on),
         ("note", f.note),
     ];
-    after_post(&s, &ctx, &code, "merge", result, values).await
+    after_post(&s, &ctx, &u, &code, "merge", result, values).await
 }
 
 // ------------------------------------------------------------------ API
@@ -477,13 +493,10 @@ async fn post_merge(
 /// Towns in the caller's scope with community counts and latest population.
 #[utoipa::path(get, path = "/api/v1/towns", tag = "geography", security(("bearer" = [])),
     responses((status = 200, body = Vec<TownSummary>), (status = 401), (status = 403)))]
-pub async fn api_towns(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<TownSummary>>> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::Assessor,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-    ])?;
+pub async fn api_towns(
+    u: Require<TownReaders>,
+    State(s): State<AppState>,
+) -> Result<Json<Vec<TownSummary>>> {
     Ok(Json(store::list_towns(&s.db, &s.district, &u.scope).await?))
 }
 
@@ -500,8 +513,8 @@ pub struct TownDetail {
     params(("code" = String, Path, description = "9- or 12-digit town code")),
     responses((status = 200, body = TownDetail), (status = 404)))]
 pub async fn api_town(
+    Signed(u): Signed,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(code): Path<String>,
 ) -> Result<Json<TownDetail>> {
     let town = store::load_town(&s.db, &s.district, &u.scope, &code).await?;
@@ -535,8 +548,8 @@ pub struct CommunityPageJson {
 #[utoipa::path(get, path = "/api/v1/communities", tag = "geography", security(("bearer" = [])),
     params(CommunityFilter), responses((status = 200, body = CommunityPageJson), (status = 422)))]
 pub async fn api_communities(
+    Signed(u): Signed,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(f): Query<CommunityFilter>,
 ) -> Result<Json<CommunityPageJson>> {
     let per = store::COMMUNITY_PAGE_SIZE;
@@ -554,8 +567,8 @@ pub async fn api_communities(
     params(("code" = String, Path, description = "12-digit community code")),
     responses((status = 200, body = CommunityDetail), (status = 404)))]
 pub async fn api_community(
+    Signed(u): Signed,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(code): Path<String>,
 ) -> Result<Json<CommunityDetail>> {
     Ok(Json(
@@ -566,6 +579,6 @@ pub async fn api_community(
 /// Figures for the caller's scope (as on the home page).
 #[utoipa::path(get, path = "/api/v1/figures", tag = "geography", security(("bearer" = [])),
     responses((status = 200, body = Figures)))]
-pub async fn api_figures(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Figures>> {
+pub async fn api_figures(Signed(u): Signed, State(s): State<AppState>) -> Result<Json<Figures>> {
     Ok(Json(store::figures(&s.db, &s.district, &u.scope).await?))
 }

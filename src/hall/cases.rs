@@ -68,17 +68,6 @@ pub fn case_scope(scope: &Scope, district: &DivisionCode) -> (String, Vec<Value>
     }
 }
 
-/// Everyone working cases: all roles but assessors.
-pub fn require_hall(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-        Role::Provider,
-    ])
-}
-
 /// Whether a user sees applicants' names and phones in full: the admin, the community's
 /// staff, and a provider for the requests it must serve.
 pub fn sees_applicant(u: &CurrentUser) -> bool {

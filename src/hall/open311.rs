@@ -17,11 +17,9 @@
 //!   description, the agency responsible, dates. 90 days by default and at most 90 days
 //!   per query, newest first, up to `page_size` (default 100, at most 1,000).
 
-use axum::Router;
 use axum::extract::{Path, Query, RawForm, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{FromQueryResult, Value};
 use serde_json::json;
@@ -29,20 +27,24 @@ use serde_json::json;
 use crate::hall::cases::{self, CaseInput, OPEN_STATUSES};
 use crate::hall::catalogue::Item;
 use crate::platform::audit;
+use crate::platform::auth::guard::Public;
 use crate::platform::auth::{self, Actor};
 use crate::platform::db;
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::Ctx;
+use crate::platform::http::routes::Routes;
+use crate::platform::text::xml_escape;
 use crate::platform::time::district_tz;
 use crate::vals;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/open311/v2/{file}", get(get_root).post(post_requests))
-        .route("/open311/v2/services/{file}", get(get_service))
-        .route("/open311/v2/requests/{file}", get(get_request))
-        .route("/open311/v2/tokens/{file}", get(get_token))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/open311/v2/{file}", get_root)
+        .post("/open311/v2/{file}", post_requests)
+        .get("/open311/v2/services/{file}", get_service)
+        .get("/open311/v2/requests/{file}", get_request)
+        .get("/open311/v2/tokens/{file}", get_token)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -72,10 +74,6 @@ fn split(file: &str) -> Option<(&str, Format)> {
         _ => return None,
     };
     Some((name, f))
-}
-
-fn xml_escape(s: &str) -> String {
-    crate::platform::charts::xml_escape(s).replace('\'', "&apos;")
 }
 
 /// One XML element per field of an object; an array's members repeat the element named
@@ -212,6 +210,7 @@ fn service_json(i: &Item) -> serde_json::Value {
 // ------------------------------------------------------------------ GET
 
 async fn get_root(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,
@@ -270,6 +269,7 @@ async fn services(s: &AppState, f: Format, pairs: &[(String, String)]) -> Result
 }
 
 async fn get_service(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,
@@ -472,6 +472,7 @@ async fn list_requests(s: &AppState, f: Format, pairs: &[(String, String)]) -> R
 }
 
 async fn get_request(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,
@@ -507,6 +508,7 @@ async fn get_request(
 }
 
 async fn get_token(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,
@@ -560,6 +562,7 @@ async fn client(s: &AppState, key: Option<&str>) -> Result<(i64, String)> {
 }
 
 async fn post_requests(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(file): Path<String>,

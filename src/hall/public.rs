@@ -11,10 +11,8 @@
 use std::time::Instant;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use chrono::Utc;
 use serde::Deserialize;
 
@@ -23,23 +21,27 @@ use crate::hall::catalogue::Item;
 use crate::hall::providers::{self, Provider};
 use crate::hall::web_registry::by_category;
 use crate::platform::auth;
+use crate::platform::auth::guard::Public;
 use crate::platform::db;
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, render_form};
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::{show, today};
 use crate::platform::types::{DivisionCode, Level, Phone};
 use crate::vals;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/guide", get(guide_page))
-        .route("/p/{code}", get(directory_page))
-        .route("/request", get(request_page).post(post_request))
-        .route("/status", get(status_page).post(post_status))
-        .route("/status/rate", post(post_rate))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/guide", guide_page)
+        .get("/p/{code}", directory_page)
+        .get("/request", request_page)
+        .post("/request", post_request)
+        .get("/status", status_page)
+        .post("/status", post_status)
+        .post("/status/rate", post_rate)
 }
 
 pub const DAILY_LIMIT: i64 = 3;
@@ -106,6 +108,11 @@ async fn form_key(s: &AppState) -> Result<String> {
         .cloned()
 }
 
+/// A stamp as the request page issues it at `ts` (tests make old ones with it).
+pub fn stamp_at(key: &str, ts: i64) -> String {
+    sign(key, ts)
+}
+
 fn sign(key: &str, ts: i64) -> String {
     format!("{ts}.{}", &auth::sha256_hex(&format!("{key}:{ts}"))[..32])
 }
@@ -147,6 +154,7 @@ struct GuidePage {
 }
 
 async fn guide_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<GuideQuery>,
@@ -208,6 +216,7 @@ async fn community_name(s: &AppState, code: &str) -> Result<(String, String)> {
 }
 
 async fn directory_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -299,6 +308,7 @@ async fn show_request(
 }
 
 async fn request_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<RequestQuery>,
@@ -330,6 +340,7 @@ struct RequestForm {
 }
 
 async fn post_request(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<RequestForm>,
@@ -417,7 +428,7 @@ impl StatusPage {
     }
 }
 
-async fn status_page(ctx: Ctx) -> Result<Response> {
+async fn status_page(_: Public, ctx: Ctx) -> Result<Response> {
     render(&StatusPage {
         chrome: Chrome::build(&ctx, ""),
         form: FormState::default(),
@@ -505,6 +516,7 @@ async fn show_status(
 }
 
 async fn post_status(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<StatusForm>,
@@ -514,6 +526,7 @@ async fn post_status(
 
 /// The applicant rates a completed case, once, from the status page.
 async fn post_rate(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<StatusForm>,

@@ -4,47 +4,51 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::hall::cases::{
-    self, CaseFull, CaseInput, CaseQuery, CaseRow, Event, ReferTo, StepRequest, Who, require_hall,
+    self, CaseFull, CaseInput, CaseQuery, CaseRow, Event, ReferTo, StepRequest, Who,
 };
 use crate::hall::catalogue::Item;
 use crate::hall::measures::{self, Counters, Line, Measures};
 use crate::hall::providers::{self, Provider};
 use crate::hall::residents;
+use crate::platform::auth::guard::{Require, RoleSet};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, ShareBar, bar_chart, share_chart};
 use crate::platform::db;
 use crate::platform::error::{AppError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
 use crate::platform::time::{parse_date, show, today};
 use crate::platform::types::{DivisionCode, Level};
+use crate::role_set;
 use crate::vals;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/hall", get(worklist_page))
-        .route("/hall/cases", get(cases_page).post(post_register))
-        .route("/hall/cases.xlsx", get(ledger_xlsx))
-        .route("/hall/cases/new", get(register_page))
-        .route("/hall/cases/{id}", get(case_page))
-        .route("/hall/cases/{id}/step", post(post_step))
-        .route("/hall/measures", get(measures_page))
-        .route("/api/v1/cases", get(api_cases).post(api_register))
-        .route("/api/v1/cases/{id}", get(api_case))
-        .route("/api/v1/hall/measures", get(api_measures))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/hall", worklist_page)
+        .get("/hall/cases", cases_page)
+        .post("/hall/cases", post_register)
+        .get("/hall/cases.xlsx", ledger_xlsx)
+        .get("/hall/cases/new", register_page)
+        .get("/hall/cases/{id}", case_page)
+        .post("/hall/cases/{id}/step", post_step)
+        .get("/hall/measures", measures_page)
+        .get("/api/v1/cases", api_cases)
+        .post("/api/v1/cases", api_register)
+        .get("/api/v1/cases/{id}", api_case)
+        .get("/api/v1/hall/measures", api_measures)
 }
 
 /// "4.5" from tenths, "—" for none.
@@ -57,10 +61,18 @@ pub fn pm(p: i64) -> String {
     format!("{}.{}%", p / 10, p % 10)
 }
 
-/// Community staff and the admin register and work cases at the window.
-fn require_window(u: &CurrentUser) -> Result<()> {
-    u.require(&[Role::DistrictAdmin, Role::CommunityStaff])
-}
+role_set!(
+    /// Everyone working cases: all roles but assessors (each sees the cases of its scope).
+    pub Hall = [DistrictAdmin, DepartmentOfficer, TownOfficer, CommunityStaff, Provider]
+);
+role_set!(
+    /// Community staff and the admin register and work cases at the window.
+    pub Window = [DistrictAdmin, CommunityStaff]
+);
+role_set!(
+    /// Who reads the hall's measures.
+    pub MeasureReaders = [DistrictAdmin, DepartmentOfficer, TownOfficer, CommunityStaff]
+);
 
 // ------------------------------------------------------------------ worklist
 
@@ -93,8 +105,7 @@ impl WorklistPage {
 
 pub const WORKLIST_SIZE: u64 = 100;
 
-async fn worklist_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    require_hall(&u)?;
+async fn worklist_page(u: Require<Hall>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     let today = today();
     let rows = cases::worklist(&s.db, &s.district, &u, WORKLIST_SIZE).await?;
     let (open, overdue) = cases::open_counts(&s.db, &s.district, &u.scope, today).await?;
@@ -104,7 +115,7 @@ async fn worklist_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Re
         open,
         overdue,
         today,
-        can_register: require_window(&u).is_ok(),
+        can_register: Window::ROLES.contains(&u.role),
         english: ctx.tr.lang.code() == "en",
     })
 }
@@ -188,12 +199,11 @@ pub async fn department_options(s: &AppState) -> Result<Vec<(i64, String)>> {
 }
 
 async fn cases_page(
+    u: Require<Hall>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response> {
-    require_hall(&u)?;
     let today = today();
     let (rows, total, page) = cases::list(&s.db, &s.district, &u, &q, today).await?;
     let base = case_query_string(&q);
@@ -220,12 +230,11 @@ async fn cases_page(
 /// officer gets the department's own ledger (its items and what was referred to it); the
 /// admin cuts any department's with `?department=`. One entry, many ledgers.
 async fn ledger_xlsx(
+    u: Require<Hall>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(mut q): Query<CaseQuery>,
 ) -> Result<Response> {
-    require_hall(&u)?;
     let tr = &ctx.tr;
     let today = today();
     // a ledger is a year's (this year's unless another is asked for), and not without limit
@@ -369,12 +378,11 @@ impl RegisterPage {
 }
 
 async fn register_page(
+    u: Require<Window>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<RegisterQuery>,
 ) -> Result<Response> {
-    require_window(&u)?;
     let mut values = vec![];
     if let Some(rid) = q.resident {
         let r = residents::load(&s.db, &s.district, &u.scope, rid).await?;
@@ -447,12 +455,11 @@ async fn check_window_input(
 }
 
 async fn post_register(
+    u: Require<Window>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<CaseInput>,
 ) -> Result<Response> {
-    require_window(&u)?;
     let result = match check_window_input(&s, &u, f.clone()).await {
         Ok((n, _)) => {
             let cal = s.hall.calendar(&s.db).await?;
@@ -463,7 +470,10 @@ async fn post_register(
     match result {
         Ok((reg, notice)) => {
             s.hall.notify(notice);
-            Ok(Redirect::to(&format!("/hall/cases/{}?registered=1", reg.id)).into_response())
+            Ok(crate::platform::http::redirect(&format!(
+                "/hall/cases/{}?registered=1",
+                reg.id
+            )))
         }
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
@@ -520,11 +530,10 @@ pub struct ApiRegistered {
     request_body = ApiRegistration,
     responses((status = 201, body = ApiRegistered), (status = 422, description = "field errors")))]
 pub async fn api_register(
+    u: Require<Window>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     body: std::result::Result<Json<ApiRegistration>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response> {
-    require_window(&u)?;
     let Json(b) = body.map_err(|_| AppError::invalid("_body", "form.malformed"))?;
     let f = CaseInput {
         community: b.community,
@@ -693,13 +702,12 @@ async fn show_case(
 }
 
 async fn case_page(
+    u: Require<Hall>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(view): Query<CaseView>,
 ) -> Result<Response> {
-    require_hall(&u)?;
     show_case(&s, &ctx, &u, id, FormState::default(), view).await
 }
 
@@ -777,13 +785,12 @@ impl StepForm {
 }
 
 async fn post_step(
+    u: Require<Hall>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<StepForm>,
 ) -> Result<Response> {
-    require_hall(&u)?;
     // outside the scope: 404; in it but never acting on this case: 403; then the step
     let case = cases::load(&s.db, &s.district, &u, id).await?;
     if !could_act(&u, &case) {
@@ -799,7 +806,9 @@ async fn post_step(
     match result {
         Ok(notice) => {
             s.hall.notify(notice);
-            Ok(Redirect::to(&format!("/hall/cases/{id}?saved=1")).into_response())
+            Ok(crate::platform::http::redirect(&format!(
+                "/hall/cases/{id}?saved=1"
+            )))
         }
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("step", &ctx.tr, &errs, f.values());
@@ -876,15 +885,6 @@ async fn area_names(s: &AppState) -> Result<BTreeMap<String, String>> {
         .collect())
 }
 
-fn require_measures(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::DepartmentOfficer,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-    ])
-}
-
 #[derive(Template)]
 #[template(path = "hall/measures.html")]
 struct MeasuresPage {
@@ -927,12 +927,11 @@ impl MeasuresPage {
 }
 
 async fn measures_page(
+    u: Require<MeasureReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<MeasuresQuery>,
 ) -> Result<Response> {
-    require_measures(&u)?;
     let tr = &ctx.tr;
     let m = build_measures(&s, &u, &q, tr.lang.code() == "en").await?;
     let town_chart = if m.by_town.len() > 1 {
@@ -1068,11 +1067,10 @@ pub struct CaseList {
 #[utoipa::path(get, path = "/api/v1/cases", tag = "hall", params(CaseQuery),
     responses((status = 200, body = CaseList)))]
 pub async fn api_cases(
+    u: Require<Hall>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<CaseQuery>,
 ) -> Result<Json<CaseList>> {
-    require_hall(&u)?;
     let (cases, total, page) = cases::list(&s.db, &s.district, &u, &q, today()).await?;
     Ok(Json(CaseList { total, page, cases }))
 }
@@ -1088,11 +1086,10 @@ pub struct CaseWithTimeline {
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "hall",
     responses((status = 200, body = CaseWithTimeline), (status = 404)))]
 pub async fn api_case(
+    u: Require<Hall>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Json<CaseWithTimeline>> {
-    require_hall(&u)?;
     let case = cases::load(&s.db, &s.district, &u, id).await?;
     let events = cases::events(&s.db, id).await?;
     Ok(Json(CaseWithTimeline { case, events }))
@@ -1102,10 +1099,9 @@ pub async fn api_case(
 #[utoipa::path(get, path = "/api/v1/hall/measures", tag = "hall", params(MeasuresQuery),
     responses((status = 200, body = Measures)))]
 pub async fn api_measures(
+    u: Require<MeasureReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<MeasuresQuery>,
 ) -> Result<Json<Measures>> {
-    require_measures(&u)?;
     Ok(Json(build_measures(&s, &u, &q, false).await?))
 }

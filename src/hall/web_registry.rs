@@ -2,11 +2,9 @@
 //! providers, and the printable contact cards.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -14,44 +12,43 @@ use crate::hall::catalogue::{self, CalendarDay, Item, ItemInput};
 use crate::hall::providers::{self, Provider, ProviderInput, ProviderQuery, Served};
 use crate::hall::residents::{self, Resident, ResidentInput, ResidentQuery, sees_personal};
 use crate::hall::rules;
-use crate::platform::auth::{CurrentUser, Role, Scope};
+use crate::hall::web::Hall;
+use crate::platform::auth::guard::{Admin, Require};
+use crate::platform::auth::{CurrentUser, Scope};
 use crate::platform::error::{AppError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::{parse_date, today};
+use crate::role_set;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/hall/residents",
-            get(residents_page).post(post_new_resident),
-        )
-        .route("/hall/residents/new", get(new_resident_page))
-        .route(
-            "/hall/residents/{id}",
-            get(resident_page).post(post_resident),
-        )
-        .route("/hall/items", get(items_page).post(post_new_item))
-        .route("/hall/items/new", get(new_item_page))
-        .route("/hall/items/{id}", get(item_page).post(post_item))
-        .route("/hall/calendar", get(calendar_page).post(post_calendar))
-        .route("/hall/calendar/delete", post(post_calendar_delete))
-        .route(
-            "/hall/providers",
-            get(providers_page).post(post_new_provider),
-        )
-        .route("/hall/providers/new", get(new_provider_page))
-        .route(
-            "/hall/providers/{id}",
-            get(provider_page).post(post_provider),
-        )
-        .route("/hall/cards/{code}", get(card_page))
-        .route("/api/v1/residents", get(api_residents))
-        .route("/api/v1/service-items", get(api_items))
-        .route("/api/v1/providers", get(api_providers))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/hall/residents", residents_page)
+        .post("/hall/residents", post_new_resident)
+        .get("/hall/residents/new", new_resident_page)
+        .get("/hall/residents/{id}", resident_page)
+        .post("/hall/residents/{id}", post_resident)
+        .get("/hall/items", items_page)
+        .post("/hall/items", post_new_item)
+        .get("/hall/items/new", new_item_page)
+        .get("/hall/items/{id}", item_page)
+        .post("/hall/items/{id}", post_item)
+        .get("/hall/calendar", calendar_page)
+        .post("/hall/calendar", post_calendar)
+        .post("/hall/calendar/delete", post_calendar_delete)
+        .get("/hall/providers", providers_page)
+        .post("/hall/providers", post_new_provider)
+        .get("/hall/providers/new", new_provider_page)
+        .get("/hall/providers/{id}", provider_page)
+        .post("/hall/providers/{id}", post_provider)
+        .get("/hall/cards/{code}", card_page)
+        .get("/api/v1/residents", api_residents)
+        .get("/api/v1/service-items", api_items)
+        .get("/api/v1/providers", api_providers)
 }
 
 fn english(ctx: &Ctx) -> bool {
@@ -60,10 +57,14 @@ fn english(ctx: &Ctx) -> bool {
 
 // ------------------------------------------------------------------ residents
 
-/// Residents: the admin, towns (masked) and the community's staff.
-fn require_registry(u: &CurrentUser) -> Result<()> {
-    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])
-}
+role_set!(
+    /// Residents: the admin, towns (masked) and the community's staff.
+    pub Registry = [DistrictAdmin, TownOfficer, CommunityStaff]
+);
+role_set!(
+    /// Who keeps the registry: the admin and the community's staff (towns read it masked).
+    pub RegistryKeepers = [DistrictAdmin, CommunityStaff]
+);
 
 #[derive(Template)]
 #[template(path = "hall/residents.html")]
@@ -95,12 +96,11 @@ fn visible_tags(u: &CurrentUser) -> Vec<&'static str> {
 }
 
 async fn residents_page(
+    u: Require<Registry>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<ResidentQuery>,
 ) -> Result<Response> {
-    require_registry(&u)?;
     let (rows, total, page) = residents::search(&s.db, &s.district, &u, &q).await?;
     let base = query_without_page(&[
         ("q", q.q.as_deref().unwrap_or("")),
@@ -161,8 +161,7 @@ fn show_resident_form(
     render_form(&page, &page.form)
 }
 
-async fn new_resident_page(ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    require_registry(&u)?;
+async fn new_resident_page(u: Require<RegistryKeepers>, ctx: Ctx) -> Result<Response> {
     if !sees_personal(&u) {
         return Err(AppError::Forbidden);
     }
@@ -176,13 +175,12 @@ struct SavedFlag {
 }
 
 async fn resident_page(
+    u: Require<Registry>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(f): Query<SavedFlag>,
 ) -> Result<Response> {
-    require_registry(&u)?;
     if !sees_personal(&u) {
         return Err(AppError::Forbidden);
     }
@@ -227,21 +225,19 @@ fn resident_input(u: &CurrentUser, pairs: &[(String, String)]) -> ResidentInput 
 async fn save_resident(
     s: &AppState,
     ctx: &Ctx,
-    u: &CurrentUser,
+    u: &Require<RegistryKeepers>,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
-    require_registry(u)?;
-    if !sees_personal(u) {
-        return Err(AppError::Forbidden);
-    }
     let input = resident_input(u, &pairs);
     let result = match input.check() {
         Ok(save) => residents::save(&s.db, &s.district, u, id, &save).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(rid) => Ok(Redirect::to(&format!("/hall/residents/{rid}?saved=1")).into_response()),
+        Ok(rid) => Ok(crate::platform::http::redirect(&format!(
+            "/hall/residents/{rid}?saved=1"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
                 "resident",
@@ -264,22 +260,21 @@ async fn save_resident(
 }
 
 async fn post_new_resident(
+    u: Require<RegistryKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     save_resident(&s, &ctx, &u, None, pairs).await
 }
 
 async fn post_resident(
+    u: Require<RegistryKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_registry(&u)?;
     // the record must be in scope before it is changed
     residents::load(&s.db, &s.district, &u.scope, id).await?;
     save_resident(&s, &ctx, &u, Some(id), pairs).await
@@ -296,11 +291,10 @@ pub struct ResidentList {
 #[utoipa::path(get, path = "/api/v1/residents", tag = "hall", params(ResidentQuery),
     responses((status = 200, body = ResidentList)))]
 pub async fn api_residents(
+    u: Require<Registry>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<ResidentQuery>,
 ) -> Result<Json<ResidentList>> {
-    require_registry(&u)?;
     let (residents, total, page) = residents::search(&s.db, &s.district, &u, &q).await?;
     Ok(Json(ResidentList {
         total,
@@ -320,8 +314,7 @@ struct ItemsPage {
     english: bool,
 }
 
-async fn items_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    crate::hall::cases::require_hall(&u)?;
+async fn items_page(u: Require<Hall>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     render(&ItemsPage {
         chrome: Chrome::build(&ctx, "/hall/items"),
         items: catalogue::items(&s.db).await?,
@@ -404,8 +397,7 @@ fn item_values(i: &ItemInput) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn new_item_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
+async fn new_item_page(_: Require<Admin>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     let form = FormState::from_error(
         "item",
         &ctx.tr,
@@ -416,13 +408,12 @@ async fn new_item_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Re
 }
 
 async fn item_page(
+    _: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(f): Query<SavedFlag>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let i = catalogue::item(&s.db, id).await?;
     let input = ItemInput {
         code: i.code,
@@ -448,11 +439,10 @@ async fn item_page(
 async fn save_item(
     s: &AppState,
     ctx: &Ctx,
-    u: &CurrentUser,
+    u: &Require<Admin>,
     id: Option<i64>,
     f: ItemInput,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let result = match f.check() {
         Ok(save) => catalogue::save_item(&s.db, &u.actor(), id, &save).await,
         Err(e) => Err(e),
@@ -460,7 +450,9 @@ async fn save_item(
     match result {
         Ok(iid) => {
             s.hall.forget();
-            Ok(Redirect::to(&format!("/hall/items/{iid}?saved=1")).into_response())
+            Ok(crate::platform::http::redirect(&format!(
+                "/hall/items/{iid}?saved=1"
+            )))
         }
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("item", &ctx.tr, &errs, item_values(&f));
@@ -471,18 +463,18 @@ async fn save_item(
 }
 
 async fn post_new_item(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<ItemInput>,
 ) -> Result<Response> {
     save_item(&s, &ctx, &u, None, f).await
 }
 
 async fn post_item(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ItemInput>,
 ) -> Result<Response> {
@@ -492,8 +484,7 @@ async fn post_item(
 /// The service catalogue.
 #[utoipa::path(get, path = "/api/v1/service-items", tag = "hall",
     responses((status = 200, body = [Item])))]
-pub async fn api_items(State(s): State<AppState>, Auth(u): Auth) -> Result<Json<Vec<Item>>> {
-    crate::hall::cases::require_hall(&u)?;
+pub async fn api_items(_: Require<Hall>, State(s): State<AppState>) -> Result<Json<Vec<Item>>> {
     Ok(Json(catalogue::items(&s.db).await?))
 }
 
@@ -549,12 +540,11 @@ async fn show_calendar(
 }
 
 async fn calendar_page(
+    _: Require<Hall>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response> {
-    crate::hall::cases::require_hall(&u)?;
     let year = q.year.unwrap_or(today().year());
     if !(2000..=2200).contains(&year) {
         return Err(AppError::invalid("year", "hall.bad_year"));
@@ -571,12 +561,11 @@ struct DayForm {
 }
 
 async fn post_calendar(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<DayForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let result = match parse_date(&f.day) {
         Some(d) if f.name.chars().count() <= 30 => {
             catalogue::set_day(&s.db, &u.actor(), d, &f.kind, &f.name)
@@ -589,7 +578,10 @@ async fn post_calendar(
     match result {
         Ok(d) => {
             s.hall.forget();
-            Ok(Redirect::to(&format!("/hall/calendar?year={}&saved=1", d.year())).into_response())
+            Ok(crate::platform::http::redirect(&format!(
+                "/hall/calendar?year={}&saved=1",
+                d.year()
+            )))
         }
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error(
@@ -605,28 +597,25 @@ async fn post_calendar(
 }
 
 async fn post_calendar_delete(
+    u: Require<Admin>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<DayForm>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let d = parse_date(&f.day).ok_or_else(|| AppError::invalid("day", "common.date"))?;
     catalogue::delete_day(&s.db, &u.actor(), d).await?;
     s.hall.forget();
-    Ok(Redirect::to(&format!("/hall/calendar?year={}&saved=1", d.year())).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/hall/calendar?year={}&saved=1",
+        d.year()
+    )))
 }
 
 // ------------------------------------------------------------------ providers
 
-/// Providers: everyone in the hall but departments (who contract none).
-fn require_providers(u: &CurrentUser) -> Result<()> {
-    u.require(&[
-        Role::DistrictAdmin,
-        Role::TownOfficer,
-        Role::CommunityStaff,
-        Role::Provider,
-    ])
-}
+role_set!(
+    /// Providers: everyone in the hall but departments (who contract none).
+    pub ProviderReaders = [DistrictAdmin, TownOfficer, CommunityStaff, Provider]
+);
 
 #[derive(Template)]
 #[template(path = "hall/providers.html")]
@@ -653,12 +642,11 @@ impl ProvidersPage {
 }
 
 async fn providers_page(
+    u: Require<ProviderReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<ProviderQuery>,
 ) -> Result<Response> {
-    require_providers(&u)?;
     let today = today();
     let rows = providers::list(&s.db, &u.scope, &q, today).await?;
     let expiring = rows.iter().filter(|p| p.expires_soon(today)).count();
@@ -773,19 +761,21 @@ async fn show_provider(
     render_form(&page, &page.form)
 }
 
-async fn new_provider_page(State(s): State<AppState>, ctx: Ctx, Auth(u): Auth) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
+async fn new_provider_page(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+) -> Result<Response> {
     show_provider(&s, &ctx, &u, None, None, false).await
 }
 
 async fn provider_page(
+    u: Require<ProviderReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(f): Query<SavedFlag>,
 ) -> Result<Response> {
-    require_providers(&u)?;
     show_provider(&s, &ctx, &u, Some(id), None, f.saved.is_some()).await
 }
 
@@ -813,18 +803,19 @@ fn provider_input(pairs: &[(String, String)]) -> ProviderInput {
 async fn save_provider(
     s: &AppState,
     ctx: &Ctx,
-    u: &CurrentUser,
+    u: &Require<Admin>,
     id: Option<i64>,
     pairs: Vec<(String, String)>,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin])?;
     let input = provider_input(&pairs);
     let result = match input.check() {
         Ok(save) => providers::save(&s.db, &s.district, u, id, &save).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(pid) => Ok(Redirect::to(&format!("/hall/providers/{pid}?saved=1")).into_response()),
+        Ok(pid) => Ok(crate::platform::http::redirect(&format!(
+            "/hall/providers/{pid}?saved=1"
+        ))),
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("provider", &ctx.tr, &errs, provider_values(&input));
             show_provider(s, ctx, u, id, Some(form), false).await
@@ -834,18 +825,18 @@ async fn save_provider(
 }
 
 async fn post_new_provider(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     save_provider(&s, &ctx, &u, None, pairs).await
 }
 
 async fn post_provider(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -856,11 +847,10 @@ async fn post_provider(
 #[utoipa::path(get, path = "/api/v1/providers", tag = "hall", params(ProviderQuery),
     responses((status = 200, body = [Provider])))]
 pub async fn api_providers(
+    u: Require<ProviderReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<ProviderQuery>,
 ) -> Result<Json<Vec<Provider>>> {
-    require_providers(&u)?;
     Ok(Json(providers::list(&s.db, &u.scope, &q, today()).await?))
 }
 
@@ -917,24 +907,28 @@ struct CardPage {
 }
 
 async fn card_page(
+    u: Require<Registry>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     Query(q): Query<CardQuery>,
-    headers: HeaderMap,
 ) -> Result<Response> {
-    u.require(&[Role::DistrictAdmin, Role::TownOfficer, Role::CommunityStaff])?;
     let c = crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let today = today();
     let ps = providers::serving(&s.db, &c.row.code, today).await?;
-    let url = crate::platform::http::public_url(&s, &headers, &format!("/p/{}", c.row.code));
+    let url = crate::platform::http::public_url(&s, &format!("/p/{}", c.row.code));
+    // a QR code to an address residents cannot reach (the listen address) is worse than none
+    let configured = s.config.public_base().1;
     render(&CardPage {
         chrome: Chrome::build(&ctx, "/hall/providers"),
         community: c.row.name.clone(),
         town: c.row.town_name.clone(),
         groups: by_category(&ps),
-        qr: qr_svg(&url),
+        qr: if configured {
+            qr_svg(&url)
+        } else {
+            String::new()
+        },
         url,
         a4: q.size.as_deref() == Some("a4"),
         printed_on: today,

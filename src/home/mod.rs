@@ -2,21 +2,21 @@
 //! figures of its own scope and where to go next.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
-use axum::routing::get;
 
 use crate::geo::store::{self, Figures};
+use crate::platform::auth::guard::Public;
 use crate::platform::auth::{Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::Result;
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn router() -> Routes<AppState> {
+    Routes::new().get("/", home)
 }
 
 #[derive(Template)]
@@ -237,7 +237,7 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
     Ok(out)
 }
 
-async fn home(State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
+async fn home(_: Public, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
     let chrome = Chrome::build(&ctx, "/");
     let Some(u) = &ctx.user else {
         return render(&HomePage {

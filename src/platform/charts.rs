@@ -11,12 +11,7 @@ pub struct Bar {
     pub href: Option<String>,
 }
 
-pub fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::platform::text::xml_escape;
 
 /// A horizontal bar chart, one row per bar, value written at the end of each bar.
 pub fn bar_chart(title: &str, bars: &[Bar]) -> String {

@@ -20,9 +20,41 @@ pub struct Config {
     /// Send cookies with `Secure` (set when served over HTTPS behind a proxy).
     pub secure_cookies: bool,
     /// The address residents reach this installation at (`https://shequ.example.gov.cn`),
-    /// printed in QR codes; empty: the address of the request.
+    /// printed in QR codes and written into feeds. Never taken from a request's `Host`
+    /// header (anyone can send any); empty: `http://` and the listen address, and the contact
+    /// cards refuse to print a QR code until it is set.
     #[serde(default)]
     pub public_url: String,
+    /// Reverse proxies in front of this server (IP addresses): only from them is
+    /// `X-Forwarded-For` believed when telling clients apart for limits and throttles.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+    /// Limits on what one client may send (sliding windows).
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// How much one client may send; a client past a limit is answered 429 with `Retry-After`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Public form submissions (online requests, status lookups, ratings, sign-ins) per
+    /// address in ten minutes.
+    pub public_posts_per_10min: u32,
+    /// Open311 POSTs per `api_key` in an hour.
+    pub open311_posts_per_hour: u32,
+    /// Open311 POSTs per address in ten minutes (whatever the key).
+    pub open311_posts_per_ip_10min: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            public_posts_per_10min: 20,
+            open311_posts_per_hour: 100,
+            open311_posts_per_ip_10min: 60,
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -32,6 +64,9 @@ impl std::fmt::Debug for Config {
             .field("listen", &self.listen)
             .field("district_code", &self.district_code)
             .field("secure_cookies", &self.secure_cookies)
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -44,6 +79,8 @@ impl Default for Config {
             district_code: "320205".into(),
             secure_cookies: false,
             public_url: String::new(),
+            trusted_proxies: vec![],
+            limits: Limits::default(),
         }
     }
 }
@@ -59,7 +96,44 @@ impl Config {
         let c: Config = fig.extract()?;
         c.district()?;
         c.db_target()?;
+        c.checked_public_url()?;
+        for p in &c.trusted_proxies {
+            p.trim()
+                .parse::<std::net::IpAddr>()
+                .map_err(|_| anyhow::anyhow!("trusted_proxies: {p} is not an IP address"))?;
+        }
         Ok(c)
+    }
+
+    /// The trusted proxies as addresses (checked when the configuration was loaded).
+    pub fn trusted_proxy_addrs(&self) -> Vec<std::net::IpAddr> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| p.trim().parse().ok())
+            .collect()
+    }
+
+    /// `public_url` when it is an http(s) address, else an error naming it.
+    fn checked_public_url(&self) -> anyhow::Result<()> {
+        let u = self.public_url.trim();
+        if u.is_empty() {
+            return Ok(());
+        }
+        match url::Url::parse(u) {
+            Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(()),
+            _ => anyhow::bail!("public_url {u} is not an http(s) address"),
+        }
+    }
+
+    /// The base of links that leave the browser (feeds, QR codes): `public_url`, or the
+    /// listen address. Whether it was configured is the second value.
+    pub fn public_base(&self) -> (String, bool) {
+        let u = self.public_url.trim().trim_end_matches('/');
+        if u.is_empty() {
+            (format!("http://{}", self.listen.trim()), false)
+        } else {
+            (u.to_string(), true)
+        }
     }
 
     pub fn district(&self) -> anyhow::Result<DivisionCode> {

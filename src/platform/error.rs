@@ -46,6 +46,21 @@ pub enum AppError {
     /// A CSRF token was missing or wrong.
     #[error("csrf")]
     Csrf,
+    /// The request itself cannot be read (a parameter that is not what its name promises).
+    #[error("bad request")]
+    BadRequest,
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The body's format is not one the route reads.
+    #[error("unsupported media type")]
+    Unsupported,
+    /// The request is larger than the server takes.
+    #[error("too large")]
+    TooLarge,
+    /// Writes cannot be taken now (the database refuses them); reads still work.
+    #[error("unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -92,6 +107,11 @@ impl AppError {
             AppError::NotFound => S::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,
             AppError::Unauthorized => S::UNAUTHORIZED,
+            AppError::BadRequest => S::BAD_REQUEST,
+            AppError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
+            AppError::Unsupported => S::UNSUPPORTED_MEDIA_TYPE,
+            AppError::TooLarge => S::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,

@@ -11,5 +11,6 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod sheet;
+pub mod text;
 pub mod time;
 pub mod types;

@@ -17,7 +17,7 @@ use crate::selfgov::rules::{
     self, Enforcement, MeetingKind, Notice, NoticeRule, ProposalStatus, Standing, Votes,
 };
 use crate::selfgov::store::{
-    self, BookingPlan, code_scope, in_scope, live_community, require_read, require_write,
+    self, BookingPlan, check_writer, code_scope, in_scope, live_community,
 };
 use crate::vals;
 
@@ -71,7 +71,7 @@ async fn writable_code(
         }
         return Ok(code.to_string());
     }
-    require_write(u, code)?;
+    check_writer(u, code)?;
     Ok(live_community(db, district, code).await?.0)
 }
 
@@ -206,7 +206,7 @@ pub async fn add_representatives(
     code: &str,
     lines: &str,
 ) -> Result<usize> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut rows = vec![];
     let mut errs = vec![];
@@ -284,7 +284,7 @@ pub async fn set_representative_active(
     if !in_scope(&u.scope, district, &r.community_code) {
         return Err(AppError::NotFound);
     }
-    require_write(u, &r.community_code)?;
+    check_writer(u, &r.community_code)?;
     let tx = db.write_tx().await?;
     db::exec(
         &tx,
@@ -453,16 +453,6 @@ pub async fn meeting(db: &Db, district: &DivisionCode, scope: &Scope, id: i64) -
         return Err(AppError::NotFound);
     }
     Ok(m)
-}
-
-/// Meetings are read by everyone who reads self-government, and by departments (joint
-/// meetings only, through the scope).
-pub fn require_meetings(u: &CurrentUser) -> Result<()> {
-    if u.role == Role::DepartmentOfficer {
-        Ok(())
-    } else {
-        require_read(u)
-    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -1225,7 +1215,7 @@ pub async fn create_proposal(
     code: &str,
     i: &ProposalInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut errs = vec![];
     if !["resident", "representative", "topic"].contains(&i.source.as_str()) {
@@ -1298,7 +1288,7 @@ pub async fn step_proposal(
     i: &ProposalStep,
 ) -> Result<()> {
     let p = proposal(db, district, &u.scope, id).await?;
-    require_write(u, &p.community_code)?;
+    check_writer(u, &p.community_code)?;
     let mut errs = vec![];
     let Some(to) = parse_status(&i.to) else {
         return Err(AppError::invalid("to", "selfgov.bad_choice"));
@@ -1487,7 +1477,7 @@ pub async fn withdraw_notice(
     if !in_scope(&u.scope, district, &n.community_code) {
         return Err(AppError::NotFound);
     }
-    require_write(u, &n.community_code)?;
+    check_writer(u, &n.community_code)?;
     if n.withdrawn_at.is_some() {
         return Err(AppError::invalid("notice", "selfgov.already_withdrawn"));
     }
@@ -1573,7 +1563,7 @@ pub async fn post_notice(
     code: &str,
     i: &NoticeInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut errs = vec![];
     if !BOARDS.contains(&i.board.as_str()) {
@@ -1882,7 +1872,7 @@ pub async fn save_org(
         i.community = c.as_str().to_string();
     }
     let s = check_org(&i)?;
-    require_write(u, &s.community)?;
+    check_writer(u, &s.community)?;
     let code = live_community(db, district, &s.community)
         .await
         .map_err(|_| AppError::invalid("community", "selfgov.bad_choice"))?
@@ -1890,7 +1880,7 @@ pub async fn save_org(
     let before = match id {
         Some(id) => {
             let o = organisation(db, district, &u.scope, id).await?;
-            require_write(u, &o.community_code)?;
+            check_writer(u, &o.community_code)?;
             Some(o)
         }
         None => None,
@@ -1963,7 +1953,7 @@ pub async fn review_org(
     note: &str,
 ) -> Result<()> {
     let o = organisation(db, district, &u.scope, id).await?;
-    require_write(u, &o.community_code)?;
+    check_writer(u, &o.community_code)?;
     let mut errs = vec![];
     let this = today()
         .format("%Y")
@@ -2091,7 +2081,7 @@ pub async fn add_volunteer(
     code: &str,
     i: &VolunteerInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut errs = vec![];
     let name = text("name", &i.name, 30, &mut errs);
@@ -2233,7 +2223,7 @@ pub async fn add_record(
     code: &str,
     i: &RecordInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut errs = vec![];
     let vid = opt_id("volunteer_id", &i.volunteer_id, &mut errs);
@@ -2348,7 +2338,7 @@ pub async fn verify_record(
     if u.role != Role::CommunityStaff {
         return Err(AppError::Forbidden);
     }
-    require_write(u, &r.community_code)?;
+    check_writer(u, &r.community_code)?;
     if r.verified_at.is_some() {
         return Err(AppError::invalid("record", "selfgov.already_verified"));
     }

@@ -24,29 +24,32 @@ pub struct FeedEvent {
 
 /// A calendar of events, times in UTC (calendars show them in their own zone); the calendar
 /// names the district's zone for those who read it.
+///
+/// RFC 5545 allows no control character in text but the tab (line ends are escaped by the
+/// crate): each text is [`ical_text`]'d first, whatever was stored.
 pub fn ical(name: &str, events: &[FeedEvent]) -> String {
     let mut cal = Calendar::new();
-    cal.name(name);
+    cal.name(&ical_text(name));
     cal.append_property(icalendar::Property::new("X-WR-TIMEZONE", "Asia/Shanghai"));
     for e in events {
         let mut ev = Event::new();
-        ev.uid(&e.uid)
-            .summary(&e.summary)
+        ev.uid(&ical_text(&e.uid))
+            .summary(&ical_text(&e.summary))
             .starts(e.start)
             .ends(e.end)
             .timestamp(e.updated)
             .add_property("LAST-MODIFIED", format_utc(e.updated));
         if !e.description.is_empty() {
-            ev.description(&e.description);
+            ev.description(&ical_text(&e.description));
         }
         if !e.location.is_empty() {
-            ev.location(&e.location);
+            ev.location(&ical_text(&e.location));
         }
         if !e.categories.is_empty() {
-            ev.add_property("CATEGORIES", e.categories.join(","));
+            ev.add_property("CATEGORIES", ical_text(&e.categories.join(",")));
         }
         if let Some(u) = &e.url {
-            ev.url(u);
+            ev.url(&ical_text(u));
         }
         if e.cancelled {
             ev.status(icalendar::EventStatus::Cancelled);
@@ -58,6 +61,15 @@ pub fn ical(name: &str, events: &[FeedEvent]) -> String {
 
 fn format_utc(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// Text an iCalendar property may carry: no control characters but newlines (which the
+/// crate escapes as `\n`) and tabs.
+fn ical_text(s: &str) -> String {
+    let s = crate::platform::text::clean(s);
+    s.chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
 }
 
 /// One entry of an Atom feed.
@@ -74,7 +86,7 @@ pub struct Entry {
 }
 
 fn esc(s: &str) -> String {
-    crate::platform::charts::xml_escape(s)
+    crate::platform::text::xml_escape(s)
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

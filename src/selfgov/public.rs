@@ -4,18 +4,18 @@
 //! activity, and an Atom feed of the boards and announcements.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::platform::auth::Scope;
+use crate::platform::auth::guard::Public;
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::to_local as local;
 use crate::platform::time::{day_start_utc, parse_date, today};
@@ -25,16 +25,16 @@ use crate::selfgov::store::{self, Activity, Room, live_community};
 use crate::selfgov::web::{Week, WeekQuery, by_day};
 use crate::vals;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/p", get(index_page))
-        .route("/p/{code}/calendar", get(calendar_page))
-        .route("/p/{code}/calendar.ics", get(calendar_ics))
-        .route("/p/{code}/boards", get(boards_page))
-        .route("/p/{code}/feed.atom", get(feed_atom))
-        .route("/p/{code}/rooms", get(rooms_page))
-        .route("/p/{code}/proposals", get(proposals_page))
-        .route("/calendar/{kind}", get(kind_ics))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/p", index_page)
+        .get("/p/{code}/calendar", calendar_page)
+        .get("/p/{code}/calendar.ics", calendar_ics)
+        .get("/p/{code}/boards", boards_page)
+        .get("/p/{code}/feed.atom", feed_atom)
+        .get("/p/{code}/rooms", rooms_page)
+        .get("/p/{code}/proposals", proposals_page)
+        .get("/calendar/{kind}", kind_ics)
 }
 
 fn one(col: &str, code: &str) -> (String, Vec<sea_orm::Value>) {
@@ -102,6 +102,7 @@ impl IndexPage {
 
 /// The district's communities, by town, with their titles; filter by one title.
 async fn index_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<TagQuery>,
@@ -250,6 +251,7 @@ impl CalendarPage {
 }
 
 async fn calendar_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -347,7 +349,7 @@ async fn calendar_page(
     })
 }
 
-fn activity_event(s: &AppState, h: &HeaderMap, a: &Activity, kind_label: &str) -> FeedEvent {
+fn activity_event(s: &AppState, a: &Activity, kind_label: &str) -> FeedEvent {
     FeedEvent {
         uid: format!("activity-{}@{}.shequ", a.id, a.community_code),
         summary: a.title.clone(),
@@ -359,7 +361,6 @@ fn activity_event(s: &AppState, h: &HeaderMap, a: &Activity, kind_label: &str) -
         categories: vec![kind_label.to_string()],
         url: Some(crate::platform::http::public_url(
             s,
-            h,
             &format!("/p/{}/calendar", a.community_code),
         )),
         cancelled: a.cancelled,
@@ -394,9 +395,9 @@ fn feed_window() -> (DateTime<Utc>, DateTime<Utc>) {
 }
 
 async fn calendar_ics(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response> {
@@ -419,7 +420,6 @@ async fn calendar_ics(
         .map(|a| {
             activity_event(
                 &s,
-                &headers,
                 a,
                 ctx.tr.t(&format!("selfgov.activity_kind.{}", a.kind)),
             )
@@ -448,11 +448,7 @@ async fn calendar_ics(
                         .t(&format!("selfgov.meeting_kind.{}", m.kind))
                         .to_string(),
                 ],
-                url: Some(crate::platform::http::public_url(
-                    &s,
-                    &headers,
-                    &format!("/p/{code}"),
-                )),
+                url: Some(crate::platform::http::public_url(&s, &format!("/p/{code}"))),
                 cancelled: m.cancelled(),
             });
         }
@@ -472,9 +468,9 @@ async fn calendar_ics(
 
 /// Every community's activities of one kind (`/calendar/chess_cards.ics`).
 async fn kind_ics(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Result<Response> {
     let kind = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
@@ -496,10 +492,7 @@ async fn kind_ics(
         .tr
         .t(&format!("selfgov.activity_kind.{kind}"))
         .to_string();
-    let events: Vec<FeedEvent> = acts
-        .iter()
-        .map(|a| activity_event(&s, &headers, a, &label))
-        .collect();
+    let events: Vec<FeedEvent> = acts.iter().map(|a| activity_event(&s, a, &label)).collect();
     Ok(ics_response(
         feeds::ical(&label, &events),
         &format!("{kind}.ics"),
@@ -564,6 +557,7 @@ struct BoardsPage {
 }
 
 async fn boards_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -581,13 +575,13 @@ async fn boards_page(
 
 /// Notices, announced topics and the funding statement, newest first.
 async fn feed_atom(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let page = crate::platform::http::public_url(&s, &headers, &format!("/p/{code}/boards"));
+    let page = crate::platform::http::public_url(&s, &format!("/p/{code}/boards"));
     let mut entries: Vec<Entry> = civic::notices(&s.db, &code, None, true, 50)
         .await?
         .into_iter()
@@ -614,11 +608,7 @@ async fn feed_atom(
                     ctx.tr.t(&format!("selfgov.meeting_kind.{}", m.kind)),
                     t.title
                 ),
-                link: crate::platform::http::public_url(
-                    &s,
-                    &headers,
-                    &format!("/p/{code}#meeting-{}", m.id),
-                ),
+                link: crate::platform::http::public_url(&s, &format!("/p/{code}#meeting-{}", m.id)),
                 published: t.published_at,
                 updated: m.cancelled_at.unwrap_or(t.published_at),
                 summary: match &m.cancel_reason {
@@ -650,7 +640,7 @@ async fn feed_atom(
     let body = feeds::atom(
         &format!("tag:shequ,2026:community/{code}"),
         &format!("{community} · {}", ctx.tr.t("selfgov.boards.title")),
-        &crate::platform::http::public_url(&s, &headers, &format!("/p/{code}/feed.atom")),
+        &crate::platform::http::public_url(&s, &format!("/p/{code}/feed.atom")),
         &page,
         &entries,
         Utc::now(),
@@ -688,6 +678,7 @@ impl RoomsPage {
 
 /// When each room is taken this week (times only: who booked is not public).
 async fn rooms_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
@@ -722,6 +713,7 @@ struct ProposalsPage {
 
 /// Proposals and their public answers; authors' names masked.
 async fn proposals_page(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,

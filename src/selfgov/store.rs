@@ -37,7 +37,7 @@ pub fn code_scope(scope: &Scope, district: &DivisionCode, col: &str) -> (String,
 }
 
 /// Who reads self-government: the admin, assessors, towns and community staff.
-pub fn require_read(u: &CurrentUser) -> Result<()> {
+pub fn check_reader(u: &CurrentUser) -> Result<()> {
     u.require(&[
         Role::DistrictAdmin,
         Role::Assessor,
@@ -47,7 +47,7 @@ pub fn require_read(u: &CurrentUser) -> Result<()> {
 }
 
 /// Who writes a community's records: its own staff, and the district admin. A town reads.
-pub fn require_write(u: &CurrentUser, code: &str) -> Result<()> {
+pub fn check_writer(u: &CurrentUser, code: &str) -> Result<()> {
     match (&u.role, &u.scope) {
         (Role::DistrictAdmin, _) => Ok(()),
         (Role::CommunityStaff, Scope::Community(c)) if c.as_str() == code => Ok(()),
@@ -97,7 +97,7 @@ pub async fn seen_community(
     u: &CurrentUser,
     code: &str,
 ) -> Result<(String, String)> {
-    require_read(u)?;
+    check_reader(u)?;
     let (c, name) = live_community(db, district, code).await?;
     if !in_scope(&u.scope, district, &c) {
         return Err(AppError::NotFound);
@@ -308,7 +308,7 @@ pub async fn save_room(
     id: Option<i64>,
     i: &RoomInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let s = check_room(i)?;
     let before = match id {
@@ -433,7 +433,7 @@ pub async fn rooms_from_checklist(
     u: &CurrentUser,
     code: &str,
 ) -> Result<u64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let tx = db.write_tx().await?;
     let made = insert_checklist_rooms(&tx, Some(&code)).await?;
@@ -723,7 +723,7 @@ pub async fn book(
 ) -> Result<Vec<i64>> {
     let r = room(db, room_id).await?;
     seen_community(db, district, u, &r.community_code).await?;
-    require_write(u, &r.community_code)?;
+    check_writer(u, &r.community_code)?;
     let plan = plan_booking(i)?;
     let tx = db.write_tx().await?;
     let ids = book_in(&tx, &r, &plan, &u.username).await?;
@@ -764,7 +764,7 @@ pub async fn cancel_booking(
     let b = booking(db, id).await?;
     let r = room(db, b.room_id).await?;
     seen_community(db, district, u, &r.community_code).await?;
-    require_write(u, &r.community_code)?;
+    check_writer(u, &r.community_code)?;
     // the reason is optional: shown beside the freed slot when given
     let reason = Some(reason.trim()).filter(|r| !r.is_empty());
     if b.cancelled_at.is_some() {
@@ -986,7 +986,7 @@ pub async fn create_activity(
     code: &str,
     i: &ActivityInput,
 ) -> Result<i64> {
-    require_write(u, code)?;
+    check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut errs = vec![];
     if !ACTIVITY_KINDS.contains(&i.kind.as_str()) {
@@ -1098,7 +1098,7 @@ pub async fn update_activity(
 ) -> Result<()> {
     let a = activity(db, id).await?;
     seen_community(db, district, u, &a.community_code).await?;
-    require_write(u, &a.community_code)?;
+    check_writer(u, &a.community_code)?;
     let participants = match participants.trim() {
         "" => a.participants,
         s => match s.parse::<i64>() {

@@ -4,59 +4,81 @@
 //! volunteers. Every form shown again with field errors on a mistake; every write audited.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::platform::auth::guard::{Admin, Require, RoleSet};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx};
+use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::time::{day_start_utc, parse_date, today};
+use crate::role_set;
 use crate::selfgov::civic::{
     self, Meeting, NoticeRow, Organisation, Proposal, ProposalStats, Representative, Resolution,
     ServiceRecord, Task, Topic, Volunteer,
 };
 use crate::selfgov::rules::{MeetingKind, NoticeRule};
-use crate::selfgov::store::{
-    self, Activity, Booking, Room, code_scope, require_read, require_write,
-};
+use crate::selfgov::store::{self, Activity, Booking, Room, code_scope};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/selfgov", get(overview_page).post(post_rule))
-        .route("/selfgov/joint", post(post_joint))
-        .route("/selfgov/orgs", get(orgs_page).post(post_new_org))
-        .route("/selfgov/orgs.xlsx", get(orgs_xlsx))
-        .route("/selfgov/orgs/{id}", get(org_page).post(post_org))
-        .route("/selfgov/orgs/{id}/review", post(post_review))
-        .route("/selfgov/meetings/{id}", get(meeting_page))
-        .route("/selfgov/meetings/{id}/{action}", post(post_meeting_action))
-        .route("/selfgov/tasks/{id}/done", post(post_task_done))
-        .route("/selfgov/notices/{id}/withdraw", post(post_withdraw))
-        .route(
-            "/selfgov/proposals/{id}",
-            get(proposal_page).post(post_proposal_step),
-        )
-        .route("/selfgov/rooms/{id}", get(room_page).post(post_room))
-        .route("/selfgov/rooms/{id}/book", post(post_book))
-        .route("/selfgov/bookings/{id}/cancel", post(post_cancel_booking))
-        .route("/selfgov/activities/{id}", post(post_activity))
-        .route("/selfgov/records/{id}/verify", post(post_verify))
-        .route("/selfgov/representatives/{id}", post(post_representative))
-        .route("/selfgov/c/{code}", get(community_page))
-        .route("/selfgov/c/{code}/{form}", post(post_community_form))
-        .route("/selfgov/c/{code}/volunteers", get(volunteers_page))
-        .route("/api/v1/selfgov/meetings", get(api_meetings))
-        .route("/api/v1/selfgov/activities", get(api_activities))
-        .route("/api/v1/selfgov/proposals/stats", get(api_proposal_stats))
-        .route("/api/v1/selfgov/organisations", get(api_organisations))
-        .route("/api/v1/selfgov/rooms/{id}/bookings", get(api_bookings))
+role_set!(
+    /// Who reads a community's self-government: the district, assessors, towns and the
+    /// community's staff (each within scope). Departments see only the joint meetings.
+    pub SelfgovReaders = [DistrictAdmin, Assessor, TownOfficer, CommunityStaff]
+);
+role_set!(
+    /// Who reads meetings: the readers, and departments (the district's joint meetings).
+    pub MeetingReaders = [DistrictAdmin, Assessor, TownOfficer, CommunityStaff, DepartmentOfficer]
+);
+role_set!(
+    /// Who writes a community's records: its own staff, and the district admin (the stores
+    /// check the community is the writer's own).
+    pub SelfgovWriters = [DistrictAdmin, CommunityStaff]
+);
+role_set!(
+    /// Community staff: they saw the service, they verify its hours.
+    pub Staff = [CommunityStaff]
+);
+
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/selfgov", overview_page)
+        .post("/selfgov", post_rule)
+        .post("/selfgov/joint", post_joint)
+        .get("/selfgov/orgs", orgs_page)
+        .post("/selfgov/orgs", post_new_org)
+        .get("/selfgov/orgs.xlsx", orgs_xlsx)
+        .get("/selfgov/orgs/{id}", org_page)
+        .post("/selfgov/orgs/{id}", post_org)
+        .post("/selfgov/orgs/{id}/review", post_review)
+        .get("/selfgov/meetings/{id}", meeting_page)
+        .post("/selfgov/meetings/{id}/{action}", post_meeting_action)
+        .post("/selfgov/tasks/{id}/done", post_task_done)
+        .post("/selfgov/notices/{id}/withdraw", post_withdraw)
+        .get("/selfgov/proposals/{id}", proposal_page)
+        .post("/selfgov/proposals/{id}", post_proposal_step)
+        .get("/selfgov/rooms/{id}", room_page)
+        .post("/selfgov/rooms/{id}", post_room)
+        .post("/selfgov/rooms/{id}/book", post_book)
+        .post("/selfgov/bookings/{id}/cancel", post_cancel_booking)
+        .post("/selfgov/activities/{id}", post_activity)
+        .post("/selfgov/records/{id}/verify", post_verify)
+        .post("/selfgov/representatives/{id}", post_representative)
+        .get("/selfgov/c/{code}", community_page)
+        .post("/selfgov/c/{code}/tags", post_tags)
+        .post("/selfgov/c/{code}/{form}", post_community_form)
+        .get("/selfgov/c/{code}/volunteers", volunteers_page)
+        .get("/api/v1/selfgov/meetings", api_meetings)
+        .get("/api/v1/selfgov/activities", api_activities)
+        .get("/api/v1/selfgov/proposals/stats", api_proposal_stats)
+        .get("/api/v1/selfgov/organisations", api_organisations)
+        .get("/api/v1/selfgov/rooms/{id}/bookings", api_bookings)
 }
 
 /// A form's values as sent, for showing it again (a repeated field's values joined by commas).
@@ -87,7 +109,7 @@ where
     Fut: std::future::Future<Output = Result<Response>>,
 {
     match result {
-        Ok(to) => Ok(Redirect::to(&to).into_response()),
+        Ok(to) => Ok(crate::platform::http::redirect(&to)),
         Err(AppError::Invalid(errs)) => {
             show(FormState::from_error(form, &ctx.tr, &errs, values(pairs))).await
         }
@@ -156,7 +178,6 @@ async fn overview(
     q: &OverviewQuery,
     form: FormState,
 ) -> Result<Response> {
-    civic::require_meetings(u)?;
     let year = q
         .year
         .filter(|y| (2000..=2200).contains(y))
@@ -168,7 +189,7 @@ async fn overview(
         30,
     )
     .await?;
-    let reads = require_read(u).is_ok();
+    let reads = SelfgovReaders::ROLES.contains(&u.role);
     let tag = q.tag.clone().unwrap_or_default();
     let (tagged, stats, hours, org_hours, orgs) = if reads {
         (
@@ -280,22 +301,25 @@ async fn tagged_communities(
 }
 
 async fn overview_page(
+    u: Require<MeetingReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<OverviewQuery>,
 ) -> Result<Response> {
     if let Scope::Community(c) = &u.scope {
-        return Ok(Redirect::to(&format!("/selfgov/c/{}", c.as_str())).into_response());
+        return Ok(crate::platform::http::redirect(&format!(
+            "/selfgov/c/{}",
+            c.as_str()
+        )));
     }
     overview(&s, &ctx, &u, &q, FormState::default()).await
 }
 
 /// A joint meeting of the departments and the guidance committee (the district's).
 async fn post_joint(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let mut input: civic::MeetingInput = parse(&pairs);
@@ -312,9 +336,9 @@ async fn post_joint(
 }
 
 async fn post_rule(
+    u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let result = civic::set_notice_rule(
@@ -412,7 +436,7 @@ async fn community(
             },
         )
         .await?,
-        can_write: require_write(u, &code).is_ok(),
+        can_write: store::check_writer(u, &code).is_ok(),
         is_admin: u.is_admin(),
         form,
         code,
@@ -422,18 +446,18 @@ async fn community(
 }
 
 async fn community_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
 ) -> Result<Response> {
     community(&s, &ctx, &u, &code, FormState::default()).await
 }
 
 async fn post_community_form(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((code, form)): Path<(String, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -482,19 +506,6 @@ async fn post_community_form(
                 .await
                 .map(|_| format!("/selfgov/c/{code}#representatives")),
         ),
-        "tags" => {
-            let tags: Vec<String> = pairs
-                .iter()
-                .filter(|(k, _)| k == "tags")
-                .map(|(_, v)| v.clone())
-                .collect();
-            (
-                "tags",
-                store::set_tags(db, d, &u, &code, &tags, today())
-                    .await
-                    .map(|_| format!("/selfgov/c/{code}")),
-            )
-        }
         "volunteer" => {
             let r = civic::add_volunteer(db, d, &u, &code, &parse(&pairs)).await;
             return volunteers_result(&s, &ctx, &u, &code, "volunteer", r, &pairs).await;
@@ -506,6 +517,29 @@ async fn post_community_form(
         _ => return Err(AppError::NotFound),
     };
     redirect_or_show(result, name, &ctx, &pairs, |f| {
+        community(&s, &ctx, &u, &code, f)
+    })
+    .await
+}
+
+/// The district awards characteristic-community titles.
+async fn post_tags(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response> {
+    let (code, _) = store::seen_community(&s.db, &s.district, &u, &code).await?;
+    let tags: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "tags")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let result = store::set_tags(&s.db, &s.district, &u, &code, &tags, today())
+        .await
+        .map(|_| format!("/selfgov/c/{code}"));
+    redirect_or_show(result, "tags", &ctx, &pairs, |f| {
         community(&s, &ctx, &u, &code, f)
     })
     .await
@@ -560,13 +594,12 @@ async fn meeting_view(
     form: FormState,
     late: Option<i64>,
 ) -> Result<Response> {
-    civic::require_meetings(u)?;
     let m = civic::meeting(&s.db, &s.district, &u.scope, id).await?;
     let rule = civic::notice_rule(&s.db, m.kind()).await?;
     let can_write = if m.community_code == s.district.as_str() {
         u.is_admin()
     } else {
-        require_write(u, &m.community_code).is_ok()
+        store::check_writer(u, &m.community_code).is_ok()
     };
     let reps = if m.kind().has_quorum() {
         civic::representatives(&s.db, &m.community_code).await?
@@ -607,9 +640,9 @@ async fn meeting_view(
 }
 
 async fn meeting_page(
+    u: Require<MeetingReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(f): Query<LateFlag>,
 ) -> Result<Response> {
@@ -617,13 +650,12 @@ async fn meeting_page(
 }
 
 async fn post_meeting_action(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path((id, action)): Path<(i64, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    civic::require_meetings(&u)?;
     let (db, d) = (&s.db, &s.district);
     let back = format!("/selfgov/meetings/{id}");
     let (name, result): (&'static str, Result<String>) = match action.as_str() {
@@ -693,25 +725,27 @@ async fn post_meeting_action(
 }
 
 async fn post_withdraw(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let code = civic::withdraw_notice(&s.db, &s.district, &u, id).await?;
-    Ok(Redirect::to(&format!("/selfgov/c/{code}#notices")).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/selfgov/c/{code}#notices"
+    )))
 }
 
 async fn post_task_done(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    civic::require_meetings(&u)?;
     let m = civic::finish_task(&s.db, &s.district, &u, id).await?;
-    Ok(Redirect::to(&format!("/selfgov/meetings/{m}#tasks")).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/selfgov/meetings/{m}#tasks"
+    )))
 }
 
 // ------------------------------------------------------------------ proposal
@@ -733,7 +767,6 @@ async fn proposal_view(
     id: i64,
     form: FormState,
 ) -> Result<Response> {
-    require_read(u)?;
     let p = civic::proposal(&s.db, &s.district, &u.scope, id).await?;
     let page = ProposalPage {
         chrome: Chrome::build(ctx, "/selfgov"),
@@ -747,7 +780,7 @@ async fn proposal_view(
             50,
         )
         .await?,
-        can_write: require_write(u, &p.community_code).is_ok(),
+        can_write: store::check_writer(u, &p.community_code).is_ok(),
         p,
         form,
     };
@@ -755,22 +788,21 @@ async fn proposal_view(
 }
 
 async fn proposal_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     proposal_view(&s, &ctx, &u, id, FormState::default()).await
 }
 
 async fn post_proposal_step(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let result = civic::step_proposal(&s.db, &s.district, &u, id, &parse(&pairs))
         .await
         .map(|_| format!("/selfgov/proposals/{id}"));
@@ -865,7 +897,7 @@ async fn room_view(
             },
         )
         .await?,
-        can_write: require_write(u, &room.community_code).is_ok(),
+        can_write: store::check_writer(u, &room.community_code).is_ok(),
         room,
         form,
     };
@@ -873,9 +905,9 @@ async fn room_view(
 }
 
 async fn room_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(q): Query<WeekQuery>,
 ) -> Result<Response> {
@@ -883,9 +915,9 @@ async fn room_page(
 }
 
 async fn post_room(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -908,9 +940,9 @@ async fn post_room(
 }
 
 async fn post_book(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -927,8 +959,8 @@ async fn post_book(
 }
 
 async fn post_cancel_booking(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -943,17 +975,16 @@ async fn post_cancel_booking(
         field(&pairs, "series") == "rest",
     )
     .await?;
-    Ok(Redirect::to(&format!(
+    Ok(crate::platform::http::redirect(&format!(
         "/selfgov/rooms/{}?week={}#week",
         b.room_id,
         b.date()
-    ))
-    .into_response())
+    )))
 }
 
 async fn post_activity(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -967,12 +998,15 @@ async fn post_activity(
         field(&pairs, "cancel") == "1",
     )
     .await?;
-    Ok(Redirect::to(&format!("/selfgov/c/{}#activities", a.community_code)).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/selfgov/c/{}#activities",
+        a.community_code
+    )))
 }
 
 async fn post_representative(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
@@ -984,7 +1018,9 @@ async fn post_representative(
         field(&pairs, "active") == "1",
     )
     .await?;
-    Ok(Redirect::to(&format!("/selfgov/c/{code}#representatives")).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/selfgov/c/{code}#representatives"
+    )))
 }
 
 // ------------------------------------------------------------------ volunteers
@@ -1047,8 +1083,8 @@ async fn volunteers_view(
         )
         .await?,
         party_only,
-        can_write: require_write(u, &code).is_ok(),
-        can_verify: u.role == Role::CommunityStaff && require_write(u, &code).is_ok(),
+        can_write: store::check_writer(u, &code).is_ok(),
+        can_verify: u.role == Role::CommunityStaff && store::check_writer(u, &code).is_ok(),
         form,
         code,
         name,
@@ -1057,9 +1093,9 @@ async fn volunteers_view(
 }
 
 async fn volunteers_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(code): Path<String>,
     Query(q): Query<PartyQuery>,
 ) -> Result<Response> {
@@ -1083,14 +1119,15 @@ async fn volunteers_result(
 }
 
 async fn post_verify(
+    u: Require<Staff>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let code = civic::verify_record(&s.db, &s.district, &u, id).await?;
-    Ok(Redirect::to(&format!("/selfgov/c/{code}/volunteers#records")).into_response())
+    Ok(crate::platform::http::redirect(&format!(
+        "/selfgov/c/{code}/volunteers#records"
+    )))
 }
 
 // ------------------------------------------------------------------ organisations
@@ -1135,7 +1172,6 @@ async fn orgs_view(
     q: civic::OrgQuery,
     form: FormState,
 ) -> Result<Response> {
-    require_read(u)?;
     let orgs = civic::organisations(&s.db, &s.district, &u.scope, &q).await?;
     let page = OrgsPage {
         chrome: Chrome::build(ctx, "/selfgov"),
@@ -1155,21 +1191,20 @@ async fn orgs_view(
 }
 
 async fn orgs_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<civic::OrgQuery>,
 ) -> Result<Response> {
     orgs_view(&s, &ctx, &u, q, FormState::default()).await
 }
 
 async fn post_new_org(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let result = civic::save_org(&s.db, &s.district, &u, None, &parse(&pairs))
         .await
         .map(|id| format!("/selfgov/orgs/{id}"));
@@ -1218,11 +1253,10 @@ async fn org_view(
     id: i64,
     form: FormState,
 ) -> Result<Response> {
-    require_read(u)?;
     let o = civic::organisation(&s.db, &s.district, &u.scope, id).await?;
     let page = OrgPage {
         chrome: Chrome::build(ctx, "/selfgov"),
-        can_write: require_write(u, &o.community_code).is_ok(),
+        can_write: store::check_writer(u, &o.community_code).is_ok(),
         o,
         form,
         this_year: today().year(),
@@ -1231,22 +1265,21 @@ async fn org_view(
 }
 
 async fn org_page(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     org_view(&s, &ctx, &u, id, FormState::default()).await
 }
 
 async fn post_org(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let o = civic::organisation(&s.db, &s.district, &u.scope, id).await?;
     let mut input: civic::OrgInput = parse(&pairs);
     input.community = o.community_code.clone();
@@ -1260,13 +1293,12 @@ async fn post_org(
 }
 
 async fn post_review(
+    u: Require<SelfgovWriters>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let result = civic::review_org(
         &s.db,
         &s.district,
@@ -1286,12 +1318,11 @@ async fn post_review(
 
 /// The register of civil organisations as a spreadsheet, as filtered.
 async fn orgs_xlsx(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     Query(q): Query<civic::OrgQuery>,
 ) -> Result<Response> {
-    require_read(&u)?;
     let orgs = civic::organisations(&s.db, &s.district, &u.scope, &q).await?;
     let tr = &ctx.tr;
     let h = |k: &str| tr.t(&format!("selfgov.org.{k}")).to_string();
@@ -1360,11 +1391,10 @@ pub struct MeetingQuery {
 #[utoipa::path(get, path = "/api/v1/selfgov/meetings", tag = "selfgov", params(MeetingQuery),
     responses((status = 200, body = [Meeting])))]
 pub async fn api_meetings(
+    u: Require<MeetingReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<MeetingQuery>,
 ) -> Result<Json<Vec<Meeting>>> {
-    civic::require_meetings(&u)?;
     let (mut c, mut v) = code_scope(&u.scope, &s.district, "m.community_code");
     if let Some(x) = q.community.filter(|x| !x.is_empty()) {
         c.push_str(" AND m.community_code = ?");
@@ -1392,11 +1422,10 @@ pub struct ActivityQuery {
 #[utoipa::path(get, path = "/api/v1/selfgov/activities", tag = "selfgov", params(ActivityQuery),
     responses((status = 200, body = [Activity])))]
 pub async fn api_activities(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<ActivityQuery>,
 ) -> Result<Json<Vec<Activity>>> {
-    require_read(&u)?;
     let from = q.from.unwrap_or_else(today);
     let to =
         q.to.unwrap_or(from + Duration::days(30))
@@ -1437,11 +1466,10 @@ pub struct StatsQuery {
 #[utoipa::path(get, path = "/api/v1/selfgov/proposals/stats", tag = "selfgov", params(StatsQuery),
     responses((status = 200, body = [ProposalStats])))]
 pub async fn api_proposal_stats(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<StatsQuery>,
 ) -> Result<Json<Vec<ProposalStats>>> {
-    require_read(&u)?;
     let year = q
         .year
         .filter(|y| (2000..=2200).contains(y))
@@ -1460,11 +1488,10 @@ pub async fn api_proposal_stats(
 #[utoipa::path(get, path = "/api/v1/selfgov/organisations", tag = "selfgov",
     params(civic::OrgQuery), responses((status = 200, body = [Organisation])))]
 pub async fn api_organisations(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Query(q): Query<civic::OrgQuery>,
 ) -> Result<Json<Vec<Organisation>>> {
-    require_read(&u)?;
     Ok(Json(
         civic::organisations(&s.db, &s.district, &u.scope, &q).await?,
     ))
@@ -1481,8 +1508,8 @@ pub struct RoomWeek {
 #[utoipa::path(get, path = "/api/v1/selfgov/rooms/{id}/bookings", tag = "selfgov",
     params(("id" = i64, Path), WeekQuery), responses((status = 200, body = RoomWeek)))]
 pub async fn api_bookings(
+    u: Require<SelfgovReaders>,
     State(s): State<AppState>,
-    Auth(u): Auth,
     Path(id): Path<i64>,
     Query(q): Query<WeekQuery>,
 ) -> Result<Json<RoomWeek>> {

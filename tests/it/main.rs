@@ -13,6 +13,7 @@ mod funding;
 mod geo;
 mod hall;
 mod import;
+
 mod selfgov;
 
 use axum::Router;
@@ -59,6 +60,11 @@ pub struct Session {
 impl TestApp {
     /// A migrated, empty database.
     pub async fn empty() -> TestApp {
+        TestApp::empty_with(|_| {}).await
+    }
+
+    /// A migrated, empty database, served with the configuration changed by `configure`.
+    pub async fn empty_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let target = match std::env::var("SHEQU_TEST_DATABASE_URL") {
             Ok(admin) if !admin.is_empty() => {
@@ -79,10 +85,12 @@ impl TestApp {
         };
         let db = Db::connect(&target).await.unwrap();
         db::migrate(&db).await.unwrap();
-        let config = Config {
+        let mut config = Config {
             db: format!("{target}"),
+            public_url: "https://shequ.example.gov.cn".into(),
             ..Config::default()
         };
+        configure(&mut config);
         let state = AppState::new(db, config).unwrap();
         TestApp {
             router: app(state.clone()),
@@ -93,7 +101,12 @@ impl TestApp {
 
     /// The demo district with a user for every role (password `shequ2026`).
     pub async fn demo() -> TestApp {
-        let t = TestApp::empty().await;
+        TestApp::demo_with(|_| {}).await
+    }
+
+    /// The demo district, served with the configuration changed by `configure`.
+    pub async fn demo_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let t = TestApp::empty_with(configure).await;
         shequ::demo::generate(&t.state.db, &t.state.district, 1)
             .await
             .unwrap();

@@ -3,6 +3,7 @@
 //! A user's [`Scope`] follows from the role and its binding and is handed to every store query
 //! that lists or loads scoped data, so a forgotten check cannot be written by accident.
 
+pub mod guard;
 pub mod web;
 
 use argon2::Argon2;

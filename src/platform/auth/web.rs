@@ -1,39 +1,36 @@
 //! Login, logout, the language switch and the user's own account page.
 
 use askama::Template;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::Response;
 use serde::Deserialize;
 
 use crate::platform::audit;
+use crate::platform::auth::guard::{Public, Signed};
 use crate::platform::auth::{self, Role, check_password_strength, hash_password, verify_password};
 use crate::platform::db;
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::http::ctx::{Auth, CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::platform::http::ctx::{CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::platform::http::layout::Chrome;
+use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Lang;
 use crate::vals;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_page).post(login_submit))
-        .route("/logout", axum::routing::post(logout))
-        .route("/lang/{code}", get(switch_lang))
-        .route("/account", get(account_page).post(change_password))
-        .route("/api/v1/me", get(api_me))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/login", login_page)
+        .post("/login", login_submit)
+        .post("/logout", logout)
+        .get("/lang/{code}", switch_lang)
+        .get("/account", account_page)
+        .post("/account", change_password)
+        .get("/api/v1/me", api_me)
 }
 
-/// Only local paths may be redirect targets (no open redirect).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
+pub use crate::platform::http::safe_next;
 
 #[derive(Template)]
 #[template(path = "home/login.html")]
@@ -52,9 +49,11 @@ struct LoginQuery {
     bye: Option<String>,
 }
 
-async fn login_page(ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response> {
+async fn login_page(_: Public, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<Response> {
     if ctx.user.is_some() {
-        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+        return Ok(crate::platform::http::redirect(&safe_next(
+            q.next.as_deref(),
+        )));
     }
     let notice = if q.expired.is_some() {
         ctx.tr.t("auth.session_expired").to_string()
@@ -98,6 +97,7 @@ fn login_failed(
 }
 
 async fn login_submit(
+    _: Public,
     State(s): State<AppState>,
     ctx: Ctx,
     CsrfForm(f): CsrfForm<LoginForm>,
@@ -146,7 +146,7 @@ async fn login_submit(
     };
     auth::clear_failures(&s.db, &name).await?;
     let (token, _csrf) = auth::create_session(&s.db, user.id).await?;
-    let mut resp = Redirect::to(&safe_next(f.next.as_deref())).into_response();
+    let mut resp = crate::platform::http::redirect(&safe_next(f.next.as_deref()));
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
@@ -169,6 +169,7 @@ fn dummy_hash() -> &'static str {
 struct Empty {}
 
 async fn logout(
+    _: Public,
     State(s): State<AppState>,
     headers: axum::http::HeaderMap,
     CsrfForm(_): CsrfForm<Empty>,
@@ -177,7 +178,7 @@ async fn logout(
         auth::delete_session(&s.db, tok).await?;
         s.principals.forget(&auth::sha256_hex(tok));
     }
-    let mut resp = Redirect::to("/login?bye=1").into_response();
+    let mut resp = crate::platform::http::redirect("/login?bye=1");
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", 0, s.config.secure_cookies),
@@ -192,12 +193,13 @@ struct NextQuery {
 
 /// Set the language cookie and go back. A preference, not data: a plain link works.
 async fn switch_lang(
+    _: Public,
     State(s): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<NextQuery>,
 ) -> Result<Response> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
-    let mut resp = Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    let mut resp = crate::platform::http::redirect(&safe_next(q.next.as_deref()));
     resp.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(
@@ -242,7 +244,11 @@ struct SavedQuery {
     saved: Option<String>,
 }
 
-async fn account_page(ctx: Ctx, Auth(u): Auth, Query(q): Query<SavedQuery>) -> Result<Response> {
+async fn account_page(
+    Signed(u): Signed,
+    ctx: Ctx,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
     render(&AccountPage {
         chrome: Chrome::build(&ctx, "/account"),
         username: u.username.clone(),
@@ -260,9 +266,9 @@ struct PasswordForm {
 }
 
 async fn change_password(
+    Signed(u): Signed,
     State(s): State<AppState>,
     ctx: Ctx,
-    Auth(u): Auth,
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response> {
     let row = auth::find_user(&s.db.conn, u.id)
@@ -293,7 +299,7 @@ async fn change_password(
         return Ok(resp);
     }
     set_password(&s, &u.actor(), u.id, &f.new_password).await?;
-    Ok(Redirect::to("/account?saved=1").into_response())
+    Ok(crate::platform::http::redirect("/account?saved=1"))
 }
 
 /// Replace a user's password, end their other sessions, and audit it (never the hash).
@@ -345,7 +351,7 @@ pub struct Me {
 /// The caller.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", security(("bearer" = [])),
     responses((status = 200, body = Me), (status = 401)))]
-pub async fn api_me(Auth(u): Auth) -> Json<Me> {
+pub async fn api_me(Signed(u): Signed) -> Json<Me> {
     use crate::platform::auth::Scope;
     let scope = match &u.scope {
         Scope::District => "district".to_string(),

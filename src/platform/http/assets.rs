@@ -1,13 +1,13 @@
 //! Stylesheet, icons and the OpenAPI viewer, compiled into the binary (no CDN).
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
+use crate::platform::auth::guard::Public;
 use crate::platform::error::AppError;
 use crate::platform::http::AppState;
+use crate::platform::http::routes::Routes;
 
 struct Asset {
     name: &'static str,
@@ -32,6 +32,11 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../../assets/api-docs.js"),
     },
     Asset {
+        name: "print.js",
+        mime: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../../assets/print.js"),
+    },
+    Asset {
         name: "swagger-ui.css",
         mime: "text/css; charset=utf-8",
         body: include_bytes!("../../../assets/vendor/swagger-ui/swagger-ui.css"),
@@ -43,11 +48,11 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{name}", get(asset))
+pub fn router() -> Routes<AppState> {
+    Routes::new().get("/assets/{name}", asset)
 }
 
-async fn asset(Path(name): Path<String>) -> Result<Response, AppError> {
+async fn asset(_: Public, Path(name): Path<String>) -> Result<Response, AppError> {
     let a = ASSETS
         .iter()
         .find(|a| a.name == name)

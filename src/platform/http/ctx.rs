@@ -36,6 +36,9 @@ pub struct Ctx {
     pub session_expired: bool,
     /// A bearer token was sent but is not valid.
     pub bad_token: bool,
+    /// The address the request came from (the connection's peer, or what a trusted proxy
+    /// says); `None` when unknown (requests made in-process).
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl Ctx {
@@ -47,6 +50,65 @@ impl Ctx {
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
     }
+
+    /// The client's address as a key for throttles and limits.
+    pub fn client_key(&self) -> String {
+        self.client
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+/// The client's address: the connection's peer, or, when the peer is one of the configured
+/// reverse proxies, the last address in `X-Forwarded-For` that is not one of them.
+fn client_ip(req: &Request, trusted: &[std::net::IpAddr]) -> Option<std::net::IpAddr> {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .or(Some(peer))
+}
+
+/// A response the framework made itself (a rejection: plain text, or nothing) rather than
+/// one of ours; the context layer renders it as the product's own error.
+fn framework_error(resp: &Response) -> Option<AppError> {
+    use axum::http::StatusCode as S;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return None;
+    }
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("text/plain"));
+    if !plain {
+        return None;
+    }
+    Some(match status {
+        S::NOT_FOUND => AppError::NotFound,
+        S::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+        S::UNPROCESSABLE_ENTITY => AppError::invalid("_form", "form.malformed"),
+        S::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        S::UNSUPPORTED_MEDIA_TYPE => AppError::Unsupported,
+        s if s.is_client_error() => AppError::BadRequest,
+        _ => AppError::Internal(anyhow::anyhow!("the framework answered {status}")),
+    })
 }
 
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -75,6 +137,10 @@ fn query_param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+fn headers_csrf(h: &axum::http::HeaderMap) -> Option<&str> {
+    h.get("x-csrf-token").and_then(|v| v.to_str().ok())
+}
+
 /// A cached user still stands only while the session or token behind it has not expired.
 fn credential_valid(u: &CurrentUser) -> bool {
     u.expires_at.is_none_or(|e| e > chrono::Utc::now())
@@ -96,6 +162,8 @@ pub async fn context_layer(
         .map(|v| v.trim().to_owned());
     let session_cookie = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let csrf_cookie = cookie(headers, CSRF_COOKIE).map(str::to_owned);
+    let client = client_ip(&req, &state.config.trusted_proxy_addrs());
+    let method = req.method().clone();
     let uri = req.uri().clone();
     let path = uri.path().to_string();
     let path_and_query = uri
@@ -104,7 +172,8 @@ pub async fn context_layer(
         .unwrap_or_else(|| path.clone());
     let query = uri.query().unwrap_or("");
     let api = path.starts_with("/api/") || path.starts_with("/open311/");
-    // Pages that can hold a form need the anonymous CSRF cookie; the API and assets do not.
+    // Pages that can hold a form need the anonymous CSRF cookie; the API, assets, feeds and
+    // downloads do not (only HTML answers get it, below).
     let wants_csrf_cookie = !api && !path.starts_with("/assets/") && path != "/healthz";
 
     let lang = query_param(query, "lang")
@@ -167,6 +236,8 @@ pub async fn context_layer(
         },
     };
 
+    let safe_method = matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS");
+    let api_write = api && !safe_method && path.starts_with("/api/");
     let ctx = Ctx {
         tr: Tr::new(lang),
         user,
@@ -176,16 +247,36 @@ pub async fn context_layer(
         api,
         session_expired,
         bad_token,
+        client,
     };
-    req.extensions_mut().insert(ctx.clone());
-    let mut resp = next.run(req).await;
+    // A write to the API signed by the session cookie (a browser) carries the session's CSRF
+    // token in `X-CSRF-Token`, as a form carries it in `_csrf`; bearer tokens need none.
+    let cookie_write = api_write && ctx.user.as_ref().is_some_and(|u| !u.via_token);
+    let mut resp = if cookie_write
+        && !headers_csrf(req.headers()).is_some_and(|t| constant_time_eq(t, &ctx.csrf))
+    {
+        AppError::Csrf.into_response()
+    } else {
+        req.extensions_mut().insert(ctx.clone());
+        next.run(req).await
+    };
 
     if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {
         resp = render_error(&ctx, &info);
+    } else if let Some(e) = framework_error(&resp) {
+        let mut own = e.into_response();
+        if let Some(info) = own.extensions_mut().remove::<Arc<ErrorInfo>>() {
+            resp = render_error(&ctx, &info);
+        }
     }
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let secure = state.config.secure_cookies;
     let h = resp.headers_mut();
-    if let Some(t) = new_csrf_cookie {
+    if let Some(t) = new_csrf_cookie.filter(|_| html) {
         h.append(
             header::SET_COOKIE,
             set_cookie(CSRF_COOKIE, &t, 60 * 60 * 24, secure),
@@ -212,17 +303,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
             .get::<Ctx>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("context layer missing")))
-    }
-}
-
-/// The signed-in user; 401 otherwise (pages redirect to the login form).
-pub struct Auth(pub CurrentUser);
-
-impl<S: Send + Sync> FromRequestParts<S> for Auth {
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, s).await?;
-        ctx.user.map(Auth).ok_or(AppError::Unauthorized)
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::platform::error::{AppError, FieldError};
 use crate::platform::http::ctx::Ctx;
@@ -29,6 +29,11 @@ impl IntoResponse for AppError {
             AppError::Forbidden => ("forbidden", vec![], None, None),
             AppError::Unauthorized => ("unauthorized", vec![], None, None),
             AppError::Csrf => ("csrf", vec![], None, None),
+            AppError::BadRequest => ("bad_request", vec![], None, None),
+            AppError::MethodNotAllowed => ("method_not_allowed", vec![], None, None),
+            AppError::Unsupported => ("unsupported", vec![], None, None),
+            AppError::TooLarge => ("too_large", vec![], None, None),
+            AppError::Unavailable => ("unavailable", vec![], None, Some(30)),
             AppError::Invalid(f) => ("invalid", f, None, None),
             AppError::Conflict(k) => ("conflict", vec![], Some(k), None),
             AppError::TooManyRequests { retry_after_secs } => {
@@ -89,7 +94,10 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
     if let Some(k) = &info.detail_key {
         message = tr.t(&format!("errors.{k}")).to_string();
     }
-    if let Some(secs) = info.retry_after {
+    if let Some(secs) = info
+        .retry_after
+        .filter(|_| info.code == "too_many_requests")
+    {
         message = tr.f1("errors.page.too_many_requests.message", secs.div_ceil(60));
     }
     let mut resp = if ctx.api {
@@ -111,7 +119,7 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
         if ctx.session_expired {
             next.push_str("&expired=1");
         }
-        Redirect::to(&next).into_response()
+        crate::platform::http::redirect(&next)
     } else {
         let chrome = Chrome::build(ctx, "");
         let page = ErrorPage {

@@ -4,21 +4,23 @@ pub mod assets;
 pub mod ctx;
 pub mod errors;
 pub mod form;
+pub mod inbound;
 pub mod layout;
 pub mod openapi;
 pub mod pagination;
+pub mod routes;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::platform::auth::CurrentUser;
+use crate::platform::auth::guard::Public;
 use crate::platform::cache::TtlCache;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
@@ -53,10 +55,11 @@ impl AppState {
     }
 }
 
-/// The whole application. Each domain returns its own router; this merges them.
-pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
-        .route("/healthz", get(healthz))
+/// Every route of the application with its access: each domain's table, merged. The router
+/// the server runs and the table the tests walk both come from here.
+pub fn routes() -> routes::Routes<AppState> {
+    routes::Routes::new()
+        .get("/healthz", healthz)
         .merge(assets::router())
         .merge(openapi::router())
         .merge(crate::platform::auth::web::router())
@@ -73,11 +76,23 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::selfgov::public::router())
         .merge(crate::departments::router())
         .merge(crate::admin::router())
+}
+
+/// The whole application: the routes, the shared middleware and the fallback.
+pub fn app(state: AppState) -> Router {
+    let routes = routes()
+        .into_parts()
+        .0
         .fallback(errors::fallback)
         .with_state(state.clone());
     routes
+        .layer(axum::middleware::from_fn(inbound::inbound))
         .layer(axum::middleware::from_fn_with_state(state, ctx::context_layer))
         .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -101,28 +116,68 @@ pub fn app(state: AppState) -> Router {
         }))
 }
 
+/// Pages need nothing but their own stylesheet, scripts files and images (inline SVG, QR
+/// codes as `data:` only where drawn so): no inline script or style, no frames, forms post
+/// only here.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// A 303 to a path of this site. A target that cannot be a header value (it never should:
+/// targets are built from checked codes and numbers) goes to the home page instead of
+/// panicking.
+pub fn redirect(to: &str) -> Response {
+    let to = if HeaderValue::from_str(to).is_ok() && to.starts_with('/') {
+        to
+    } else {
+        "/"
+    };
+    (
+        axum::http::StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
+        )],
+    )
+        .into_response()
+}
+
+/// Where a `next=` may send the browser: only a path of this site. The value is read as a
+/// browser would read it (the WHATWG URL rules: tabs and newlines dropped, backslashes as
+/// slashes) against a placeholder origin, and anything that would leave that origin — or
+/// that holds a control character at all — goes to `/`. The path comes back as the parser
+/// wrote it, percent-encoded, so it is always a valid header value.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(n) = next.map(str::trim) else {
+        return "/".into();
+    };
+    if !n.starts_with('/') || n.contains('\\') || n.chars().any(char::is_control) {
+        return "/".into();
+    }
+    let Ok(base) = url::Url::parse("http://shequ.invalid/") else {
+        return "/".into();
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
+        _ => "/".into(),
+    }
+}
+
 /// Liveness and database reachability.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "ok")))]
 pub async fn healthz(
+    _: Public,
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Result<Response, AppError> {
     crate::platform::db::scalar(&state.db.conn, "SELECT CAST(1 AS BIGINT)", crate::vals![]).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
 }
 
-/// The public address of a page: the configured `public_url`, else the request's host (QR
-/// codes, feeds and other links that leave the browser).
-pub fn public_url(s: &AppState, headers: &axum::http::HeaderMap, path: &str) -> String {
-    let base = if s.config.public_url.trim().is_empty() {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        format!("http://{host}")
-    } else {
-        s.config.public_url.trim_end_matches('/').to_string()
-    };
-    format!("{base}{path}")
+/// The public address of a page, for links that leave the browser (QR codes, feeds): the
+/// configured `public_url`, else the listen address — never the request's `Host` header,
+/// which the sender chooses.
+pub fn public_url(s: &AppState, path: &str) -> String {
+    format!("{}{path}", s.config.public_base().0)
 }
 
 /// Render an askama template into an HTML response.

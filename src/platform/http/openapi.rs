@@ -1,12 +1,13 @@
 //! The OpenAPI 3 document and its viewer (Swagger UI, served from the binary).
 
+use axum::Json;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::platform::auth::guard::Public;
 use crate::platform::http::AppState;
+use crate::platform::http::routes::Routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -68,16 +69,16 @@ impl Modify for Bearer {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/openapi.json", get(spec))
-        .route("/api/docs", get(viewer))
+pub fn router() -> Routes<AppState> {
+    Routes::new()
+        .get("/api/openapi.json", spec)
+        .get("/api/docs", viewer)
 }
 
-async fn spec() -> Response {
+async fn spec(_: Public) -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
-async fn viewer() -> Html<&'static str> {
+async fn viewer(_: Public) -> Html<&'static str> {
     Html(include_str!("../../../templates/api_docs.html"))
 }

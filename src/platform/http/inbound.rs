@@ -1,0 +1,193 @@
+//! The door every request comes through before any handler sees it: text is made what the
+//! product can store and show ([`crate::platform::text::clean`]) in the query string, in
+//! urlencoded forms and in JSON bodies, and bounded per field; a path that names a control
+//! character names nothing (404). Handlers and extractors downstream — ours and axum's — only
+//! ever read cleaned text, so no handler has to remember it.
+
+use axum::body::{Body, Bytes};
+use axum::extract::Request;
+use axum::http::{Uri, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::platform::error::{AppError, FieldError};
+use crate::platform::text::{MAX_FIELD_CHARS, clean, too_long};
+
+pub async fn inbound(req: Request, next: Next) -> Response {
+    match normalise(req).await {
+        Ok(req) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn field_too_long(field: &str) -> AppError {
+    AppError::Invalid(vec![
+        FieldError::new(field, "form.field_too_long").with(MAX_FIELD_CHARS),
+    ])
+}
+
+/// Cleaned `key=value` pairs of a query string or form body; `None` when nothing changes.
+fn clean_pairs(raw: &[u8]) -> Result<Option<String>, AppError> {
+    let mut changed = false;
+    let mut pairs = Vec::new();
+    for (k, v) in form_urlencoded::parse(raw) {
+        if too_long(&v) || too_long(&k) {
+            return Err(field_too_long(&clean(&k)));
+        }
+        let (ck, cv) = (clean(&k), clean(&v));
+        changed |= ck != k || cv != v;
+        pairs.push((ck.into_owned(), cv.into_owned()));
+    }
+    // form_urlencoded decodes invalid UTF-8 as U+FFFD: the raw text differs from what was read
+    changed |= std::str::from_utf8(raw).is_err();
+    if !changed {
+        return Ok(None);
+    }
+    Ok(Some(
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish(),
+    ))
+}
+
+/// Clean every string of a JSON document in place; whether anything changed.
+fn clean_json(v: &mut serde_json::Value) -> Result<bool, AppError> {
+    use serde_json::Value;
+    Ok(match v {
+        Value::String(s) => {
+            if too_long(s) {
+                return Err(field_too_long("_body"));
+            }
+            match clean(s) {
+                std::borrow::Cow::Borrowed(_) => false,
+                std::borrow::Cow::Owned(c) => {
+                    *s = c;
+                    true
+                }
+            }
+        }
+        Value::Array(a) => {
+            let mut changed = false;
+            for x in a {
+                changed |= clean_json(x)?;
+            }
+            changed
+        }
+        Value::Object(o) => {
+            let mut changed = false;
+            let keys: Vec<String> = o.keys().cloned().collect();
+            for k in keys {
+                let ck = clean(&k).into_owned();
+                if ck != k {
+                    if let Some(x) = o.remove(&k) {
+                        o.insert(ck.clone(), x);
+                    }
+                    changed = true;
+                }
+                if let Some(x) = o.get_mut(&ck) {
+                    changed |= clean_json(x)?;
+                }
+            }
+            changed
+        }
+        _ => false,
+    })
+}
+
+async fn normalise(req: Request) -> Result<Request, AppError> {
+    let (mut parts, body) = req.into_parts();
+    let decoded = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy();
+    if decoded.chars().any(char::is_control) {
+        return Err(AppError::NotFound);
+    }
+    if let Some(q) = parts.uri.query()
+        && let Some(cleaned) = clean_pairs(q.as_bytes())?
+    {
+        let mut uri = parts.uri.clone().into_parts();
+        let pq = if cleaned.is_empty() {
+            parts.uri.path().to_string()
+        } else {
+            format!("{}?{cleaned}", parts.uri.path())
+        };
+        uri.path_and_query = Some(pq.parse().map_err(|_| AppError::BadRequest)?);
+        parts.uri = Uri::from_parts(uri).map_err(|_| AppError::BadRequest)?;
+    }
+    let kind = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    let body = match kind.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let bytes = read(body).await?;
+            match clean_pairs(&bytes)? {
+                Some(cleaned) => Body::from(cleaned),
+                None => Body::from(bytes),
+            }
+        }
+        k if k == "application/json" || k.ends_with("+json") => {
+            let bytes = read(body).await?;
+            match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                Ok(mut v) => {
+                    if clean_json(&mut v)? {
+                        Body::from(
+                            serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.into()))?,
+                        )
+                    } else {
+                        Body::from(bytes)
+                    }
+                }
+                // not JSON: the handler's extractor says so in its own words
+                Err(_) => Body::from(bytes),
+            }
+        }
+        _ => body,
+    };
+    if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).cloned()
+        && len.to_str().is_ok()
+    {
+        // the body may have changed length; let the server compute it
+        parts.headers.remove(header::CONTENT_LENGTH);
+    }
+    Ok(Request::from_parts(parts, body))
+}
+
+/// The whole body; past the server's limit it is 413.
+async fn read(body: Body) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(body, usize::MAX)
+        .await
+        .map_err(|_| AppError::TooLarge)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_cleaned_only_when_needed() {
+        assert_eq!(clean_pairs(b"q=%E5%8D%8E&page=2").unwrap(), None);
+        assert_eq!(
+            clean_pairs(b"q=a%00b&n=%0D%0Ax").unwrap().as_deref(),
+            Some("q=ab&n=%0Ax")
+        );
+        let long = format!("q={}", "x".repeat(MAX_FIELD_CHARS + 1));
+        assert!(matches!(
+            clean_pairs(long.as_bytes()),
+            Err(AppError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn json_strings_are_cleaned() {
+        let mut v = serde_json::json!({"a": "x\u{0}y", "b": ["\u{7}"], "c\u{1}": 1});
+        assert!(clean_json(&mut v).unwrap());
+        assert_eq!(v, serde_json::json!({"a": "xy", "b": [""], "c": 1}));
+    }
+}
