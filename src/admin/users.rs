@@ -295,8 +295,15 @@ pub async fn update(
         .await?;
     }
     if !i.password.is_empty() || !c.active || before.role != c.role.key() {
-        // A reset password, a disabled account or a new role ends existing sessions.
+        // A reset password, a disabled account or a new role ends existing sessions and
+        // API tokens: whatever was granted under the old terms goes with them.
         db::exec(&tx, "DELETE FROM sessions WHERE user_id = ?", vals![id]).await?;
+        db::exec(
+            &tx,
+            "UPDATE api_tokens SET revoked = ? WHERE user_id = ?",
+            vals![true, id],
+        )
+        .await?;
     }
     let mut after = serde_json::to_value(Audited::from(&c)).map_err(anyhow::Error::from)?;
     if !i.password.is_empty() {

@@ -308,13 +308,13 @@ async fn ledger_page(
     Query(f): Query<LedgerFilter>,
 ) -> Result<Response> {
     let per = store::LEDGER_PAGE_SIZE;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = crate::platform::http::pagination::page_number(f.page);
     let (mut rows, total) = store::ledger(
         &s.db,
         &s.district,
         &u.scope,
         &f,
-        Some((per, (page - 1) * per)),
+        Some((per, (page - 1).saturating_mul(per))),
     )
     .await?;
     let query = ledger_query(&f);
@@ -392,13 +392,13 @@ pub async fn api_centres(
     Query(f): Query<LedgerFilter>,
 ) -> Result<Json<LedgerPageJson>> {
     let per = store::LEDGER_PAGE_SIZE;
-    let page = f.page.unwrap_or(1).max(1);
+    let page = crate::platform::http::pagination::page_number(f.page);
     let (items, total) = store::ledger(
         &s.db,
         &s.district,
         &u.scope,
         &f,
-        Some((per, (page - 1) * per)),
+        Some((per, (page - 1).saturating_mul(per))),
     )
     .await?;
     Ok(Json(LedgerPageJson {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::users::{self, UserInput};
-use crate::platform::auth::Actor;
+use crate::platform::auth::{Actor, CurrentUser};
 use crate::platform::config::Config;
 use crate::platform::db::{self, Db};
 use crate::platform::http::{AppState, app};
@@ -70,10 +70,27 @@ pub enum Command {
     /// Open311 GeoReport v2 clients.
     #[command(subcommand)]
     Open311(Open311Command),
+    /// Residents' personal data.
+    #[command(subcommand)]
+    Resident(ResidentCommand),
     /// Write a consistent online copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
     /// Check a backup FILE and put it in place of the database (stop the server first).
     Restore { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ResidentCommand {
+    /// Erase a resident's personal data at their request (PIPL art. 47): the registry record,
+    /// and their name, phone, address and words on their cases and other records. Without
+    /// --yes it only says what would be erased.
+    Erase {
+        /// The resident's number (as in /hall/residents/ID).
+        id: i64,
+        /// Erase, instead of only showing what would be erased.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -439,6 +456,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`."
             );
+        }
+        Command::Resident(ResidentCommand::Erase { id, yes }) => {
+            let db = open(&c).await?;
+            let district = c.district()?;
+            let admin = CurrentUser::system_admin(&cli_actor().name);
+            let e = if yes {
+                crate::hall::residents::erase(&db, &district, &admin, id).await
+            } else {
+                crate::hall::residents::erasure_preview(&db, &district, &admin, id).await
+            }
+            .map_err(app_error)?;
+            println!(
+                "{} resident {id} ({}): 1 registry record, {} cases, {} volunteer records, {} proposals, {} representative links",
+                if yes { "Erased" } else { "Would erase" },
+                e.community_name,
+                e.cases,
+                e.volunteers,
+                e.proposals,
+                e.representatives
+            );
+            if !yes {
+                eprintln!("Nothing was changed. Run again with --yes to erase.");
+            }
         }
         Command::Open311(Open311Command::AddKey { label }) => {
             let db = open(&c).await?;

@@ -294,8 +294,8 @@ async fn show_batch(
 ) -> Result<Response> {
     let b = store::load_batch_in(&s.db, &u.scope, id).await?;
     let per = store::LINES_PAGE;
-    let page = page.max(1);
-    let lines = store::lines(&s.db, &b, Some((per, (page - 1) * per))).await?;
+    let page = crate::platform::http::pagination::page_number(Some(page));
+    let lines = store::lines(&s.db, &b, Some((per, (page - 1).saturating_mul(per)))).await?;
     let total = b.line_count as u64;
     let page = BatchPage {
         chrome: Chrome::build(ctx, "/funding"),

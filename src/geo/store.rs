@@ -307,10 +307,16 @@ pub async fn community_page(
     scope: &Scope,
     f: &CommunityFilter,
 ) -> Result<(Vec<CommunityRow>, u64, u64)> {
-    let page = f.page.unwrap_or(1).max(1);
+    let page = crate::platform::http::pagination::page_number(f.page);
     let per = COMMUNITY_PAGE_SIZE;
-    let (rows, total) =
-        list_communities(db, district, scope, f, Some((per, (page - 1) * per))).await?;
+    let (rows, total) = list_communities(
+        db,
+        district,
+        scope,
+        f,
+        Some((per, (page - 1).saturating_mul(per))),
+    )
+    .await?;
     Ok((rows, total, page))
 }
 

@@ -18,7 +18,8 @@ use crate::platform::audit;
 use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::types::{DivisionCode, IdNumber, Phone, mask_name};
+use crate::platform::personal::{Address, Mobile, Name, Personal};
+use crate::platform::types::{DivisionCode, IdNumber, Phone};
 use crate::vals;
 
 pub const CHANNELS: &[&str] = &["window", "online", "open311"];
@@ -77,7 +78,7 @@ pub fn sees_applicant(u: &CurrentUser) -> bool {
     )
 }
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct CaseRow {
     pub id: i64,
     pub number: String,
@@ -90,8 +91,10 @@ pub struct CaseRow {
     pub group_key: String,
     pub channel: String,
     pub status: String,
-    pub applicant_name: String,
-    pub applicant_phone: String,
+    #[schema(value_type = String)]
+    pub applicant_name: Personal<Name>,
+    #[schema(value_type = String)]
+    pub applicant_phone: Personal<Mobile>,
     pub received_on: NaiveDate,
     pub due_on: Option<NaiveDate>,
     pub referred_to: Option<String>,
@@ -102,11 +105,10 @@ pub struct CaseRow {
 }
 
 impl CaseRow {
-    pub fn masked(mut self, full: bool) -> CaseRow {
-        if !full {
-            self.applicant_name = mask_name(&self.applicant_name);
-            self.applicant_phone = mask_phone(&self.applicant_phone);
-        }
+    /// The row revealed as far as the caller may see the applicant.
+    fn for_viewer(mut self, full: bool) -> CaseRow {
+        self.applicant_name = self.applicant_name.reveal(full);
+        self.applicant_phone = self.applicant_phone.reveal(full);
         self
     }
     pub fn overdue(&self, today: impl std::borrow::Borrow<NaiveDate>) -> bool {
@@ -118,14 +120,6 @@ impl CaseRow {
     }
     pub fn is_open(&self) -> bool {
         parse_status(&self.status).is_some_and(CaseStatus::is_open)
-    }
-}
-
-pub fn mask_phone(p: &str) -> String {
-    match Phone::parse(p) {
-        Ok(p) => p.masked(),
-        Err(_) if p.is_empty() => String::new(),
-        Err(_) => "****".into(),
     }
 }
 
@@ -208,17 +202,21 @@ fn case_where(
             NaiveDate::from_ymd_opt(y, 12, 31)
         ]);
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        if let Ok(p) = Phone::parse(q) {
-            wh.push("k.applicant_phone = ?".into());
-            v.push(p.as_str().into());
-        } else if q.bytes().next().is_some_and(|b| b.is_ascii_digit()) {
-            wh.push("k.number LIKE ?".into());
-            v.push(format!("%{}%", q.replace(['%', '_'], "")).into());
-        } else {
-            wh.push("k.applicant_name LIKE ? ESCAPE '\\'".into());
-            v.push(db::like_pattern(q).into());
-        }
+    // a caller searches only by what it sees of the applicant (rules::search_terms)
+    if let Some(search) = rules::search_terms(f.q.as_deref().unwrap_or(""), sees_applicant(u))
+        .map_err(|k| AppError::invalid("q", k))?
+    {
+        crate::hall::residents::search_condition(
+            &search,
+            crate::hall::residents::SearchColumns {
+                name: "k.applicant_name",
+                id_number: "(SELECT r.id_number FROM residents r WHERE r.id = k.resident_id)",
+                phone: "k.applicant_phone",
+                number: Some("k.number"),
+            },
+            &mut wh,
+            &mut v,
+        );
     }
     Ok((wh.join(" AND "), v))
 }
@@ -264,14 +262,14 @@ pub async fn list(
         &db.conn,
         &format!(
             "{ROW_SELECT} WHERE {wh} ORDER BY k.received_on DESC, k.id DESC LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            (page - 1).saturating_mul(PAGE_SIZE)
         ),
         v,
     )
     .await?;
     let full = sees_applicant(u);
     Ok((
-        rows.into_iter().map(|r| r.masked(full)).collect(),
+        rows.into_iter().map(|r| r.for_viewer(full)).collect(),
         total,
         page,
     ))
@@ -293,7 +291,7 @@ pub async fn ledger_rows(
     )
     .await?;
     let full = sees_applicant(u);
-    Ok(rows.into_iter().map(|r| r.masked(full)).collect())
+    Ok(rows.into_iter().map(|r| r.for_viewer(full)).collect())
 }
 
 /// The staff worklist: open cases in scope, the most urgent first — online submissions
@@ -315,7 +313,7 @@ pub async fn worklist(
     )
     .await?;
     let full = sees_applicant(u);
-    Ok(rows.into_iter().map(|r| r.masked(full)).collect())
+    Ok(rows.into_iter().map(|r| r.for_viewer(full)).collect())
 }
 
 /// Open and overdue counts in scope (the home page and the worklist's heading).
@@ -355,12 +353,15 @@ pub struct CaseFull {
     pub community_name: String,
     pub item_id: i64,
     pub resident_id: Option<i64>,
-    pub applicant_name: String,
-    pub applicant_phone: String,
+    #[schema(value_type = String)]
+    pub applicant_name: Personal<Name>,
+    #[schema(value_type = String)]
+    pub applicant_phone: Personal<Mobile>,
     pub channel: String,
     pub status: String,
     pub description: String,
-    pub address: String,
+    #[schema(value_type = String)]
+    pub address: Personal<Address>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub received_at: DateTime<Utc>,
@@ -380,6 +381,8 @@ pub struct CaseFull {
     pub result: Option<String>,
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
+    /// What the public may read of it (Open311's description), written by staff.
+    pub public_description: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -390,16 +393,11 @@ impl CaseFull {
     pub fn overdue(&self, today: impl std::borrow::Borrow<NaiveDate>) -> bool {
         rules::overdue(self.status(), self.due_on, *today.borrow())
     }
-    pub fn masked(mut self, full: bool) -> CaseFull {
-        if !full {
-            self.applicant_name = mask_name(&self.applicant_name);
-            self.applicant_phone = mask_phone(&self.applicant_phone);
-            self.address = if self.address.is_empty() {
-                String::new()
-            } else {
-                "***".into()
-            };
-        }
+    /// The case revealed as far as the caller may see the applicant.
+    fn for_viewer(mut self, full: bool) -> CaseFull {
+        self.applicant_name = self.applicant_name.reveal(full);
+        self.applicant_phone = self.applicant_phone.reveal(full);
+        self.address = self.address.reveal(full);
         self
     }
 }
@@ -409,9 +407,53 @@ const FULL_SELECT: &str = "SELECT k.id, k.number, k.community_code, c.name AS co
     k.description, k.address, k.lat, k.lon, k.received_at, k.received_on, k.accepted_on, \
     k.due_on, k.reject_reason, k.referred_kind, k.referred_department_id, k.provider_id, \
     p.name AS provider_name, k.referred_to, k.referred_deadline, k.completed_on, \
-    k.finished_in_community, k.handling_days, k.result, k.rating, k.rating_comment, k.updated_at \
+    k.finished_in_community, k.handling_days, k.result, k.rating, k.rating_comment, \
+    k.public_description, k.updated_at \
     FROM cases k JOIN divisions c ON c.code = k.community_code \
     LEFT JOIN providers p ON p.id = k.provider_id";
+
+/// The longest public description of a case.
+pub const MAX_PUBLIC_DESCRIPTION: usize = 500;
+
+/// Write what the public may read of a case: its community's staff or the district admin,
+/// for a case in their scope (404 outside it).
+pub async fn set_public_description(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    id: i64,
+    text: &str,
+) -> Result<()> {
+    if !matches!(u.role, Role::DistrictAdmin | Role::CommunityStaff) {
+        return Err(AppError::Forbidden);
+    }
+    let text = text.trim();
+    if text.chars().count() > MAX_PUBLIC_DESCRIPTION {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("public_description", "common.too_long").with(MAX_PUBLIC_DESCRIPTION),
+        ]));
+    }
+    let tx = db.write_tx().await?;
+    let case = load_full(&tx, district, &u.scope, id).await?;
+    db::exec(
+        &tx,
+        "UPDATE cases SET public_description = ?, updated_at = ? WHERE id = ?",
+        vals![text, Utc::now(), id],
+    )
+    .await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "update",
+        "case",
+        &case.number,
+        Some(&serde_json::json!({"public_description": case.public_description})),
+        Some(&serde_json::json!({"public_description": text})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
 
 async fn load_full<C: ConnectionTrait>(
     c: &C,
@@ -430,7 +472,7 @@ async fn load_full<C: ConnectionTrait>(
 pub async fn load(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -> Result<CaseFull> {
     Ok(load_full(&db.conn, district, &u.scope, id)
         .await?
-        .masked(sees_applicant(u)))
+        .for_viewer(sees_applicant(u)))
 }
 
 /// A case by number and the applicant's phone, for the public status page: `None` for a
@@ -474,6 +516,61 @@ pub async fn events(db: &Db, case_id: i64) -> Result<Vec<Event>> {
 
 // ------------------------------------------------------------------ registering
 
+/// Public requests a phone may make a day (online and Open311 together).
+pub const DAILY_LIMIT: i64 = 3;
+
+/// What a public request must pass in its own transaction, so that racing requests see each
+/// other: its form stamp is used up (a replay is refused), and its phone's count for the day
+/// goes up by one in a single row — concurrent requests from one phone queue on that row's
+/// lock, and the fourth of the day is refused.
+async fn public_checks<C: ConnectionTrait>(
+    tx: &C,
+    n: &NewCase,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+) -> Result<()> {
+    if let Some(stamp) = &n.stamp {
+        db::exec(
+            tx,
+            "DELETE FROM form_stamps WHERE used_at < ?",
+            vals![now - chrono::Duration::hours(3)],
+        )
+        .await?;
+        let fresh = db::exec(
+            tx,
+            "INSERT INTO form_stamps (stamp, used_at) VALUES (?, ?) ON CONFLICT (stamp) DO NOTHING",
+            vals![stamp.clone(), now],
+        )
+        .await?;
+        if fresh == 0 {
+            return Err(AppError::invalid("_form", "hall.form_used"));
+        }
+    }
+    if let Some(phone) = &n.applicant_phone {
+        db::exec(
+            tx,
+            "DELETE FROM public_request_quota WHERE day < ?",
+            vals![today],
+        )
+        .await?;
+        let count = db::scalar(
+            tx,
+            "INSERT INTO public_request_quota (phone, day, requests) VALUES (?, ?, 1) \
+             ON CONFLICT (phone, day) DO UPDATE SET requests = public_request_quota.requests + 1 \
+             RETURNING requests",
+            vals![phone.as_str(), today],
+        )
+        .await?
+        .unwrap_or(1);
+        if count > DAILY_LIMIT {
+            return Err(AppError::Invalid(vec![
+                FieldError::new("applicant_phone", "hall.daily_limit").with(DAILY_LIMIT),
+            ]));
+        }
+    }
+    Ok(())
+}
+
 /// A checked new case.
 #[derive(Clone, Debug)]
 pub struct NewCase {
@@ -489,6 +586,8 @@ pub struct NewCase {
     pub lon: Option<f64>,
     /// window, online or open311
     pub channel: &'static str,
+    /// The public form's stamp, used up with the request (good once).
+    pub stamp: Option<String>,
 }
 
 /// A case as typed at the window or into the public form.
@@ -605,6 +704,7 @@ impl CaseInput {
                 lat: None,
                 lon: None,
                 channel,
+                stamp: None,
             }),
             _ => Err(AppError::Invalid(errs)),
         }
@@ -714,6 +814,9 @@ pub async fn register(
         return Err(AppError::invalid("community", "hall.bad_community"));
     }
     let tx = db.write_tx().await?;
+    if n.channel != "window" {
+        public_checks(&tx, n, now, today).await?;
+    }
     // the resident: the one chosen, or the one with this ID number, or a new one
     let resident_id = match (n.resident_id, &n.id_number) {
         (Some(id), _) => {
@@ -1016,7 +1119,7 @@ pub async fn step(
     let year = case.received_on.year();
     let mut note = String::new();
     let mut notice = None;
-    let phone = case.applicant_phone.clone();
+    let phone = case.applicant_phone.expose().to_string();
     match &req {
         StepRequest::Accept => {
             let item_limit = db::scalar(
@@ -1162,6 +1265,13 @@ pub async fn step(
         }
     }
     add_event(&tx, case.id, &actor, req.key(), next.key(), &note, now).await?;
+    // a rating's comment is the applicant's own words: the log keeps the stars only
+    let logged = match &req {
+        StepRequest::Rate { stars, comment } => serde_json::json!({
+            "status": next.key(), "note": format!("{stars}★"), "comment": comment.trim(),
+        }),
+        _ => serde_json::json!({"status": next.key(), "note": note}),
+    };
     audit::record(
         &tx,
         &actor,
@@ -1169,7 +1279,7 @@ pub async fn step(
         "case",
         &case.number,
         Some(&serde_json::json!({"status": case.status})),
-        Some(&serde_json::json!({"status": next.key(), "note": note})),
+        Some(&logged),
     )
     .await?;
     tx.commit().await?;

@@ -33,7 +33,7 @@ pub struct LogSender;
 
 impl Sender for LogSender {
     fn send(&self, phone: &str, text: &str) {
-        tracing::info!(target: "shequ::notify", phone = %cases::mask_phone(phone), "{text}");
+        tracing::info!(target: "shequ::notify", phone = %crate::platform::personal::Personal::<crate::platform::personal::Mobile>::new(phone), "{text}");
     }
 }
 

@@ -158,11 +158,17 @@ fn app_error(ctx: &Ctx, f: Format, e: AppError) -> Response {
         AppError::Forbidden | AppError::Unauthorized => {
             error(f, StatusCode::FORBIDDEN, ctx.tr.t("open311.bad_key"))
         }
-        AppError::TooManyRequests { .. } => error(
-            f,
-            StatusCode::TOO_MANY_REQUESTS,
-            ctx.tr.t("open311.too_many"),
-        ),
+        AppError::TooManyRequests { retry_after_secs } => {
+            let mut r = error(
+                f,
+                StatusCode::TOO_MANY_REQUESTS,
+                ctx.tr.t("open311.too_many"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
         other => {
             tracing::error!("open311: {}", other.describe());
             error(
@@ -222,7 +228,7 @@ async fn get_root(
     };
     let r = match name {
         "services" => services(&s, f, &pairs).await,
-        "requests" => list_requests(&s, f, &pairs).await,
+        "requests" => list_requests(&s, &ctx, f, &pairs).await,
         "discovery" => Ok(discovery(&s, f)),
         _ => Err(AppError::NotFound),
     };
@@ -324,19 +330,19 @@ async fn get_service(
     r.unwrap_or_else(|e| app_error(&ctx, f, e))
 }
 
+/// What the public may read of a request: the service, its status, the community and town
+/// (as the place), the dates, who is responsible, and what staff wrote for the public. Never
+/// the applicant's name, phone, own words, address or position — they stay with the case.
 #[derive(FromQueryResult)]
 struct PublicCase {
     number: String,
     status: String,
     item_code: String,
     item_name: String,
-    description: String,
-    address: String,
-    lat: Option<f64>,
-    lon: Option<f64>,
+    public_description: String,
+    community_name: String,
+    town_name: String,
     referred_to: Option<String>,
-    reject_reason: Option<String>,
-    result: Option<String>,
     received_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     due_on: Option<NaiveDate>,
@@ -344,28 +350,26 @@ struct PublicCase {
 }
 
 const PUBLIC_SELECT: &str = "SELECT k.number, k.status, i.code AS item_code, i.name AS item_name, \
-    k.description, k.address, k.lat, k.lon, k.referred_to, k.reject_reason, k.result, \
+    k.public_description, c.name AS community_name, t.name AS town_name, k.referred_to, \
     k.received_at, k.updated_at, k.due_on, k.token \
-    FROM cases k JOIN service_items i ON i.id = k.item_id";
+    FROM cases k JOIN service_items i ON i.id = k.item_id \
+    JOIN divisions c ON c.code = k.community_code \
+    JOIN divisions t ON t.code = substr(k.community_code, 1, 9) || '000'";
 
 fn w3c(t: &DateTime<Utc>) -> String {
     t.with_timezone(&district_tz()).to_rfc3339()
 }
 
-fn request_json(c: &PublicCase) -> serde_json::Value {
+fn request_json(tr: &crate::platform::i18n::Tr, c: &PublicCase) -> serde_json::Value {
     let open = !matches!(c.status.as_str(), "completed" | "rejected");
-    let notes = c
-        .result
-        .clone()
-        .or_else(|| c.reject_reason.clone())
-        .unwrap_or_default();
     json!({
         "service_request_id": c.number,
         "status": if open { "open" } else { "closed" },
-        "status_notes": notes,
+        // the status in words, not the words of whoever worked the case
+        "status_notes": tr.t(&format!("hall.status.{}", c.status)),
         "service_name": c.item_name,
         "service_code": c.item_code,
-        "description": c.description,
+        "description": c.public_description,
         "agency_responsible": c.referred_to.clone().unwrap_or_else(|| "社区服务中心".into()),
         "service_notice": "",
         "requested_datetime": w3c(&c.received_at),
@@ -373,11 +377,12 @@ fn request_json(c: &PublicCase) -> serde_json::Value {
         "expected_datetime": c.due_on.and_then(|d| d.and_hms_opt(17, 0, 0))
             .and_then(|t| t.and_local_timezone(district_tz()).single())
             .map(|t| t.to_rfc3339()),
-        "address": c.address,
+        // the place is the community, never the applicant's address or position
+        "address": format!("{}{}", c.town_name, c.community_name),
         "address_id": "",
         "zipcode": "",
-        "lat": c.lat,
-        "long": c.lon,
+        "lat": null,
+        "long": null,
         "media_url": "",
     })
 }
@@ -392,7 +397,12 @@ fn parse_w3c(field: &str, v: &str) -> Result<DateTime<Utc>> {
         .map_err(|_| AppError::invalid(field, "open311.bad_datetime"))
 }
 
-async fn list_requests(s: &AppState, f: Format, pairs: &[(String, String)]) -> Result<Response> {
+async fn list_requests(
+    s: &AppState,
+    ctx: &Ctx,
+    f: Format,
+    pairs: &[(String, String)],
+) -> Result<Response> {
     check_jurisdiction(s, pairs)?;
     let (cond, mut v) = cases::case_scope(&crate::platform::auth::Scope::District, &s.district);
     let mut wh = vec![cond, "k.channel IN ('online', 'open311')".to_string()];
@@ -461,7 +471,7 @@ async fn list_requests(s: &AppState, f: Format, pairs: &[(String, String)]) -> R
         v,
     )
     .await?;
-    let list: Vec<serde_json::Value> = rows.iter().map(request_json).collect();
+    let list: Vec<serde_json::Value> = rows.iter().map(|c| request_json(&ctx.tr, c)).collect();
     Ok(respond(
         f,
         StatusCode::OK,
@@ -500,7 +510,7 @@ async fn get_request(
             StatusCode::OK,
             "service_requests",
             "request",
-            json!([request_json(&c)]),
+            json!([request_json(&ctx.tr, &c)]),
         ))
     }
     .await;
@@ -590,7 +600,22 @@ async fn post_requests(
     pairs.extend(query);
     let r = async {
         check_jurisdiction(&s, &pairs)?;
+        let limits = &s.config.limits;
+        if let Some(ip) = ctx.client {
+            crate::platform::http::limit(
+                &s,
+                &format!("open311-ip:{ip}"),
+                limits.open311_posts_per_ip_10min,
+                std::time::Duration::from_secs(600),
+            )?;
+        }
         let (client_id, label) = client(&s, param(&pairs, "api_key")).await?;
+        crate::platform::http::limit(
+            &s,
+            &format!("open311-key:{client_id}"),
+            limits.open311_posts_per_hour,
+            std::time::Duration::from_secs(3600),
+        )?;
         let items = s.hall.items(&s.db).await?;
         let first = param(&pairs, "first_name").unwrap_or("").trim().to_string();
         let last = param(&pairs, "last_name").unwrap_or("").trim().to_string();
@@ -625,7 +650,6 @@ async fn post_requests(
         };
         n.lat = coord("lat", 90.0)?;
         n.lon = coord("long", 180.0)?;
-        crate::hall::public::check_daily_limit(&s, n.applicant_phone.as_ref()).await?;
         let cal = s.hall.calendar(&s.db).await?;
         let actor = Actor {
             id: None,

@@ -30,7 +30,7 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::{show, today};
-use crate::platform::types::{DivisionCode, Level, Phone};
+use crate::platform::types::{DivisionCode, Level};
 use crate::vals;
 
 pub fn router() -> Routes<AppState> {
@@ -44,7 +44,6 @@ pub fn router() -> Routes<AppState> {
         .post("/status/rate", post_rate)
 }
 
-pub const DAILY_LIMIT: i64 = 3;
 const MIN_FORM_SECS: i64 = 3;
 const MAX_FORM_SECS: i64 = 2 * 60 * 60;
 const LOOKUP_MISSES: u32 = 5;
@@ -52,25 +51,6 @@ const LOOKUP_WINDOW_SECS: u64 = 600;
 
 fn english(ctx: &Ctx) -> bool {
     ctx.tr.lang.code() == "en"
-}
-
-/// At most [`DAILY_LIMIT`] public requests per phone a day (online and Open311 together).
-pub async fn check_daily_limit(s: &AppState, phone: Option<&Phone>) -> Result<()> {
-    let Some(p) = phone else { return Ok(()) };
-    let n = db::scalar(
-        &s.db.conn,
-        "SELECT COUNT(*) FROM cases WHERE applicant_phone = ? AND received_on = ? \
-         AND channel IN ('online', 'open311')",
-        vals![p.as_str(), today()],
-    )
-    .await?
-    .unwrap_or(0);
-    if n >= DAILY_LIMIT {
-        return Err(AppError::Invalid(vec![
-            FieldError::new("applicant_phone", "hall.daily_limit").with(DAILY_LIMIT),
-        ]));
-    }
-    Ok(())
 }
 
 /// The installation's form key: read from `settings`, made once.
@@ -108,22 +88,31 @@ async fn form_key(s: &AppState) -> Result<String> {
         .cloned()
 }
 
-/// A stamp as the request page issues it at `ts` (tests make old ones with it).
+/// A stamp as the request page issues it at `ts`: the time, a random nonce (so that no two
+/// pages share a stamp, and each is good once), and the signature of both.
 pub fn stamp_at(key: &str, ts: i64) -> String {
-    sign(key, ts)
+    let mut nonce = [0u8; 8];
+    // without randomness the stamp is still signed; it is only less unique
+    let _ = getrandom::fill(&mut nonce);
+    sign(key, ts, &hex::encode(nonce))
 }
 
-fn sign(key: &str, ts: i64) -> String {
-    format!("{ts}.{}", &auth::sha256_hex(&format!("{key}:{ts}"))[..32])
+fn sign(key: &str, ts: i64, nonce: &str) -> String {
+    format!(
+        "{ts}.{nonce}.{}",
+        &auth::sha256_hex(&format!("{key}:{ts}:{nonce}"))[..32]
+    )
 }
 
-/// Check a form stamp: made by us, not too fast, not too old.
+/// Check a form stamp: made by us, not too fast, not too old. (That it was not used before
+/// is checked where the request is stored, in the same transaction.)
 fn check_stamp(key: &str, stamp: &str, now: i64) -> std::result::Result<(), &'static str> {
-    let ts = stamp
-        .split_once('.')
-        .and_then(|(t, _)| t.parse::<i64>().ok())
-        .ok_or("hall.form_expired")?;
-    if !auth::constant_time_eq(&sign(key, ts), stamp) {
+    let mut parts = stamp.splitn(3, '.');
+    let (Some(ts), Some(nonce), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("hall.form_expired");
+    };
+    let ts = ts.parse::<i64>().map_err(|_| "hall.form_expired")?;
+    if nonce.len() != 16 || !auth::constant_time_eq(&sign(key, ts, nonce), stamp) {
         return Err("hall.form_expired");
     }
     let age = now - ts;
@@ -300,7 +289,7 @@ async fn show_request(
         form,
         items,
         communities: community_options(s).await?,
-        stamp: sign(&key, Utc::now().timestamp()),
+        stamp: stamp_at(&key, Utc::now().timestamp()),
         done,
         english: english(ctx),
     };
@@ -345,6 +334,7 @@ async fn post_request(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<RequestForm>,
 ) -> Result<Response> {
+    crate::platform::http::public_form_limit(&s, &ctx)?;
     let key = form_key(&s).await?;
     let result = async {
         if !f.website.is_empty() {
@@ -363,8 +353,8 @@ async fn post_request(
             address: f.address.clone(),
         };
         let items = s.hall.items(&s.db).await?;
-        let n = input.check(&items, "online", true)?;
-        check_daily_limit(&s, n.applicant_phone.as_ref()).await?;
+        let mut n = input.check(&items, "online", true)?;
+        n.stamp = Some(f.stamp.clone());
         let cal = s.hall.calendar(&s.db).await?;
         let actor = auth::Actor::system("public");
         cases::register(&s.db, &s.district, &cal, &actor, &n, Utc::now()).await
@@ -450,28 +440,34 @@ struct StatusForm {
     comment: String,
 }
 
-/// Whether lookups of this number are paused after misses.
-fn paused(s: &AppState, number: &str) -> bool {
+/// Whether lookups of this number from this client are paused after misses. Keyed by both:
+/// someone guessing phones elsewhere never pauses the applicant's own lookups.
+fn paused(s: &AppState, key: &str) -> bool {
     let map = s.hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
-    map.get(number)
+    map.get(key)
         .is_some_and(|(at, n)| *n >= LOOKUP_MISSES && at.elapsed().as_secs() < LOOKUP_WINDOW_SECS)
 }
 
-fn missed(s: &AppState, number: &str) {
+fn missed(s: &AppState, key: &str) {
     let mut map = s.hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
     if map.len() > 10_000 {
         map.retain(|_, (at, _)| at.elapsed().as_secs() < LOOKUP_WINDOW_SECS);
     }
-    let e = map.entry(number.to_string()).or_insert((Instant::now(), 0));
+    let e = map.entry(key.to_string()).or_insert((Instant::now(), 0));
     if e.0.elapsed().as_secs() >= LOOKUP_WINDOW_SECS {
         *e = (Instant::now(), 0);
     }
     e.1 += 1;
 }
 
-async fn find(s: &AppState, f: &StatusForm) -> Result<Option<(CaseFull, Item, Vec<Event>)>> {
+async fn find(
+    s: &AppState,
+    ctx: &Ctx,
+    f: &StatusForm,
+) -> Result<Option<(CaseFull, Item, Vec<Event>)>> {
     let number = f.number.trim();
-    if paused(s, number) {
+    let key = format!("{number}|{}", ctx.client_key());
+    if paused(s, &key) {
         return Err(AppError::TooManyRequests {
             retry_after_secs: LOOKUP_WINDOW_SECS,
         });
@@ -488,7 +484,7 @@ async fn find(s: &AppState, f: &StatusForm) -> Result<Option<(CaseFull, Item, Ve
             Ok(Some((c, item, events)))
         }
         None => {
-            missed(s, number);
+            missed(s, &key);
             Ok(None)
         }
     }
@@ -501,7 +497,7 @@ async fn show_status(
     form: FormState,
     rated: bool,
 ) -> Result<Response> {
-    let found = find(s, &f).await?;
+    let found = find(s, ctx, &f).await?;
     let page = StatusPage {
         chrome: Chrome::build(ctx, ""),
         not_found: found.is_none(),
@@ -521,6 +517,7 @@ async fn post_status(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> Result<Response> {
+    crate::platform::http::public_form_limit(&s, &ctx)?;
     show_status(&s, &ctx, f, FormState::default(), false).await
 }
 
@@ -531,7 +528,8 @@ async fn post_rate(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> Result<Response> {
-    let Some((c, _, _)) = find(&s, &f).await? else {
+    crate::platform::http::public_form_limit(&s, &ctx)?;
+    let Some((c, _, _)) = find(&s, &ctx, &f).await? else {
         return show_status(&s, &ctx, f, FormState::default(), false).await;
     };
     let result = async {
@@ -584,7 +582,8 @@ mod tests {
     #[test]
     fn stamps_are_signed_and_timed() {
         let key = "k";
-        let st = sign(key, 1_000);
+        let st = stamp_at(key, 1_000);
+        assert_ne!(st, stamp_at(key, 1_000), "each page its own stamp");
         assert_eq!(check_stamp(key, &st, 1_010), Ok(()));
         assert_eq!(check_stamp(key, &st, 1_001), Err("hall.too_fast"));
         assert_eq!(
@@ -596,6 +595,9 @@ mod tests {
             check_stamp(key, "1000.deadbeef", 1_010),
             Err("hall.form_expired")
         );
+        let (ts, rest) = st.split_once('.').unwrap();
+        let forged = format!("{}.{rest}", ts.parse::<i64>().unwrap() + 1);
+        assert_eq!(check_stamp(key, &forged, 1_010), Err("hall.form_expired"));
         assert_eq!(check_stamp(key, "", 1_010), Err("hall.form_expired"));
     }
 }

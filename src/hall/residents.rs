@@ -11,7 +11,8 @@ use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::types::{DivisionCode, IdNumber, Level, Phone, mask_name};
+use crate::platform::personal::{Address, IdCard, Mobile, Name, Personal, reveal_opt};
+use crate::platform::types::{DivisionCode, IdNumber, Level, Phone};
 use crate::vals;
 
 /// Whether a user sees residents' full personal data (in their scope).
@@ -38,48 +39,44 @@ pub fn territory(
     }
 }
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
+/// A resident as a caller sees them. The personal fields mask themselves
+/// ([`crate::platform::personal`]) unless [`Resident::for_viewer`] revealed them to a caller
+/// who sees personal data; the store reveals, nobody else can.
+#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct Resident {
     pub id: i64,
     pub community_code: String,
     pub community_name: String,
-    pub name: String,
-    pub id_number: Option<String>,
-    pub phone: Option<String>,
-    pub address: String,
+    #[schema(value_type = String)]
+    pub name: Personal<Name>,
+    #[schema(value_type = Option<String>)]
+    pub id_number: Option<Personal<IdCard>>,
+    #[schema(value_type = Option<String>)]
+    pub phone: Option<Personal<Mobile>>,
+    #[schema(value_type = String)]
+    pub address: Personal<Address>,
     pub household: String,
     /// Tag keys (sensitive ones only for those who see personal data).
-    pub tags: String,
+    #[schema(value_type = String)]
+    pub tags: Personal<rules::ResidentTags>,
 }
 
 impl Resident {
-    /// The record as `u` may see it.
-    pub fn for_viewer(mut self, full: bool) -> Resident {
-        if !full {
-            self.name = mask_name(&self.name);
-            self.id_number = self.id_number.as_deref().map(|s| match IdNumber::parse(s) {
-                Ok(id) => id.masked(),
-                Err(_) => "******".into(),
-            });
-            self.phone = self.phone.as_deref().map(|s| match Phone::parse(s) {
-                Ok(p) => p.masked(),
-                Err(_) => "****".into(),
-            });
-            self.address = if self.address.is_empty() {
-                String::new()
-            } else {
-                "***".into()
-            };
-            self.tags = rules::tags_column(
-                rules::tags_of(&self.tags)
-                    .into_iter()
-                    .filter(|t| !rules::is_sensitive_tag(t)),
-            );
-        }
+    /// The record revealed as far as the caller may see it.
+    fn for_viewer(mut self, full: bool) -> Resident {
+        self.name = self.name.reveal(full);
+        self.id_number = reveal_opt(self.id_number, full);
+        self.phone = reveal_opt(self.phone, full);
+        self.address = self.address.reveal(full);
+        self.tags = self.tags.reveal(full);
         self
     }
-    pub fn tag_list(&self) -> Vec<&str> {
-        rules::tags_of(&self.tags)
+    /// The tags the caller sees.
+    pub fn tag_list(&self) -> Vec<String> {
+        rules::tags_of(&self.tags.shown())
+            .into_iter()
+            .map(String::from)
+            .collect()
     }
 }
 
@@ -101,34 +98,78 @@ pub struct ResidentQuery {
 
 pub const PAGE_SIZE: u64 = 50;
 
-/// The search conditions of `q`: an 18-character ID number or an 11-digit phone exactly, 4–8
-/// digits as the end of either, anything else as part of the name.
-fn search_condition(q: &str, wh: &mut Vec<String>, v: &mut Vec<Value>) {
-    let q = q.trim();
-    if q.is_empty() {
-        return;
+/// The SQL condition of a search on a person's name, ID number and phone columns (`name`,
+/// `id`, `phone`; `number` for a case number where there is one).
+pub fn search_condition(
+    search: &rules::Search,
+    cols: SearchColumns<'_>,
+    wh: &mut Vec<String>,
+    v: &mut Vec<Value>,
+) {
+    use rules::Search::*;
+    let SearchColumns {
+        name,
+        id_number,
+        phone,
+        number,
+    } = cols;
+    match search {
+        IdNumber(id) => {
+            wh.push(format!("{id_number} = ?"));
+            v.push(id.clone().into());
+        }
+        Phone(p) => {
+            wh.push(format!("{phone} = ?"));
+            v.push(p.clone().into());
+        }
+        Tail(t) => {
+            let tail = format!("%{t}");
+            match number {
+                Some(n) => {
+                    wh.push(format!(
+                        "({id_number} LIKE ? OR {phone} LIKE ? OR {n} LIKE ?)"
+                    ));
+                    v.extend([tail.clone().into(), tail.into(), format!("%{t}%").into()]);
+                }
+                None => {
+                    wh.push(format!("({id_number} LIKE ? OR {phone} LIKE ?)"));
+                    v.extend([tail.clone().into(), tail.into()]);
+                }
+            }
+        }
+        Number(n) => match number {
+            Some(col) => {
+                wh.push(format!("{col} LIKE ?"));
+                v.push(format!("%{}%", n.replace(['%', '_'], "")).into());
+            }
+            None => wh.push("1 = 0".into()),
+        },
+        NameLike(q) => {
+            wh.push(format!("{name} LIKE ? ESCAPE '\\'"));
+            v.push(db::like_pattern(q).into());
+        }
+        NameShown { first, len, last } => {
+            wh.push(format!("substr({name}, 1, 1) = ? AND length({name}) = ?"));
+            v.extend([first.to_string().into(), (*len as i64).into()]);
+            if let Some(l) = last {
+                wh.push(format!("substr({name}, length({name}), 1) = ?"));
+                v.push(l.to_string().into());
+            }
+        }
+        Family(c) => {
+            wh.push(format!("substr({name}, 1, 1) = ?"));
+            v.push(c.to_string().into());
+        }
     }
-    let upper = q.to_uppercase();
-    if let Ok(id) = IdNumber::parse(&upper) {
-        wh.push("r.id_number = ?".into());
-        v.push(id.as_str().into());
-    } else if let Ok(p) = Phone::parse(q) {
-        wh.push("r.phone = ?".into());
-        v.push(p.as_str().into());
-    } else if (4..=8).contains(&upper.len())
-        && upper
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| b.is_ascii_digit() || (b == b'X' && i == upper.len() - 1))
-    {
-        wh.push("(r.id_number LIKE ? OR r.phone LIKE ?)".into());
-        let tail = format!("%{upper}");
-        v.push(tail.clone().into());
-        v.push(tail.into());
-    } else {
-        wh.push("r.name LIKE ? ESCAPE '\\'".into());
-        v.push(db::like_pattern(q).into());
-    }
+}
+
+/// The columns [`search_condition`] searches.
+#[derive(Clone, Copy)]
+pub struct SearchColumns<'a> {
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub phone: &'a str,
+    pub number: Option<&'a str>,
 }
 
 /// One page of residents in the user's territory, masked as the user may see them.
@@ -160,7 +201,22 @@ pub async fn search(
         wh.push("r.tags LIKE ?".into());
         v.push(format!("%,{t},%").into());
     }
-    search_condition(f.q.as_deref().unwrap_or(""), &mut wh, &mut v);
+    // a caller searches only by what it sees (rules::search_terms)
+    if let Some(search) = rules::search_terms(f.q.as_deref().unwrap_or(""), sees_personal(u))
+        .map_err(|k| AppError::invalid("q", k))?
+    {
+        search_condition(
+            &search,
+            SearchColumns {
+                name: "r.name",
+                id_number: "r.id_number",
+                phone: "r.phone",
+                number: None,
+            },
+            &mut wh,
+            &mut v,
+        );
+    }
     let wh = wh.join(" AND ");
     let total = db::scalar(
         &db.conn,
@@ -175,7 +231,7 @@ pub async fn search(
         &db.conn,
         &format!(
             "{SELECT} WHERE {wh} ORDER BY r.community_code, r.name, r.id LIMIT {PAGE_SIZE} OFFSET {}",
-            (page - 1) * PAGE_SIZE
+            (page - 1).saturating_mul(PAGE_SIZE)
         ),
         v,
     )
@@ -188,13 +244,15 @@ pub async fn search(
     ))
 }
 
-/// One resident in the user's territory (404 outside it), unmasked: callers mask.
-pub async fn load(db: &Db, district: &DivisionCode, scope: &Scope, id: i64) -> Result<Resident> {
-    let (cond, mut v) = territory(scope, district, "r.community_code").ok_or(AppError::NotFound)?;
+/// One resident in the caller's territory (404 outside it), as the caller may see them.
+pub async fn load(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -> Result<Resident> {
+    let (cond, mut v) =
+        territory(&u.scope, district, "r.community_code").ok_or(AppError::NotFound)?;
     v.push(id.into());
-    db::one(&db.conn, &format!("{SELECT} WHERE {cond} AND r.id = ?"), v)
+    let r: Resident = db::one(&db.conn, &format!("{SELECT} WHERE {cond} AND r.id = ?"), v)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    Ok(r.for_viewer(sees_personal(u)))
 }
 
 /// A resident as typed into the form.
@@ -314,7 +372,7 @@ pub async fn save(
         return Err(AppError::invalid("community", "hall.bad_community"));
     }
     let before = match id {
-        Some(id) => Some(load(db, district, &u.scope, id).await?),
+        Some(id) => Some(load(db, district, u, id).await?),
         None => None,
     };
     let tx = db.write_tx().await?;
@@ -370,4 +428,165 @@ pub async fn save(
     .await?;
     tx.commit().await?;
     Ok(rid)
+}
+
+// ------------------------------------------------------------------ erasure
+
+/// What erasing a person's data removes: their registry record, and their data on the records
+/// that name them — the applicant's name, phone, address and own words on their cases (the
+/// cases stay, for the measures and ledgers), their volunteer record's name and phone, their
+/// name on proposals. Villager representatives keep their names (an elected office is a public
+/// record) but are no longer linked to the registry.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Erasure {
+    /// The person as the admin sees them (for the confirmation page; never logged).
+    #[serde(skip)]
+    pub name: String,
+    #[serde(skip)]
+    pub community_name: String,
+    pub cases: i64,
+    pub volunteers: i64,
+    pub proposals: i64,
+    pub representatives: i64,
+}
+
+/// The cases that are this person's: linked to the record, or registered without one under
+/// the same name and phone.
+const THEIR_CASES: &str = "(resident_id = ? OR (resident_id IS NULL AND applicant_phone <> '' \
+    AND applicant_phone = ? AND applicant_name = ?))";
+
+async fn erasure_counts<C: sea_orm::ConnectionTrait>(
+    c: &C,
+    id: i64,
+    name: &str,
+    phone: &str,
+) -> Result<Erasure> {
+    let count = |sql: String, v: Vec<Value>| async move {
+        db::scalar(c, &sql, v).await.map(|n| n.unwrap_or(0))
+    };
+    Ok(Erasure {
+        cases: count(
+            format!("SELECT COUNT(*) FROM cases WHERE {THEIR_CASES}"),
+            vals![id, phone, name],
+        )
+        .await?,
+        volunteers: count(
+            "SELECT COUNT(*) FROM volunteers WHERE resident_id = ?".into(),
+            vals![id],
+        )
+        .await?,
+        proposals: count(
+            "SELECT COUNT(*) FROM proposals WHERE resident_id = ?".into(),
+            vals![id],
+        )
+        .await?,
+        representatives: count(
+            "SELECT COUNT(*) FROM representatives WHERE resident_id = ?".into(),
+            vals![id],
+        )
+        .await?,
+        ..Default::default()
+    })
+}
+
+fn erasable(u: &CurrentUser) -> Result<()> {
+    // erasure is the district's decision on a person's request, not a community's
+    if u.role == Role::DistrictAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// What erasing this resident would remove (the confirmation's numbers).
+pub async fn erasure_preview(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    id: i64,
+) -> Result<Erasure> {
+    erasable(u)?;
+    let r = load(db, district, u, id).await?;
+    let phone = r.phone.as_ref().map(|p| p.expose()).unwrap_or("");
+    let mut e = erasure_counts(&db.conn, id, r.name.expose(), phone).await?;
+    e.name = r.name.expose().to_string();
+    e.community_name = r.community_name;
+    Ok(e)
+}
+
+/// Erase a resident's personal data, in one transaction, and log *that* it was done (with
+/// the counts, never the data). Returns what was removed.
+pub async fn erase(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -> Result<Erasure> {
+    erasable(u)?;
+    let r = load(db, district, u, id).await?;
+    let name = r.name.expose().to_string();
+    let phone = r
+        .phone
+        .as_ref()
+        .map(|p| p.expose().to_string())
+        .unwrap_or_default();
+    let tx = db.write_tx().await?;
+    let mut e = erasure_counts(&tx, id, &name, &phone).await?;
+    // a rating's comment is the applicant's words too (the timeline keeps the stars)
+    db::exec(
+        &tx,
+        &format!(
+            "UPDATE case_events SET note = '' WHERE step = 'rate' AND case_id IN \
+             (SELECT id FROM cases WHERE {THEIR_CASES})"
+        ),
+        vals![id, phone.clone(), name.clone()],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        &format!(
+            "UPDATE cases SET applicant_name = '', applicant_phone = '', address = '', \
+             description = '', lat = NULL, lon = NULL, rating_comment = NULL, resident_id = NULL, \
+             updated_at = ? WHERE {THEIR_CASES}"
+        ),
+        vals![chrono::Utc::now(), id, phone.clone(), name.clone()],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        "UPDATE volunteers SET name = '', phone = '', resident_id = NULL, active = ? \
+         WHERE resident_id = ?",
+        vals![false, id],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        "UPDATE proposals SET author = '', resident_id = NULL WHERE resident_id = ?",
+        vals![id],
+    )
+    .await?;
+    db::exec(
+        &tx,
+        "UPDATE representatives SET resident_id = NULL WHERE resident_id = ?",
+        vals![id],
+    )
+    .await?;
+    if !phone.is_empty() {
+        db::exec(
+            &tx,
+            "DELETE FROM public_request_quota WHERE phone = ?",
+            vals![phone],
+        )
+        .await?;
+    }
+    db::exec(&tx, "DELETE FROM residents WHERE id = ?", vals![id]).await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        "erase",
+        "resident",
+        &id.to_string(),
+        None::<&()>,
+        Some(&e),
+    )
+    .await?;
+    tx.commit().await?;
+    e.name = name;
+    e.community_name = r.community_name;
+    Ok(e)
 }

@@ -44,6 +44,7 @@ pub fn router() -> Routes<AppState> {
         .get("/hall/cases/new", register_page)
         .get("/hall/cases/{id}", case_page)
         .post("/hall/cases/{id}/step", post_step)
+        .post("/hall/cases/{id}/public", post_public)
         .get("/hall/measures", measures_page)
         .get("/api/v1/cases", api_cases)
         .post("/api/v1/cases", api_register)
@@ -281,8 +282,8 @@ async fn ledger_xlsx(
                     r.item_name.clone()
                 }),
                 Cell::text(tr.t(&format!("hall.channel.{}", r.channel)).to_string()),
-                Cell::text(r.applicant_name.clone()),
-                Cell::text(r.applicant_phone.clone()),
+                Cell::text(r.applicant_name.to_string()),
+                Cell::text(r.applicant_phone.to_string()),
                 Cell::Date(r.received_on),
                 r.due_on.map(Cell::Date).unwrap_or(Cell::Empty),
                 Cell::text(tr.t(&format!("hall.status.{}", r.status)).to_string()),
@@ -385,10 +386,13 @@ async fn register_page(
 ) -> Result<Response> {
     let mut values = vec![];
     if let Some(rid) = q.resident {
-        let r = residents::load(&s.db, &s.district, &u.scope, rid).await?;
+        let r = residents::load(&s.db, &s.district, &u, rid).await?;
         values.push(("resident_id", rid.to_string()));
-        values.push(("applicant_name", r.name.clone()));
-        values.push(("applicant_phone", r.phone.clone().unwrap_or_default()));
+        values.push(("applicant_name", r.name.to_string()));
+        values.push((
+            "applicant_phone",
+            r.phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+        ));
         values.push(("community", r.community_code.clone()));
     }
     if let Some(i) = q.item {
@@ -586,11 +590,24 @@ struct CasePage {
     registered: bool,
     saved: bool,
     english: bool,
+    /// Whether the caller may write what the public reads of this request.
+    can_publish: bool,
 }
 
 impl CasePage {
     fn can(&self, step: &str) -> bool {
         self.steps.contains(&step)
+    }
+    /// The public description as being edited, or as stored.
+    fn public_value(&self) -> String {
+        if self.form.form == "public" {
+            self.form.value("public", "public_description")
+        } else {
+            self.c.public_description.clone()
+        }
+    }
+    fn public_error(&self) -> String {
+        self.form.error("public", "public_description")
     }
     fn when(&self, e: &Event) -> String {
         show(&e.at)
@@ -697,6 +714,7 @@ async fn show_case(
         registered: view.registered.is_some(),
         saved: view.saved.is_some(),
         english: ctx.tr.lang.code() == "en",
+        can_publish: Window::ROLES.contains(&u.role),
     };
     render_form(&page, &page.form)
 }
@@ -812,6 +830,38 @@ async fn post_step(
         }
         Err(AppError::Invalid(errs)) => {
             let form = FormState::from_error("step", &ctx.tr, &errs, f.values());
+            show_case(&s, &ctx, &u, id, form, CaseView::default()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PublicForm {
+    public_description: String,
+}
+
+/// What the public reads of a request (Open311's list): written by staff, never the
+/// applicant's own words.
+async fn post_public(
+    u: Require<Window>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<PublicForm>,
+) -> Result<Response> {
+    match cases::set_public_description(&s.db, &s.district, &u, id, &f.public_description).await {
+        Ok(()) => Ok(crate::platform::http::redirect(&format!(
+            "/hall/cases/{id}?saved=public"
+        ))),
+        Err(AppError::Invalid(errs)) => {
+            let form = FormState::from_error(
+                "public",
+                &ctx.tr,
+                &errs,
+                vec![("public_description", f.public_description)],
+            );
             show_case(&s, &ctx, &u, id, form, CaseView::default()).await
         }
         Err(e) => Err(e),

@@ -30,6 +30,8 @@ pub fn router() -> Routes<AppState> {
         .get("/hall/residents", residents_page)
         .post("/hall/residents", post_new_resident)
         .get("/hall/residents/new", new_resident_page)
+        .get("/hall/residents/{id}/erase", erase_page)
+        .post("/hall/residents/{id}/erase", post_erase)
         .get("/hall/residents/{id}", resident_page)
         .post("/hall/residents/{id}", post_resident)
         .get("/hall/items", items_page)
@@ -75,9 +77,18 @@ struct ResidentsPage {
     q: ResidentQuery,
     tags: Vec<&'static str>,
     can_edit: bool,
+    /// What an erasure just removed, for the message.
+    erased: Option<(i64, i64, i64)>,
 }
 
 impl ResidentsPage {
+    /// What an erasure just did, in words.
+    fn erased_text(&self) -> String {
+        match self.erased {
+            Some((c, v, p)) => self.chrome.tr.f("hall.erase.done", &[&c, &v, &p]),
+            None => String::new(),
+        }
+    }
     fn q_text(&self) -> &str {
         self.q.q.as_deref().unwrap_or("")
     }
@@ -95,11 +106,26 @@ fn visible_tags(u: &CurrentUser) -> Vec<&'static str> {
         .collect()
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErasedFlag {
+    /// `cases.volunteers.proposals` of an erasure just done
+    erased: Option<String>,
+}
+
+impl ErasedFlag {
+    fn counts(&self) -> Option<(i64, i64, i64)> {
+        let mut n = self.erased.as_deref()?.split('.').map(|x| x.parse().ok());
+        Some((n.next()??, n.next()??, n.next()??))
+    }
+}
+
 async fn residents_page(
     u: Require<Registry>,
     State(s): State<AppState>,
     ctx: Ctx,
     Query(q): Query<ResidentQuery>,
+    Query(done): Query<ErasedFlag>,
 ) -> Result<Response> {
     let (rows, total, page) = residents::search(&s.db, &s.district, &u, &q).await?;
     let base = query_without_page(&[
@@ -113,8 +139,77 @@ async fn residents_page(
         pager: Pager::new(page, total, residents::PAGE_SIZE, base),
         tags: visible_tags(&u),
         can_edit: sees_personal(&u),
+        erased: done.counts(),
         q,
     })
+}
+
+// ------------------------------------------------------------------ erasure
+
+#[derive(Template)]
+#[template(path = "hall/erase.html")]
+struct ErasePage {
+    chrome: Chrome,
+    id: i64,
+    e: residents::Erasure,
+    error: String,
+}
+
+impl ErasePage {
+    fn heading(&self) -> String {
+        self.chrome.tr.f(
+            "hall.erase.heading",
+            &[&self.e.name, &self.e.community_name],
+        )
+    }
+}
+
+/// The confirmation, with what would go.
+async fn erase_page(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let e = residents::erasure_preview(&s.db, &s.district, &u, id).await?;
+    render(&ErasePage {
+        chrome: Chrome::build(&ctx, "/hall/residents"),
+        id,
+        e,
+        error: String::new(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EraseForm {
+    confirm: String,
+}
+
+/// Erase a person's data at their request; the district admin, after the confirmation.
+async fn post_erase(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<EraseForm>,
+) -> Result<Response> {
+    if f.confirm != "1" {
+        let e = residents::erasure_preview(&s.db, &s.district, &u, id).await?;
+        let mut r = render(&ErasePage {
+            chrome: Chrome::build(&ctx, "/hall/residents"),
+            id,
+            e,
+            error: ctx.tr.t("hall.erase.must_confirm").to_string(),
+        })?;
+        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(r);
+    }
+    let e = residents::erase(&s.db, &s.district, &u, id).await?;
+    Ok(crate::platform::http::redirect(&format!(
+        "/hall/residents?erased={}.{}.{}",
+        e.cases, e.volunteers, e.proposals
+    )))
 }
 
 #[derive(Template)]
@@ -126,6 +221,8 @@ struct ResidentFormPage {
     tags: Vec<&'static str>,
     fixed_community: Option<(String, String)>,
     saved: bool,
+    /// The district admin may erase the person's data (a link to the confirmation).
+    can_erase: bool,
 }
 
 impl ResidentFormPage {
@@ -157,6 +254,7 @@ fn show_resident_form(
             _ => None,
         },
         saved,
+        can_erase: u.is_admin() && id.is_some(),
     };
     render_form(&page, &page.form)
 }
@@ -184,17 +282,26 @@ async fn resident_page(
     if !sees_personal(&u) {
         return Err(AppError::Forbidden);
     }
-    let r = residents::load(&s.db, &s.district, &u.scope, id).await?;
+    let r = residents::load(&s.db, &s.district, &u, id).await?;
     let form = FormState::from_error(
         "resident",
         &ctx.tr,
         &[],
         vec![
             ("community", r.community_code.clone()),
-            ("name", r.name.clone()),
-            ("id_number", r.id_number.clone().unwrap_or_default()),
-            ("phone", r.phone.clone().unwrap_or_default()),
-            ("address", r.address.clone()),
+            ("name", r.name.to_string()),
+            (
+                "id_number",
+                r.id_number
+                    .as_ref()
+                    .map(|x| x.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "phone",
+                r.phone.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+            ),
+            ("address", r.address.to_string()),
             ("household", r.household.clone()),
             ("tags", r.tag_list().join(",")),
         ],
@@ -276,7 +383,7 @@ async fn post_resident(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     // the record must be in scope before it is changed
-    residents::load(&s.db, &s.district, &u.scope, id).await?;
+    residents::load(&s.db, &s.district, &u, id).await?;
     save_resident(&s, &ctx, &u, Some(id), pairs).await
 }
 

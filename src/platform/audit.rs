@@ -21,7 +21,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 pub const ACTIONS: &[&str] = &[
     "create", "update", "delete", "merge", "rename", "import", "password", "status", "review",
     "approve", "pay", "publish", "submit", "score", "sign_off", "register", "accept", "reject",
-    "start", "refer", "complete", "rate", "cancel", "book", "verify", "attend", "resolve",
+    "start", "refer", "complete", "rate", "cancel", "book", "verify", "attend", "resolve", "erase",
 ];
 pub const ENTITIES: &[&str] = &[
     "user",
@@ -120,9 +120,91 @@ pub fn entry_hash(
     hex::encode(h.finalize())
 }
 
-fn to_json<T: Serialize>(v: Option<&T>) -> Result<Option<String>> {
+/// The fields of each entity that hold a person's data. The append-only log can never be
+/// edited, so it must never hold them: an entry records *that* such a field was set or
+/// changed, never its value, and a person's data can be erased from the records (PIPL) while
+/// the chain stays whole. (Staff accounts' names are not listed: they are the actors.)
+pub const PERSONAL_FIELDS: &[(&str, &[&str])] = &[
+    (
+        "resident",
+        &["name", "id_number", "phone", "address", "household", "tags"],
+    ),
+    (
+        "case",
+        &[
+            "applicant_name",
+            "applicant_phone",
+            "id_number",
+            "address",
+            "description",
+            "lat",
+            "lon",
+            "comment",
+            "rating_comment",
+        ],
+    ),
+    ("volunteer", &["name", "phone"]),
+    ("proposal", &["author"]),
+    ("representative", &["name", "names"]),
+];
+
+/// What stands in the log for a personal value.
+pub const PERSONAL_MARK: &str = "[personal]";
+/// What stands for a personal value set or changed by the entry.
+pub const PERSONAL_CHANGED: &str = "[personal, changed]";
+
+fn blank(v: Option<&serde_json::Value>) -> bool {
+    match v {
+        None | Some(serde_json::Value::Null) => true,
+        Some(serde_json::Value::String(s)) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// Replace the personal values of an entry's before and after by marks: `[personal]` where
+/// there was a value, `[personal, changed]` where the entry set or changed one.
+pub fn redact(
+    entity: &str,
+    before: &mut Option<serde_json::Value>,
+    after: &mut Option<serde_json::Value>,
+) {
+    let Some((_, fields)) = PERSONAL_FIELDS.iter().find(|(e, _)| *e == entity) else {
+        return;
+    };
+    for f in *fields {
+        let b = before.as_ref().and_then(|v| v.get(*f)).cloned();
+        let a = after.as_ref().and_then(|v| v.get(*f)).cloned();
+        let changed = b != a;
+        if let Some(serde_json::Value::Object(o)) = before.as_mut()
+            && o.contains_key(*f)
+            && !blank(b.as_ref())
+        {
+            o.insert((*f).to_string(), PERSONAL_MARK.into());
+        }
+        if let Some(serde_json::Value::Object(o)) = after.as_mut()
+            && o.contains_key(*f)
+            && !blank(a.as_ref())
+        {
+            let mark = if changed {
+                PERSONAL_CHANGED
+            } else {
+                PERSONAL_MARK
+            };
+            o.insert((*f).to_string(), mark.into());
+        }
+    }
+}
+
+fn to_value<T: Serialize>(v: Option<&T>) -> Result<Option<serde_json::Value>> {
     Ok(match v {
-        Some(v) => Some(serde_json::to_string(v).map_err(anyhow::Error::from)?),
+        Some(v) => Some(serde_json::to_value(v).map_err(anyhow::Error::from)?),
+        None => None,
+    })
+}
+
+fn to_text(v: Option<serde_json::Value>) -> Result<Option<String>> {
+    Ok(match v {
+        Some(v) => Some(serde_json::to_string(&v).map_err(anyhow::Error::from)?),
         None => None,
     })
 }
@@ -144,8 +226,10 @@ pub async fn record<B: Serialize, A: Serialize>(
     }
     // PostgreSQL keeps microseconds: hash exactly what will be read back.
     let at = Utc::now().trunc_subsecs(6);
-    let before = to_json(before)?;
-    let after = to_json(after)?;
+    let (mut before, mut after) = (to_value(before)?, to_value(after)?);
+    redact(entity, &mut before, &mut after);
+    let before = to_text(before)?;
+    let after = to_text(after)?;
     let entry = |prev: &str| {
         let hash = entry_hash(
             prev,
@@ -349,14 +433,9 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)> {
     )
     .await?
     .unwrap_or(0) as u64;
-    let page = f.page.unwrap_or(1).max(1);
+    let offset = crate::platform::http::pagination::offset(f.page, AUDIT_PAGE_SIZE);
     let mut v2 = v;
-    v2.push(
-        ((page - 1) * AUDIT_PAGE_SIZE)
-            .try_into()
-            .unwrap_or(0i64)
-            .into(),
-    );
+    v2.push(i64::try_from(offset).unwrap_or(i64::MAX).into());
     let rows = db::all(
         &db.conn,
         &format!(
@@ -387,6 +466,31 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn personal_values_never_reach_the_log() {
+        let mut before = Some(serde_json::json!({
+            "name": "郁金香", "phone": "13912348888", "address": "", "community_code": "320205106203"
+        }));
+        let mut after = Some(serde_json::json!({
+            "name": "郁金香", "phone": "13912347777", "address": "7 组", "community_code": "320205106203"
+        }));
+        redact("resident", &mut before, &mut after);
+        let (b, a) = (before.unwrap(), after.unwrap());
+        assert_eq!(b["name"], PERSONAL_MARK);
+        assert_eq!(b["phone"], PERSONAL_MARK);
+        assert_eq!(b["address"], "", "nothing there: nothing to hide");
+        assert_eq!(a["name"], PERSONAL_MARK, "unchanged");
+        assert_eq!(a["phone"], PERSONAL_CHANGED);
+        assert_eq!(a["address"], PERSONAL_CHANGED);
+        assert_eq!(a["community_code"], "320205106203", "not personal");
+        let mut created = Some(serde_json::json!({"name": "王五"}));
+        redact("resident", &mut None, &mut created);
+        assert_eq!(created.unwrap()["name"], PERSONAL_CHANGED);
+        let mut other = Some(serde_json::json!({"name": "区民政局"}));
+        redact("department", &mut None, &mut other);
+        assert_eq!(other.unwrap()["name"], "区民政局");
     }
 
     #[test]

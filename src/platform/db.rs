@@ -446,6 +446,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "selfgov",
         sql: include_str!("../../migrations/0007_selfgov.sql"),
     },
+    Migration {
+        version: 8,
+        name: "security",
+        sql: include_str!("../../migrations/0008_security.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

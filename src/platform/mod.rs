@@ -10,6 +10,8 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod i18n;
+pub mod limits;
+pub mod personal;
 pub mod sheet;
 pub mod text;
 pub mod time;

@@ -100,7 +100,7 @@ async fn login_logout_and_wrong_password() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn repeated_failures_lock_the_account() {
+async fn repeated_failures_make_this_client_wait() {
     let t = TestApp::demo().await;
     let (cookie, csrf) = login_csrf(&t).await;
     for i in 0..5 {
@@ -130,7 +130,7 @@ async fn repeated_failures_lock_the_account() {
         .await;
     assert_eq!(r.status, 429, "locked even with the right password");
     assert!(r.headers.get("retry-after").is_some());
-    assert!(r.body.contains("锁定"));
+    assert!(r.body.contains("登录失败次数过多"));
     // other accounts are not affected
     let other = t
         .post_raw(

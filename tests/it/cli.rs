@@ -26,6 +26,7 @@ fn every_command_has_help() {
         vec!["user", "list", "--help"],
         vec!["token", "create", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["resident", "erase", "--help"],
         vec!["backup", "--help"],
         vec!["restore", "--help"],
     ] {
@@ -139,4 +140,51 @@ fn import_users_tokens_and_audit_from_the_command_line() {
     let bad_db = shequ(std::path::Path::new("mysql://x"), &["migrate"]);
     assert!(!bad_db.status.success());
     assert!(String::from_utf8_lossy(&bad_db.stderr).contains("unsupported database URL"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resident_is_erased_from_the_command_line() {
+    use shequ::platform::db::{self, Db, DbTarget};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("erase.db");
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/xishan");
+    let out = shequ(&path, &["import", "divisions", data.to_str().unwrap()]);
+    assert!(out.status.success());
+    let d = Db::connect(&DbTarget::Sqlite(path.clone())).await.unwrap();
+    let id = db::scalar(
+        &d.conn,
+        "INSERT INTO residents (community_code, name, phone, address, created_at, updated_at) \
+         VALUES ('320205106203', '郁金香', '13912348888', '7 组', ?, ?) RETURNING id",
+        vec![chrono::Utc::now().into(), chrono::Utc::now().into()],
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    d.close().await;
+    let out = shequ(&path, &["resident", "erase", &id.to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Would erase"));
+    let out = shequ(&path, &["resident", "erase", &id.to_string(), "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Erased"));
+    let d = Db::connect(&DbTarget::Sqlite(path.clone())).await.unwrap();
+    assert_eq!(
+        db::scalar(&d.conn, "SELECT COUNT(*) FROM residents", vec![])
+            .await
+            .unwrap(),
+        Some(0)
+    );
+    d.close().await;
+    let out = shequ(&path, &["resident", "erase", &id.to_string(), "--yes"]);
+    assert!(!out.status.success(), "a second time: no such resident");
+    let out = shequ(&path, &["audit", "verify"]);
+    assert!(out.status.success());
 }

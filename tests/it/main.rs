@@ -13,7 +13,7 @@ mod funding;
 mod geo;
 mod hall;
 mod import;
-
+mod security;
 mod selfgov;
 
 use axum::Router;

@@ -406,25 +406,51 @@ pub async fn load_token(
 
 // ------------------------------------------------------------------ throttling
 
-/// After this many failed logins for one account name within [`THROTTLE_WINDOW_MINUTES`],
-/// the account is locked for [`LOCK_MINUTES`].
-pub const MAX_FAILURES: i64 = 5;
-pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
-pub const LOCK_MINUTES: i64 = 15;
+/// Failed sign-ins are counted per account name **and client address**: an attacker guessing
+/// from one place waits longer and longer, while the real user, signing in from their own
+/// place, is never locked out by someone else's failures. (Guesses spread over many
+/// addresses still each cost an argon2 verification, and each address waits on its own.)
+///
+/// The first [`FREE_FAILURES`] failures cost nothing; then each failure makes that address
+/// wait [`FIRST_DELAY_SECS`], doubling with every further failure up to [`MAX_DELAY_SECS`].
+/// A day without failures forgets them; a successful sign-in from the address clears them.
+pub const FREE_FAILURES: i64 = 5;
+pub const FIRST_DELAY_SECS: i64 = 30;
+pub const MAX_DELAY_SECS: i64 = 15 * 60;
+const FORGET_AFTER_HOURS: i64 = 24;
+
+/// How long an address waits after its `failures`-th failure, if at all.
+pub fn delay_after(failures: i64) -> Option<i64> {
+    if failures < FREE_FAILURES {
+        return None;
+    }
+    let doublings = (failures - FREE_FAILURES).min(20) as u32;
+    Some((FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS))
+}
 
 #[derive(FromQueryResult)]
-struct FailureRow {
+struct ThrottleRow {
     failures: i64,
-    first_failed_at: DateTime<Utc>,
+    last_failed_at: DateTime<Utc>,
     locked_until: Option<DateTime<Utc>>,
 }
 
-/// Seconds until the account name may try again, if it is locked now.
-pub async fn locked_for(db: &Db, username: &str, now: DateTime<Utc>) -> Result<Option<u64>> {
-    let row = db::one::<FailureRow, _>(
+fn throttle_key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// Seconds until this address may try this account name again, if it must wait now.
+pub async fn locked_for(
+    db: &Db,
+    username: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>> {
+    let row = db::one::<ThrottleRow, _>(
         &db.conn,
-        "SELECT failures, first_failed_at, locked_until FROM login_failures WHERE username = ?",
-        vals![username.trim().to_lowercase()],
+        "SELECT failures, last_failed_at, locked_until FROM login_throttle \
+         WHERE username = ? AND client = ?",
+        vals![throttle_key(username), client],
     )
     .await?;
     Ok(row
@@ -433,39 +459,54 @@ pub async fn locked_for(db: &Db, username: &str, now: DateTime<Utc>) -> Result<O
         .map(|until| (until - now).num_seconds().max(1) as u64))
 }
 
-/// Count a failed login; returns the lock length in seconds if this failure locked it.
-pub async fn record_failure(db: &Db, username: &str, now: DateTime<Utc>) -> Result<Option<u64>> {
-    let key = username.trim().to_lowercase();
+/// Count a failed sign-in from this address; the wait it now has, if any.
+pub async fn record_failure(
+    db: &Db,
+    username: &str,
+    client: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<u64>> {
+    let key = throttle_key(username);
     let tx = db.write_tx().await?;
-    let row = db::one::<FailureRow, _>(
+    let row = db::one::<ThrottleRow, _>(
         &tx,
-        "SELECT failures, first_failed_at, locked_until FROM login_failures WHERE username = ?",
-        vals![key.clone()],
+        "SELECT failures, last_failed_at, locked_until FROM login_throttle \
+         WHERE username = ? AND client = ?",
+        vals![key.clone(), client],
     )
     .await?;
-    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let (failures, first) = match row {
-        Some(r) if now - r.first_failed_at < window => (r.failures + 1, r.first_failed_at),
-        _ => (1, now),
+    let failures = match row {
+        Some(r) if now - r.last_failed_at < Duration::hours(FORGET_AFTER_HOURS) => r.failures + 1,
+        _ => 1,
     };
-    let locked_until = (failures >= MAX_FAILURES).then(|| now + Duration::minutes(LOCK_MINUTES));
+    let wait = delay_after(failures);
+    let locked_until = wait.map(|secs| now + Duration::seconds(secs));
     db::exec(
         &tx,
-        "INSERT INTO login_failures (username, failures, first_failed_at, locked_until) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, \
-         first_failed_at = excluded.first_failed_at, locked_until = excluded.locked_until",
-        vals![key, failures, first, locked_until],
+        "INSERT INTO login_throttle (username, client, failures, last_failed_at, locked_until) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (username, client) DO UPDATE SET \
+         failures = excluded.failures, last_failed_at = excluded.last_failed_at, \
+         locked_until = excluded.locked_until",
+        vals![key, client, failures, now, locked_until],
+    )
+    .await?;
+    // forgotten failures are swept as new ones come
+    db::exec(
+        &tx,
+        "DELETE FROM login_throttle WHERE last_failed_at < ?",
+        vals![now - Duration::hours(FORGET_AFTER_HOURS)],
     )
     .await?;
     tx.commit().await?;
-    Ok(locked_until.map(|_| (LOCK_MINUTES * 60) as u64))
+    Ok(wait.map(|s| s as u64))
 }
 
-pub async fn clear_failures(db: &Db, username: &str) -> Result<()> {
+/// A successful sign-in from this address forgets its failures.
+pub async fn clear_failures(db: &Db, username: &str, client: &str) -> Result<()> {
     db::exec(
         &db.conn,
-        "DELETE FROM login_failures WHERE username = ?",
-        vals![username.trim().to_lowercase()],
+        "DELETE FROM login_throttle WHERE username = ? AND client = ?",
+        vals![throttle_key(username), client],
     )
     .await?;
     Ok(())
@@ -492,6 +533,16 @@ mod tests {
             Err("password.too_simple")
         );
         assert!(check_password_strength("xishan2026").is_ok());
+    }
+
+    #[test]
+    fn waits_grow_with_failures() {
+        assert_eq!(delay_after(4), None);
+        assert_eq!(delay_after(5), Some(30));
+        assert_eq!(delay_after(6), Some(60));
+        assert_eq!(delay_after(9), Some(480));
+        assert_eq!(delay_after(10), Some(MAX_DELAY_SECS));
+        assert_eq!(delay_after(1_000), Some(MAX_DELAY_SECS));
     }
 
     #[test]

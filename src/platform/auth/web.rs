@@ -85,15 +85,45 @@ fn login_failed(
     key: &str,
     status: axum::http::StatusCode,
 ) -> Result<Response> {
+    login_failed_with(ctx, name, next, ctx.tr.t(key).to_string(), status)
+}
+
+fn login_failed_with(
+    ctx: &Ctx,
+    name: &str,
+    next: Option<&str>,
+    error: String,
+    status: axum::http::StatusCode,
+) -> Result<Response> {
     let mut resp = render(&LoginPage {
         chrome: Chrome::build(ctx, "/login"),
         next: safe_next(next),
         username: name.to_string(),
-        error: ctx.tr.t(key).to_string(),
+        error,
         notice: String::new(),
     })?;
     *resp.status_mut() = status;
     Ok(resp)
+}
+
+/// "Too many failures: wait …" as a 429 with `Retry-After`.
+fn must_wait(ctx: &Ctx, name: &str, next: Option<&str>, secs: u64) -> Result<Response> {
+    let wait = if secs < 60 {
+        ctx.tr.f1("auth.seconds", secs)
+    } else {
+        ctx.tr.f1("auth.minutes", secs.div_ceil(60))
+    };
+    let mut r = login_failed_with(
+        ctx,
+        name,
+        next,
+        ctx.tr.f1("auth.locked", wait),
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+    )?;
+    if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Ok(r)
 }
 
 async fn login_submit(
@@ -113,18 +143,9 @@ async fn login_submit(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    if let Some(secs) = auth::locked_for(&s.db, &name, now).await? {
-        let mut r = login_failed(
-            &ctx,
-            &name,
-            f.next.as_deref(),
-            "auth.locked",
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        )?;
-        if let Ok(v) = header::HeaderValue::from_str(&secs.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(r);
+    let client = ctx.client_key();
+    if let Some(secs) = auth::locked_for(&s.db, &name, &client, now).await? {
+        return must_wait(&ctx, &name, f.next.as_deref(), secs);
     }
     let user = auth::find_user_by_name(&s.db.conn, &name).await?;
     // Verify against a fixed hash when the user is unknown, so timing does not reveal names.
@@ -136,15 +157,18 @@ async fn login_submit(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        let locked = auth::record_failure(&s.db, &name, now).await?;
-        let (key, status) = if locked.is_some() {
-            ("auth.locked", axum::http::StatusCode::TOO_MANY_REQUESTS)
-        } else {
-            ("auth.wrong", axum::http::StatusCode::UNAUTHORIZED)
+        return match auth::record_failure(&s.db, &name, &client, now).await? {
+            Some(secs) => must_wait(&ctx, &name, f.next.as_deref(), secs),
+            None => login_failed(
+                &ctx,
+                &name,
+                f.next.as_deref(),
+                "auth.wrong",
+                axum::http::StatusCode::UNAUTHORIZED,
+            ),
         };
-        return login_failed(&ctx, &name, f.next.as_deref(), key, status);
     };
-    auth::clear_failures(&s.db, &name).await?;
+    auth::clear_failures(&s.db, &name, &client).await?;
     let (token, _csrf) = auth::create_session(&s.db, user.id).await?;
     let mut resp = crate::platform::http::redirect(&safe_next(f.next.as_deref()));
     resp.headers_mut().append(
@@ -302,7 +326,8 @@ async fn change_password(
     Ok(crate::platform::http::redirect("/account?saved=1"))
 }
 
-/// Replace a user's password, end their other sessions, and audit it (never the hash).
+/// Replace a user's password, end their sessions and API tokens, and audit it (never the
+/// hash).
 pub async fn set_password(
     s: &AppState,
     actor: &auth::Actor,
@@ -321,6 +346,13 @@ pub async fn set_password(
         &tx,
         "DELETE FROM sessions WHERE user_id = ?",
         vals![user_id],
+    )
+    .await?;
+    // API tokens were issued under the old password: they end with it
+    db::exec(
+        &tx,
+        "UPDATE api_tokens SET revoked = ? WHERE user_id = ?",
+        vals![true, user_id],
     )
     .await?;
     audit::record(

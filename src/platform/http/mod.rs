@@ -39,6 +39,8 @@ pub struct AppState {
     pub town_options: Arc<TtlCache<Vec<crate::geo::store::TownOption>>>,
     /// The service hall's calendar, catalogue and notification sender.
     pub hall: Arc<crate::hall::HallState>,
+    /// Per-client limits (sliding windows).
+    pub limits: Arc<crate::platform::limits::Limiter>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             principals: Arc::default(),
             town_options: Arc::default(),
             hall: Arc::default(),
+            limits: Arc::default(),
         })
     }
 }
@@ -178,6 +181,35 @@ pub async fn healthz(
 /// which the sender chooses.
 pub fn public_url(s: &AppState, path: &str) -> String {
     format!("{}{path}", s.config.public_base().0)
+}
+
+/// Count a hit of `key` against a limit of `max` in `window`; 429 with the wait past it.
+pub fn limit(
+    s: &AppState,
+    key: &str,
+    max: u32,
+    window: std::time::Duration,
+) -> Result<(), AppError> {
+    s.limits
+        .hit(key, max, window, std::time::Instant::now())
+        .map_err(|secs| AppError::TooManyRequests {
+            retry_after_secs: secs,
+        })
+}
+
+/// The limit on public forms (online requests, status lookups, ratings) per client address.
+/// Requests made in-process (no peer address: tests, tools) are not limited; the server
+/// always knows its peers.
+pub fn public_form_limit(s: &AppState, ctx: &ctx::Ctx) -> Result<(), AppError> {
+    match ctx.client {
+        Some(ip) => limit(
+            s,
+            &format!("public:{ip}"),
+            s.config.limits.public_posts_per_10min,
+            std::time::Duration::from_secs(600),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// Render an askama template into an HTML response.

@@ -22,7 +22,7 @@ impl Pager {
         }
     }
     pub fn offset(&self) -> u64 {
-        (self.page - 1) * self.per_page
+        (self.page - 1).saturating_mul(self.per_page)
     }
     pub fn has_prev(&self) -> bool {
         self.page > 1
@@ -43,6 +43,20 @@ impl Pager {
     pub fn next_href(&self) -> String {
         self.href((self.page + 1).min(self.pages))
     }
+}
+
+/// The most pages a list is read to: beyond it a page number is a typo or a probe, and is
+/// read as the last page there could be (offsets stay far from overflowing).
+pub const MAX_PAGE: u64 = 1_000_000;
+
+/// The row offset of a page number as asked (0, absent or huge included): never overflows.
+pub fn offset(page: Option<u64>, per_page: u64) -> u64 {
+    (page.unwrap_or(1).clamp(1, MAX_PAGE) - 1).saturating_mul(per_page)
+}
+
+/// A page number as asked, from 1 to [`MAX_PAGE`].
+pub fn page_number(page: Option<u64>) -> u64 {
+    page.unwrap_or(1).clamp(1, MAX_PAGE)
 }
 
 /// Rebuild a query string from pairs, skipping empty values and `page`.
@@ -67,5 +81,8 @@ mod tests {
         assert_eq!(p.prev_href(), "?town=1&page=2");
         let e = Pager::new(1, 0, 50, String::new());
         assert_eq!((e.page, e.pages), (1, 1));
+        assert_eq!(offset(Some(u64::MAX), 50), (MAX_PAGE - 1) * 50);
+        assert_eq!(offset(Some(0), 50), 0);
+        assert_eq!(page_number(None), 1);
     }
 }
