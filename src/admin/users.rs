@@ -55,6 +55,7 @@ pub async fn load(db: &Db, id: i64) -> Result<UserView> {
 
 /// What the user form and `shequ user add` send.
 #[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct UserInput {
     #[serde(default)]
     pub username: String,

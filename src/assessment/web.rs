@@ -679,9 +679,10 @@ async fn post_attachment(
         axum::extract::multipart::MultipartRejection,
     >,
 ) -> Result<Response> {
+    // outside the caller's scope the community does not exist, whatever was sent
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     // Not a multipart body (a script, an old client): our field error, not axum's plain text.
     let mut form = form.map_err(|_| AppError::invalid("file", "form.malformed"))?;
-    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;

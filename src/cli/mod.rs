@@ -523,9 +523,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
             .map_err(app_error)?;
-            let b = crate::funding::store::load_batch(&db.conn, id)
-                .await
-                .map_err(app_error)?;
+            let b =
+                crate::funding::store::load_batch(&db, &crate::platform::auth::Scope::District, id)
+                    .await
+                    .map_err(app_error)?;
             println!(
                 "batch {id}: {} lines, {} yuan, draft ({:.2} s) — {}",
                 b.line_count,

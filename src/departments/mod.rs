@@ -51,6 +51,7 @@ pub async fn load(db: &Db, id: i64) -> Result<Department> {
 
 /// What a department form may set.
 #[derive(Clone, Debug, Deserialize, Serialize, Default)]
+#[serde(default)]
 pub struct DepartmentInput {
     pub code: String,
     pub name: String,

@@ -127,7 +127,9 @@ pub async fn generate(
 pub async fn pay(db: &Db, actor: &Actor, id: i64) -> anyhow::Result<()> {
     store::step(db, actor, id, "approve").await.map_err(err)?;
     store::step(db, actor, id, "pay").await.map_err(err)?;
-    let b = store::load_batch(&db.conn, id).await.map_err(err)?;
+    let b = store::load_batch(db, &crate::platform::auth::Scope::District, id)
+        .await
+        .map_err(err)?;
     let (m, d) = if b.kind == "per_capita" {
         (6, 30)
     } else {

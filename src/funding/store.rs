@@ -117,14 +117,17 @@ pub fn can_read_batches(role: Role) -> bool {
     matches!(role, Role::DistrictAdmin | Role::DepartmentOfficer)
 }
 
-/// SQL condition (on alias `b`) limiting batches to what a scope may read.
+/// SQL condition (on alias `b`) limiting batches to what a scope may read: the district all,
+/// a department the batches paying its own guidelines, everyone else none (towns and
+/// communities read their statements, not the district's batches).
 fn batch_scope(scope: &Scope) -> (String, Vec<sea_orm::Value>) {
     match scope {
+        Scope::District => ("1 = 1".into(), vals![]),
         Scope::Department(d) => (
             "b.kind = 'guideline' AND b.guideline_id IN (SELECT id FROM guidelines WHERE department_id = ?)".into(),
             vals![*d],
         ),
-        _ => ("1 = 1".into(), vals![]),
+        Scope::Town(_) | Scope::Community(_) | Scope::Provider(_) => ("1 = 0".into(), vals![]),
     }
 }
 
@@ -150,7 +153,7 @@ pub async fn batches(db: &Db, scope: &Scope, year: Option<i32>) -> Result<Vec<Ba
 }
 
 /// A batch the scope may read, or 404.
-pub async fn load_batch_in(db: &Db, scope: &Scope, id: i64) -> Result<Batch> {
+pub async fn load_batch(db: &Db, scope: &Scope, id: i64) -> Result<Batch> {
     let (cond, mut v) = batch_scope(scope);
     v.push(id.into());
     let found = db::scalar(
@@ -160,12 +163,13 @@ pub async fn load_batch_in(db: &Db, scope: &Scope, id: i64) -> Result<Batch> {
     )
     .await?;
     match found {
-        Some(_) => load_batch(&db.conn, id).await,
+        Some(_) => batch_row(&db.conn, id).await,
         None => Err(AppError::NotFound),
     }
 }
 
-pub async fn load_batch<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
+/// The batch row itself, for this store's own steps (the caller's scope was checked).
+async fn batch_row<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
     db::one(
         c,
         &format!("SELECT {BATCH_COLUMNS} FROM payment_batches WHERE id = ?"),
@@ -705,7 +709,7 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, step: &str) -> Result<()> {
     let need = BatchStatus::required_for(step)
         .ok_or_else(|| AppError::invalid("step", "funding.bad_step"))?;
     let tx = db.write_tx().await?;
-    let b = load_batch(&tx, id).await?;
+    let b = batch_row(&tx, id).await?;
     if b.status() != need {
         return Err(AppError::invalid(
             "step",

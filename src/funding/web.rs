@@ -292,7 +292,7 @@ async fn show_batch(
     form: FormState,
     done: Option<String>,
 ) -> Result<Response> {
-    let b = store::load_batch_in(&s.db, &u.scope, id).await?;
+    let b = store::load_batch(&s.db, &u.scope, id).await?;
     let per = store::LINES_PAGE;
     let page = crate::platform::http::pagination::page_number(Some(page));
     let lines = store::lines(&s.db, &b, Some((per, (page - 1).saturating_mul(per)))).await?;
@@ -380,7 +380,7 @@ async fn batch_xlsx(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let b = store::load_batch_in(&s.db, &u.scope, id).await?;
+    let b = store::load_batch(&s.db, &u.scope, id).await?;
     let lines = store::lines(&s.db, &b, None).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
@@ -461,7 +461,7 @@ pub async fn api_batch(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<BatchJson>> {
-    let batch = store::load_batch_in(&s.db, &u.scope, id).await?;
+    let batch = store::load_batch(&s.db, &u.scope, id).await?;
     let lines = store::lines(&s.db, &batch, None).await?;
     Ok(Json(BatchJson { batch, lines }))
 }

@@ -378,7 +378,8 @@ async fn after_post(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PopulationForm {
     year: String,
     households: String,
@@ -392,6 +393,8 @@ async fn post_population(
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<PopulationForm>,
 ) -> Result<Response> {
+    // outside the caller's scope the community does not exist, whatever was sent
+    store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let mut p = Parse::default();
     let year = p.required_int("year", &f.year);
     let households = p.required_int("households", &f.households);
@@ -420,7 +423,8 @@ async fn post_population(
     after_post(&s, &ctx, &u, &code, "population", result, values).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct RenameForm {
     name: String,
     effective_on: String,
@@ -433,6 +437,8 @@ async fn post_rename(
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<RenameForm>,
 ) -> Result<Response> {
+    // outside the caller's scope the community does not exist, whatever was sent
+    store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let mut p = Parse::default();
     let on = p.required_date("effective_on", &f.effective_on);
     let errs = p.errs;
@@ -445,7 +451,8 @@ async fn post_rename(
     after_post(&s, &ctx, &u, &code, "rename", result, values).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct MergeForm {
     successor: String,
     effective_on: String,
@@ -460,6 +467,8 @@ async fn post_merge(
     Path(code): Path<String>,
     CsrfForm(f): CsrfForm<MergeForm>,
 ) -> Result<Response> {
+    // outside the caller's scope the community does not exist, whatever was sent
+    store::load_community(&s.db, &s.district, &u.scope, &code).await?;
     let mut p = Parse::default();
     let on = p.required_date("effective_on", &f.effective_on);
     let mut errs = p.errs;

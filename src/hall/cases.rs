@@ -505,11 +505,12 @@ pub struct Event {
     pub note: String,
 }
 
-pub async fn events(db: &Db, case_id: i64) -> Result<Vec<Event>> {
+/// The timeline of a case loaded in the caller's scope (or found by the applicant).
+pub async fn events(db: &Db, case: &CaseFull) -> Result<Vec<Event>> {
     db::all(
         &db.conn,
         "SELECT at, actor_name, step, status_after, note FROM case_events WHERE case_id = ? ORDER BY id",
-        vals![case_id],
+        vals![case.id],
     )
     .await
 }

@@ -147,12 +147,13 @@ pub struct Served {
     pub name: String,
 }
 
-pub async fn communities_of(db: &Db, provider: i64) -> Result<Vec<Served>> {
+/// The communities a provider (loaded in the caller's scope) serves.
+pub async fn communities_of(db: &Db, provider: &Provider) -> Result<Vec<Served>> {
     db::all(
         &db.conn,
         "SELECT c.code, c.name FROM provider_communities pc JOIN divisions c \
          ON c.code = pc.community_code WHERE pc.provider_id = ? ORDER BY c.code",
-        vals![provider],
+        vals![provider.id],
     )
     .await
 }

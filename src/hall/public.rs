@@ -480,7 +480,7 @@ async fn find(
                 .find(|i| i.id == c.item_id)
                 .cloned()
                 .ok_or(AppError::NotFound)?;
-            let events = cases::events(&s.db, c.id).await?;
+            let events = cases::events(&s.db, &c).await?;
             Ok(Some((c, item, events)))
         }
         None => {

@@ -699,7 +699,7 @@ async fn show_case(
     let cal = s.hall.calendar(&s.db).await?;
     let page = CasePage {
         chrome: Chrome::build(ctx, "/hall"),
-        events: cases::events(&s.db, c.id).await?,
+        events: cases::events(&s.db, &c).await?,
         default_deadline: c
             .due_on
             .filter(|d| *d >= today)
@@ -1141,7 +1141,7 @@ pub async fn api_case(
     Path(id): Path<i64>,
 ) -> Result<Json<CaseWithTimeline>> {
     let case = cases::load(&s.db, &s.district, &u, id).await?;
-    let events = cases::events(&s.db, id).await?;
+    let events = cases::events(&s.db, &case).await?;
     Ok(Json(CaseWithTimeline { case, events }))
 }
 

@@ -822,7 +822,7 @@ async fn show_provider(
     let (p, served) = match id {
         Some(id) => {
             let p = providers::load(&s.db, &u.scope, id).await?;
-            let served = providers::communities_of(&s.db, id).await?;
+            let served = providers::communities_of(&s.db, &p).await?;
             (Some(p), served)
         }
         None => (None, vec![]),

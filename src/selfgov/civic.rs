@@ -512,7 +512,7 @@ pub async fn create_meeting(
         errs.push(FieldError::new("place", "selfgov.place_required"));
     }
     let room = match room_id {
-        Some(r) => match store::room(db, r).await {
+        Some(r) => match store::room(db, district, &u.scope, r).await {
             Ok(x) if x.community_code == code => Some(x),
             _ => {
                 errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
@@ -586,12 +586,12 @@ impl Topic {
     }
 }
 
-pub async fn topics(db: &Db, meeting_id: i64) -> Result<Vec<Topic>> {
+pub async fn topics(db: &Db, meeting: &Meeting) -> Result<Vec<Topic>> {
     db::all(
         &db.conn,
         "SELECT id, meeting_id, title, body, published_at, short_days, proposal_id \
          FROM meeting_topics WHERE meeting_id = ? ORDER BY id",
-        vals![meeting_id],
+        vals![meeting.id],
     )
     .await
 }
@@ -784,7 +784,7 @@ async fn save_attendance(
     Ok(())
 }
 
-pub async fn attendance(db: &Db, meeting_id: i64) -> Result<Vec<i64>> {
+pub async fn attendance(db: &Db, meeting: &Meeting) -> Result<Vec<i64>> {
     #[derive(FromQueryResult)]
     struct A {
         representative_id: i64,
@@ -792,7 +792,7 @@ pub async fn attendance(db: &Db, meeting_id: i64) -> Result<Vec<i64>> {
     let rows: Vec<A> = db::all(
         &db.conn,
         "SELECT representative_id FROM meeting_attendance WHERE meeting_id = ?",
-        vals![meeting_id],
+        vals![meeting.id],
     )
     .await?;
     Ok(rows.into_iter().map(|a| a.representative_id).collect())
@@ -845,12 +845,12 @@ pub struct Resolution {
     pub passed: bool,
 }
 
-pub async fn resolutions(db: &Db, meeting_id: i64) -> Result<Vec<Resolution>> {
+pub async fn resolutions(db: &Db, meeting: &Meeting) -> Result<Vec<Resolution>> {
     db::all(
         &db.conn,
         "SELECT id, meeting_id, topic_id, text, votes_for, votes_against, abstentions, passed \
          FROM resolutions WHERE meeting_id = ? ORDER BY id",
-        vals![meeting_id],
+        vals![meeting.id],
     )
     .await
 }
@@ -887,7 +887,7 @@ pub async fn record_resolution(
     };
     let topic_id = opt_id("topic_id", &i.topic_id, &mut errs);
     if let Some(t) = topic_id
-        && !topics(db, meeting_id).await?.iter().any(|x| x.id == t)
+        && !topics(db, &m).await?.iter().any(|x| x.id == t)
     {
         errs.push(FieldError::new("topic_id", "selfgov.bad_choice"));
     }
@@ -973,12 +973,12 @@ impl Task {
     }
 }
 
-pub async fn tasks(db: &Db, meeting_id: i64) -> Result<Vec<Task>> {
+pub async fn tasks(db: &Db, meeting: &Meeting) -> Result<Vec<Task>> {
     db::all(
         &db.conn,
         "SELECT id, meeting_id, resolution_id, description, owner, due_on, done_on \
          FROM meeting_tasks WHERE meeting_id = ? ORDER BY due_on, id",
-        vals![meeting_id],
+        vals![meeting.id],
     )
     .await
 }
@@ -1012,7 +1012,7 @@ pub async fn add_task(
     }
     let resolution_id = opt_id("resolution_id", resolution_id, &mut errs);
     if let Some(r) = resolution_id
-        && !resolutions(db, meeting_id).await?.iter().any(|x| x.id == r)
+        && !resolutions(db, &m).await?.iter().any(|x| x.id == r)
     {
         errs.push(FieldError::new("resolution_id", "selfgov.bad_choice"));
     }

@@ -57,7 +57,7 @@ pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
         civic::meetings(&s.db, one("m.community_code", code), Some(Utc::now()), 10).await?;
     let mut announced = vec![];
     for m in meetings.into_iter().filter(|m| m.topics > 0) {
-        let t = civic::topics(&s.db, m.id).await?;
+        let t = civic::topics(&s.db, &m).await?;
         announced.push((m, t));
     }
     let now = Utc::now();
@@ -430,7 +430,7 @@ async fn calendar_ics(
             if m.starts_at >= to {
                 continue;
             }
-            let topics = civic::topics(&s.db, m.id).await?;
+            let topics = civic::topics(&s.db, &m).await?;
             events.push(FeedEvent {
                 uid: format!("meeting-{}@{}.shequ", m.id, m.community_code),
                 summary: m.title.clone(),
@@ -600,7 +600,7 @@ async fn feed_atom(
         })
         .collect();
     for m in civic::meetings(&s.db, one("m.community_code", &code), Some(Utc::now()), 20).await? {
-        for t in civic::topics(&s.db, m.id).await? {
+        for t in civic::topics(&s.db, &m).await? {
             entries.push(Entry {
                 id: format!("tag:shequ,2026:topic/{}", t.id),
                 title: format!(
@@ -688,7 +688,7 @@ async fn rooms_page(
     let week = q.monday();
     let mut rooms = vec![];
     for r in store::rooms(&s.db, &code, true).await? {
-        let b = store::room_bookings(&s.db, r.id, week, week + Duration::days(7), false).await?;
+        let b = store::room_bookings(&s.db, &r, week, week + Duration::days(7), false).await?;
         rooms.push((r, by_day(week, b)));
     }
     render(&RoomsPage {

@@ -224,11 +224,14 @@ pub async fn rooms(db: &Db, code: &str, active_only: bool) -> Result<Vec<Room>> 
     .await
 }
 
-pub async fn room(db: &Db, id: i64) -> Result<Room> {
+/// A room of a community in the caller's scope (404 outside it).
+pub async fn room(db: &Db, district: &DivisionCode, scope: &Scope, id: i64) -> Result<Room> {
+    let (cond, mut v) = code_scope(scope, district, "community_code");
+    v.push(id.into());
     db::one(
         &db.conn,
-        &format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE id = ?"),
-        vals![id],
+        &format!("SELECT {ROOM_COLUMNS} FROM rooms WHERE {cond} AND id = ?"),
+        v,
     )
     .await?
     .ok_or(AppError::NotFound)
@@ -313,7 +316,7 @@ pub async fn save_room(
     let s = check_room(i)?;
     let before = match id {
         Some(id) => {
-            let r = room(db, id).await?;
+            let r = room(db, district, &u.scope, id).await?;
             if r.community_code != code {
                 return Err(AppError::NotFound);
             }
@@ -721,7 +724,7 @@ pub async fn book(
     room_id: i64,
     i: &BookingInput,
 ) -> Result<Vec<i64>> {
-    let r = room(db, room_id).await?;
+    let r = room(db, district, &u.scope, room_id).await?;
     seen_community(db, district, u, &r.community_code).await?;
     check_writer(u, &r.community_code)?;
     let plan = plan_booking(i)?;
@@ -741,11 +744,17 @@ pub async fn book(
     Ok(ids)
 }
 
-pub async fn booking(db: &Db, id: i64) -> Result<Booking> {
+/// A booking of a room in the caller's scope (404 outside it).
+pub async fn booking(db: &Db, district: &DivisionCode, scope: &Scope, id: i64) -> Result<Booking> {
+    let (cond, mut v) = code_scope(scope, district, "community_code");
+    v.push(id.into());
     db::one(
         &db.conn,
-        &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = ?"),
-        vals![id],
+        &format!(
+            "SELECT {BOOKING_COLUMNS} FROM bookings WHERE room_id IN \
+             (SELECT id FROM rooms WHERE {cond}) AND id = ?"
+        ),
+        v,
     )
     .await?
     .ok_or(AppError::NotFound)
@@ -761,8 +770,8 @@ pub async fn cancel_booking(
     reason: &str,
     rest_of_series: bool,
 ) -> Result<u64> {
-    let b = booking(db, id).await?;
-    let r = room(db, b.room_id).await?;
+    let b = booking(db, district, &u.scope, id).await?;
+    let r = room(db, district, &u.scope, b.room_id).await?;
     seen_community(db, district, u, &r.community_code).await?;
     check_writer(u, &r.community_code)?;
     // the reason is optional: shown beside the freed slot when given
@@ -824,10 +833,11 @@ pub async fn cancel_booking(
     Ok(n)
 }
 
-/// Bookings of a room between two days (district time), cancelled ones too if asked.
+/// Bookings of a room (loaded in scope, or shown to the public) between two days (district
+/// time), cancelled ones too if asked.
 pub async fn room_bookings(
     db: &Db,
-    room_id: i64,
+    room: &Room,
     from: NaiveDate,
     to: NaiveDate,
     with_cancelled: bool,
@@ -844,7 +854,7 @@ pub async fn room_bookings(
             }
         ),
         vals![
-            room_id,
+            room.id,
             utc(from.and_time(NaiveTime::MIN)),
             utc(to.and_time(NaiveTime::MIN))
         ],
@@ -968,11 +978,19 @@ pub async fn activities(
     .await
 }
 
-pub async fn activity(db: &Db, id: i64) -> Result<Activity> {
+/// An activity of a community in the caller's scope (404 outside it).
+pub async fn activity(
+    db: &Db,
+    district: &DivisionCode,
+    scope: &Scope,
+    id: i64,
+) -> Result<Activity> {
+    let (cond, mut v) = code_scope(scope, district, "a.community_code");
+    v.push(id.into());
     db::one(
         &db.conn,
-        &format!("{ACTIVITY_SELECT} WHERE a.id = ?"),
-        vals![id],
+        &format!("{ACTIVITY_SELECT} WHERE {cond} AND a.id = ?"),
+        v,
     )
     .await?
     .ok_or(AppError::NotFound)
@@ -1031,7 +1049,7 @@ pub async fn create_activity(
         errs.push(FieldError::new("place", "selfgov.place_required"));
     }
     let room = match room_id {
-        Some(r) => match room(db, r).await {
+        Some(r) => match room(db, district, &u.scope, r).await {
             Ok(x) if x.community_code == code => Some(x),
             _ => {
                 errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
@@ -1096,7 +1114,7 @@ pub async fn update_activity(
     participants: &str,
     cancel: bool,
 ) -> Result<()> {
-    let a = activity(db, id).await?;
+    let a = activity(db, district, &u.scope, id).await?;
     seen_community(db, district, u, &a.community_code).await?;
     check_writer(u, &a.community_code)?;
     let participants = match participants.trim() {

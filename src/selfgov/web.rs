@@ -608,10 +608,10 @@ async fn meeting_view(
     };
     let page = MeetingPage {
         chrome: Chrome::build(ctx, "/selfgov"),
-        topics: civic::topics(&s.db, id).await?,
-        present: civic::attendance(&s.db, id).await?,
-        resolutions: civic::resolutions(&s.db, id).await?,
-        tasks: civic::tasks(&s.db, id).await?,
+        topics: civic::topics(&s.db, &m).await?,
+        present: civic::attendance(&s.db, &m).await?,
+        resolutions: civic::resolutions(&s.db, &m).await?,
+        tasks: civic::tasks(&s.db, &m).await?,
         proposals: civic::proposals(
             &s.db,
             (
@@ -878,10 +878,10 @@ async fn room_view(
     week: NaiveDate,
     form: FormState,
 ) -> Result<Response> {
-    let room = store::room(&s.db, id).await?;
+    let room = store::room(&s.db, &s.district, &u.scope, id).await?;
     let (_, community_name) =
         store::seen_community(&s.db, &s.district, u, &room.community_code).await?;
-    let bookings = store::room_bookings(&s.db, id, week, week + Duration::days(7), true).await?;
+    let bookings = store::room_bookings(&s.db, &room, week, week + Duration::days(7), true).await?;
     let page = RoomPage {
         chrome: Chrome::build(ctx, "/selfgov"),
         community_name,
@@ -921,8 +921,7 @@ async fn post_room(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let room = store::room(&s.db, id).await?;
-    store::seen_community(&s.db, &s.district, &u, &room.community_code).await?;
+    let room = store::room(&s.db, &s.district, &u.scope, id).await?;
     let result = store::save_room(
         &s.db,
         &s.district,
@@ -964,7 +963,7 @@ async fn post_cancel_booking(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let b = store::booking(&s.db, id).await?;
+    let b = store::booking(&s.db, &s.district, &u.scope, id).await?;
     let reason = field(&pairs, "reason");
     store::cancel_booking(
         &s.db,
@@ -988,7 +987,7 @@ async fn post_activity(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let a = store::activity(&s.db, id).await?;
+    let a = store::activity(&s.db, &s.district, &u.scope, id).await?;
     store::update_activity(
         &s.db,
         &s.district,
@@ -1513,10 +1512,9 @@ pub async fn api_bookings(
     Path(id): Path<i64>,
     Query(q): Query<WeekQuery>,
 ) -> Result<Json<RoomWeek>> {
-    let room = store::room(&s.db, id).await?;
-    store::seen_community(&s.db, &s.district, &u, &room.community_code).await?;
+    let room = store::room(&s.db, &s.district, &u.scope, id).await?;
     let week = q.monday();
-    let bookings = store::room_bookings(&s.db, id, week, week + Duration::days(7), true).await?;
+    let bookings = store::room_bookings(&s.db, &room, week, week + Duration::days(7), true).await?;
     Ok(Json(RoomWeek {
         room,
         week,

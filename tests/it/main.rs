@@ -13,6 +13,7 @@ mod funding;
 mod geo;
 mod hall;
 mod import;
+mod matrix;
 mod security;
 mod selfgov;
 

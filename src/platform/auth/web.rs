@@ -71,7 +71,8 @@ async fn login_page(_: Public, ctx: Ctx, Query(q): Query<LoginQuery>) -> Result<
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct LoginForm {
     username: String,
     password: String,
@@ -282,7 +283,8 @@ async fn account_page(
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct PasswordForm {
     current: String,
     new_password: String,
