@@ -98,8 +98,13 @@ const GUIDELINE_COLUMNS: &str = "g.id, g.family, g.version, g.department_id, d.n
     g.year, g.title, g.summary, g.status, g.subsidy_basis, g.subsidy_fen, g.full_at, g.zero_below, \
     g.created_by, g.published_at";
 
-pub async fn guidelines<C: ConnectionTrait>(c: &C) -> Result<Vec<GuidelineRow>> {
-    db::all(
+/// The guidelines the caller may read: every published version, and the drafts of those it
+/// writes (a department its own, the admin all). Providers read none.
+pub async fn guidelines<C: ConnectionTrait>(c: &C, u: &CurrentUser) -> Result<Vec<GuidelineRow>> {
+    if u.role == Role::Provider {
+        return Ok(vec![]);
+    }
+    let rows: Vec<GuidelineRow> = db::all(
         c,
         &format!(
             "SELECT {GUIDELINE_COLUMNS} FROM guidelines g LEFT JOIN departments d ON d.id = g.department_id \
@@ -107,10 +112,26 @@ pub async fn guidelines<C: ConnectionTrait>(c: &C) -> Result<Vec<GuidelineRow>> 
         ),
         vals![],
     )
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|g| g.status == "published" || can_write(u, g.department_id))
+        .collect())
 }
 
-pub async fn load_guideline<C: ConnectionTrait>(c: &C, id: i64) -> Result<Guideline> {
+/// One guideline version the caller may read (see [`guidelines`]), or 404.
+pub async fn guideline<C: ConnectionTrait>(c: &C, u: &CurrentUser, id: i64) -> Result<Guideline> {
+    let g = load_guideline(c, id).await?;
+    if u.role == Role::Provider
+        || (g.row.status != "published" && !can_write(u, g.row.department_id))
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(g)
+}
+
+/// A guideline whatever its state, for this store's own steps (the caller was checked).
+async fn load_guideline<C: ConnectionTrait>(c: &C, id: i64) -> Result<Guideline> {
     let row: GuidelineRow = db::one(
         c,
         &format!(

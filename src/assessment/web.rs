@@ -121,7 +121,7 @@ async fn show_rounds(
     u: &CurrentUser,
     form: FormState,
 ) -> Result<Response> {
-    let published = store::guidelines(&s.db.conn)
+    let published = store::guidelines(&s.db.conn, u)
         .await?
         .into_iter()
         .filter(|g| g.status == "published")
@@ -806,11 +806,7 @@ async fn guidelines_page(
     State(s): State<AppState>,
     ctx: Ctx,
 ) -> Result<Response> {
-    let rows = store::guidelines(&s.db.conn)
-        .await?
-        .into_iter()
-        .filter(|g| g.status == "published" || store::can_write(&u, g.department_id))
-        .collect();
+    let rows = store::guidelines(&s.db.conn, &u).await?;
     render(&GuidelinesPage {
         chrome: Chrome::build(&ctx, "/assessment"),
         rows,
@@ -1034,11 +1030,8 @@ async fn guideline_page(
     ctx: Ctx,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let g = store::load_guideline(&s.db.conn, id).await?;
+    let g = store::guideline(&s.db.conn, &u, id).await?;
     let writer = store::can_write(&u, g.row.department_id);
-    if g.row.status != "published" && !writer {
-        return Err(AppError::NotFound);
-    }
     let (items, indicators, titles) = page_rows(Some(&g));
     render(&GuidelinePage {
         chrome: Chrome::build(&ctx, "/assessment"),
@@ -1161,7 +1154,7 @@ async fn save_guideline_form(
         ))),
         Err(AppError::Invalid(errs)) => {
             let g = match id {
-                Some(id) => Some(store::load_guideline(&s.db.conn, id).await?),
+                Some(id) => Some(store::guideline(&s.db.conn, u, id).await?),
                 None => None,
             };
             let values: HashMap<String, String> = pairs.iter().cloned().collect();
@@ -1257,13 +1250,7 @@ pub async fn api_guidelines(
     u: Require<Officials>,
     State(s): State<AppState>,
 ) -> Result<Json<Vec<GuidelineRow>>> {
-    Ok(Json(
-        store::guidelines(&s.db.conn)
-            .await?
-            .into_iter()
-            .filter(|g| g.status == "published" || store::can_write(&u, g.department_id))
-            .collect(),
-    ))
+    Ok(Json(store::guidelines(&s.db.conn, &u).await?))
 }
 
 /// One guideline version with its items, indicators and titles.
@@ -1275,11 +1262,7 @@ pub async fn api_guideline(
     State(s): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Guideline>> {
-    let g = store::load_guideline(&s.db.conn, id).await?;
-    if g.row.status != "published" && !store::can_write(&u, g.row.department_id) {
-        return Err(AppError::NotFound);
-    }
-    Ok(Json(g))
+    Ok(Json(store::guideline(&s.db.conn, &u, id).await?))
 }
 
 /// Assessment rounds, newest first.

@@ -10,6 +10,7 @@ mod browser;
 mod centres;
 mod cli;
 mod funding;
+mod fuzz;
 mod geo;
 mod hall;
 mod import;

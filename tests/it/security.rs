@@ -974,3 +974,31 @@ async fn the_smaller_holes_are_closed() {
         assert!(!r.headers.contains_key(header::SET_COOKIE), "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_public_url_no_link_follows_the_host_header() {
+    let t = TestApp::demo_with(|c| c.public_url.clear()).await;
+    let staff = t.session("staff").await;
+    let evil = |path: String| {
+        Request::get(path)
+            .header(header::HOST, "evil.example")
+            .header(header::COOKIE, &staff.cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // the card prints no QR code, and says why
+    let card = t.send(evil(format!("/hall/cards/{A}"))).await;
+    assert_eq!(card.status, 200);
+    assert!(!card.body.contains("<svg") && !card.body.contains("evil.example"));
+    assert!(
+        card.body.contains("public_url"),
+        "the card says what is missing"
+    );
+    // feeds link to the listen address, not to the sender's Host
+    for path in [format!("/p/{A}/feed.atom"), format!("/p/{A}/calendar.ics")] {
+        let r = t.send(evil(path.clone())).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert!(!r.body.contains("evil.example"), "{path}");
+        assert!(r.body.contains("http://127.0.0.1:8080/p/"), "{path}");
+    }
+}

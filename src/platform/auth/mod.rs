@@ -435,8 +435,10 @@ struct ThrottleRow {
     locked_until: Option<DateTime<Utc>>,
 }
 
+/// The account name as the throttle keys it: trimmed, lower case, at most 64 characters
+/// (names are at most 32; a longer text still gets a key of bounded size).
 fn throttle_key(username: &str) -> String {
-    username.trim().to_lowercase()
+    username.trim().to_lowercase().chars().take(64).collect()
 }
 
 /// Seconds until this address may try this account name again, if it must wait now.
