@@ -1092,7 +1092,7 @@ pub async fn finish_task(
 
 // ------------------------------------------------------------------ proposals
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct Proposal {
     pub id: i64,
     pub community_code: String,
@@ -2011,7 +2011,7 @@ pub async fn review_org(
 
 // ------------------------------------------------------------------ volunteers
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct Volunteer {
     pub id: i64,
     pub community_code: String,
@@ -2162,7 +2162,7 @@ pub async fn add_volunteer(
     Ok(id)
 }
 
-#[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, FromQueryResult)]
 pub struct ServiceRecord {
     pub id: i64,
     pub volunteer_id: i64,
