@@ -6,7 +6,7 @@
 use calamine::Data;
 use chrono::Datelike;
 
-use crate::{Session, TestApp, json, raw, sheet};
+use crate::{Session, TestApp, json, raw, sheet, stamp_from};
 
 const A: &str = "320205106203"; // 黄土塘, the demo staff's community (东港镇)
 const B: &str = "320205001001"; // 门楼社区 (东亭街道)
@@ -239,19 +239,9 @@ async fn deadlines_follow_the_holiday_calendar() {
     assert_eq!(r.status, 403);
 }
 
-/// The anonymous CSRF cookie and token of a public page.
+/// The anonymous CSRF cookie and token of a public page, and its form's stamp.
 async fn anonymous(t: &TestApp, path: &str) -> (String, String, String) {
-    let r = t.get(path, None).await;
-    assert_eq!(r.status, 200, "{path}");
-    let cookie = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("shequ_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("csrf cookie");
-    let csrf = cookie.trim_start_matches("shequ_csrf=").to_string();
+    let (cookie, csrf, r) = crate::anonymous_form(t, path).await;
     let stamp = r
         .body
         .split("name=\"stamp\" value=\"")
@@ -259,24 +249,6 @@ async fn anonymous(t: &TestApp, path: &str) -> (String, String, String) {
         .map(|x| x.split('"').next().unwrap().to_string())
         .unwrap_or_default();
     (cookie, csrf, stamp)
-}
-
-/// A stamp as the form would have carried it `age` seconds ago.
-async fn stamp_from(t: &TestApp, age: i64) -> String {
-    #[derive(sea_orm::FromQueryResult)]
-    struct V {
-        value: String,
-    }
-    let key = shequ::platform::db::one::<V, _>(
-        &t.db().conn,
-        "SELECT value FROM settings WHERE key = 'form_key'",
-        vec![],
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .value;
-    shequ::hall::public::stamp_at(&key, chrono::Utc::now().timestamp() - age)
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -286,6 +286,53 @@ pub async fn post_matrix<const N: usize>(
     failures
 }
 
+/// The anonymous CSRF cookie (`shequ_csrf=…`) and token a public page hands out, with the page.
+pub async fn anonymous_form(t: &TestApp, path: &str) -> (String, String, Resp) {
+    let r = t.get(path, None).await;
+    assert_eq!(r.status, 200, "{path}");
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("shequ_csrf="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .expect("csrf cookie");
+    let csrf = cookie.trim_start_matches("shequ_csrf=").to_string();
+    (cookie, csrf, r)
+}
+
+/// The installation's key for the public forms' stamps (made when the request page is first
+/// shown).
+pub async fn form_key(t: &TestApp) -> String {
+    #[derive(sea_orm::FromQueryResult)]
+    struct V {
+        value: String,
+    }
+    let read = || async {
+        db::one::<V, _>(
+            &t.state.db.conn,
+            "SELECT value FROM settings WHERE key = 'form_key'",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .map(|v| v.value)
+    };
+    match read().await {
+        Some(k) => k,
+        None => {
+            t.get("/request", None).await;
+            read().await.expect("the request page makes the form key")
+        }
+    }
+}
+
+/// A form stamp as the request page would have issued it `age` seconds ago.
+pub async fn stamp_from(t: &TestApp, age: i64) -> String {
+    shequ::hall::public::stamp_at(&form_key(t).await, chrono::Utc::now().timestamp() - age)
+}
+
 pub fn hex_id() -> String {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).unwrap();

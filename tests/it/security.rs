@@ -55,30 +55,13 @@ fn form(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Bo
 
 /// The anonymous CSRF cookie and token a public page hands out.
 async fn anonymous(t: &TestApp) -> (String, String) {
-    let r = t.get("/request", None).await;
-    let cookie = r
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("shequ_csrf="))
-        .map(|v| v.split(';').next().unwrap().to_string())
-        .expect("csrf cookie");
-    let csrf = cookie.trim_start_matches("shequ_csrf=").to_string();
+    let (cookie, csrf, _) = crate::anonymous_form(t, "/request").await;
     (cookie, csrf)
 }
 
 /// A form stamp as the request page would have issued it `age` seconds ago.
 async fn stamp(t: &TestApp, age: i64) -> String {
-    let key = text(t, "SELECT value AS v FROM settings WHERE key = 'form_key'").await;
-    let key = if key.is_empty() {
-        // the key is made when the form is first shown
-        t.get("/request", None).await;
-        text(t, "SELECT value AS v FROM settings WHERE key = 'form_key'").await
-    } else {
-        key
-    };
-    shequ::hall::public::stamp_at(&key, chrono::Utc::now().timestamp() - age)
+    crate::stamp_from(t, age).await
 }
 
 async fn item_id(t: &TestApp, code: &str) -> String {
