@@ -88,13 +88,7 @@ async fn hostile_bytes_never_make_a_5xx_and_feeds_still_parse() {
         .count("SELECT id FROM service_items WHERE code = 'WS-01'")
         .await
         .to_string();
-    let key = shequ::hall::open311::add_key(
-        t.db(),
-        &shequ::platform::auth::Actor::system("fuzz"),
-        "fuzz",
-    )
-    .await
-    .unwrap();
+    let key = crate::open311_key(&t, "fuzz").await;
     for round in 0..40 {
         // the public forms, every field hostile but the token
         for (path, fields) in [

@@ -1089,13 +1089,7 @@ async fn open311_answers_in_json_and_xml() {
     let r = t.post_raw("/open311/v2/requests.json", None, &form).await;
     assert_eq!(r.status, 403);
     assert_eq!(r.json()[0]["code"], 403);
-    let key = shequ::hall::open311::add_key(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        "test client",
-    )
-    .await
-    .unwrap();
+    let key = crate::open311_key(&t, "test client").await;
     let mut with_key = form.to_vec();
     with_key.push(("api_key", &key));
     let r = t
@@ -1498,13 +1492,7 @@ async fn open311_third_party_clients() {
         return;
     }
     let t = TestApp::demo().await;
-    let key = shequ::hall::open311::add_key(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        "python clients",
-    )
-    .await
-    .unwrap();
+    let key = crate::open311_key(&t, "python clients").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = t.router.clone();

@@ -333,6 +333,13 @@ pub async fn stamp_from(t: &TestApp, age: i64) -> String {
     shequ::hall::public::stamp_at(&form_key(t).await, chrono::Utc::now().timestamp() - age)
 }
 
+/// An Open311 `api_key` for a test client.
+pub async fn open311_key(t: &TestApp, label: &str) -> String {
+    shequ::hall::open311::add_key(t.db(), &shequ::platform::auth::Actor::system("test"), label)
+        .await
+        .unwrap()
+}
+
 pub fn hex_id() -> String {
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).unwrap();

@@ -320,13 +320,7 @@ async fn token(t: &TestApp, user: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_public_request_list_carries_no_personal_data() {
     let t = TestApp::demo().await;
-    let key = shequ::hall::open311::add_key(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        "probe",
-    )
-    .await
-    .unwrap();
+    let key = crate::open311_key(&t, "probe").await;
     let r = t
         .post_raw(
             "/open311/v2/requests.json",
@@ -555,13 +549,7 @@ async fn public_forms_resist_replay_floods_and_races() {
     let r = post(fields(st, "13700004004"), "10.0.0.4").await;
     assert_eq!(r.status, 200, "another address");
     // Open311: per key too
-    let key = shequ::hall::open311::add_key(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        "flood",
-    )
-    .await
-    .unwrap();
+    let key = crate::open311_key(&t, "flood").await;
     let mut limited = false;
     for i in 0..200 {
         let phone = format!("1380000{i:04}");
