@@ -146,12 +146,9 @@ fn credential_valid(u: &CurrentUser) -> bool {
     u.expires_at.is_none_or(|e| e > chrono::Utc::now())
 }
 
-/// Build the [`Ctx`], run the handler, render any error in the user's language.
-pub async fn context_layer(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// Build the [`Ctx`], clean the request at the door ([`super::inbound`]), run the handler,
+/// render any error in the user's language.
+pub async fn context_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // The few header values needed, owned, so the request stays free to be passed on.
     let headers = req.headers();
     let lang_cookie = cookie(headers, LANG_COOKIE).map(str::to_owned);
@@ -257,8 +254,14 @@ pub async fn context_layer(
     {
         AppError::Csrf.into_response()
     } else {
-        req.extensions_mut().insert(ctx.clone());
-        next.run(req).await
+        // the door: text cleaned and bounded before any handler reads it
+        match crate::platform::http::inbound::normalise(req).await {
+            Ok(mut req) => {
+                req.extensions_mut().insert(ctx.clone());
+                next.run(req).await
+            }
+            Err(e) => e.into_response(),
+        }
     };
 
     if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {

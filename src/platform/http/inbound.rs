@@ -1,5 +1,5 @@
-//! The door every request comes through before any handler sees it: text is made what the
-//! product can store and show ([`crate::platform::text::clean`]) in the query string, in
+//! The door every request comes through before any handler sees it (the context layer
+//! calls [`normalise`] first): text is made what the product can store and show ([`crate::platform::text::clean`]) in the query string, in
 //! urlencoded forms and in JSON bodies, and bounded per field; a path that names a control
 //! character names nothing (404). Handlers and extractors downstream — ours and axum's — only
 //! ever read cleaned text, so no handler has to remember it.
@@ -7,18 +7,9 @@
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{Uri, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 
 use crate::platform::error::{AppError, FieldError};
 use crate::platform::text::{MAX_FIELD_CHARS, clean, too_long};
-
-pub async fn inbound(req: Request, next: Next) -> Response {
-    match normalise(req).await {
-        Ok(req) => next.run(req).await,
-        Err(e) => e.into_response(),
-    }
-}
 
 fn field_too_long(field: &str) -> AppError {
     AppError::Invalid(vec![
@@ -94,13 +85,21 @@ fn clean_json(v: &mut serde_json::Value) -> Result<bool, AppError> {
     })
 }
 
-async fn normalise(req: Request) -> Result<Request, AppError> {
+/// The request with its query string, form or JSON body cleaned; an error for what cannot be.
+pub async fn normalise(req: Request) -> Result<Request, AppError> {
     let (mut parts, body) = req.into_parts();
-    let decoded = percent_encoding::percent_decode_str(parts.uri.path()).decode_utf8_lossy();
-    if decoded.chars().any(char::is_control) {
+    // A URI is ASCII without controls: a control character, or text that is not NFC, can only
+    // arrive percent-encoded. Without a `%` there is nothing to clean (almost every request).
+    let path = parts.uri.path();
+    if path.contains('%')
+        && percent_encoding::percent_decode_str(path)
+            .decode_utf8_lossy()
+            .chars()
+            .any(char::is_control)
+    {
         return Err(AppError::NotFound);
     }
-    if let Some(q) = parts.uri.query()
+    if let Some(q) = parts.uri.query().filter(|q| q.contains('%') || too_long(q))
         && let Some(cleaned) = clean_pairs(q.as_bytes())?
     {
         let mut uri = parts.uri.clone().into_parts();

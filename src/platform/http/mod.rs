@@ -89,7 +89,6 @@ pub fn app(state: AppState) -> Router {
         .fallback(errors::fallback)
         .with_state(state.clone());
     routes
-        .layer(axum::middleware::from_fn(inbound::inbound))
         .layer(axum::middleware::from_fn_with_state(state, ctx::context_layer))
         .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
