@@ -13,7 +13,9 @@ use crate::assessment::rules::{self, IndicatorInput, Title};
 use crate::assessment::store::{
     self, Guideline, GuidelineInput, GuidelineRow, ResultRow, Round, ScoreInput, Sheet,
 };
-use crate::platform::auth::guard::{Admin, Officials, Require};
+use crate::platform::auth::guard::{
+    Admin, AdminAndDepartments, AdminAndTowns, Officials, Require, Staff,
+};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
@@ -71,22 +73,14 @@ pub fn router() -> Routes<AppState> {
         .get("/api/v1/assessment/rounds/{id}/sheets/{code}", api_sheet)
 }
 
-role_set!(
-    /// Community staff (their own sheet, their own evidence).
-    pub Staff = [CommunityStaff]
-);
-role_set!(
-    /// Who reviews a sheet for the town.
-    pub Reviewers = [DistrictAdmin, TownOfficer]
-);
+/// Who reviews a sheet for the town.
+pub type Reviewers = AdminAndTowns;
 role_set!(
     /// Who scores indicators: departments their guidelines', assessors the templates'.
     pub Scorers = [DistrictAdmin, DepartmentOfficer, Assessor]
 );
-role_set!(
-    /// Who writes guidelines: departments their own, the admin the district's templates.
-    pub GuidelineWriters = [DistrictAdmin, DepartmentOfficer]
-);
+/// Who writes guidelines: departments their own, the admin the district's templates.
+pub type GuidelineWriters = AdminAndDepartments;
 
 pub fn pts(x10: impl std::borrow::Borrow<i64>) -> String {
     rules::points_text(*x10.borrow())
@@ -500,7 +494,20 @@ async fn post_self(
     Path((id, code)): Path<(i64, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    sheet_step(&s, &ctx, &u, id, &code, "self", pairs).await
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
+    let mut errs = vec![];
+    let entries = score_inputs(&pairs, 's', 'e', &mut errs);
+    let result = if errs.is_empty() {
+        let assessment = store::SelfAssessment {
+            entries: &entries,
+            note: &field(&pairs, "self_note"),
+            submit: !field(&pairs, "submit").is_empty(),
+        };
+        store::save_self(&s.db, &s.district, &u, id, &code, &assessment).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    after_sheet_post(&s, &ctx, &u, id, &code, "self", result, &pairs).await
 }
 
 /// The town reviews its communities' sheets.
@@ -511,7 +518,10 @@ async fn post_town_review(
     Path((id, code)): Path<(i64, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    sheet_step(&s, &ctx, &u, id, &code, "review", pairs).await
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
+    let note = field(&pairs, "town_note");
+    let result = store::town_review(&s.db, &s.district, &u, id, &code, &note).await;
+    after_sheet_post(&s, &ctx, &u, id, &code, "review", result, &pairs).await
 }
 
 /// Departments score their guidelines' indicators, assessors the templates'.
@@ -522,60 +532,30 @@ async fn post_score(
     Path((id, code)): Path<(i64, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    sheet_step(&s, &ctx, &u, id, &code, "score", pairs).await
+    crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
+    let mut errs = vec![];
+    let entries = score_inputs(&pairs, 'p', 'n', &mut errs);
+    let result = if errs.is_empty() {
+        store::score(&s.db, &s.district, &u, id, &code, &entries).await
+    } else {
+        Err(AppError::Invalid(errs))
+    };
+    after_sheet_post(&s, &ctx, &u, id, &code, "score", result, &pairs).await
 }
 
-/// One step on a sheet by a caller whose role its route admits: outside the caller's scope
-/// the community does not exist (404); then what was sent (422).
-async fn sheet_step(
+/// After a form on a sheet: back to the sheet saying what was saved, or the sheet again with
+/// the form's errors and what was typed.
+#[allow(clippy::too_many_arguments)]
+async fn after_sheet_post(
     s: &AppState,
     ctx: &Ctx,
     u: &CurrentUser,
     id: i64,
     code: &str,
-    step: &str,
-    pairs: Vec<(String, String)>,
+    form: &'static str,
+    result: Result<()>,
+    pairs: &[(String, String)],
 ) -> Result<Response> {
-    crate::geo::store::load_community(&s.db, &s.district, &u.scope, code).await?;
-    let mut errs = vec![];
-    let (form, result) = match step {
-        "self" => {
-            let entries = score_inputs(&pairs, 's', 'e', &mut errs);
-            let submit = !field(&pairs, "submit").is_empty();
-            let r = if errs.is_empty() {
-                store::save_self(
-                    &s.db,
-                    &s.district,
-                    u,
-                    id,
-                    code,
-                    &store::SelfAssessment {
-                        entries: &entries,
-                        note: &field(&pairs, "self_note"),
-                        submit,
-                    },
-                )
-                .await
-            } else {
-                Err(AppError::Invalid(std::mem::take(&mut errs)))
-            };
-            ("self", r)
-        }
-        "review" => (
-            "review",
-            store::town_review(&s.db, &s.district, u, id, code, &field(&pairs, "town_note")).await,
-        ),
-        "score" => {
-            let entries = score_inputs(&pairs, 'p', 'n', &mut errs);
-            let r = if errs.is_empty() {
-                store::score(&s.db, &s.district, u, id, code, &entries).await
-            } else {
-                Err(AppError::Invalid(std::mem::take(&mut errs)))
-            };
-            ("score", r)
-        }
-        _ => return Err(AppError::NotFound),
-    };
     match result {
         Ok(()) => Ok(crate::platform::http::redirect(&format!(
             "/assessment/rounds/{id}/sheets/{code}?saved={form}"

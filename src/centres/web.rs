@@ -16,7 +16,7 @@ use crate::centres::store::{
     self, CentreDetail, ChecklistInput, InspectionInput, LedgerFilter, LedgerRow, Standard,
     StandardSave, Target,
 };
-use crate::platform::auth::guard::{Admin, Officials, Require};
+use crate::platform::auth::guard::{Admin, AdminAndTowns, Officials, Require, Territorial};
 use crate::platform::auth::{CurrentUser, Scope};
 use crate::platform::charts::{Series, ShareBar, share_chart, share_line_chart};
 use crate::platform::error::{AppError, FieldError, Result};
@@ -58,19 +58,15 @@ pub fn router() -> Routes<AppState> {
         .get("/api/v1/coverage-targets", api_targets)
 }
 
-role_set!(
-    /// Who keeps a centre project (each within their scope): the district, the town, the
-    /// community's staff.
-    pub CentreKeepers = [DistrictAdmin, TownOfficer, CommunityStaff]
-);
+/// Who keeps a centre project (each within their scope): the district, the town, the
+/// community's staff.
+pub type CentreKeepers = Territorial;
 role_set!(
     /// Who records acceptance inspections.
     pub Inspectors = [DistrictAdmin, Assessor]
 );
-role_set!(
-    /// Who writes a town's review of its communities' centres.
-    pub Reviewers = [DistrictAdmin, TownOfficer]
-);
+/// Who writes a town's review of its communities' centres.
+pub type Reviewers = AdminAndTowns;
 
 pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     Fen(*fen.borrow()).yuan_string()

@@ -11,7 +11,7 @@ use crate::funding::store::{
     self, Batch, Budget, BudgetInput, Contribution, ContributionInput, Line, PerCapitaInput,
     Statement, Summary,
 };
-use crate::platform::auth::guard::{Admin, Require};
+use crate::platform::auth::guard::{Admin, AdminAndDepartments, Require, Territorial};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, Result};
@@ -24,7 +24,6 @@ use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
 use crate::platform::time::{parse_date, today};
 use crate::platform::types::Fen;
-use crate::role_set;
 
 pub fn router() -> Routes<AppState> {
     Routes::new()
@@ -50,15 +49,11 @@ pub fn router() -> Routes<AppState> {
         .get("/api/v1/funding/budgets", api_budgets)
 }
 
-role_set!(
-    /// Who reads and records money: the district, towns and communities (each its own).
-    pub Funding = [DistrictAdmin, TownOfficer, CommunityStaff]
-);
-role_set!(
-    /// Who reads payment batches: the district, and a department the batches paying its own
-    /// guidelines (`store::batch_scope`). Assessors and providers see no money.
-    pub BatchReaders = [DistrictAdmin, DepartmentOfficer]
-);
+/// Who reads and records money: the district, towns and communities (each its own).
+pub type Funding = Territorial;
+/// Who reads payment batches: the district, and a department the batches paying its own
+/// guidelines (`store::batch_scope`). Assessors and providers see no money.
+pub type BatchReaders = AdminAndDepartments;
 
 pub fn yuan(fen: impl std::borrow::Borrow<i64>) -> String {
     Fen(*fen.borrow()).yuan_string()

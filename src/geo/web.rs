@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::geo::store::{
     self, CommunityDetail, CommunityFilter, CommunityRow, Figures, TownSummary,
 };
-use crate::platform::auth::guard::{Admin, Require, Signed};
+use crate::platform::auth::guard::{Admin, AdminAndTowns, Require, Signed};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
@@ -28,11 +28,9 @@ role_set!(
     /// Who lists the towns: the district's roles and town officers (for their own).
     pub TownReaders = [DistrictAdmin, Assessor, DepartmentOfficer, TownOfficer]
 );
-role_set!(
-    /// Who records population: the district and the towns (it drives per-capita money, so
-    /// never the community itself).
-    pub PopulationKeepers = [DistrictAdmin, TownOfficer]
-);
+/// Who records population: the district and the towns (it drives per-capita money, so
+/// never the community itself).
+pub type PopulationKeepers = AdminAndTowns;
 
 pub fn router() -> Routes<AppState> {
     Routes::new()

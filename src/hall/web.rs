@@ -18,7 +18,7 @@ use crate::hall::catalogue::Item;
 use crate::hall::measures::{self, Counters, Line, Measures};
 use crate::hall::providers::{self, Provider};
 use crate::hall::residents;
-use crate::platform::auth::guard::{Require, RoleSet};
+use crate::platform::auth::guard::{AdminAndStaff, Require, RoleSet};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, ShareBar, bar_chart, share_chart};
 use crate::platform::db;
@@ -66,10 +66,8 @@ role_set!(
     /// Everyone working cases: all roles but assessors (each sees the cases of its scope).
     pub Hall = [DistrictAdmin, DepartmentOfficer, TownOfficer, CommunityStaff, Provider]
 );
-role_set!(
-    /// Community staff and the admin register and work cases at the window.
-    pub Window = [DistrictAdmin, CommunityStaff]
-);
+/// Community staff and the admin register and work cases at the window.
+pub type Window = AdminAndStaff;
 role_set!(
     /// Who reads the hall's measures.
     pub MeasureReaders = [DistrictAdmin, DepartmentOfficer, TownOfficer, CommunityStaff]

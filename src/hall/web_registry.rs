@@ -13,7 +13,7 @@ use crate::hall::providers::{self, Provider, ProviderInput, ProviderQuery, Serve
 use crate::hall::residents::{self, Resident, ResidentInput, ResidentQuery, sees_personal};
 use crate::hall::rules;
 use crate::hall::web::Hall;
-use crate::platform::auth::guard::{Admin, Require};
+use crate::platform::auth::guard::{Admin, AdminAndStaff, Require, Territorial};
 use crate::platform::auth::{CurrentUser, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
@@ -59,14 +59,10 @@ fn english(ctx: &Ctx) -> bool {
 
 // ------------------------------------------------------------------ residents
 
-role_set!(
-    /// Residents: the admin, towns (masked) and the community's staff.
-    pub Registry = [DistrictAdmin, TownOfficer, CommunityStaff]
-);
-role_set!(
-    /// Who keeps the registry: the admin and the community's staff (towns read it masked).
-    pub RegistryKeepers = [DistrictAdmin, CommunityStaff]
-);
+/// Residents: the admin, towns (masked) and the community's staff.
+pub type Registry = Territorial;
+/// Who keeps the registry: the admin and the community's staff (towns read it masked).
+pub type RegistryKeepers = AdminAndStaff;
 
 #[derive(Template)]
 #[template(path = "hall/residents.html")]
@@ -260,9 +256,6 @@ fn show_resident_form(
 }
 
 async fn new_resident_page(u: Require<RegistryKeepers>, ctx: Ctx) -> Result<Response> {
-    if !sees_personal(&u) {
-        return Err(AppError::Forbidden);
-    }
     show_resident_form(&ctx, &u, None, FormState::default(), false)
 }
 
@@ -272,16 +265,14 @@ struct SavedFlag {
     saved: Option<String>,
 }
 
+/// A resident's form: for those who keep the registry (a town reads the list, masked).
 async fn resident_page(
-    u: Require<Registry>,
+    u: Require<RegistryKeepers>,
     State(s): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
     Query(f): Query<SavedFlag>,
 ) -> Result<Response> {
-    if !sees_personal(&u) {
-        return Err(AppError::Forbidden);
-    }
     let r = residents::load(&s.db, &s.district, &u, id).await?;
     let form = FormState::from_error(
         "resident",

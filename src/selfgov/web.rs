@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::platform::auth::guard::{Admin, Require, RoleSet};
+use crate::platform::auth::guard::{Admin, AdminAndStaff, Officials, Require, RoleSet, Staff};
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
@@ -32,19 +32,11 @@ role_set!(
     /// community's staff (each within scope). Departments see only the joint meetings.
     pub SelfgovReaders = [DistrictAdmin, Assessor, TownOfficer, CommunityStaff]
 );
-role_set!(
-    /// Who reads meetings: the readers, and departments (the district's joint meetings).
-    pub MeetingReaders = [DistrictAdmin, Assessor, TownOfficer, CommunityStaff, DepartmentOfficer]
-);
-role_set!(
-    /// Who writes a community's records: its own staff, and the district admin (the stores
-    /// check the community is the writer's own).
-    pub SelfgovWriters = [DistrictAdmin, CommunityStaff]
-);
-role_set!(
-    /// Community staff: they saw the service, they verify its hours.
-    pub Staff = [CommunityStaff]
-);
+/// Who reads meetings: the readers, and departments (the district's joint meetings).
+pub type MeetingReaders = Officials;
+/// Who writes a community's records: its own staff, and the district admin (the stores
+/// check the community is the writer's own).
+pub type SelfgovWriters = AdminAndStaff;
 
 pub fn router() -> Routes<AppState> {
     Routes::new()

@@ -74,6 +74,29 @@ role_set!(
     /// Every role but providers: the district's own people.
     pub Officials = [DistrictAdmin, DepartmentOfficer, TownOfficer, CommunityStaff, Assessor]
 );
+role_set!(
+    /// Community staff alone.
+    pub Staff = [CommunityStaff]
+);
+role_set!(
+    /// The district admin and community staff (who keep a community's own records).
+    pub AdminAndStaff = [DistrictAdmin, CommunityStaff]
+);
+role_set!(
+    /// The district admin and town officers.
+    pub AdminAndTowns = [DistrictAdmin, TownOfficer]
+);
+role_set!(
+    /// The district admin and department officers.
+    pub AdminAndDepartments = [DistrictAdmin, DepartmentOfficer]
+);
+role_set!(
+    /// The district and its territories: the admin, towns and communities' staff.
+    pub Territorial = [DistrictAdmin, TownOfficer, CommunityStaff]
+);
+
+// Domains name the sets their routes use (`type Window = AdminAndStaff;`): the name says why,
+// the set above says who, once.
 
 /// Anyone: the handler serves the public (and may still read `Ctx::user`).
 pub struct Public;
@@ -128,15 +151,6 @@ impl Deref for Signed {
 pub struct Require<R: RoleSet> {
     user: CurrentUser,
     _roles: PhantomData<fn() -> R>,
-}
-
-impl<R: RoleSet> Require<R> {
-    pub fn user(&self) -> &CurrentUser {
-        &self.user
-    }
-    pub fn into_user(self) -> CurrentUser {
-        self.user
-    }
 }
 
 impl<R: RoleSet, S: Send + Sync> FromRequestParts<S> for Require<R> {
