@@ -28,7 +28,7 @@ pub struct Config {
     /// Reverse proxies in front of this server (IP addresses): only from them is
     /// `X-Forwarded-For` believed when telling clients apart for limits and throttles.
     #[serde(default)]
-    pub trusted_proxies: Vec<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Limits on what one client may send (sliding windows).
     #[serde(default)]
     pub limits: Limits,
@@ -38,8 +38,8 @@ pub struct Config {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Limits {
-    /// Public form submissions (online requests, status lookups, ratings, sign-ins) per
-    /// address in ten minutes.
+    /// Public form submissions (online requests, status lookups, ratings) per address in ten
+    /// minutes. (Sign-ins have their own throttle per account name and address.)
     pub public_posts_per_10min: u32,
     /// Open311 POSTs per `api_key` in an hour.
     pub open311_posts_per_hour: u32,
@@ -97,20 +97,7 @@ impl Config {
         c.district()?;
         c.db_target()?;
         c.checked_public_url()?;
-        for p in &c.trusted_proxies {
-            p.trim()
-                .parse::<std::net::IpAddr>()
-                .map_err(|_| anyhow::anyhow!("trusted_proxies: {p} is not an IP address"))?;
-        }
         Ok(c)
-    }
-
-    /// The trusted proxies as addresses (checked when the configuration was loaded).
-    pub fn trusted_proxy_addrs(&self) -> Vec<std::net::IpAddr> {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|p| p.trim().parse().ok())
-            .collect()
     }
 
     /// `public_url` when it is an http(s) address, else an error naming it.
@@ -149,5 +136,31 @@ impl Config {
         self.listen
             .parse()
             .map_err(|e| anyhow::anyhow!("listen address {}: {e}", self.listen))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Config> {
+        let dir = tempfile::tempdir()?;
+        let f = dir.path().join("shequ.toml");
+        std::fs::write(&f, toml)?;
+        Config::load(f.to_str())
+    }
+
+    #[test]
+    fn addresses_are_read_once_and_checked() {
+        let c = load("trusted_proxies = [\"127.0.0.1\", \"::1\"]\npublic_url = \"https://shequ.example.gov.cn/\"").unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(
+            c.public_base(),
+            ("https://shequ.example.gov.cn".into(), true)
+        );
+        assert!(load("trusted_proxies = [\"proxy\"]").is_err());
+        assert!(load("public_url = \"ftp://x\"").is_err());
+        let c = load("listen = \"127.0.0.1:9\"").unwrap();
+        assert_eq!(c.public_base(), ("http://127.0.0.1:9".into(), false));
     }
 }

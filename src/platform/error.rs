@@ -58,9 +58,6 @@ pub enum AppError {
     /// The request is larger than the server takes.
     #[error("too large")]
     TooLarge,
-    /// Writes cannot be taken now (the database refuses them); reads still work.
-    #[error("unavailable")]
-    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -111,7 +108,6 @@ impl AppError {
             AppError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             AppError::Unsupported => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooLarge => S::PAYLOAD_TOO_LARGE,
-            AppError::Unavailable => S::SERVICE_UNAVAILABLE,
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,

@@ -104,9 +104,6 @@ impl<K: Mask> Personal<K> {
     pub fn is_empty(&self) -> bool {
         self.value.is_empty()
     }
-    pub fn is_shown(&self) -> bool {
-        self.shown
-    }
 }
 
 impl<K: Mask> Clone for Personal<K> {

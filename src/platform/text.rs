@@ -81,21 +81,6 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-/// The text without any control character at all (one-line values: iCalendar properties
-/// after their own escaping, file names, header values).
-pub fn one_line(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
-                .filter(|c| !c.is_control())
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,11 +46,6 @@ impl Ctx {
         self.tr.lang
     }
 
-    /// The signed-in user, or 401 (HTML: a redirect to the login page).
-    pub fn user(&self) -> Result<&CurrentUser, AppError> {
-        self.user.as_ref().ok_or(AppError::Unauthorized)
-    }
-
     /// The client's address as a key for throttles and limits.
     pub fn client_key(&self) -> String {
         self.client
@@ -159,7 +154,7 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         .map(|v| v.trim().to_owned());
     let session_cookie = cookie(headers, SESSION_COOKIE).map(str::to_owned);
     let csrf_cookie = cookie(headers, CSRF_COOKIE).map(str::to_owned);
-    let client = client_ip(&req, &state.config.trusted_proxy_addrs());
+    let client = client_ip(&req, &state.config.trusted_proxies);
     let method = req.method().clone();
     let uri = req.uri().clone();
     let path = uri.path().to_string();

@@ -33,7 +33,6 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed => ("method_not_allowed", vec![], None, None),
             AppError::Unsupported => ("unsupported", vec![], None, None),
             AppError::TooLarge => ("too_large", vec![], None, None),
-            AppError::Unavailable => ("unavailable", vec![], None, Some(30)),
             AppError::Invalid(f) => ("invalid", f, None, None),
             AppError::Conflict(k) => ("conflict", vec![], Some(k), None),
             AppError::TooManyRequests { retry_after_secs } => {
@@ -94,10 +93,7 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
     if let Some(k) = &info.detail_key {
         message = tr.t(&format!("errors.{k}")).to_string();
     }
-    if let Some(secs) = info
-        .retry_after
-        .filter(|_| info.code == "too_many_requests")
-    {
+    if let Some(secs) = info.retry_after {
         message = tr.f1("errors.page.too_many_requests.message", secs.div_ceil(60));
     }
     let mut resp = if ctx.api {

@@ -123,39 +123,31 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default();
-    let body = match kind.as_str() {
+    // a cleaned body replaces the sent one; any other body (uploads) streams on untouched
+    let cleaned: Vec<u8> = match kind.as_str() {
         "application/x-www-form-urlencoded" => {
             let bytes = read(body).await?;
             match clean_pairs(&bytes)? {
-                Some(cleaned) => Body::from(cleaned),
-                None => Body::from(bytes),
+                Some(c) => c.into_bytes(),
+                None => return Ok(Request::from_parts(parts, Body::from(bytes))),
             }
         }
         k if k == "application/json" || k.ends_with("+json") => {
             let bytes = read(body).await?;
-            match serde_json::from_slice::<serde_json::Value>(&bytes) {
-                Ok(mut v) => {
-                    if clean_json(&mut v)? {
-                        Body::from(
-                            serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.into()))?,
-                        )
-                    } else {
-                        Body::from(bytes)
-                    }
-                }
-                // not JSON: the handler's extractor says so in its own words
-                Err(_) => Body::from(bytes),
+            // not JSON: the handler's extractor says so in its own words
+            let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+                return Ok(Request::from_parts(parts, Body::from(bytes)));
+            };
+            if !clean_json(&mut v)? {
+                return Ok(Request::from_parts(parts, Body::from(bytes)));
             }
+            serde_json::to_vec(&v).map_err(|e| AppError::Internal(e.into()))?
         }
-        _ => body,
+        _ => return Ok(Request::from_parts(parts, body)),
     };
-    if let Some(len) = parts.headers.get(header::CONTENT_LENGTH).cloned()
-        && len.to_str().is_ok()
-    {
-        // the body may have changed length; let the server compute it
-        parts.headers.remove(header::CONTENT_LENGTH);
-    }
-    Ok(Request::from_parts(parts, body))
+    // the body changed length: the new one says its own
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Ok(Request::from_parts(parts, Body::from(cleaned)))
 }
 
 /// The whole body; past the server's limit it is 413.

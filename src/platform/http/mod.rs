@@ -129,17 +129,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// targets are built from checked codes and numbers) goes to the home page instead of
 /// panicking.
 pub fn redirect(to: &str) -> Response {
-    let to = if HeaderValue::from_str(to).is_ok() && to.starts_with('/') {
-        to
-    } else {
-        "/"
-    };
+    let location = Some(to)
+        .filter(|t| t.starts_with('/'))
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .unwrap_or(HeaderValue::from_static("/"));
     (
         axum::http::StatusCode::SEE_OTHER,
-        [(
-            header::LOCATION,
-            HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
-        )],
+        [(header::LOCATION, location)],
     )
         .into_response()
 }

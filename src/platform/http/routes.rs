@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::Method;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, get, post};
 
 use crate::platform::auth::guard::{Access, Guard};
 
@@ -111,30 +111,10 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.add(Method::POST, path, T::access(), mr)
     }
 
-    pub fn put<H, T>(self, path: &'static str, h: H) -> Self
-    where
-        H: Handler<T, S>,
-        T: Guarded + 'static,
-    {
-        self.add(Method::PUT, path, T::access(), put(h))
-    }
-
-    pub fn delete<H, T>(self, path: &'static str, h: H) -> Self
-    where
-        H: Handler<T, S>,
-        T: Guarded + 'static,
-    {
-        self.add(Method::DELETE, path, T::access(), delete(h))
-    }
-
     pub fn merge(mut self, other: Routes<S>) -> Self {
         self.router = self.router.merge(other.router);
         self.table.extend(other.table);
         self
-    }
-
-    pub fn table(&self) -> &[RouteSpec] {
-        &self.table
     }
 
     pub fn into_parts(self) -> (Router<S>, Vec<RouteSpec>) {
