@@ -21,6 +21,7 @@ use crate::hall::rules::Calendar;
 use crate::platform::cache::TtlCache;
 use crate::platform::db::Db;
 use crate::platform::error::Result;
+use crate::platform::personal::{Mask, Mobile};
 
 /// Sends a text to a resident's phone. The default writes it to the log; an SMS gateway is
 /// another implementation handed to [`HallState::with_sender`].
@@ -33,7 +34,7 @@ pub struct LogSender;
 
 impl Sender for LogSender {
     fn send(&self, phone: &str, text: &str) {
-        tracing::info!(target: "shequ::notify", phone = %crate::platform::personal::Personal::<crate::platform::personal::Mobile>::new(phone), "{text}");
+        tracing::info!(target: "shequ::notify", phone = %<Mobile as Mask>::mask(phone), "{text}");
     }
 }
 

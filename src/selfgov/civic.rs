@@ -2145,9 +2145,7 @@ pub async fn add_volunteer(
     )
     .await?
     .unwrap_or(0);
-    // the phone stays out of the audit log
-    let mut logged = i.clone();
-    logged.phone = String::new();
+    // the name and phone are logged as set, never as values (audit::PERSONAL_FIELDS)
     audit::record(
         &tx,
         &u.actor(),
@@ -2155,7 +2153,7 @@ pub async fn add_volunteer(
         "volunteer",
         &id.to_string(),
         None::<&()>,
-        Some(&logged),
+        Some(i),
     )
     .await?;
     tx.commit().await?;

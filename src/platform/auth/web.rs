@@ -134,9 +134,7 @@ async fn login_submit(
     CsrfForm(f): CsrfForm<LoginForm>,
 ) -> Result<Response> {
     let now = chrono::Utc::now();
-    // account names are at most 32 characters: anything longer names no account, and is not
-    // kept (nor shown back) whole
-    let name: String = f.username.trim().chars().take(64).collect();
+    let name = f.username.trim().to_string();
     if name.is_empty() || f.password.is_empty() {
         return login_failed(
             &ctx,
