@@ -53,7 +53,7 @@ pub trait RoleSet: Send + Sync + 'static {
     const ROLES: &'static [Role];
 }
 
-/// Declare a role set: `role_set!(pub Registry = [DistrictAdmin, TownOfficer, CommunityStaff]);`
+/// Declare a role set: `role_set!(pub Territorial = [DistrictAdmin, TownOfficer, CommunityStaff]);`
 #[macro_export]
 macro_rules! role_set {
     ($(#[$m:meta])* $vis:vis $name:ident = [$($r:ident),+ $(,)?]) => {
