@@ -290,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 c.db_target()?,
                 db::latest_version()
             );
+            db.close().await;
         }
         Command::Serve { listen } => {
             if let Some(l) = listen {
@@ -588,19 +589,83 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
     let addr = c.listen_addr()?;
-    let state = AppState::new(db, c)?;
+    // held while serving: `shequ restore` refuses to swap the file under a running server
+    let _lock = match db.target.sqlite_path() {
+        Some(p) => Some(crate::platform::backup::DbLock::take(p, "shequ serve")?),
+        None => None,
+    };
+    let state = AppState::new(db.clone(), c)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     println!("Shequ is serving on http://{}", listener.local_addr()?);
+    let stopping = Stopping::default();
+    stopping.listen();
     // the peer address tells clients apart for limits and throttles
-    axum::serve(
+    let server = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    .with_graceful_shutdown(stopping.clone().wait());
+    // Past the signal, requests in flight get SHUTDOWN_GRACE to finish; then the server stops
+    // anyway (a stuck client must not hold a deploy or a reboot).
+    let grace = async {
+        stopping.wait().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        r = server => r?,
+        _ = grace => eprintln!(
+            "requests still open after {} s were cut off",
+            SHUTDOWN_GRACE.as_secs()
+        ),
+    }
+    // closing the pool checkpoints SQLite's write-ahead log into the database file
+    db.close().await;
+    println!("Shequ stopped");
     Ok(())
+}
+
+/// How long requests in flight may run on after SIGTERM or Ctrl-C.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Set once SIGTERM (systemd, Docker, Kubernetes) or SIGINT (Ctrl-C) arrives.
+#[derive(Clone, Default)]
+struct Stopping(
+    std::sync::Arc<tokio::sync::Notify>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+);
+
+impl Stopping {
+    fn listen(&self) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            #[cfg(unix)]
+            let term = async {
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let term = std::future::pending::<()>();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = term => {},
+            }
+            println!("stopping: no new requests; finishing those in flight");
+            me.1.store(true, std::sync::atomic::Ordering::SeqCst);
+            me.0.notify_waiters();
+        });
+    }
+
+    async fn wait(self) {
+        let notified = self.0.notified();
+        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        notified.await;
+    }
 }

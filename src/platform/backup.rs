@@ -44,9 +44,10 @@ pub struct BackupInfo {
     pub audit_entries: i64,
 }
 
-/// Open a backup read-only and check it: SQLite integrity, our schema, a version this binary
-/// knows, an intact audit chain.
-pub async fn check_backup(file: &Path) -> anyhow::Result<BackupInfo> {
+/// Check a copy of a backup: SQLite integrity, our schema, a version this binary knows, an
+/// intact audit chain. Opening a database may write to it (its journal mode, its write-ahead
+/// log), so this is given a copy, never the operator's backup file.
+async fn check_copy(file: &Path) -> anyhow::Result<BackupInfo> {
     if !file.is_file() {
         anyhow::bail!("{} is not a file", file.display());
     }
@@ -107,24 +108,87 @@ pub async fn check_backup(file: &Path) -> anyhow::Result<BackupInfo> {
     result
 }
 
-/// Put a checked backup in place of the database at `target`. The current database is kept
-/// beside it as `<name>.before-restore-<time>`: a restore never loses data. Stop the server
-/// first.
+/// An advisory lock on a database file, held by the server while it serves and by `restore`
+/// while it replaces the file: a restore cannot swap the file under a running server (whose
+/// later writes would land in neither), and a server cannot start mid-restore. The lock is
+/// the operating system's (`flock` on `<database>.lock`): it goes with the process, even on
+/// `kill -9`, so a crash never leaves a stale lock behind.
+pub struct DbLock {
+    _file: std::fs::File,
+}
+
+impl DbLock {
+    pub fn path_for(db: &Path) -> PathBuf {
+        PathBuf::from(format!("{}.lock", db.display()))
+    }
+
+    /// Take the lock for `holder` (what the lock file will say holds it), or say who has it.
+    pub fn take(db: &Path, holder: &str) -> anyhow::Result<DbLock> {
+        use std::io::{Read, Seek, Write};
+        let path = Self::path_for(db);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open the lock file {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0)?;
+                file.seek(std::io::SeekFrom::Start(0))?;
+                writeln!(file, "{holder} (process {})", std::process::id())?;
+                file.sync_all()?;
+                Ok(DbLock { _file: file })
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut who = String::new();
+                let _ = file.read_to_string(&mut who);
+                let who = who.trim();
+                anyhow::bail!(
+                    "{} is in use by {}; stop it first",
+                    db.display(),
+                    if who.is_empty() {
+                        "another process"
+                    } else {
+                        who
+                    }
+                )
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                anyhow::bail!("cannot lock {}: {e}", path.display())
+            }
+        }
+    }
+}
+
+/// Put a checked backup in place of the database at `target`. Refused while a server serves
+/// the database (see [`DbLock`]). The backup file is only read: it is copied beside the
+/// target first and the copy is checked and put in place. The current database is kept beside
+/// it as `<name>.before-restore-<time>`: a restore never loses data.
 pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<(BackupInfo, Option<PathBuf>)> {
-    let info = check_backup(file).await?;
+    let _lock = DbLock::take(target, "shequ restore")?;
+    if !file.is_file() {
+        anyhow::bail!("{} is not a file", file.display());
+    }
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let tmp = target.with_extension(format!("restore-{stamp}"));
-    // Copy through SQLite so the result is a clean, checkpointed single file.
-    let src = Db::connect(&DbTarget::Sqlite(file.to_path_buf())).await?;
-    let r = src
-        .conn
-        .execute_unprepared(&format!(
-            "VACUUM INTO {}",
-            sql_string(tmp.to_str().unwrap_or_default())
-        ))
-        .await;
-    src.close().await;
-    r?;
+    if let Some(dir) = tmp.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::copy(file, &tmp)
+        .map_err(|e| anyhow::anyhow!("cannot copy {}: {e}", file.display()))?;
+    let checked = check_copy(&tmp).await;
+    let info = match checked {
+        Ok(info) => info,
+        Err(e) => {
+            remove_with_sidecars(&tmp);
+            return Err(e);
+        }
+    };
     let kept = if target.exists() {
         let keep = PathBuf::from(format!("{}.before-restore-{stamp}", target.display()));
         // Fold the WAL into the old file before moving it aside.
@@ -138,12 +202,19 @@ pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<(BackupInfo, 
     } else {
         None
     };
-    for ext in ["-wal", "-shm"] {
-        let p = PathBuf::from(format!("{}{ext}", target.display()));
-        if p.exists() {
-            std::fs::remove_file(p)?;
-        }
-    }
+    remove_with_sidecars_only(target);
     std::fs::rename(&tmp, target)?;
     Ok((info, kept))
+}
+
+/// The `-wal` and `-shm` files beside a database.
+fn remove_with_sidecars_only(db: &Path) {
+    for ext in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+    }
+}
+
+fn remove_with_sidecars(db: &Path) {
+    let _ = std::fs::remove_file(db);
+    remove_with_sidecars_only(db);
 }

@@ -32,6 +32,15 @@ pub struct Config {
     /// Limits on what one client may send (sliding windows).
     #[serde(default)]
     pub limits: Limits,
+    /// `/readyz` reports "cannot write" when the SQLite database's file system has less free
+    /// space than this (MiB): small writes may still fit in the write-ahead log's reused
+    /// pages, but the next larger one, or the next checkpoint, would fail.
+    #[serde(default = "default_min_free_mb")]
+    pub min_free_mb: u64,
+}
+
+fn default_min_free_mb() -> u64 {
+    64
 }
 
 /// How much one client may send; a client past a limit is answered 429 with `Retry-After`.
@@ -67,6 +76,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
+            .field("min_free_mb", &self.min_free_mb)
             .finish()
     }
 }
@@ -81,6 +91,7 @@ impl Default for Config {
             public_url: String::new(),
             trusted_proxies: vec![],
             limits: Limits::default(),
+            min_free_mb: default_min_free_mb(),
         }
     }
 }

@@ -97,6 +97,21 @@ impl DbTarget {
     }
 }
 
+fn clean_sqlite(conn: &mut sea_orm::sqlx::sqlite::SqliteConnection) -> bool {
+    use sqlx_core::transaction::TransactionManager;
+    let depth =
+        <sea_orm::sqlx::Sqlite as sea_orm::sqlx::Database>::TransactionManager::get_transaction_depth(
+            conn,
+        );
+    if depth != 0 {
+        tracing::warn!(
+            depth,
+            "closing a database connection left inside a transaction"
+        );
+    }
+    depth == 0
+}
+
 /// The application's database handle: cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -161,6 +176,16 @@ impl ConnectionTrait for WriteTx {
 
 impl Db {
     pub async fn connect(target: &DbTarget) -> anyhow::Result<Db> {
+        Db::connect_with(target, &[]).await
+    }
+
+    /// [`Db::connect`] with more SQLite pragmas on every connection (the fault tests bound the
+    /// file with `max_page_count`, a full disk in miniature).
+    pub async fn connect_with(
+        target: &DbTarget,
+        pragmas: &[(&'static str, String)],
+    ) -> anyhow::Result<Db> {
+        let pragmas = pragmas.to_vec();
         let mut opts = match target {
             DbTarget::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -171,6 +196,7 @@ impl Db {
                 let mut o = ConnectOptions::new(url);
                 // Every connection: WAL, a generous busy timeout, foreign keys, NORMAL sync.
                 o.map_sqlx_sqlite_opts(move |s| {
+                    let s = pragmas.iter().fold(s, |s, (k, v)| s.pragma(*k, v.clone()));
                     s.filename(&path)
                         .create_if_missing(true)
                         .journal_mode(SqliteJournalMode::Wal)
@@ -186,6 +212,12 @@ impl Db {
                 o.max_connections(8)
                     .min_connections(1)
                     .test_before_acquire(false);
+                // A connection whose transaction did not end cleanly (a COMMIT or ROLLBACK that
+                // failed on a full disk) is closed, never reused: reused, its next transaction
+                // would be a savepoint inside the dead one, acknowledged and then lost.
+                o.map_sqlx_sqlite_before_acquire(|conn, _| {
+                    Box::pin(async move { Ok(clean_sqlite(conn)) })
+                });
                 o
             }
             DbTarget::Postgres(url) => {
@@ -450,6 +482,11 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 8,
         name: "security",
         sql: include_str!("../../migrations/0008_security.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "reliability",
+        sql: include_str!("../../migrations/0009_reliability.sql"),
     },
 ];
 

@@ -58,15 +58,80 @@ pub enum AppError {
     /// The request is larger than the server takes.
     #[error("too large")]
     TooLarge,
+    /// The database cannot take writes (or cannot be reached) just now: nothing was written,
+    /// and trying again later will work. Answered 503 with Retry-After.
+    #[error("unavailable: {0:?}")]
+    Unavailable(Outage),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Why the database could not do its part: both pass without a restart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// The disk is full (or failing): reads go on, writes wait for space.
+    Storage,
+    /// The database server cannot be reached, dropped the connection, or stayed locked past
+    /// the busy timeout.
+    Connection,
+}
+
+impl Outage {
+    /// What a failed statement says about the database, if it is an outage rather than a
+    /// fault of the request or of the code. SQLite: SQLITE_FULL, SQLITE_IOERR (any extended
+    /// code), SQLITE_BUSY/LOCKED after the busy timeout. PostgreSQL: connection exceptions
+    /// (class 08), the server shutting down or the backend terminated (57P0x), insufficient
+    /// resources (class 53, disk full among them). Any backend: a dropped or unreachable
+    /// connection, a pool that cannot hand one out.
+    pub fn of(e: &DbErr) -> Option<Outage> {
+        use sea_orm::RuntimeErr;
+        use sea_orm::sqlx::Error as X;
+        let x = match e {
+            DbErr::ConnectionAcquire(_) => return Some(Outage::Connection),
+            DbErr::Conn(RuntimeErr::SqlxError(x))
+            | DbErr::Exec(RuntimeErr::SqlxError(x))
+            | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+            DbErr::Conn(_) => return Some(Outage::Connection),
+            _ => return None,
+        };
+        match x.as_ref() {
+            X::Io(_) | X::PoolTimedOut | X::PoolClosed | X::WorkerCrashed | X::Protocol(_) => {
+                Some(Outage::Connection)
+            }
+            X::Database(d) => {
+                let code = d.code().map(|c| c.into_owned()).unwrap_or_default();
+                if let Ok(n) = code.parse::<i64>() {
+                    // SQLite's extended result code: the primary code is the low byte
+                    return match n & 0xff {
+                        13 | 10 => Some(Outage::Storage),  // FULL, IOERR
+                        5 | 6 => Some(Outage::Connection), // BUSY, LOCKED past the timeout
+                        _ => None,
+                    };
+                }
+                if code.starts_with("53") {
+                    Some(Outage::Storage)
+                } else if code.starts_with("08") || code.starts_with("57P") {
+                    Some(Outage::Connection)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        AppError::Internal(anyhow::Error::new(e))
+        match Outage::of(&e) {
+            Some(o) => {
+                tracing::warn!("database unavailable ({o:?}): {e}");
+                AppError::Unavailable(o)
+            }
+            None => AppError::Internal(anyhow::Error::new(e)),
+        }
     }
 }
 
@@ -111,6 +176,7 @@ impl AppError {
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => S::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
         }
     }

@@ -9,6 +9,7 @@ mod auth;
 mod browser;
 mod centres;
 mod cli;
+mod faults;
 mod funding;
 mod fuzz;
 mod geo;
@@ -29,9 +30,10 @@ use shequ::platform::http::{AppState, app};
 use tower::ServiceExt;
 
 pub struct TestApp {
+    // fields are public to the test modules that build their own (faults)
     pub state: AppState,
     pub router: Router,
-    _dir: tempfile::TempDir,
+    pub _dir: tempfile::TempDir,
 }
 
 pub struct Resp {

@@ -427,6 +427,7 @@ fn the_route_table_declares_every_route() {
         assert!(
             path == "/"
                 || path == "/healthz"
+                || path == "/readyz"
                 || path == "/login"
                 || path == "/logout"
                 || path == "/guide"

@@ -166,7 +166,8 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
     let api = path.starts_with("/api/") || path.starts_with("/open311/");
     // Pages that can hold a form need the anonymous CSRF cookie; the API, assets, feeds and
     // downloads do not (only HTML answers get it, below).
-    let wants_csrf_cookie = !api && !path.starts_with("/assets/") && path != "/healthz";
+    let wants_csrf_cookie =
+        !api && !path.starts_with("/assets/") && path != "/healthz" && path != "/readyz";
 
     let lang = query_param(query, "lang")
         .and_then(Lang::parse)

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::platform::error::{AppError, FieldError};
+use crate::platform::error::{AppError, FieldError, Outage};
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
 
@@ -37,6 +37,13 @@ impl IntoResponse for AppError {
             AppError::Conflict(k) => ("conflict", vec![], Some(k), None),
             AppError::TooManyRequests { retry_after_secs } => {
                 ("too_many_requests", vec![], None, Some(retry_after_secs))
+            }
+            AppError::Unavailable(o) => {
+                let (code, secs) = match o {
+                    Outage::Storage => ("unavailable_storage", 60),
+                    Outage::Connection => ("unavailable_database", 10),
+                };
+                (code, vec![], None, Some(secs))
             }
             AppError::Internal(e) => {
                 tracing::error!("internal error: {e:#}");
@@ -93,7 +100,7 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
     if let Some(k) = &info.detail_key {
         message = tr.t(&format!("errors.{k}")).to_string();
     }
-    if let Some(secs) = info.retry_after {
+    if let (Some(secs), "too_many_requests") = (info.retry_after, info.code) {
         message = tr.f1("errors.page.too_many_requests.message", secs.div_ceil(60));
     }
     let mut resp = if ctx.api {

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod ctx;
 pub mod errors;
 pub mod form;
+pub mod health;
 pub mod inbound;
 pub mod layout;
 pub mod openapi;
@@ -20,7 +21,6 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::platform::auth::CurrentUser;
-use crate::platform::auth::guard::Public;
 use crate::platform::cache::TtlCache;
 use crate::platform::config::Config;
 use crate::platform::db::Db;
@@ -41,6 +41,9 @@ pub struct AppState {
     pub hall: Arc<crate::hall::HallState>,
     /// Per-client limits (sliding windows).
     pub limits: Arc<crate::platform::limits::Limiter>,
+    /// The last readiness probe, reused for a second (`/readyz` is public: its write must not
+    /// become anyone's load generator).
+    pub readiness: Arc<tokio::sync::Mutex<Option<health::Probe>>>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             town_options: Arc::default(),
             hall: Arc::default(),
             limits: Arc::default(),
+            readiness: Arc::default(),
         })
     }
 }
@@ -62,7 +66,8 @@ impl AppState {
 /// the server runs and the table the tests walk both come from here.
 pub fn routes() -> routes::Routes<AppState> {
     routes::Routes::new()
-        .get("/healthz", healthz)
+        .get("/healthz", health::healthz)
+        .get("/readyz", health::readyz)
         .merge(assets::router())
         .merge(openapi::router())
         .merge(crate::platform::auth::web::router())
@@ -159,16 +164,6 @@ pub fn safe_next(next: Option<&str>) -> String {
         Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
         _ => "/".into(),
     }
-}
-
-/// Liveness and database reachability.
-#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, description = "ok")))]
-pub async fn healthz(
-    _: Public,
-    axum::extract::State(state): axum::extract::State<AppState>,
-) -> Result<Response, AppError> {
-    crate::platform::db::scalar(&state.db.conn, "SELECT CAST(1 AS BIGINT)", crate::vals![]).await?;
-    Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
 }
 
 /// The public address of a page, for links that leave the browser (QR codes, feeds): the

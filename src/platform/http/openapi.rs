@@ -13,7 +13,8 @@ use crate::platform::http::routes::Routes;
 #[openapi(
     info(title = "Shequ API", description = "Community construction platform. Authenticate with `Authorization: Bearer <token>` (create one with `shequ token create --user NAME`). Every list is limited to the caller's scope."),
     paths(
-        crate::platform::http::healthz,
+        crate::platform::http::health::healthz,
+        crate::platform::http::health::readyz,
         crate::platform::auth::web::api_me,
         crate::geo::web::api_towns,
         crate::geo::web::api_town,
