@@ -25,6 +25,7 @@ use crate::platform::db;
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, render_form};
+use crate::platform::http::json::ApiJson;
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
@@ -534,9 +535,8 @@ pub struct ApiRegistered {
 pub async fn api_register(
     u: Require<Window>,
     State(s): State<AppState>,
-    body: std::result::Result<Json<ApiRegistration>, axum::extract::rejection::JsonRejection>,
+    ApiJson(b): ApiJson<ApiRegistration>,
 ) -> Result<Response> {
-    let Json(b) = body.map_err(|_| AppError::invalid("_body", "form.malformed"))?;
     let f = CaseInput {
         community: b.community,
         item: b.item,

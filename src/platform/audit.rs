@@ -417,11 +417,19 @@ pub async fn list(db: &Db, f: &AuditFilter) -> Result<(Vec<AuditEntry>, u64)> {
         wh.push("action = ?".into());
         v.push(a.into());
     }
-    if let Some(d) = nonempty(&f.from).and_then(|d| crate::platform::time::parse_date(&d)) {
+    let day = |field: &str, o: &Option<String>| -> Result<Option<chrono::NaiveDate>> {
+        match nonempty(o) {
+            None => Ok(None),
+            Some(d) => crate::platform::time::parse_date(&d)
+                .map(Some)
+                .ok_or_else(|| crate::platform::error::AppError::bad_param(field)),
+        }
+    };
+    if let Some(d) = day("from", &f.from)? {
         wh.push("at >= ?".into());
         v.push(crate::platform::time::day_start_utc(d).into());
     }
-    if let Some(d) = nonempty(&f.to).and_then(|d| crate::platform::time::parse_date(&d)) {
+    if let Some(d) = day("to", &f.to)? {
         wh.push("at < ?".into());
         v.push(crate::platform::time::day_start_utc(d + chrono::Days::new(1)).into());
     }

@@ -11,7 +11,8 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    FromQueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait, Value,
+    DbErr, FromQueryResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
 
 use crate::platform::error::AppError;
@@ -300,6 +301,40 @@ pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, render_placeholders(backend, sql), values)
 }
 
+/// Whether a failed statement may be sent again on another connection: a read (nothing it did
+/// can have happened twice) that failed because its connection was lost — a PostgreSQL backend
+/// terminated or restarted, a network cut. A read inside a transaction fails again at once on
+/// its dead connection; on the pool the retry gets a fresh one.
+fn retry_read(s: &Statement, e: &DbErr) -> bool {
+    let reads = s
+        .sql
+        .trim_start()
+        .get(..6)
+        .is_some_and(|h| h.eq_ignore_ascii_case("select"));
+    reads
+        && crate::platform::error::Outage::of(e) == Some(crate::platform::error::Outage::Connection)
+}
+
+async fn query_all<C: ConnectionTrait>(c: &C, s: Statement) -> Result<Vec<QueryResult>, DbErr> {
+    match c.query_all_raw(s.clone()).await {
+        Err(e) if retry_read(&s, &e) => {
+            tracing::warn!("a read lost its connection ({e}); trying once more");
+            c.query_all_raw(s).await
+        }
+        r => r,
+    }
+}
+
+async fn query_one<C: ConnectionTrait>(c: &C, s: Statement) -> Result<Option<QueryResult>, DbErr> {
+    match c.query_one_raw(s.clone()).await {
+        Err(e) if retry_read(&s, &e) => {
+            tracing::warn!("a read lost its connection ({e}); trying once more");
+            c.query_one_raw(s).await
+        }
+        r => r,
+    }
+}
+
 /// Rows of `T` for a query on a pool or inside a transaction.
 pub async fn all<T: FromQueryResult, C: ConnectionTrait>(
     c: &C,
@@ -307,7 +342,7 @@ pub async fn all<T: FromQueryResult, C: ConnectionTrait>(
     values: Vec<Value>,
 ) -> Result<Vec<T>, AppError> {
     let s = stmt(c.get_database_backend(), sql, values);
-    let rows = c.query_all_raw(s).await?;
+    let rows = query_all(c, s).await?;
     rows.iter()
         .map(|r| T::from_query_result(r, "").map_err(AppError::from))
         .collect()
@@ -319,7 +354,7 @@ pub async fn one<T: FromQueryResult, C: ConnectionTrait>(
     values: Vec<Value>,
 ) -> Result<Option<T>, AppError> {
     let s = stmt(c.get_database_backend(), sql, values);
-    match c.query_one_raw(s).await? {
+    match query_one(c, s).await? {
         Some(r) => Ok(Some(T::from_query_result(&r, "")?)),
         None => Ok(None),
     }
@@ -351,7 +386,7 @@ pub async fn all_json<T: serde::de::DeserializeOwned, C: ConnectionTrait>(
         _ => format!("SELECT json_group_array(json_array({fields})) FROM ({inner}) x"),
     };
     let s = stmt(c.get_database_backend(), &sql, values);
-    let text: String = match c.query_one_raw(s).await? {
+    let text: String = match query_one(c, s).await? {
         Some(r) => r
             .try_get_by_index::<Option<String>>(0)?
             .unwrap_or_else(|| "[]".into()),
@@ -368,7 +403,7 @@ pub async fn scalar<C: ConnectionTrait>(
     values: Vec<Value>,
 ) -> Result<Option<i64>, AppError> {
     let s = stmt(c.get_database_backend(), sql, values);
-    match c.query_one_raw(s).await? {
+    match query_one(c, s).await? {
         Some(r) => Ok(r.try_get_by_index::<Option<i64>>(0)?),
         None => Ok(None),
     }

@@ -49,6 +49,10 @@ pub enum AppError {
     /// The request itself cannot be read (a parameter that is not what its name promises).
     #[error("bad request")]
     BadRequest,
+    /// A query parameter that is not what its name promises (`?page=abc`,
+    /// `?from=2026-02-30`): 400, naming it.
+    #[error("bad parameter")]
+    BadParameter(FieldError),
     /// The route exists but not for this method.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -136,6 +140,11 @@ impl From<DbErr> for AppError {
 }
 
 impl AppError {
+    /// A query parameter that cannot be read: 400 naming it.
+    pub fn bad_param(field: &str) -> Self {
+        AppError::BadParameter(FieldError::new(field, "api.bad_param"))
+    }
+
     pub fn invalid(field: &str, key: &str) -> Self {
         AppError::Invalid(vec![FieldError::new(field, key)])
     }
@@ -169,7 +178,7 @@ impl AppError {
             AppError::NotFound => S::NOT_FOUND,
             AppError::Forbidden | AppError::Csrf => S::FORBIDDEN,
             AppError::Unauthorized => S::UNAUTHORIZED,
-            AppError::BadRequest => S::BAD_REQUEST,
+            AppError::BadRequest | AppError::BadParameter(_) => S::BAD_REQUEST,
             AppError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             AppError::Unsupported => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooLarge => S::PAYLOAD_TOO_LARGE,

@@ -171,11 +171,19 @@ struct CalendarQuery {
 }
 
 impl CalendarQuery {
-    fn first_day(&self) -> NaiveDate {
-        self.month
+    /// The month's first day; a month that is not one (`2026-13`) is a 400 naming it.
+    fn first_day(&self) -> Result<NaiveDate> {
+        match self
+            .month
             .as_deref()
-            .and_then(|m| parse_date(&format!("{m}-01")))
-            .unwrap_or_else(|| today().with_day(1).unwrap_or_else(today))
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            None => Ok(today().with_day(1).unwrap_or_else(today)),
+            Some(m) => parse_date(&format!("{m}-01"))
+                .filter(|_| m.len() <= 7)
+                .ok_or_else(|| AppError::bad_param("month")),
+        }
     }
     fn kind(&self) -> Option<&str> {
         self.kind
@@ -258,7 +266,7 @@ async fn calendar_page(
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let first = q.first_day();
+    let first = q.first_day()?;
     let end = next_month(first);
     let (from, to) = (day_start_utc(first), day_start_utc(end));
     let acts = store::activities(
@@ -685,7 +693,7 @@ async fn rooms_page(
     Query(q): Query<WeekQuery>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let week = q.monday();
+    let week = q.monday()?;
     let mut rooms = vec![];
     for r in store::rooms(&s.db, &code, true).await? {
         let b = store::room_bookings(&s.db, &r, week, week + Duration::days(7), false).await?;

@@ -836,13 +836,18 @@ pub struct WeekQuery {
 }
 
 impl WeekQuery {
-    pub fn monday(&self) -> NaiveDate {
-        store::monday(
-            self.week
-                .as_deref()
-                .and_then(parse_date)
-                .unwrap_or_else(today),
-        )
+    /// The week's Monday (this week's without `week`); a day that is not one is a 400.
+    pub fn monday(&self) -> Result<NaiveDate> {
+        let day = match self
+            .week
+            .as_deref()
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+        {
+            None => today(),
+            Some(w) => parse_date(w).ok_or_else(|| AppError::bad_param("week"))?,
+        };
+        Ok(store::monday(day))
     }
 }
 
@@ -903,7 +908,7 @@ async fn room_page(
     Path(id): Path<i64>,
     Query(q): Query<WeekQuery>,
 ) -> Result<Response> {
-    room_view(&s, &ctx, &u, id, q.monday(), FormState::default()).await
+    room_view(&s, &ctx, &u, id, q.monday()?, FormState::default()).await
 }
 
 async fn post_room(
@@ -1505,7 +1510,7 @@ pub async fn api_bookings(
     Query(q): Query<WeekQuery>,
 ) -> Result<Json<RoomWeek>> {
     let room = store::room(&s.db, &s.district, &u.scope, id).await?;
-    let week = q.monday();
+    let week = q.monday()?;
     let bookings = store::room_bookings(&s.db, &room, week, week + Duration::days(7), true).await?;
     Ok(Json(RoomWeek {
         room,

@@ -362,3 +362,134 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
     });
     assert_eq!(stored, Some(4));
 }
+
+// ---------------------------------------------------------------- 6. one shape of error
+
+async fn bearer(t: &TestApp, user: &str) -> String {
+    shequ::admin::users::create_token(
+        t.db(),
+        &shequ::platform::auth::Actor::system("test"),
+        user,
+        "test",
+        Some(1),
+    )
+    .await
+    .unwrap()
+}
+
+async fn send(t: &TestApp, method: &str, path: &str, token: &str, body: Body) -> Resp {
+    t.send(
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .unwrap(),
+    )
+    .await
+}
+
+/// The API error every client meets: `{error, message, fields: [{field, message}]}`.
+fn api_error(r: &Resp, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    let j = r.json();
+    assert_eq!(j["error"], code, "{j}");
+    assert!(!j["message"].as_str().unwrap_or("").is_empty(), "{j}");
+    j
+}
+
+/// Defect 6: plain-text 413 "length limit exceeded", a 400 that did not say which parameter, a
+/// 422 `_body` "malformed" for a wrong JSON type, a bad date filter silently ignored.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_error_is_the_products_own_and_names_its_field() {
+    let t = TestApp::demo().await;
+    let staff = bearer(&t, "staff").await;
+    let admin = bearer(&t, "admin").await;
+
+    // a body over the limit, announced or not
+    let big = vec![b'a'; shequ::platform::http::MAX_BODY_BYTES + 1];
+    let r = send(&t, "POST", "/api/v1/cases", &staff, Body::from(big.clone())).await;
+    api_error(&r, 413, "too_large");
+    let chunks = futures_like_stream(big);
+    let r = send(&t, "POST", "/api/v1/cases", &staff, chunks).await;
+    api_error(&r, 413, "too_large");
+    let page = t
+        .send(
+            Request::post("/hall/residents")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, "900000000")
+                .body(Body::from("x=1"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(page.status, 413);
+    assert!(page.body.contains("内容过大"), "{}", page.body);
+
+    // a parameter that is not a number, named
+    let r = t.api("/api/v1/cases?page=abc", &staff).await;
+    let j = api_error(&r, 400, "bad_request");
+    assert_eq!(j["fields"][0]["field"], "page", "{j}");
+
+    // a wrong JSON type, named, in the user's words
+    let body = r#"{"community":"320205106203","item":25,"applicant_name":"王","description":"d","address":""}"#;
+    let r = send(&t, "POST", "/api/v1/cases", &staff, Body::from(body)).await;
+    let j = api_error(&r, 422, "invalid");
+    assert_eq!(j["fields"][0]["field"], "item", "{j}");
+    assert!(
+        j["fields"][0]["message"].as_str().unwrap().contains("文字"),
+        "{j}"
+    );
+    let r = send(
+        &t,
+        "POST",
+        "/api/v1/cases",
+        &staff,
+        Body::from("{\"community\":"),
+    )
+    .await;
+    let j = api_error(&r, 422, "invalid");
+    assert_eq!(j["fields"][0]["field"], "_body", "{j}");
+
+    // a method the route does not take: the same shape, not an empty body
+    let r = send(&t, "DELETE", "/api/v1/cases", &staff, Body::empty()).await;
+    api_error(&r, 405, "method_not_allowed");
+
+    // a date that does not exist is an error, not a filter quietly dropped
+    let r = t.api("/api/v1/audit?from=2026-02-30", &admin).await;
+    let j = api_error(&r, 400, "bad_request");
+    assert_eq!(j["fields"][0]["field"], "from", "{j}");
+    let r = t.api("/api/v1/audit?to=yesterday", &admin).await;
+    assert_eq!(
+        api_error(&r, 400, "bad_request")["fields"][0]["field"],
+        "to"
+    );
+    let r = t.api("/api/v1/audit?from=2026-02-28", &admin).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = t.get("/p/320205106203/calendar?month=2026-13", None).await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("<html"), "the product's page");
+}
+
+/// A body that arrives in pieces with no length announced.
+fn futures_like_stream(bytes: Vec<u8>) -> Body {
+    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = bytes
+        .chunks(1 << 20)
+        .map(|c| Ok(bytes::Bytes::copy_from_slice(c)))
+        .collect();
+    Body::from_stream(StreamOf(chunks.into_iter()))
+}
+
+struct StreamOf<I>(I);
+
+impl<I: Iterator<Item = Result<bytes::Bytes, std::io::Error>> + Unpin> futures_core::Stream
+    for StreamOf<I>
+{
+    type Item = I::Item;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.next())
+    }
+}

@@ -79,31 +79,49 @@ fn client_ip(req: &Request, trusted: &[std::net::IpAddr]) -> Option<std::net::Ip
         .or(Some(peer))
 }
 
-/// A response the framework made itself (a rejection: plain text, or nothing) rather than
-/// one of ours; the context layer renders it as the product's own error.
-fn framework_error(resp: &Response) -> Option<AppError> {
-    use axum::http::StatusCode as S;
+/// Whether a response is one the framework made itself (a rejection: plain text, or nothing)
+/// rather than one of ours; the context layer renders it as the product's own error.
+fn from_framework(resp: &Response) -> bool {
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return None;
-    }
-    let plain = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| v.starts_with("text/plain"));
-    if !plain {
-        return None;
-    }
-    Some(match status {
+    (status.is_client_error() || status.is_server_error())
+        && resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v.starts_with("text/plain"))
+}
+
+/// The product's error for a framework's rejection, naming the parameter or field at fault
+/// when the rejection's text names it (`Failed to deserialize query string: page: invalid
+/// digit found in string`).
+fn framework_error(status: axum::http::StatusCode, text: &str) -> AppError {
+    use axum::http::StatusCode as S;
+    let named = |prefix: &str, key: &str| {
+        let rest = text.strip_prefix(prefix)?;
+        let (path, _) = rest.split_once(": ")?;
+        let path = path.trim();
+        (!path.is_empty() && path != "." && path.len() <= 64)
+            .then(|| crate::platform::error::FieldError::new(path, key))
+    };
+    match status {
         S::NOT_FOUND => AppError::NotFound,
         S::PAYLOAD_TOO_LARGE => AppError::TooLarge,
-        S::UNPROCESSABLE_ENTITY => AppError::invalid("_form", "form.malformed"),
+        S::UNPROCESSABLE_ENTITY => AppError::Invalid(vec![
+            named(
+                "Failed to deserialize the JSON body into the target type: ",
+                "api.wrong_type_any",
+            )
+            .unwrap_or_else(|| crate::platform::error::FieldError::new("_form", "form.malformed")),
+        ]),
         S::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
         S::UNSUPPORTED_MEDIA_TYPE => AppError::Unsupported,
+        S::BAD_REQUEST => match named("Failed to deserialize query string: ", "api.bad_param") {
+            Some(f) => AppError::BadParameter(f),
+            None => AppError::BadRequest,
+        },
         s if s.is_client_error() => AppError::BadRequest,
         _ => AppError::Internal(anyhow::anyhow!("the framework answered {status}")),
-    })
+    }
 }
 
 pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
@@ -262,7 +280,11 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
 
     if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {
         resp = render_error(&ctx, &info);
-    } else if let Some(e) = framework_error(&resp) {
+    } else if from_framework(&resp) {
+        let status = resp.status();
+        let body = std::mem::take(resp.body_mut());
+        let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+        let e = framework_error(status, &String::from_utf8_lossy(&text));
         let mut own = e.into_response();
         if let Some(info) = own.extensions_mut().remove::<Arc<ErrorInfo>>() {
             resp = render_error(&ctx, &info);

@@ -30,6 +30,7 @@ impl IntoResponse for AppError {
             AppError::Unauthorized => ("unauthorized", vec![], None, None),
             AppError::Csrf => ("csrf", vec![], None, None),
             AppError::BadRequest => ("bad_request", vec![], None, None),
+            AppError::BadParameter(f) => ("bad_request", vec![f], None, None),
             AppError::MethodNotAllowed => ("method_not_allowed", vec![], None, None),
             AppError::Unsupported => ("unsupported", vec![], None, None),
             AppError::TooLarge => ("too_large", vec![], None, None),

@@ -99,6 +99,15 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
     {
         return Err(AppError::NotFound);
     }
+    // a body announced larger than the server takes is refused before a byte of it is read
+    let announced = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > crate::platform::http::MAX_BODY_BYTES as u64) {
+        return Err(AppError::TooLarge);
+    }
     if let Some(q) = parts.uri.query().filter(|q| q.contains('%') || too_long(q))
         && let Some(cleaned) = clean_pairs(q.as_bytes())?
     {
@@ -152,7 +161,7 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
 
 /// The whole body; past the server's limit it is 413.
 async fn read(body: Body) -> Result<Bytes, AppError> {
-    axum::body::to_bytes(body, usize::MAX)
+    axum::body::to_bytes(body, crate::platform::http::MAX_BODY_BYTES)
         .await
         .map_err(|_| AppError::TooLarge)
 }

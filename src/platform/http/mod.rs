@@ -6,6 +6,7 @@ pub mod errors;
 pub mod form;
 pub mod health;
 pub mod inbound;
+pub mod json;
 pub mod layout;
 pub mod openapi;
 pub mod pagination;
@@ -93,9 +94,11 @@ pub fn app(state: AppState) -> Router {
         .0
         .fallback(errors::fallback)
         .with_state(state.clone());
+    // The body limit sits inside the context layer, so that its 413 is re-rendered as the
+    // product's own page or JSON like any other error; the context layer bounds its own reads.
     routes
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state, ctx::context_layer))
-        .layer(RequestBodyLimitLayer::new(8 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -122,6 +125,9 @@ pub fn app(state: AppState) -> Router {
                 .into_response()
         }))
 }
+
+/// The largest request body the server reads (uploads included).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Pages need nothing but their own stylesheet, scripts files and images (inline SVG, QR
 /// codes as `data:` only where drawn so): no inline script or style, no frames, forms post
