@@ -108,7 +108,7 @@ pub async fn guidelines<C: ConnectionTrait>(c: &C, u: &CurrentUser) -> Result<Ve
         c,
         &format!(
             "SELECT {GUIDELINE_COLUMNS} FROM guidelines g LEFT JOIN departments d ON d.id = g.department_id \
-             ORDER BY g.department_id IS NOT NULL, d.sort_order, g.family, g.version DESC"
+             ORDER BY g.department_id IS NOT NULL, d.sort_order, g.family, g.version DESC, g.id"
         ),
         vals![],
     )

@@ -66,7 +66,7 @@ pub async fn standards<C: ConnectionTrait>(c: &C) -> Result<Vec<Standard>> {
         "SELECT s.id, s.name, s.effective_year, s.area_new_dm2, s.area_renovation_dm2, \
            s.area_integrated_dm2, s.reward_new_fen, s.reward_renovation_fen, s.reward_integrated_fen, \
            s.note, (SELECT COUNT(*) FROM centre_projects p WHERE p.standard_id = s.id) AS projects \
-         FROM centre_standards s ORDER BY s.effective_year",
+         FROM centre_standards s ORDER BY s.effective_year, s.id",
         vals![],
     )
     .await?;

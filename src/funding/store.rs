@@ -657,7 +657,7 @@ pub async fn create_reward_batch(
          JOIN centre_projects p ON p.id = r.project_id \
          WHERE r.status = 'due' AND r.community_code BETWEEN ? AND ? AND p.accepted_on <= ? \
            AND NOT EXISTS (SELECT 1 FROM payment_lines l WHERE l.reward_id = r.id) \
-         ORDER BY r.community_code",
+         ORDER BY r.community_code, r.id",
         vals![lo, hi, until],
     )
     .await?;
@@ -1055,7 +1055,7 @@ pub async fn budgets(
         &format!(
             "SELECT b.year, b.level, b.unit_code, d.name AS unit_name, b.category, b.amount_fen, b.note \
              FROM budgets b LEFT JOIN divisions d ON d.code = b.unit_code WHERE {cond} \
-             ORDER BY b.year DESC, b.level, b.unit_code, b.category"
+             ORDER BY b.year DESC, b.level, b.unit_code, b.category, b.id"
         ),
         v,
     )

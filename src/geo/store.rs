@@ -511,7 +511,7 @@ async fn rolled_up_population(db: &Db, code: &str) -> Result<Vec<PopulationSnaps
         &db.conn,
         &format!(
             "SELECT community_code, year, households, permanent_population FROM population_snapshots \
-             WHERE community_code IN ({placeholders}) ORDER BY year"
+             WHERE community_code IN ({placeholders}) ORDER BY year, community_code"
         ),
         members.into_iter().map(Value::from).collect(),
     )

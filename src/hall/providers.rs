@@ -120,7 +120,7 @@ pub async fn list(
     }
     let mut rows: Vec<Provider> = db::all(
         &db.conn,
-        &format!("{SELECT} WHERE {} ORDER BY p.name", wh.join(" AND ")),
+        &format!("{SELECT} WHERE {} ORDER BY p.name, p.id", wh.join(" AND ")),
         v,
     )
     .await?;
@@ -165,7 +165,7 @@ pub async fn serving(db: &Db, community: &str, today: NaiveDate) -> Result<Vec<P
         &db.conn,
         &format!(
             "{SELECT} WHERE p.id IN (SELECT provider_id FROM provider_communities \
-             WHERE community_code = ?) ORDER BY p.name"
+             WHERE community_code = ?) ORDER BY p.name, p.id"
         ),
         vals![community],
     )

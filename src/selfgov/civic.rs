@@ -192,7 +192,7 @@ pub async fn representatives(db: &Db, code: &str) -> Result<Vec<Representative>>
     db::all(
         &db.conn,
         "SELECT id, community_code, name, group_name, active FROM representatives \
-         WHERE community_code = ? ORDER BY active DESC, group_name, name",
+         WHERE community_code = ? ORDER BY active DESC, group_name, name, id",
         vals![code],
     )
     .await
@@ -428,9 +428,9 @@ pub async fn meetings(
     let time = match from {
         Some(f) => {
             v.push(f.into());
-            "AND m.starts_at >= ? ORDER BY m.starts_at"
+            "AND m.starts_at >= ? ORDER BY m.starts_at, m.id"
         }
-        None => "ORDER BY m.starts_at DESC",
+        None => "ORDER BY m.starts_at DESC, m.id DESC",
     };
     db::all(
         &db.conn,
@@ -1705,7 +1705,9 @@ pub async fn organisations(
     }
     db::all(
         &db.conn,
-        &format!("{ORG_SELECT} WHERE {cond} ORDER BY o.standing DESC, o.community_code, o.name"),
+        &format!(
+            "{ORG_SELECT} WHERE {cond} ORDER BY o.standing DESC, o.community_code, o.name, o.id"
+        ),
         v,
     )
     .await
@@ -2055,7 +2057,7 @@ pub async fn volunteers(db: &Db, code: &str, party_only: bool) -> Result<Vec<Vol
              WHERE v.community_code = ? {} \
              GROUP BY v.id, v.community_code, v.name, v.skills, v.party_member, v.organisation_id, \
                o.name, v.joined_on, v.active \
-             ORDER BY verified_tenths DESC, v.name",
+             ORDER BY verified_tenths DESC, v.name, v.id",
             if party_only { "AND v.party_member" } else { "" }
         ),
         vals![code],
@@ -2404,7 +2406,7 @@ pub async fn hours_by_community(
              CAST(COALESCE(SUM(CASE WHEN s.verified_at IS NULL THEN s.tenths END), 0) AS BIGINT) AS pending_tenths \
              FROM volunteers v JOIN divisions d ON d.code = v.community_code \
              LEFT JOIN service_records s ON s.volunteer_id = v.id \
-             WHERE {c} GROUP BY v.community_code, d.name ORDER BY verified_tenths DESC"
+             WHERE {c} GROUP BY v.community_code, d.name ORDER BY verified_tenths DESC, v.community_code"
         ),
         v,
     )
@@ -2427,7 +2429,7 @@ pub async fn hours_by_organisation(
              CAST(COALESCE(SUM(CASE WHEN s.verified_at IS NULL THEN s.tenths END), 0) AS BIGINT) AS pending_tenths \
              FROM organisations o JOIN volunteers v ON v.organisation_id = o.id \
              LEFT JOIN service_records s ON s.volunteer_id = v.id \
-             WHERE {c} GROUP BY o.id, o.name ORDER BY verified_tenths DESC"
+             WHERE {c} GROUP BY o.id, o.name ORDER BY verified_tenths DESC, o.id"
         ),
         v,
     )

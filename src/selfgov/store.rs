@@ -216,7 +216,7 @@ pub async fn rooms(db: &Db, code: &str, active_only: bool) -> Result<Vec<Room>> 
     db::all(
         &db.conn,
         &format!(
-            "SELECT {ROOM_COLUMNS} FROM rooms WHERE community_code = ? {} ORDER BY kind, name",
+            "SELECT {ROOM_COLUMNS} FROM rooms WHERE community_code = ? {} ORDER BY kind, name, id",
             if active_only { "AND active" } else { "" }
         ),
         vals![code],
@@ -846,7 +846,7 @@ pub async fn room_bookings(
         &db.conn,
         &format!(
             "SELECT {BOOKING_COLUMNS} FROM bookings WHERE room_id = ? AND starts_at >= ? \
-             AND starts_at < ? {} ORDER BY starts_at",
+             AND starts_at < ? {} ORDER BY starts_at, id",
             if with_cancelled {
                 ""
             } else {

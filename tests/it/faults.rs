@@ -493,3 +493,74 @@ impl<I: Iterator<Item = Result<bytes::Bytes, std::io::Error>> + Unpin> futures_c
         std::task::Poll::Ready(self.0.next())
     }
 }
+
+// ------------------------------------------------------------------ 7. a stable order
+
+/// Defect 7: upcoming meetings sorted by start time alone showed different subsets on SQLite and
+/// PostgreSQL once more of them than the limit began at the same minute. Every ordered list
+/// ends with a unique key: the same 500, in the same order, on both.
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_under_a_limit_are_the_same_on_every_backend() {
+    let t = TestApp::demo().await;
+    let admin = bearer(&t, "admin").await;
+    let at = chrono::Utc::now() + chrono::Duration::days(400);
+    let rows: Vec<Vec<sea_orm::Value>> = (0..520)
+        .map(|i| {
+            shequ::vals![
+                "320205106203",
+                "villager_forum",
+                format!("同一时间的会 {i}"),
+                at,
+                at + chrono::Duration::hours(1),
+                "村委会",
+                "test",
+                at,
+                at
+            ]
+        })
+        .collect();
+    let tx = t.db().write_tx().await.unwrap();
+    db::insert_rows(
+        &tx,
+        "meetings",
+        &[
+            "community_code",
+            "kind",
+            "title",
+            "starts_at",
+            "ends_at",
+            "place",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ],
+        rows,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let r = t
+        .api("/api/v1/selfgov/meetings?upcoming=true", &admin)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<i64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    let first_same = t
+        .count(&format!(
+            "SELECT MIN(id) FROM meetings WHERE title LIKE '同一时间的会%'"
+        ))
+        .await;
+    // the meetings before that minute, then the tied ones by id
+    let tied: Vec<i64> = ids.iter().copied().filter(|i| *i >= first_same).collect();
+    assert!(tied.len() > 100, "{} tied meetings in the page", tied.len());
+    let expected: Vec<i64> = (first_same..first_same + tied.len() as i64).collect();
+    assert_eq!(
+        tied, expected,
+        "ties broken by id, the same on both backends"
+    );
+}
