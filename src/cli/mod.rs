@@ -137,6 +137,10 @@ pub enum ImportCommand {
         /// Only this county-level area (6 digits, e.g. 320205) and the province and city above it.
         #[arg(long)]
         area: Option<String>,
+        /// The files' text encoding: utf-8 (the national files) or gb18030 (GBK, what
+        /// spreadsheets on Chinese Windows save).
+        #[arg(long, value_enum, default_value = "utf-8")]
+        encoding: crate::geo::import::Encoding,
     },
 }
 
@@ -345,7 +349,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             serve(db, c).await?;
         }
-        Command::Import(ImportCommand::Divisions { path, area }) => {
+        Command::Import(ImportCommand::Divisions {
+            path,
+            area,
+            encoding,
+        }) => {
             let db = open(&c).await?;
             let area = match area {
                 Some(a) => Some(
@@ -355,7 +363,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             let started = std::time::Instant::now();
-            match crate::geo::import::import_path(&db, &path, area, &cli_actor()).await {
+            match crate::geo::import::import_path_with(&db, &path, area, encoding, &cli_actor())
+                .await
+            {
                 Ok(r) => {
                     let secs = started.elapsed().as_secs_f64();
                     println!(

@@ -131,3 +131,135 @@ async fn bad_rows_are_all_reported_and_nothing_is_written() {
         .unwrap_err();
     assert!(err.to_string().contains("parent 320205107000"), "{err}");
 }
+
+/// Issue 13, defect 5: messages that misled. A plain CSV named `.csv.gz` said "missing
+/// columns"; a missing folder said it could not tell the level; a GBK file gave 620,573
+/// "invalid UTF-8" errors; a 200 MB field was echoed whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_messages_say_what_is_wrong() {
+    let t = TestApp::empty().await;
+    let actor = Actor::system("test");
+    let dir = tempfile::tempdir().unwrap();
+    small_set(dir.path());
+
+    // a missing folder
+    let err = import::import_path(t.db(), &dir.path().join("nowhere"), None, &actor)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("no such file or folder"), "{err}");
+
+    // a GBK villages file: one message, naming the encoding and the way out
+    let villages = "code,name,streetCode,provinceCode,cityCode,areaCode\n320205106203,\"黄土塘村委会\",320205106,32,3202,320205\n320205106001,\"东港社区居委会\",320205106,32,3202,320205\n320206001001,\"堰桥社区居委会\",320206001,32,3202,320206\n";
+    let (gbk, _, bad) = encoding_rs::GB18030.encode(villages);
+    assert!(!bad);
+    std::fs::remove_file(dir.path().join("villages.csv.gz")).unwrap();
+    let r = import::import_path(t.db(), dir.path(), None, &actor)
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 6, "the levels above, in UTF-8");
+    let gbk_file = dir.path().join("villages.csv");
+    std::fs::write(&gbk_file, &gbk).unwrap();
+    let err = import::import_path(t.db(), &gbk_file, None, &actor)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("GBK/GB18030") && msg.contains("--encoding gb18030"),
+        "{msg}"
+    );
+    assert_eq!(
+        msg.lines().count(),
+        1,
+        "one message, not one per row: {msg}"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM divisions WHERE level = 5")
+            .await,
+        0
+    );
+    // read as GB18030 it is imported, names intact
+    let r = import::import_path_with(t.db(), &gbk_file, None, import::Encoding::Gb18030, &actor)
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 3);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM divisions WHERE name = '黄土塘村委会'")
+            .await,
+        1
+    );
+
+    // a plain file named .csv.gz is read as what it is
+    let t2 = TestApp::empty().await;
+    std::fs::remove_file(dir.path().join("villages.csv")).unwrap();
+    std::fs::write(dir.path().join("villages.csv.gz"), villages).unwrap();
+    let r = import::import_path(t2.db(), dir.path(), None, &actor)
+        .await
+        .unwrap();
+    assert_eq!(r.inserted, 9);
+
+    // a field of megabytes is refused by its line, and never echoed
+    let t3 = TestApp::empty().await;
+    let huge = format!(
+        "code,name,streetCode,provinceCode,cityCode,areaCode\n320205106203,\"{}\",320205106,32,3202,320205\n",
+        "名".repeat(2_000_000)
+    );
+    std::fs::remove_file(dir.path().join("villages.csv.gz")).unwrap();
+    std::fs::write(dir.path().join("villages.csv"), huge).unwrap();
+    let err = import::import_path(t3.db(), dir.path(), None, &actor)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.len() < 2000, "{} bytes of message", msg.len());
+    assert!(msg.contains("64 KiB"), "{msg}");
+    // a long bad code is quoted clipped
+    let long_code = "9".repeat(5000);
+    std::fs::write(
+        dir.path().join("villages.csv"),
+        format!("code,name,streetCode\n{long_code},\"x\",320205106\n"),
+    )
+    .unwrap();
+    let msg = import::import_path(t3.db(), dir.path(), None, &actor)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(msg.len() < 2000 && msg.contains("5000 characters"), "{msg}");
+
+    // many bad rows: the first 100 listed, the rest counted; repeats name the first place
+    let mut many = String::from("code,name,streetCode\n");
+    for i in 0..150 {
+        many.push_str(&format!("32020510X{i:03},\"坏\",320205106\n"));
+    }
+    many.push_str("320205106203,\"甲\",320205106\n320205106203,\"乙\",320205106\n");
+    std::fs::write(dir.path().join("villages.csv"), many).unwrap();
+    let err = import::import_path(t3.db(), dir.path(), None, &actor)
+        .await
+        .unwrap_err();
+    let ImportError::Rows { errors, total } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(errors.len(), 100);
+    assert!(*total >= 140, "{total}");
+    let text = err.to_string();
+    assert!(text.contains("more"), "{text}");
+    let t4 = TestApp::empty().await;
+    small_set(dir.path());
+    std::fs::write(
+        dir.path().join("villages.csv"),
+        "code,name,streetCode\n320205106203,\"甲\",320205106\n320205106203,\"乙\",320205106\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("villages.csv.gz")).unwrap();
+    let err = import::import_path(t4.db(), dir.path(), None, &actor)
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("line 3: code 320205106203 appears twice (also villages.csv line 2)"),
+        "{text}"
+    );
+    assert_eq!(
+        t4.count("SELECT COUNT(*) FROM divisions").await,
+        0,
+        "all or nothing"
+    );
+}
