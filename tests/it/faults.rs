@@ -551,9 +551,7 @@ async fn lists_under_a_limit_are_the_same_on_every_backend() {
         .map(|m| m["id"].as_i64().unwrap())
         .collect();
     let first_same = t
-        .count(&format!(
-            "SELECT MIN(id) FROM meetings WHERE title LIKE '同一时间的会%'"
-        ))
+        .count("SELECT MIN(id) FROM meetings WHERE title LIKE '同一时间的会%'")
         .await;
     // the meetings before that minute, then the tied ones by id
     let tied: Vec<i64> = ids.iter().copied().filter(|i| *i >= first_same).collect();
