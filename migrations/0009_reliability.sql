@@ -6,3 +6,19 @@ CREATE TABLE readiness (
     id BIGINT PRIMARY KEY,
     checked_at {{ts}} NOT NULL
 );
+
+-- Every editable record's revision, raised by each save: a save from a stale copy is refused
+-- (platform::revision). Rooms already have `version`, the lock counter bookings raise; a room's
+-- edits have their own revision.
+ALTER TABLE users ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE departments ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE providers ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE service_items ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE residents ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE centre_standards ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE centre_projects ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE guidelines ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE meetings ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE organisations ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE rooms ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE activities ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;

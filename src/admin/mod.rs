@@ -145,6 +145,7 @@ async fn edit_user_page(
         provider_id: v.provider_id.map(|d| d.to_string()).unwrap_or_default(),
         password: String::new(),
         active: v.active.then(|| "on".into()),
+        revision: v.revision.to_string(),
     };
     user_form(&s, &ctx, Some(id), input, vec![]).await
 }
@@ -193,11 +194,20 @@ async fn update_user(
         }
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
+            // after a stale save the form carries the revision saved since
+            let stale = crate::platform::revision::current_of(&errs).map(String::from);
+            if let Some(current) = &stale {
+                input.revision = current.clone();
+            }
             let errors = errs
                 .iter()
                 .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
                 .collect();
-            user_form(&s, &ctx, Some(id), input, errors).await
+            let mut resp = user_form(&s, &ctx, Some(id), input, errors).await?;
+            if stale.is_some() {
+                *resp.status_mut() = axum::http::StatusCode::CONFLICT;
+            }
+            Ok(resp)
         }
         Err(e) => Err(e),
     }

@@ -8,6 +8,7 @@ use crate::platform::audit;
 use crate::platform::auth::{self, Actor, Role};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::types::{DivisionCode, Level};
 use crate::vals;
 
@@ -26,11 +27,13 @@ pub struct UserView {
     pub binding_name: Option<String>,
     pub provider_id: Option<i64>,
     pub active: bool,
+    /// Raised by each save of the account by an administrator (platform::revision).
+    pub revision: i64,
 }
 
 const VIEW_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.department_id, d.name AS department_name, \
-    u.town_code, u.community_code, COALESCE(c.name, t.name, p.name) AS binding_name, u.provider_id, u.active \
-    FROM users u LEFT JOIN departments d ON d.id = u.department_id \
+    u.town_code, u.community_code, COALESCE(c.name, t.name, p.name) AS binding_name, u.provider_id, u.active, \
+    u.revision FROM users u LEFT JOIN departments d ON d.id = u.department_id \
     LEFT JOIN divisions t ON t.code = u.town_code LEFT JOIN divisions c ON c.code = u.community_code \
     LEFT JOIN providers p ON p.id = u.provider_id";
 
@@ -74,6 +77,9 @@ pub struct UserInput {
     pub password: String,
     #[serde(default)]
     pub active: Option<String>,
+    /// The revision the form was opened at (platform::revision).
+    #[serde(default)]
+    pub revision: String,
 }
 
 /// The role's binding after checks against the database.
@@ -271,10 +277,14 @@ pub async fn update(
     let mut c = check(db, district, i, false).await?;
     c.username = before.username.clone();
     let tx = db.write_tx().await?;
-    db::exec(
+    revision::update(
         &tx,
-        "UPDATE users SET display_name = ?, role = ?, department_id = ?, town_code = ?, community_code = ?, \
-         provider_id = ?, active = ? WHERE id = ?",
+        "users",
+        "user",
+        id,
+        revision::base(&i.revision)?,
+        "display_name = ?, role = ?, department_id = ?, town_code = ?, community_code = ?, \
+         provider_id = ?, active = ?",
         vals![
             c.display_name.clone(),
             c.role.key(),
@@ -282,8 +292,7 @@ pub async fn update(
             c.town_code.clone(),
             c.community_code.clone(),
             c.provider_id,
-            c.active,
-            id
+            c.active
         ],
     )
     .await?;

@@ -189,6 +189,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
                     min_pct: *p,
                 })
                 .collect(),
+            revision: None,
         };
         let id = store::save_guideline(db, &admin, None, &input)
             .await

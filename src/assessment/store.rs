@@ -18,6 +18,7 @@ use crate::platform::audit;
 use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::types::{DivisionCode, Fen};
 use crate::vals;
 
@@ -41,6 +42,8 @@ pub struct GuidelineRow {
     pub zero_below: i32,
     pub created_by: String,
     pub published_at: Option<DateTime<Utc>>,
+    /// Raised by each save of the draft (platform::revision).
+    pub revision: i64,
 }
 
 impl GuidelineRow {
@@ -96,7 +99,7 @@ impl Guideline {
 const GUIDELINE_COLUMNS: &str = "g.id, g.family, g.version, g.department_id, d.name AS department_name, \
     d.name_en AS department_name_en, \
     g.year, g.title, g.summary, g.status, g.subsidy_basis, g.subsidy_fen, g.full_at, g.zero_below, \
-    g.created_by, g.published_at";
+    g.created_by, g.published_at, g.revision";
 
 /// The guidelines the caller may read: every published version, and the drafts of those it
 /// writes (a department its own, the admin all). Providers read none.
@@ -224,6 +227,8 @@ pub struct GuidelineInput {
     pub items: Vec<(String, String, String)>,
     pub indicators: Vec<IndicatorInput>,
     pub titles: Vec<Title>,
+    /// The revision the form was opened at (platform::revision).
+    pub revision: Option<i64>,
 }
 
 /// Create a draft (`id` None: version 1 of a new family) or replace a draft's content.
@@ -282,10 +287,15 @@ pub async fn save_guideline(
     let now = Utc::now();
     let gid = match &before {
         Some(b) => {
-            db::exec(
+            // (a draft: published ones were refused above, in this transaction)
+            revision::update(
                 &tx,
-                "UPDATE guidelines SET year = ?, title = ?, summary = ?, subsidy_basis = ?, subsidy_fen = ?, \
-                 full_at = ?, zero_below = ? WHERE id = ? AND status = 'draft'",
+                "guidelines",
+                "guideline",
+                b.row.id,
+                g.revision,
+                "year = ?, title = ?, summary = ?, subsidy_basis = ?, subsidy_fen = ?, \
+                 full_at = ?, zero_below = ?",
                 vals![
                     g.year as i32,
                     g.title.trim(),
@@ -293,8 +303,7 @@ pub async fn save_guideline(
                     g.subsidy_basis.clone(),
                     g.subsidy_fen,
                     g.full_at as i32,
-                    g.zero_below as i32,
-                    b.row.id
+                    g.zero_below as i32
                 ],
             )
             .await?;
@@ -500,6 +509,7 @@ pub async fn new_version(db: &Db, u: &CurrentUser, id: i64) -> Result<i64> {
             })
             .collect(),
         titles: g.titles.clone(),
+        revision: None,
     };
     write_parts(&tx, nid, &input).await?;
     audit::record(

@@ -932,6 +932,7 @@ fn values_of(g: &Guideline) -> HashMap<String, String> {
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
         ),
+        ("revision", g.row.revision.to_string()),
         ("year", g.row.year.to_string()),
         ("title", g.row.title.clone()),
         ("summary", g.row.summary.clone()),
@@ -1110,6 +1111,13 @@ fn parse_guideline(
             items,
             indicators,
             titles,
+            revision: crate::platform::revision::base(&field(pairs, "revision")).unwrap_or_else(
+                |_| {
+                    p.errs
+                        .push(FieldError::new("revision", "common.whole_number"));
+                    None
+                },
+            ),
         },
         p.errs,
     )
@@ -1137,7 +1145,11 @@ async fn save_guideline_form(
                 Some(id) => Some(store::guideline(&s.db.conn, u, id).await?),
                 None => None,
             };
-            let values: HashMap<String, String> = pairs.iter().cloned().collect();
+            let mut values: HashMap<String, String> = pairs.iter().cloned().collect();
+            // after a stale save the form carries the revision saved since
+            if let Some(current) = crate::platform::revision::current_of(&errs) {
+                values.insert("revision".into(), current.into());
+            }
             let items = rows_of(&pairs, 'i')
                 .into_iter()
                 .map(|r| ItemForm {

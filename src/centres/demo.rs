@@ -94,6 +94,7 @@ pub async fn create_standard(db: &Db, actor: &Actor) -> Result<Standard> {
             note: "面积“新建约1500平方米、改扩建约1000平方米”按下限掌握；整合型（因拆迁、规划无法新建或改扩建）不设面积标准、不设奖励。".into(),
             item_ids: Default::default(),
             remove: vec![],
+            revision: None,
         },
     )
     .await?;

@@ -336,6 +336,8 @@ pub struct ProjectInput {
     /// district, town, village, donations
     pub invest_fen: [i64; 4],
     pub note: String,
+    /// The revision the form was opened at (platform::revision); none from the API.
+    pub revision: Option<i64>,
 }
 
 pub const INVEST_FIELDS: [&str; 4] = [

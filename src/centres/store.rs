@@ -16,6 +16,7 @@ use crate::platform::audit;
 use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::types::DivisionCode;
 use crate::vals;
 
@@ -32,6 +33,9 @@ pub struct Standard {
     pub items: Vec<Item>,
     /// Projects built against this version.
     pub projects: i64,
+    /// Raised by each save (platform::revision).
+    #[serde(default)]
+    pub revision: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -47,6 +51,7 @@ struct StandardRow {
     reward_integrated_fen: i64,
     note: String,
     projects: i64,
+    revision: i64,
 }
 
 #[derive(FromQueryResult)]
@@ -65,7 +70,8 @@ pub async fn standards<C: ConnectionTrait>(c: &C) -> Result<Vec<Standard>> {
         c,
         "SELECT s.id, s.name, s.effective_year, s.area_new_dm2, s.area_renovation_dm2, \
            s.area_integrated_dm2, s.reward_new_fen, s.reward_renovation_fen, s.reward_integrated_fen, \
-           s.note, (SELECT COUNT(*) FROM centre_projects p WHERE p.standard_id = s.id) AS projects \
+           s.note, (SELECT COUNT(*) FROM centre_projects p WHERE p.standard_id = s.id) AS projects, \
+           s.revision \
          FROM centre_standards s ORDER BY s.effective_year, s.id",
         vals![],
     )
@@ -104,6 +110,7 @@ pub async fn standards<C: ConnectionTrait>(c: &C) -> Result<Vec<Standard>> {
             },
             note: r.note,
             projects: r.projects,
+            revision: r.revision,
         })
         .collect())
 }
@@ -132,6 +139,8 @@ pub struct StandardSave {
     pub item_ids: HashMap<usize, i64>,
     /// Existing items to remove.
     pub remove: Vec<i64>,
+    /// The revision the form was opened at (platform::revision).
+    pub revision: Option<i64>,
 }
 
 /// Create (`id` None) or update a standard version with its items. Items recorded in some
@@ -170,11 +179,15 @@ pub async fn save_standard(
     let t = &s.input.terms;
     let sid = match id {
         Some(id) => {
-            db::exec(
+            revision::update(
                 &tx,
-                "UPDATE centre_standards SET name = ?, effective_year = ?, area_new_dm2 = ?, \
-                 area_renovation_dm2 = ?, area_integrated_dm2 = ?, reward_new_fen = ?, \
-                 reward_renovation_fen = ?, reward_integrated_fen = ?, note = ?, updated_at = ? WHERE id = ?",
+                "centre_standards",
+                "centre_standard",
+                id,
+                s.revision,
+                "name = ?, effective_year = ?, area_new_dm2 = ?, area_renovation_dm2 = ?, \
+                 area_integrated_dm2 = ?, reward_new_fen = ?, reward_renovation_fen = ?, \
+                 reward_integrated_fen = ?, note = ?, updated_at = ?",
                 vals![
                     s.input.name.trim(),
                     s.input.effective_year,
@@ -185,8 +198,7 @@ pub async fn save_standard(
                     t.reward_renovation_fen,
                     t.reward_integrated_fen,
                     s.note.trim(),
-                    now,
-                    id
+                    now
                 ],
             )
             .await?;
@@ -465,6 +477,9 @@ pub struct Project {
     pub review_note: String,
     pub reviewed_by: Option<String>,
     pub reviewed_at: Option<DateTime<Utc>>,
+    /// Raised by each save of the project form (platform::revision).
+    #[serde(default)]
+    pub revision: i64,
 }
 
 impl Project {
@@ -485,7 +500,7 @@ impl Project {
 const PROJECT_COLUMNS: &str = "id, community_code, standard_id, mode, blocking_reason, pilot, \
     pilot_year, planned_start, planned_completion, actual_start, actual_completion, accepted_on, \
     floor_area_dm2, invest_district_fen, invest_town_fen, invest_village_fen, invest_donation_fen, \
-    status, note, review_note, reviewed_by, reviewed_at";
+    status, note, review_note, reviewed_by, reviewed_at, revision";
 
 /// One checklist line: the item, and what the project recorded for it.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -755,12 +770,16 @@ pub async fn save_project(
     let [d, t, v, g] = input.invest_fen;
     match &before {
         Some(p) => {
-            db::exec(
+            revision::update_as(
                 &tx,
-                "UPDATE centre_projects SET mode = ?, blocking_reason = ?, pilot = ?, pilot_year = ?, \
+                "centre_projects",
+                ("centre_project", &c.code),
+                p.id,
+                input.revision,
+                "mode = ?, blocking_reason = ?, pilot = ?, pilot_year = ?, \
                  planned_start = ?, planned_completion = ?, actual_start = ?, actual_completion = ?, \
                  floor_area_dm2 = ?, invest_district_fen = ?, invest_town_fen = ?, invest_village_fen = ?, \
-                 invest_donation_fen = ?, note = ?, updated_at = ? WHERE id = ?",
+                 invest_donation_fen = ?, note = ?, updated_at = ?",
                 vals![
                     mode.key(),
                     reason,
@@ -776,8 +795,7 @@ pub async fn save_project(
                     v,
                     g,
                     input.note.trim(),
-                    now,
-                    p.id
+                    now
                 ],
             )
             .await?;
@@ -1377,6 +1395,7 @@ struct LedgerJson {
     review_note: Option<String>,
     reviewed_by: Option<String>,
     reviewed_at: Option<String>,
+    revision: Option<i64>,
     reward_fen: Option<i64>,
     checklist: Option<String>,
     total_rows: i64,
@@ -1453,7 +1472,7 @@ pub async fn ledger(
            p.planned_start, p.planned_completion, p.actual_start, p.actual_completion, p.accepted_on, \
            p.floor_area_dm2, p.invest_district_fen, p.invest_town_fen, p.invest_village_fen, \
            p.invest_donation_fen, p.status, p.note, p.review_note, p.reviewed_by, \
-           {reviewed_at} AS reviewed_at, r.amount_fen AS reward_fen, {checklist} AS checklist, \
+           {reviewed_at} AS reviewed_at, p.revision, r.amount_fen AS reward_fen, {checklist} AS checklist, \
            (SELECT COUNT(*) FROM divisions c {from_count} WHERE {wh}) AS total_rows \
          {from} WHERE {wh} ORDER BY c.code{paging}",
         from_count = "LEFT JOIN centre_projects p ON p.community_code = c.code",
@@ -1487,6 +1506,7 @@ pub async fn ledger(
             "review_note",
             "reviewed_by",
             "reviewed_at",
+            "revision",
             "reward_fen",
             "checklist",
             "total_rows",
@@ -1529,6 +1549,7 @@ pub async fn ledger(
                     .as_deref()
                     .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
                     .map(|d| d.with_timezone(&Utc)),
+                revision: r.revision.unwrap_or(1),
             });
             let compliance = project.as_ref().and_then(|p| {
                 all.iter()

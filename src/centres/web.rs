@@ -653,6 +653,7 @@ struct ProjectForm {
     invest_village: String,
     invest_donation: String,
     note: String,
+    revision: String,
 }
 
 async fn post_project(
@@ -680,6 +681,11 @@ async fn post_project(
             p.money("invest_donation", &f.invest_donation),
         ],
         note: f.note.clone(),
+        revision: crate::platform::revision::base(&f.revision).unwrap_or_else(|_| {
+            p.errs
+                .push(FieldError::new("revision", "common.whole_number"));
+            None
+        }),
     };
     let result = if p.errs.is_empty() {
         store::save_project(&s.db, &s.district, &u, &code, &input, today()).await
@@ -701,6 +707,7 @@ async fn post_project(
         ("invest_village", f.invest_village),
         ("invest_donation", f.invest_donation),
         ("note", f.note),
+        ("revision", f.revision),
     ];
     after_centre_post(&s, &ctx, &u, &code, "project", result, values).await
 }
@@ -929,6 +936,7 @@ fn standard_values(s: &Standard) -> HashMap<String, String> {
     };
     let money = |f: i64| Fen(f).yuan_string().replace(',', "");
     [
+        ("revision", s.revision.to_string()),
         ("name", s.name.clone()),
         ("effective_year", s.effective_year.to_string()),
         ("area_new", area(s.terms.area_new_dm2)),
@@ -993,6 +1001,7 @@ async fn new_standard_page(
                     note: String::new(),
                     items: vec![],
                     projects: 0,
+                    revision: 0,
                 },
                 false,
             ),
@@ -1088,6 +1097,11 @@ fn parse_standard_form(pairs: &[(String, String)]) -> (StandardSave, Vec<FieldEr
         note: get("note"),
         item_ids,
         remove,
+        revision: crate::platform::revision::base(&get("revision")).unwrap_or_else(|_| {
+            p.errs
+                .push(FieldError::new("revision", "common.whole_number"));
+            None
+        }),
     };
     (save, p.errs)
 }
@@ -1116,11 +1130,15 @@ async fn save_standard_form(
             "/centres/standards?saved=1",
         )),
         Err(AppError::Invalid(errs)) => {
-            let values: HashMap<String, String> = pairs
+            let mut values: HashMap<String, String> = pairs
                 .iter()
                 .filter(|(k, _)| !k.starts_with('i') || k == "_csrf")
                 .cloned()
                 .collect();
+            // after a stale save the form carries the revision saved since
+            if let Some(current) = crate::platform::revision::current_of(&errs) {
+                values.insert("revision".into(), current.into());
+            }
             let get = |k: &str| field(&pairs, k);
             let n = rows_of(&pairs, 'i');
             let rows = n

@@ -411,6 +411,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         provider_id: a.provider.map(|p| p.to_string()).unwrap_or_default(),
                         password,
                         active: Some("on".into()),
+                        revision: String::new(),
                     };
                     let id = users::create(&db, &district, &cli_actor(), &input)
                         .await

@@ -16,6 +16,7 @@ use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
+use crate::platform::revision;
 use crate::vals;
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
@@ -26,9 +27,11 @@ pub struct Department {
     pub name_en: String,
     pub sort_order: i32,
     pub active: bool,
+    /// Raised by each save (platform::revision).
+    pub revision: i64,
 }
 
-const COLS: &str = "id, code, name, name_en, sort_order, active";
+const COLS: &str = "id, code, name, name_en, sort_order, active, revision";
 
 pub async fn list(db: &Db) -> Result<Vec<Department>> {
     db::all(
@@ -62,6 +65,9 @@ pub struct DepartmentInput {
     /// Checkbox: present when ticked.
     #[serde(default)]
     pub active: Option<String>,
+    /// The revision the form was opened at (platform::revision).
+    #[serde(default)]
+    pub revision: String,
 }
 
 fn validate(
@@ -123,13 +129,17 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInp
                 let before: Department = db::one(&tx, &format!("SELECT {COLS} FROM departments WHERE id = ?"), vals![id])
                     .await?
                     .ok_or(AppError::NotFound)?;
-                db::exec(
+                revision::update(
                     &tx,
-                    "UPDATE departments SET code = ?, name = ?, name_en = ?, sort_order = ?, active = ? WHERE id = ?",
-                    vals![code.clone(), name.clone(), name_en.clone(), sort, active, id],
+                    "departments",
+                    "department",
+                    id,
+                    revision::base(&input.revision)?,
+                    "code = ?, name = ?, name_en = ?, sort_order = ?, active = ?",
+                    vals![code.clone(), name.clone(), name_en.clone(), sort, active],
                 )
                 .await?;
-                let after = Department { id, code, name, name_en, sort_order: sort, active };
+                let after = Department { id, code, name, name_en, sort_order: sort, active, revision: before.revision + 1 };
                 audit::record(&tx, actor, "update", "department", &id.to_string(), Some(&before), Some(&after)).await?;
                 Ok(id)
             }
@@ -141,7 +151,7 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInp
                 )
                 .await?
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("insert returned no id")))?;
-                let after = Department { id, code, name, name_en, sort_order: sort, active };
+                let after = Department { id, code, name, name_en, sort_order: sort, active, revision: 1 };
                 audit::record(&tx, actor, "create", "department", &id.to_string(), None::<&()>, Some(&after)).await?;
                 Ok(id)
             }
@@ -255,6 +265,7 @@ async fn edit_page(
         name_en: d.name_en,
         sort_order: d.sort_order.to_string(),
         active: d.active.then(|| "on".into()),
+        revision: d.revision.to_string(),
     };
     render(&FormPage {
         chrome: Chrome::build(&ctx, "/departments"),
@@ -274,6 +285,12 @@ async fn submit(
     match save(&s.db, &u.actor(), id, &input).await {
         Ok(_) => Ok(crate::platform::http::redirect("/departments?saved=1")),
         Err(AppError::Invalid(errs)) => {
+            let mut input = input;
+            // after a stale save the form carries the revision saved since
+            let stale = revision::current_of(&errs).map(String::from);
+            if let Some(current) = &stale {
+                input.revision = current.clone();
+            }
             let mut resp = render(&FormPage {
                 chrome: Chrome::build(&ctx, "/departments"),
                 id,
@@ -283,7 +300,11 @@ async fn submit(
                     .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
                     .collect(),
             })?;
-            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            *resp.status_mut() = if stale.is_some() {
+                axum::http::StatusCode::CONFLICT
+            } else {
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY
+            };
             Ok(resp)
         }
         Err(e) => Err(e),

@@ -1055,7 +1055,7 @@ pub async fn budgets(
         &format!(
             "SELECT b.year, b.level, b.unit_code, d.name AS unit_name, b.category, b.amount_fen, b.note \
              FROM budgets b LEFT JOIN divisions d ON d.code = b.unit_code WHERE {cond} \
-             ORDER BY b.year DESC, b.level, b.unit_code, b.category, b.id"
+             ORDER BY b.year DESC, b.level, b.unit_code, b.category"
         ),
         v,
     )

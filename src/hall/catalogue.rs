@@ -9,6 +9,7 @@ use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::vals;
 
 pub const GROUPS: &[&str] = &["small_matter", "minor_illness", "job", "other"];
@@ -42,6 +43,9 @@ pub struct Item {
     pub online: bool,
     pub active: bool,
     pub sort_order: i64,
+    /// Raised by each save (platform::revision).
+    #[serde(default)]
+    pub revision: i64,
 }
 
 impl Item {
@@ -73,7 +77,7 @@ impl Item {
 const ITEM_SELECT: &str = "SELECT i.id, i.code, i.name, i.name_en, i.group_key, i.kind, \
     i.owner_kind, i.department_id, d.name AS department_name, d.name_en AS department_name_en, \
     i.provider_category, i.finish_at, \
-    i.time_limit_days, i.materials, i.description, i.online, i.active, i.sort_order \
+    i.time_limit_days, i.materials, i.description, i.online, i.active, i.sort_order, i.revision \
     FROM service_items i LEFT JOIN departments d ON d.id = i.department_id";
 
 /// The whole catalogue in display order (a few dozen rows).
@@ -115,6 +119,8 @@ pub struct ItemInput {
     pub online: Option<String>,
     pub active: Option<String>,
     pub sort_order: String,
+    /// The revision the form was opened at.
+    pub revision: String,
 }
 
 /// A checked catalogue entry.
@@ -135,6 +141,9 @@ pub struct ItemSave {
     pub online: bool,
     pub active: bool,
     pub sort_order: i64,
+    /// The revision the form was opened at (platform::revision).
+    #[serde(skip)]
+    pub revision: Option<i64>,
 }
 
 impl ItemInput {
@@ -206,6 +215,12 @@ impl ItemInput {
                 }
             }
         };
+        let revision = revision::base(&self.revision).unwrap_or_else(|e| {
+            if let AppError::Invalid(f) = e {
+                errs.extend(f);
+            }
+            None
+        });
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
         }
@@ -217,6 +232,7 @@ impl ItemInput {
             .collect::<Vec<_>>()
             .join("\n");
         Ok(ItemSave {
+            revision,
             code,
             name,
             name_en: self.name_en.trim().to_string(),
@@ -248,6 +264,10 @@ const ITEM_CONSTRAINTS: &[(&str, &str, &str)] = &[
 /// Create (`id` None) or change a catalogue entry; returns its id.
 pub async fn save_item(db: &Db, actor: &Actor, id: Option<i64>, s: &ItemSave) -> Result<i64> {
     let tx = db.write_tx().await?;
+    let before: Option<Item> = match id {
+        Some(id) => db::one(&tx, &format!("{ITEM_SELECT} WHERE i.id = ?"), vals![id]).await?,
+        None => None,
+    };
     let values = vals![
         s.code.clone(),
         s.name.clone(),
@@ -276,26 +296,19 @@ pub async fn save_item(db: &Db, actor: &Actor, id: Option<i64>, s: &ItemSave) ->
         )
         .await
         .map(|id| id.unwrap_or(0)),
-        Some(id) => {
-            let mut v = values;
-            v.push(id.into());
-            db::exec(
-                &tx,
-                "UPDATE service_items SET code = ?, name = ?, name_en = ?, group_key = ?, \
-                 kind = ?, owner_kind = ?, department_id = ?, provider_category = ?, \
-                 finish_at = ?, time_limit_days = ?, materials = ?, description = ?, \
-                 online = ?, active = ?, sort_order = ? WHERE id = ?",
-                v,
-            )
-            .await
-            .and_then(|n| {
-                if n == 0 {
-                    Err(AppError::NotFound)
-                } else {
-                    Ok(id)
-                }
-            })
-        }
+        Some(id) => revision::update(
+            &tx,
+            "service_items",
+            "service_item",
+            id,
+            s.revision,
+            "code = ?, name = ?, name_en = ?, group_key = ?, kind = ?, owner_kind = ?, \
+             department_id = ?, provider_category = ?, finish_at = ?, time_limit_days = ?, \
+             materials = ?, description = ?, online = ?, active = ?, sort_order = ?",
+            values,
+        )
+        .await
+        .map(|_| id),
     };
     let new_id = result.map_err(|e| e.on_constraint(ITEM_CONSTRAINTS))?;
     audit::record(
@@ -304,7 +317,7 @@ pub async fn save_item(db: &Db, actor: &Actor, id: Option<i64>, s: &ItemSave) ->
         if id.is_some() { "update" } else { "create" },
         "service_item",
         &new_id.to_string(),
-        None::<&()>,
+        before.as_ref(),
         Some(s),
     )
     .await?;

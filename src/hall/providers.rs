@@ -12,6 +12,7 @@ use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::time::parse_date;
 use crate::platform::types::{CreditCode, DivisionCode, Level, Phone};
 use crate::vals;
@@ -35,6 +36,8 @@ pub struct Provider {
     pub rating_sum: i64,
     pub rating_count: i64,
     pub complaints: i64,
+    /// Raised by each save (platform::revision).
+    pub revision: i64,
     pub communities: i64,
 }
 
@@ -63,7 +66,7 @@ impl Provider {
 
 const SELECT: &str = "SELECT p.id, p.name, p.credit_code, p.contact_name, p.phone, p.address, \
     p.categories, p.contract_start, p.contract_end, p.terms, p.price_notes, p.status, \
-    p.rating_sum, p.rating_count, p.complaints, \
+    p.rating_sum, p.rating_count, p.complaints, p.revision, \
     (SELECT COUNT(*) FROM provider_communities pc WHERE pc.provider_id = p.id) AS communities \
     FROM providers p";
 
@@ -193,6 +196,8 @@ pub struct ProviderInput {
     pub status: String,
     /// Community codes, one per line or separated by commas or spaces.
     pub communities: String,
+    /// The revision the form was opened at.
+    pub revision: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -209,6 +214,9 @@ pub struct ProviderSave {
     pub price_notes: String,
     pub status: String,
     pub communities: Vec<String>,
+    /// The revision the form was opened at (platform::revision).
+    #[serde(skip)]
+    pub revision: Option<i64>,
 }
 
 /// A service phone: a mobile number, or a fixed line with its area code (0510-88201234).
@@ -320,10 +328,18 @@ impl ProviderInput {
                 errs.push(FieldError::new(field, "common.too_long").with(max));
             }
         }
+        let revision = match revision::base(&self.revision) {
+            Ok(r) => r,
+            Err(_) => {
+                errs.push(FieldError::new(revision::FIELD, "common.whole_number"));
+                None
+            }
+        };
         if !errs.is_empty() {
             return Err(AppError::Invalid(errs));
         }
         Ok(ProviderSave {
+            revision,
             name: name.to_string(),
             credit_code,
             contact_name: self.contact_name.trim().to_string(),
@@ -419,19 +435,19 @@ pub async fn save(
             .await
             .map(|x| x.unwrap_or(0))
         }
-        Some(id) => {
-            let mut v = v;
-            v.push(id.into());
-            db::exec(
-                &tx,
-                "UPDATE providers SET name = ?, credit_code = ?, contact_name = ?, phone = ?, \
-                 address = ?, categories = ?, contract_start = ?, contract_end = ?, terms = ?, \
-                 price_notes = ?, status = ? WHERE id = ?",
-                v,
-            )
-            .await
-            .map(|_| id)
-        }
+        Some(id) => revision::update(
+            &tx,
+            "providers",
+            "provider",
+            id,
+            s.revision,
+            "name = ?, credit_code = ?, contact_name = ?, phone = ?, address = ?, \
+             categories = ?, contract_start = ?, contract_end = ?, terms = ?, price_notes = ?, \
+             status = ?",
+            v,
+        )
+        .await
+        .map(|_| id),
     };
     let pid = res.map_err(|e| e.on_constraint(CONSTRAINTS))?;
     db::exec(

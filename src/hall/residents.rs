@@ -12,6 +12,7 @@ use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::personal::{Address, IdCard, Mobile, Name, Personal, reveal_opt};
+use crate::platform::revision;
 use crate::platform::types::{DivisionCode, IdNumber, Level, Phone};
 use crate::vals;
 
@@ -59,6 +60,8 @@ pub struct Resident {
     /// Tag keys (sensitive ones only for those who see personal data).
     #[schema(value_type = String)]
     pub tags: Personal<rules::ResidentTags>,
+    /// Raised by each save (platform::revision).
+    pub revision: i64,
 }
 
 impl Resident {
@@ -81,7 +84,7 @@ impl Resident {
 }
 
 const SELECT: &str = "SELECT r.id, r.community_code, c.name AS community_name, r.name, \
-    r.id_number, r.phone, r.address, r.household, r.tags \
+    r.id_number, r.phone, r.address, r.household, r.tags, r.revision \
     FROM residents r JOIN divisions c ON c.code = r.community_code";
 
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -266,6 +269,8 @@ pub struct ResidentInput {
     pub address: String,
     pub household: String,
     pub tags: Vec<String>,
+    /// The revision the form was opened at.
+    pub revision: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -277,6 +282,9 @@ pub struct ResidentSave {
     pub address: String,
     pub household: String,
     pub tags: String,
+    /// The revision the form was opened at (platform::revision).
+    #[serde(skip)]
+    pub revision: Option<i64>,
 }
 
 impl ResidentInput {
@@ -323,8 +331,13 @@ impl ResidentInput {
                 errs.push(FieldError::new(field, "common.too_long").with(max));
             }
         }
+        let revision = revision::base(&self.revision).unwrap_or_else(|_| {
+            errs.push(FieldError::new(revision::FIELD, "common.whole_number"));
+            None
+        });
         match community {
             Ok(c) if errs.is_empty() => Ok(ResidentSave {
+                revision,
                 community_code: c.as_str().to_string(),
                 name: name.to_string(),
                 id_number,
@@ -396,10 +409,14 @@ pub async fn save(
         )
         .await
         .map(|x| x.unwrap_or(0)),
-        Some(id) => db::exec(
+        Some(id) => revision::update(
             &tx,
-            "UPDATE residents SET community_code = ?, name = ?, id_number = ?, phone = ?, \
-             address = ?, household = ?, tags = ?, updated_at = ? WHERE id = ?",
+            "residents",
+            "resident",
+            id,
+            s.revision,
+            "community_code = ?, name = ?, id_number = ?, phone = ?, address = ?, \
+             household = ?, tags = ?, updated_at = ?",
             vals![
                 s.community_code.clone(),
                 s.name.clone(),
@@ -408,8 +425,7 @@ pub async fn save(
                 s.address.clone(),
                 s.household.clone(),
                 s.tags.clone(),
-                now,
-                id
+                now
             ],
         )
         .await

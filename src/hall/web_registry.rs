@@ -295,6 +295,7 @@ async fn resident_page(
             ("address", r.address.to_string()),
             ("household", r.household.clone()),
             ("tags", r.tag_list().join(",")),
+            ("revision", r.revision.to_string()),
         ],
     );
     show_resident_form(&ctx, &u, Some(id), form, f.saved.is_some())
@@ -317,6 +318,7 @@ fn resident_input(u: &CurrentUser, pairs: &[(String, String)]) -> ResidentInput 
             .filter(|(k, _)| k == "tags")
             .map(|(_, v)| v.clone())
             .collect(),
+        revision: field(pairs, "revision"),
     }
 }
 
@@ -349,6 +351,7 @@ async fn save_resident(
                     ("address", input.address),
                     ("household", input.household),
                     ("tags", input.tags.join(",")),
+                    ("revision", input.revision),
                 ],
             );
             show_resident_form(ctx, u, id, form, false)
@@ -477,6 +480,7 @@ async fn show_item_form(
 
 fn item_values(i: &ItemInput) -> Vec<(&'static str, String)> {
     vec![
+        ("revision", i.revision.clone()),
         ("code", i.code.clone()),
         ("name", i.name.clone()),
         ("name_en", i.name_en.clone()),
@@ -529,6 +533,7 @@ async fn item_page(
         online: i.online.then(|| "on".to_string()),
         active: i.active.then(|| "on".to_string()),
         sort_order: i.sort_order.to_string(),
+        revision: i.revision.to_string(),
     };
     let form = FormState::from_error("item", &ctx.tr, &[], item_values(&input));
     show_item_form(&s, &ctx, Some(id), form, f.saved.is_some()).await
@@ -787,6 +792,7 @@ impl ProviderPage {
 
 fn provider_values(i: &ProviderInput) -> Vec<(&'static str, String)> {
     vec![
+        ("revision", i.revision.clone()),
         ("name", i.name.clone()),
         ("credit_code", i.credit_code.clone()),
         ("contact_name", i.contact_name.clone()),
@@ -841,6 +847,7 @@ async fn show_provider(
                     .map(|c| c.code.clone())
                     .collect::<Vec<_>>()
                     .join("\n"),
+                revision: p.revision.to_string(),
             }),
         ),
         (None, None) => FormState::default(),
@@ -895,6 +902,7 @@ fn provider_input(pairs: &[(String, String)]) -> ProviderInput {
         price_notes: field(pairs, "price_notes"),
         status: field(pairs, "status"),
         communities: field(pairs, "communities"),
+        revision: field(pairs, "revision"),
     }
 }
 

@@ -182,6 +182,11 @@ impl AppError {
             AppError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             AppError::Unsupported => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooLarge => S::PAYLOAD_TOO_LARGE,
+            // a save on a stale copy (see platform::revision) conflicts; other errors are the
+            // input's
+            AppError::Invalid(f) if f.iter().any(crate::platform::revision::is_stale) => {
+                S::CONFLICT
+            }
             AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,

@@ -12,6 +12,7 @@ pub mod http;
 pub mod i18n;
 pub mod limits;
 pub mod personal;
+pub mod revision;
 pub mod sheet;
 pub mod text;
 pub mod time;

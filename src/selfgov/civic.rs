@@ -10,6 +10,7 @@ use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::time::{parse_date, show, today};
 use crate::platform::time::{to_local as local, to_utc as utc};
 use crate::platform::types::DivisionCode;
@@ -329,6 +330,8 @@ pub struct Meeting {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// Raised by each save of its attendance or minutes (platform::revision).
+    pub revision: i64,
 }
 
 impl Meeting {
@@ -414,7 +417,7 @@ const MEETING_SELECT: &str = "SELECT m.id, m.community_code, d.name AS community
     m.title, m.starts_at, m.ends_at, m.room_id, r.name AS room_name, m.booking_id, m.place, \
     m.list_size, m.present, m.attendee_names, m.minutes, \
     (SELECT COUNT(*) FROM meeting_topics t WHERE t.meeting_id = m.id) AS topics, m.cancelled_at, \
-    m.cancel_reason, m.updated_at \
+    m.cancel_reason, m.updated_at, m.revision \
     FROM meetings m JOIN divisions d ON d.code = m.community_code \
     LEFT JOIN rooms r ON r.id = m.room_id";
 
@@ -691,6 +694,7 @@ pub async fn publish_topic(
 
 /// Attendance: representatives ticked off the list for an assembly, a head count (and
 /// optional names) for the others.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_attendance(
     db: &Db,
     district: &DivisionCode,
@@ -699,7 +703,9 @@ pub async fn record_attendance(
     present_ids: &[i64],
     head_count: &str,
     names: &str,
+    revision: &str,
 ) -> Result<()> {
+    let base = revision::base(revision)?;
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
     let (list_size, present) = if m.kind().has_quorum() {
@@ -719,12 +725,13 @@ pub async fn record_attendance(
         let mut errs = vec![];
         let n = count("head_count", head_count, &mut errs);
         invalid_if(errs)?;
-        return save_attendance(db, u, &m, None, i64::from(n), &[], names).await;
+        return save_attendance(db, u, &m, None, i64::from(n), &[], names, base).await;
     };
     let n = present.len() as i64;
-    save_attendance(db, u, &m, list_size, n, &present, names).await
+    save_attendance(db, u, &m, list_size, n, &present, names, base).await
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn save_attendance(
     db: &Db,
     u: &CurrentUser,
@@ -733,6 +740,7 @@ async fn save_attendance(
     present: i64,
     ids: &[i64],
     names: &str,
+    base: Option<i64>,
 ) -> Result<()> {
     let tx = db.write_tx().await?;
     // votes already recorded bind the attendance
@@ -763,11 +771,14 @@ async fn save_attendance(
         ids.iter().map(|r| vals![m.id, *r]).collect(),
     )
     .await?;
-    db::exec(
+    revision::update(
         &tx,
-        "UPDATE meetings SET list_size = ?, present = ?, attendee_names = ?, updated_at = ? \
-         WHERE id = ?",
-        vals![list_size, present, names.trim(), Utc::now(), m.id],
+        "meetings",
+        "meeting",
+        m.id,
+        base,
+        "list_size = ?, present = ?, attendee_names = ?, updated_at = ?",
+        vals![list_size, present, names.trim(), Utc::now()],
     )
     .await?;
     audit::record(
@@ -804,7 +815,9 @@ pub async fn save_minutes(
     u: &CurrentUser,
     meeting_id: i64,
     minutes: &str,
+    revision: &str,
 ) -> Result<()> {
+    let base = revision::base(revision)?;
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
     if minutes.chars().count() > 20_000 {
@@ -813,10 +826,14 @@ pub async fn save_minutes(
         ]));
     }
     let tx = db.write_tx().await?;
-    db::exec(
+    revision::update(
         &tx,
-        "UPDATE meetings SET minutes = ?, updated_at = ? WHERE id = ?",
-        vals![minutes.trim(), Utc::now(), meeting_id],
+        "meetings",
+        "meeting",
+        meeting_id,
+        base,
+        "minutes = ?, updated_at = ?",
+        vals![minutes.trim(), Utc::now()],
     )
     .await?;
     audit::record(
@@ -1662,6 +1679,8 @@ pub struct Organisation {
     pub leader: String,
     pub members: i64,
     pub status: String,
+    /// Raised by each save (platform::revision).
+    pub revision: i64,
     pub last_review_year: Option<i32>,
     pub last_review: Option<String>,
     pub volunteers: i64,
@@ -1669,7 +1688,7 @@ pub struct Organisation {
 
 const ORG_SELECT: &str = "SELECT o.id, o.community_code, d.name AS community_name, o.name, \
     o.kind, o.standing, o.credit_code, o.certificate_no, o.founded_on, o.leader, o.members, \
-    o.status, r.year AS last_review_year, r.result AS last_review, \
+    o.status, o.revision, r.year AS last_review_year, r.result AS last_review, \
     (SELECT COUNT(*) FROM volunteers v WHERE v.organisation_id = o.id) AS volunteers \
     FROM organisations o JOIN divisions d ON d.code = o.community_code \
     LEFT JOIN organisation_reviews r ON r.organisation_id = o.id AND r.year = \
@@ -1760,6 +1779,8 @@ pub struct OrgInput {
     pub leader: String,
     pub members: String,
     pub status: String,
+    /// The revision the form was opened at.
+    pub revision: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -1916,19 +1937,19 @@ pub async fn save_org(
             .await
             .map(|x| x.unwrap_or(0))
         }
-        Some(id) => {
-            let mut v = v;
-            v.push(id.into());
-            db::exec(
-                &tx,
-                "UPDATE organisations SET community_code = ?, name = ?, kind = ?, standing = ?, \
-                 credit_code = ?, certificate_no = ?, founded_on = ?, leader = ?, members = ?, \
-                 status = ?, updated_at = ? WHERE id = ?",
-                v,
-            )
-            .await
-            .map(|_| id)
-        }
+        Some(id) => revision::update(
+            &tx,
+            "organisations",
+            "organisation",
+            id,
+            revision::base(&i.revision)?,
+            "community_code = ?, name = ?, kind = ?, standing = ?, credit_code = ?, \
+             certificate_no = ?, founded_on = ?, leader = ?, members = ?, status = ?, \
+             updated_at = ?",
+            v,
+        )
+        .await
+        .map(|_| id),
     }
     .map_err(|e| e.on_constraint(ORG_CONSTRAINTS))?;
     audit::record(

@@ -11,6 +11,7 @@ use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::revision;
 use crate::platform::time::{show, to_local as local, to_utc as utc};
 use crate::platform::types::{DivisionCode, Level};
 use crate::selfgov::rules::{self, Span, Weekly};
@@ -191,10 +192,12 @@ pub struct Room {
     pub closes: String,
     pub barrier_free: bool,
     pub active: bool,
+    /// Raised by each save of the room's details (platform::revision).
+    pub revision: i64,
 }
 
 const ROOM_COLUMNS: &str = "id, community_code, name, kind, checklist_item_id, capacity, opens, \
-    closes, barrier_free, active";
+    closes, barrier_free, active, revision";
 
 pub const ROOM_KINDS: [&str; 4] = ["room", "field", "hall", "school"];
 
@@ -248,6 +251,8 @@ pub struct RoomInput {
     pub closes: String,
     pub barrier_free: Option<String>,
     pub active: Option<String>,
+    /// The revision the form was opened at.
+    pub revision: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -347,18 +352,17 @@ pub async fn save_room(
             .await
             .map(|x| x.unwrap_or(0))
         }
-        Some(id) => {
-            let mut v = v;
-            v.push(id.into());
-            db::exec(
-                &tx,
-                "UPDATE rooms SET name = ?, kind = ?, capacity = ?, opens = ?, closes = ?, \
-                 barrier_free = ?, active = ? WHERE id = ?",
-                v,
-            )
-            .await
-            .map(|_| id)
-        }
+        Some(id) => revision::update(
+            &tx,
+            "rooms",
+            "room",
+            id,
+            revision::base(&i.revision)?,
+            "name = ?, kind = ?, capacity = ?, opens = ?, closes = ?, barrier_free = ?, active = ?",
+            v,
+        )
+        .await
+        .map(|_| id),
     }
     .map_err(|e| {
         e.on_constraint(&[
@@ -900,6 +904,8 @@ pub struct Activity {
     pub participants: Option<i64>,
     pub cancelled: bool,
     pub updated_at: DateTime<Utc>,
+    /// Raised by each save (platform::revision).
+    pub revision: i64,
 }
 
 impl Activity {
@@ -927,8 +933,8 @@ impl Activity {
 
 const ACTIVITY_SELECT: &str = "SELECT a.id, a.community_code, d.name AS community_name, a.kind, \
     a.title, a.description, a.starts_at, a.ends_at, a.room_id, r.name AS room_name, a.booking_id, \
-    a.place, a.organiser, a.organisation_id, a.participants, a.cancelled, a.updated_at \
-    FROM activities a JOIN divisions d ON d.code = a.community_code \
+    a.place, a.organiser, a.organisation_id, a.participants, a.cancelled, a.updated_at, \
+    a.revision FROM activities a JOIN divisions d ON d.code = a.community_code \
     LEFT JOIN rooms r ON r.id = a.room_id";
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -1113,7 +1119,9 @@ pub async fn update_activity(
     id: i64,
     participants: &str,
     cancel: bool,
+    revision: &str,
 ) -> Result<()> {
+    let base = revision::base(revision)?;
     let a = activity(db, district, &u.scope, id).await?;
     seen_community(db, district, u, &a.community_code).await?;
     check_writer(u, &a.community_code)?;
@@ -1132,10 +1140,14 @@ pub async fn update_activity(
     }
     let tx = db.write_tx().await?;
     let now = Utc::now();
-    db::exec(
+    revision::update(
         &tx,
-        "UPDATE activities SET participants = ?, cancelled = ?, updated_at = ? WHERE id = ?",
-        vals![participants, a.cancelled || cancel, now, id],
+        "activities",
+        "activity",
+        id,
+        base,
+        "participants = ?, cancelled = ?, updated_at = ?",
+        vals![participants, a.cancelled || cancel, now],
     )
     .await?;
     if cancel && let Some(b) = a.booking_id {

@@ -680,6 +680,7 @@ async fn post_meeting_action(
                 &ids_of(&pairs, "present"),
                 &field(&pairs, "head_count"),
                 &field(&pairs, "names"),
+                &field(&pairs, "revision"),
             )
             .await
             .map(|_| format!("{back}#attendance")),
@@ -704,9 +705,16 @@ async fn post_meeting_action(
         ),
         "minutes" => (
             "minutes",
-            civic::save_minutes(db, d, &u, id, &field(&pairs, "minutes"))
-                .await
-                .map(|_| format!("{back}#minutes")),
+            civic::save_minutes(
+                db,
+                d,
+                &u,
+                id,
+                &field(&pairs, "minutes"),
+                &field(&pairs, "revision"),
+            )
+            .await
+            .map(|_| format!("{back}#minutes")),
         ),
         _ => return Err(AppError::NotFound),
     };
@@ -992,6 +1000,7 @@ async fn post_activity(
         id,
         &field(&pairs, "participants"),
         field(&pairs, "cancel") == "1",
+        &field(&pairs, "revision"),
     )
     .await?;
     Ok(crate::platform::http::redirect(&format!(

@@ -562,3 +562,302 @@ async fn lists_under_a_limit_are_the_same_on_every_backend() {
         "ties broken by id, the same on both backends"
     );
 }
+
+// ------------------------------------------------------------------ 4. lost updates
+
+/// The revision a page's edit form carries (`action` is the form's target).
+pub fn revision_in(html: &str, action: &str) -> String {
+    let at = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let rest = &html[at..];
+    let end = rest.find("</form>").unwrap_or(rest.len());
+    let form = &rest[..end];
+    let k = form
+        .find("name=\"revision\" value=\"")
+        .unwrap_or_else(|| panic!("the form to {action} carries no revision"));
+    form[k + 23..].split('"').next().unwrap().to_string()
+}
+
+/// The fields a page's form posting to `action` would send as it stands (inputs with their
+/// values, ticked boxes, textareas, selected options).
+pub fn form_fields(html: &str, action: &str) -> Vec<(String, String)> {
+    let at = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let rest = &html[at..];
+    let form = &rest[..rest.find("</form>").unwrap_or(rest.len())];
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let k = tag.find(&format!(" {name}=\""))?;
+        let v = &tag[k + name.len() + 3..];
+        Some(unescape(&v[..v.find('"')?]))
+    };
+    let mut out = vec![];
+    let mut i = 0;
+    while let Some(k) = form[i..].find('<') {
+        let start = i + k;
+        let end = start + form[start..].find('>').unwrap_or(form.len() - start);
+        let tag = &form[start..=end.min(form.len() - 1)];
+        i = end + 1;
+        if tag.starts_with("<input") {
+            let (Some(name), kind) = (attr(tag, "name"), attr(tag, "type").unwrap_or_default())
+            else {
+                continue;
+            };
+            if matches!(kind.as_str(), "checkbox" | "radio") && !tag.contains(" checked") {
+                continue;
+            }
+            if kind == "submit" || name == "_csrf" {
+                continue;
+            }
+            let value = attr(tag, "value").unwrap_or_else(|| {
+                if kind == "checkbox" {
+                    "on".into()
+                } else {
+                    String::new()
+                }
+            });
+            out.push((name, value));
+        } else if tag.starts_with("<textarea")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &form[i..];
+            let text = &body[..body.find("</textarea>").unwrap_or(0)];
+            out.push((name, unescape(text)));
+        } else if tag.starts_with("<select")
+            && let Some(name) = attr(tag, "name")
+        {
+            let body = &form[i..];
+            let body = &body[..body.find("</select>").unwrap_or(body.len())];
+            let chosen = body
+                .split("<option")
+                .skip(1)
+                .find(|o| o.contains(" selected"))
+                .or_else(|| body.split("<option").nth(1))
+                .and_then(|o| attr(&format!("<option{o}"), "value"));
+            out.push((name, chosen.unwrap_or_default()));
+        }
+    }
+    out
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Two people save one record from the same copy of its form: the second is refused (409)
+/// with their own values kept, who saved in between, and what that save changed; saving again
+/// applies the edit knowingly. The first (the admin, 区民政局 王科长) sets `field` to `first`,
+/// the second (`second_user`) sets it to `second`.
+pub async fn lost_update_refused(
+    t: &TestApp,
+    second_user: &str,
+    page: &str,
+    action: &str,
+    field: &str,
+    first: &str,
+    second: &str,
+) {
+    let a = t.session("admin").await;
+    let b = t.session(second_user).await;
+    let html = t.get(page, Some(&b)).await;
+    assert_eq!(html.status, 200, "{page}: {}", html.body);
+    let fields = form_fields(&html.body, action);
+    let rev = revision_in(&html.body, action);
+    assert!(
+        fields.iter().any(|(k, _)| k == field),
+        "{action} has no {field}: {fields:?}"
+    );
+    let with = |value: &str, rev: &str| -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                k if k == field => (k.to_string(), value.to_string()),
+                "revision" => (k.to_string(), rev.to_string()),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect()
+    };
+    let post = |s: &crate::Session, fields: Vec<(String, String)>| {
+        let s = s.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            t.post(action, &s, &refs).await
+        }
+    };
+    let r = post(&a, with(first, &rev)).await;
+    assert_eq!(r.status, 303, "{action}: the first save: {}", r.body);
+    let audit = t.count("SELECT COUNT(*) FROM audit_log").await;
+    let r = post(&b, with(second, &rev)).await;
+    assert_eq!(
+        r.status, 409,
+        "{action}: the second save from the same copy: {}",
+        r.body
+    );
+    assert!(
+        r.body.contains("区民政局 王科长"),
+        "{action}: who saved in between"
+    );
+    // what they changed: its value, or for personal data (the log keeps it hidden) that it
+    // changed
+    let personal = action.starts_with("/hall/residents");
+    assert!(
+        if personal {
+            r.body.contains("个人信息不在此显示") && !r.body.contains(first)
+        } else {
+            r.body.contains(first)
+        },
+        "{action}: what they changed"
+    );
+    assert!(
+        r.body.contains(second),
+        "{action}: the second person's own value is kept"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log").await,
+        audit,
+        "nothing written"
+    );
+    let newer = revision_in(&r.body, action);
+    assert_ne!(
+        newer, rev,
+        "the form shown again carries the newer revision"
+    );
+    let r = post(&b, with(second, &newer)).await;
+    assert_eq!(
+        r.status, 303,
+        "{action}: saved again, knowingly: {}",
+        r.body
+    );
+    let again = t.get(page, Some(&b)).await;
+    assert!(
+        again.body.contains(second),
+        "{action}: the second edit is stored"
+    );
+}
+
+/// Defect 4: every editable record refuses a save from a stale copy. The forms are read as a
+/// browser would send them, one field changed.
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_saves_are_refused_on_every_editable_record() {
+    let t = TestApp::demo().await;
+    let a = "320205106203";
+    let one = |sql: &str| {
+        let sql = sql.to_string();
+        let t = &t;
+        async move { t.count(&sql).await }
+    };
+    let room = one("SELECT MIN(id) FROM rooms WHERE community_code = '320205106203'").await;
+    let org = one("SELECT MIN(id) FROM organisations WHERE community_code = '320205106203'").await;
+    let meeting = one("SELECT MIN(id) FROM meetings WHERE community_code = '320205106203' AND cancelled_at IS NULL").await;
+    let resident = one("SELECT MIN(id) FROM residents WHERE community_code = '320205106203'").await;
+    let provider = one("SELECT MIN(id) FROM providers").await;
+    let item = one("SELECT MIN(id) FROM service_items").await;
+    let department = one("SELECT MIN(id) FROM departments").await;
+    let user = one("SELECT id FROM users WHERE username = 'staff'").await;
+    let standard = one("SELECT MAX(id) FROM centre_standards").await;
+    // a draft guideline: a new version of a published one
+    let published = one("SELECT MIN(id) FROM guidelines WHERE status = 'published'").await;
+    let admin = t.session("admin").await;
+    let r = t
+        .post(
+            &format!("/assessment/guidelines/{published}/new-version"),
+            &admin,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let draft = one("SELECT MAX(id) FROM guidelines WHERE status = 'draft'").await;
+    let cases: &[(&str, String, String, &str)] = &[
+        (
+            "staff",
+            format!("/selfgov/rooms/{room}"),
+            format!("/selfgov/rooms/{room}"),
+            "name",
+        ),
+        (
+            "staff",
+            format!("/selfgov/orgs/{org}"),
+            format!("/selfgov/orgs/{org}"),
+            "leader",
+        ),
+        (
+            "staff",
+            format!("/selfgov/meetings/{meeting}"),
+            format!("/selfgov/meetings/{meeting}/minutes"),
+            "minutes",
+        ),
+        (
+            "staff",
+            format!("/centres/{a}"),
+            format!("/centres/{a}"),
+            "note",
+        ),
+        (
+            "admin",
+            format!("/hall/residents/{resident}"),
+            format!("/hall/residents/{resident}"),
+            "household",
+        ),
+        (
+            "admin",
+            format!("/hall/providers/{provider}"),
+            format!("/hall/providers/{provider}"),
+            "contact_name",
+        ),
+        (
+            "admin",
+            format!("/hall/items/{item}"),
+            format!("/hall/items/{item}"),
+            "description",
+        ),
+        (
+            "admin",
+            format!("/departments/{department}"),
+            format!("/departments/{department}"),
+            "name_en",
+        ),
+        (
+            "admin",
+            format!("/admin/users/{user}"),
+            format!("/admin/users/{user}"),
+            "display_name",
+        ),
+        (
+            "admin",
+            format!("/centres/standards/{standard}"),
+            format!("/centres/standards/{standard}"),
+            "note",
+        ),
+    ];
+    let cases: Vec<(&str, String, String, &str)> = cases
+        .iter()
+        .cloned()
+        .chain([(
+            "admin",
+            format!("/assessment/guidelines/{draft}"),
+            format!("/assessment/guidelines/{draft}"),
+            "summary",
+        )])
+        .collect();
+    for (i, (second_user, page, action, field)) in cases.iter().enumerate() {
+        lost_update_refused(
+            &t,
+            second_user,
+            page,
+            action,
+            field,
+            &format!("甲改{i}"),
+            &format!("乙改{i}"),
+        )
+        .await;
+    }
+}

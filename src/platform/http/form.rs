@@ -19,6 +19,8 @@ pub struct FormState {
     pub form: &'static str,
     pub values: std::collections::HashMap<String, String>,
     pub errors: Vec<(String, String)>,
+    /// Shown again after a save on a stale copy.
+    pub stale: bool,
 }
 
 impl FormState {
@@ -39,6 +41,15 @@ impl FormState {
             .map(|(_, m)| m.clone())
             .unwrap_or_default()
     }
+    /// The revision an edit form carries (platform::revision): the record's own when the form
+    /// is first shown; when shown again, the one it was sent with, or after a stale save the
+    /// one saved since.
+    pub fn revision(&self, form: &str, stored: impl std::borrow::Borrow<i64>) -> String {
+        match self.values.get(crate::platform::revision::FIELD) {
+            Some(v) if self.form == form && !v.trim().is_empty() => v.clone(),
+            _ => stored.borrow().to_string(),
+        }
+    }
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
@@ -48,12 +59,19 @@ impl FormState {
         errs: &[FieldError],
         values: Vec<(&str, String)>,
     ) -> FormState {
+        let mut values: std::collections::HashMap<String, String> = values
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        // after a stale save the form carries the revision saved since: sent again, the
+        // person's edit goes on top of it (see platform::revision)
+        if let Some(current) = crate::platform::revision::current_of(errs) {
+            values.insert(crate::platform::revision::FIELD.into(), current.into());
+        }
         FormState {
             form,
-            values: values
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            stale: errs.iter().any(crate::platform::revision::is_stale),
+            values,
             errors: errs
                 .iter()
                 .map(|e| (e.field.clone(), tr.field_error(e)))
@@ -63,9 +81,11 @@ impl FormState {
 }
 
 impl FormState {
-    /// 422 when the form is shown again with errors, else 200.
+    /// 409 when the form is shown again after a stale save, 422 with other errors, else 200.
     pub fn status(&self) -> StatusCode {
-        if self.has_errors() {
+        if self.stale {
+            StatusCode::CONFLICT
+        } else if self.has_errors() {
             StatusCode::UNPROCESSABLE_ENTITY
         } else {
             StatusCode::OK
