@@ -9,7 +9,7 @@ use shequ::platform::config::Config;
 use shequ::platform::db::{self, Db, DbTarget};
 use shequ::platform::http::{AppState, app};
 
-use crate::{Resp, TestApp};
+use crate::{Resp, TestApp, bearer};
 
 async fn post_case(t: &TestApp, token: &str, i: usize) -> Resp {
     let body = serde_json::json!({
@@ -364,18 +364,6 @@ fn sigterm_finishes_requests_in_flight_and_exits_0() {
 }
 
 // ---------------------------------------------------------------- 6. one shape of error
-
-async fn bearer(t: &TestApp, user: &str) -> String {
-    shequ::admin::users::create_token(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        user,
-        "test",
-        Some(1),
-    )
-    .await
-    .unwrap()
-}
 
 async fn send(t: &TestApp, method: &str, path: &str, token: &str, body: Body) -> Resp {
     t.send(

@@ -206,6 +206,19 @@ impl TestApp {
 }
 
 /// GET as `s`: 200 expected, the body as JSON.
+/// An API token for a demo user, good for a day.
+pub async fn bearer(t: &TestApp, user: &str) -> String {
+    shequ::admin::users::create_token(
+        t.db(),
+        &shequ::platform::auth::Actor::system("test"),
+        user,
+        "test",
+        Some(1),
+    )
+    .await
+    .unwrap()
+}
+
 pub async fn json(t: &TestApp, path: &str, s: &Session) -> serde_json::Value {
     let r = t.get(path, Some(s)).await;
     assert_eq!(r.status, 200, "{path}: {}", r.body);

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 
-use crate::{Resp, TestApp, json};
+use crate::{Resp, TestApp, bearer, json};
 
 const A: &str = "320205106203"; // 黄土塘 (东港镇), the demo staff's community
 const B: &str = "320205001001"; // 门楼社区 (东亭街道)
@@ -285,7 +285,7 @@ async fn no_input_makes_a_500() {
             Request::post("/api/v1/cases")
                 .header(
                     header::AUTHORIZATION,
-                    format!("Bearer {}", token(&t, "staff").await),
+                    format!("Bearer {}", bearer(&t, "staff").await),
                 )
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from("{not json"))
@@ -301,18 +301,6 @@ async fn no_input_makes_a_500() {
         .await;
     assert_eq!(r.status, 413);
     assert!(r.body.contains("<html"), "our own page");
-}
-
-async fn token(t: &TestApp, user: &str) -> String {
-    shequ::admin::users::create_token(
-        t.db(),
-        &shequ::platform::auth::Actor::system("test"),
-        user,
-        "test",
-        Some(30),
-    )
-    .await
-    .unwrap()
 }
 
 // ------------------------------------------------------------------ 4 and 5. Open311, text
@@ -857,7 +845,7 @@ async fn the_smaller_holes_are_closed() {
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
     }
     // API tokens end when the password changes
-    let tok = token(&t, "staff").await;
+    let tok = bearer(&t, "staff").await;
     assert_eq!(t.api("/api/v1/me", &tok).await.status, 200);
     let r = t
         .post(
@@ -873,7 +861,7 @@ async fn the_smaller_holes_are_closed() {
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(t.api("/api/v1/me", &tok).await.status, 401);
     // ... and when the account is disabled
-    let tok = token(&t, "staff2").await;
+    let tok = bearer(&t, "staff2").await;
     assert_eq!(t.api("/api/v1/me", &tok).await.status, 200);
     let staff2 = t
         .count("SELECT id FROM users WHERE username = 'staff2'")

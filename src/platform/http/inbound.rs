@@ -120,18 +120,7 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
         uri.path_and_query = Some(pq.parse().map_err(|_| AppError::BadRequest)?);
         parts.uri = Uri::from_parts(uri).map_err(|_| AppError::BadRequest)?;
     }
-    let kind = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default();
+    let kind = media_type(&parts.headers);
     // a cleaned body replaces the sent one; any other body (uploads) streams on untouched
     let cleaned: Vec<u8> = match kind.as_str() {
         "application/x-www-form-urlencoded" => {
@@ -141,7 +130,7 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
                 None => return Ok(Request::from_parts(parts, Body::from(bytes))),
             }
         }
-        k if k == "application/json" || k.ends_with("+json") => {
+        k if is_json(k) => {
             let bytes = read(body).await?;
             // not JSON: the handler's extractor says so in its own words
             let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -157,6 +146,27 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
     // the body changed length: the new one says its own
     parts.headers.remove(header::CONTENT_LENGTH);
     Ok(Request::from_parts(parts, Body::from(cleaned)))
+}
+
+/// A request's media type (`application/json`, without parameters, lower case); empty when
+/// none is given.
+pub fn media_type(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a media type is JSON (`application/json`, `application/…+json`).
+pub fn is_json(kind: &str) -> bool {
+    kind == "application/json" || kind.ends_with("+json")
 }
 
 /// The whole body; past the server's limit it is 413.

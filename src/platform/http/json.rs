@@ -3,10 +3,10 @@
 //! one error shape of the API, rather than a framework's plain-text message.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
 use serde::de::DeserializeOwned;
 
 use crate::platform::error::{AppError, FieldError};
+use crate::platform::http::inbound;
 
 /// A JSON request body of `T`.
 pub struct ApiJson<T>(pub T);
@@ -15,19 +15,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .is_some_and(|k| k == "application/json" || k.ends_with("+json"));
-        if !json {
+        if !inbound::is_json(&inbound::media_type(req.headers())) {
             return Err(AppError::Unsupported);
         }
         let bytes = axum::body::Bytes::from_request(req, state)
