@@ -22,3 +22,5 @@ ALTER TABLE meetings ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE organisations ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE rooms ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
 ALTER TABLE activities ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;
+-- a sheet's revision: raised by the community's self-assessment saves and by the town's review
+ALTER TABLE assessment_sheets ADD COLUMN revision BIGINT NOT NULL DEFAULT 1;

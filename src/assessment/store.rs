@@ -686,6 +686,8 @@ pub struct SheetRow {
     pub town_note: String,
     pub town_by: Option<String>,
     pub town_at: Option<DateTime<Utc>>,
+    /// Raised by each self-assessment save and by the town's review (platform::revision).
+    pub revision: i64,
 }
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
@@ -763,8 +765,8 @@ pub struct Sheet {
     pub max_x10: i64,
 }
 
-const SHEET_COLUMNS: &str =
-    "id, round_id, community_code, self_note, self_by, self_at, town_note, town_by, town_at";
+const SHEET_COLUMNS: &str = "id, round_id, community_code, self_note, self_by, self_at, town_note, town_by, town_at, \
+     revision";
 
 /// A community's sheet in a round, in scope, with every indicator of the round.
 pub async fn load_sheet(
@@ -957,6 +959,8 @@ pub struct SelfAssessment<'a> {
     pub note: &'a str,
     /// Hand it to the town (else only saved).
     pub submit: bool,
+    /// The revision the form was opened at (platform::revision).
+    pub revision: Option<i64>,
 }
 
 pub async fn save_self(
@@ -1021,11 +1025,26 @@ pub async fn save_self(
         .await?;
     }
     let now = Utc::now();
-    db::exec(
+    // the town's review raises the revision too: a form opened before it is stale
+    if db::scalar(
         &tx,
-        "UPDATE assessment_sheets SET self_note = ?, self_by = CASE WHEN ? THEN ? ELSE self_by END, \
-         self_at = CASE WHEN ? THEN ? ELSE self_at END WHERE id = ? AND town_at IS NULL",
-        vals![note.trim(), submit, u.username.clone(), submit, now, sheet.id],
+        "SELECT COUNT(*) FROM assessment_sheets WHERE id = ? AND town_at IS NOT NULL",
+        vals![sheet.id],
+    )
+    .await?
+        != Some(0)
+    {
+        return Err(AppError::invalid("self", "assessment.already_reviewed"));
+    }
+    revision::update_as(
+        &tx,
+        "assessment_sheets",
+        ("assessment_sheet", &format!("{round}/{code}")),
+        sheet.id,
+        input.revision,
+        "self_note = ?, self_by = CASE WHEN ? THEN ? ELSE self_by END, \
+         self_at = CASE WHEN ? THEN ? ELSE self_at END",
+        vals![note.trim(), submit, u.username.clone(), submit, now],
     )
     .await?;
     audit::record(
@@ -1034,7 +1053,7 @@ pub async fn save_self(
         if submit { "submit" } else { "update" },
         "assessment_sheet",
         &format!("{round}/{code}"),
-        None::<&()>,
+        Some(&serde_json::json!({"note": sheet.self_note})),
         Some(&serde_json::json!({
             "self": entries.iter().map(|e| serde_json::json!({"indicator": e.indicator_id, "points_x10": e.points_x10, "evidence": e.note.trim()})).collect::<Vec<_>>(),
             "note": note.trim(),
@@ -1235,7 +1254,8 @@ pub async fn town_review(
     let tx = db.write_tx().await?;
     db::exec(
         &tx,
-        "UPDATE assessment_sheets SET town_note = ?, town_by = ?, town_at = ? WHERE id = ?",
+        "UPDATE assessment_sheets SET town_note = ?, town_by = ?, town_at = ?, \
+         revision = revision + 1 WHERE id = ?",
         vals![note, u.username.clone(), Utc::now(), sheet.id],
     )
     .await?;

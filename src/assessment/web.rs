@@ -502,6 +502,7 @@ async fn post_self(
             entries: &entries,
             note: &field(&pairs, "self_note"),
             submit: !field(&pairs, "submit").is_empty(),
+            revision: crate::platform::revision::base(&field(&pairs, "revision"))?,
         };
         store::save_self(&s.db, &s.district, &u, id, &code, &assessment).await
     } else {

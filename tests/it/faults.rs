@@ -640,18 +640,18 @@ fn unescape(s: &str) -> String {
 
 /// Two people save one record from the same copy of its form: the second is refused (409)
 /// with their own values kept, who saved in between, and what that save changed; saving again
-/// applies the edit knowingly. The first (the admin, 区民政局 王科长) sets `field` to `first`,
-/// the second (`second_user`) sets it to `second`.
+/// applies the edit knowingly. The first (`first_user`, shown as `first_name`) sets `field` to
+/// `first`, the second (`second_user`) sets it to `second`.
 pub async fn lost_update_refused(
     t: &TestApp,
+    (first_user, first_name): (&str, &str),
     second_user: &str,
-    page: &str,
-    action: &str,
+    (page, action): (&str, &str),
     field: &str,
     first: &str,
     second: &str,
 ) {
-    let a = t.session("admin").await;
+    let a = t.session(first_user).await;
     let b = t.session(second_user).await;
     let html = t.get(page, Some(&b)).await;
     assert_eq!(html.status, 200, "{page}: {}", html.body);
@@ -691,7 +691,7 @@ pub async fn lost_update_refused(
         r.body
     );
     assert!(
-        r.body.contains("区民政局 王科长"),
+        r.body.contains(first_name),
         "{action}: who saved in between"
     );
     // what they changed: its value, or for personal data (the log keeps it hidden) that it
@@ -750,7 +750,7 @@ async fn stale_saves_are_refused_on_every_editable_record() {
     let provider = one("SELECT MIN(id) FROM providers").await;
     let item = one("SELECT MIN(id) FROM service_items").await;
     let department = one("SELECT MIN(id) FROM departments").await;
-    let user = one("SELECT id FROM users WHERE username = 'staff'").await;
+    let user = one("SELECT id FROM users WHERE username = 'assessor'").await;
     let standard = one("SELECT MAX(id) FROM centre_standards").await;
     // a draft guideline: a new version of a published one
     let published = one("SELECT MIN(id) FROM guidelines WHERE status = 'published'").await;
@@ -839,13 +839,27 @@ async fn stale_saves_are_refused_on_every_editable_record() {
     for (i, (second_user, page, action, field)) in cases.iter().enumerate() {
         lost_update_refused(
             &t,
+            ("admin", "区民政局 王科长"),
             second_user,
-            page,
-            action,
+            (page, action),
             field,
             &format!("甲改{i}"),
             &format!("乙改{i}"),
         )
         .await;
     }
+    // a community's self-assessment, by two of its staff at once (two sessions of one account
+    // here: the demo has one staff account per community)
+    let round = one("SELECT MAX(round_id) FROM assessment_sheets WHERE community_code = '320205106203' AND town_at IS NULL").await;
+    let sheet = format!("/assessment/rounds/{round}/sheets/{a}");
+    lost_update_refused(
+        &t,
+        ("staff", "黄土塘村 周社工"),
+        "staff",
+        (&sheet, &format!("{sheet}/self")),
+        "self_note",
+        "甲的说明",
+        "乙的说明",
+    )
+    .await;
 }
