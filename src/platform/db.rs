@@ -561,7 +561,18 @@ pub fn render_migration(backend: DbBackend, sql: &str) -> String {
     out
 }
 
+/// A migration's checksum: SHA-256 of its file as written (the same on both backends).
+pub fn checksum(sql: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(sql.as_bytes()))
+}
+
 /// Apply every migration not yet applied, each in its own transaction. Returns how many ran.
+///
+/// Each applied migration's checksum is kept. A migration file edited after it was applied
+/// to this database is refused at start, with a message that names it: the schema would no
+/// longer be what the file says. (Databases from before checksums were kept get theirs on
+/// the first run.)
 pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
     let backend = db.backend();
     db.conn
@@ -571,30 +582,71 @@ pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
              name TEXT NOT NULL, applied_at {{ts}} NOT NULL)",
         ))
         .await?;
+    let has_checksums = db
+        .conn
+        .execute_unprepared("SELECT checksum FROM schema_migrations WHERE 1 = 0")
+        .await
+        .is_ok();
+    if !has_checksums {
+        db.conn
+            .execute_unprepared("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+            .await?;
+    }
     let mut ran = 0;
     for m in MIGRATIONS {
+        let sum = checksum(m.sql);
         let tx = db
             .write_tx()
             .await
             .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
-        let done = scalar(
+        #[derive(FromQueryResult)]
+        struct Applied {
+            checksum: Option<String>,
+        }
+        let done: Option<Applied> = one(
             &tx,
-            "SELECT version FROM schema_migrations WHERE version = ?",
+            "SELECT checksum FROM schema_migrations WHERE version = ?",
             vals![m.version],
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
-        if done.is_some() {
-            tx.rollback().await?;
-            continue;
+        match done.map(|d| d.checksum) {
+            Some(Some(stored)) if stored == sum => {
+                tx.rollback().await?;
+                continue;
+            }
+            Some(Some(stored)) => {
+                tx.rollback().await?;
+                anyhow::bail!(
+                    "migration {:04} ({}) was changed after it was applied to this database \
+                     (checksum {} now, {} when applied): put the file back as it was and write \
+                     the change as a new migration",
+                    m.version,
+                    m.name,
+                    &sum[..12],
+                    &stored[..stored.len().min(12)]
+                );
+            }
+            Some(None) => {
+                exec(
+                    &tx,
+                    "UPDATE schema_migrations SET checksum = ? WHERE version = ?",
+                    vals![sum, m.version],
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;
+                tx.commit().await?;
+                continue;
+            }
+            None => {}
         }
         tx.execute_unprepared(&render_migration(backend, m.sql))
             .await
             .map_err(|e| anyhow::anyhow!("migration {} ({}) failed: {e}", m.version, m.name))?;
         exec(
             &tx,
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-            vals![m.version, m.name, chrono::Utc::now()],
+            "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)",
+            vals![m.version, m.name, chrono::Utc::now(), sum],
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;

@@ -863,3 +863,55 @@ async fn stale_saves_are_refused_on_every_editable_record() {
     )
     .await;
 }
+
+// ------------------------------------------------------------------ migrations (issue 14)
+
+/// A migration file edited after it was applied is refused at start, naming it; a database
+/// from before checksums were kept gets them on its next start.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_migration_is_refused_at_start() {
+    let t = TestApp::empty().await;
+    let stored = |v: i64| {
+        let t = &t;
+        async move {
+            #[derive(sea_orm::FromQueryResult)]
+            struct S {
+                checksum: Option<String>,
+            }
+            db::one::<S, _>(
+                &t.db().conn,
+                "SELECT checksum FROM schema_migrations WHERE version = ?",
+                shequ::vals![v],
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .checksum
+        }
+    };
+    let m7 = &db::MIGRATIONS[6];
+    assert_eq!(stored(7).await, Some(db::checksum(m7.sql)));
+    // from before checksums: filled in, nothing refused
+    db::exec(
+        &t.db().conn,
+        "UPDATE schema_migrations SET checksum = NULL WHERE version = 3",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(db::migrate(t.db()).await.unwrap(), 0);
+    assert_eq!(stored(3).await, Some(db::checksum(db::MIGRATIONS[2].sql)));
+    // as if 0007 had been edited since it was applied
+    db::exec(
+        &t.db().conn,
+        "UPDATE schema_migrations SET checksum = 'a0a0a0a0a0a0a0a0' WHERE version = 7",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let err = db::migrate(t.db()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("migration 0007 (selfgov) was changed after it was applied"),
+        "{err}"
+    );
+}
