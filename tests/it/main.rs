@@ -69,23 +69,49 @@ impl TestApp {
 
     /// A migrated, empty database, served with the configuration changed by `configure`.
     pub async fn empty_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::build(false, configure).await
+    }
+
+    /// The demo district with a user for every role (password `shequ2026`).
+    pub async fn demo() -> TestApp {
+        TestApp::demo_with(|_| {}).await
+    }
+
+    /// The demo district, served with the configuration changed by `configure`. The district
+    /// is built once per test run (per backend) and each test gets a copy of it: the SQLite
+    /// file copied, or a PostgreSQL database made from it as a template.
+    pub async fn demo_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::build(true, configure).await
+    }
+
+    async fn build(demo: bool, configure: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let target = match std::env::var("SHEQU_TEST_DATABASE_URL") {
-            Ok(admin) if !admin.is_empty() => {
-                let name = format!("shequ_t_{}", hex_id());
+        let target = match admin_url() {
+            Some(admin) => {
+                let name = format!("shequ_t_{}_{}", std::process::id(), hex_id());
+                let from = if demo {
+                    format!(" TEMPLATE {}", template().await)
+                } else {
+                    String::new()
+                };
                 let admin_db = Db::connect(&DbTarget::parse(&admin).unwrap())
                     .await
                     .unwrap();
                 admin_db
                     .conn
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .execute_unprepared(&format!("CREATE DATABASE {name}{from}"))
                     .await
                     .unwrap();
                 admin_db.close().await;
-                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-                DbTarget::parse(&format!("{base}/{name}")).unwrap()
+                DbTarget::parse(&format!("{}/{name}", base_of(&admin))).unwrap()
             }
-            _ => DbTarget::Sqlite(dir.path().join("test.db")),
+            None => {
+                let path = dir.path().join("test.db");
+                if demo {
+                    std::fs::copy(template().await, &path).unwrap();
+                }
+                DbTarget::Sqlite(path)
+            }
         };
         let db = Db::connect(&target).await.unwrap();
         db::migrate(&db).await.unwrap();
@@ -101,20 +127,6 @@ impl TestApp {
             state,
             _dir: dir,
         }
-    }
-
-    /// The demo district with a user for every role (password `shequ2026`).
-    pub async fn demo() -> TestApp {
-        TestApp::demo_with(|_| {}).await
-    }
-
-    /// The demo district, served with the configuration changed by `configure`.
-    pub async fn demo_with(configure: impl FnOnce(&mut Config)) -> TestApp {
-        let t = TestApp::empty_with(configure).await;
-        shequ::demo::generate(&t.state.db, &t.state.district, 1)
-            .await
-            .unwrap();
-        t
     }
 
     pub fn db(&self) -> &Db {
@@ -353,6 +365,107 @@ pub async fn open311_key(t: &TestApp, label: &str) -> String {
     shequ::hall::open311::add_key(t.db(), &shequ::platform::auth::Actor::system("test"), label)
         .await
         .unwrap()
+}
+
+/// The PostgreSQL server's admin URL when the suite runs against one.
+fn admin_url() -> Option<String> {
+    std::env::var("SHEQU_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// `postgres://u:p@h/db` → `postgres://u:p@h`.
+fn base_of(url: &str) -> &str {
+    url.rsplit_once('/').map(|(b, _)| b).unwrap_or(url)
+}
+
+/// The demo district of this test run: an SQLite file or a PostgreSQL database's name, built
+/// by the first test that asks. Left-overs of earlier runs (their templates and test
+/// databases) are removed first.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let pid = std::process::id();
+            let target = match admin_url() {
+                Some(admin) => {
+                    let admin_db = Db::connect(&DbTarget::parse(&admin).unwrap())
+                        .await
+                        .unwrap();
+                    #[derive(sea_orm::FromQueryResult)]
+                    struct Name {
+                        datname: String,
+                    }
+                    let old: Vec<Name> = db::all(
+                        &admin_db.conn,
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'shequ\\_t\\_%' \
+                         OR datname LIKE 'shequ\\_tpl\\_%'",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                    let mine = format!("_{pid}_");
+                    for n in old.iter().filter(|n| !n.datname.contains(&mine)) {
+                        let _ = admin_db
+                            .conn
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                                n.datname
+                            ))
+                            .await;
+                    }
+                    let name = format!("shequ_tpl_{pid}_{}", hex_id());
+                    admin_db
+                        .conn
+                        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await
+                        .unwrap();
+                    admin_db.close().await;
+                    (
+                        DbTarget::parse(&format!("{}/{name}", base_of(&admin))).unwrap(),
+                        name,
+                    )
+                }
+                None => {
+                    let dir = std::env::temp_dir().join("shequ-test-template");
+                    std::fs::create_dir_all(&dir).unwrap();
+                    // earlier runs' templates (a run leaves its own behind: statics are
+                    // never dropped)
+                    if let Ok(entries) = std::fs::read_dir(&dir) {
+                        for e in entries.flatten() {
+                            let stale = e
+                                .metadata()
+                                .and_then(|m| m.modified())
+                                .ok()
+                                .and_then(|t| t.elapsed().ok())
+                                .is_some_and(|age| age.as_secs() > 3600);
+                            if stale {
+                                let _ = std::fs::remove_file(e.path());
+                            }
+                        }
+                    }
+                    let path = dir.join(format!("demo-{pid}-{}.db", hex_id()));
+                    let p = path.to_string_lossy().into_owned();
+                    (DbTarget::Sqlite(path), p)
+                }
+            };
+            let (target, handle) = target;
+            let db = Db::connect(&target).await.unwrap();
+            db::migrate(&db).await.unwrap();
+            let district = Config::default().district().unwrap();
+            shequ::demo::generate(&db, &district, 1).await.unwrap();
+            if db.is_sqlite() {
+                // one self-contained file to copy
+                db.conn
+                    .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .await
+                    .unwrap();
+            }
+            db.close().await;
+            handle
+        })
+        .await
 }
 
 pub fn hex_id() -> String {
