@@ -1401,13 +1401,6 @@ struct LedgerJson {
     total_rows: i64,
 }
 
-fn concat(backend: DbBackend, expr: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("string_agg({expr}, ',')"),
-        _ => format!("group_concat({expr}, ',')"),
-    }
-}
-
 /// Communities in scope with their centres, filtered; one page or (`limit` None) all of
 /// them, and the total. Merged-away communities appear when they have a project.
 pub async fn ledger(
@@ -1451,7 +1444,7 @@ pub async fn ledger(
     };
     let checklist = format!(
         "(SELECT {} FROM centre_checklist k WHERE k.project_id = p.id)",
-        concat(backend, item_expr)
+        db::comma_list(backend, item_expr)
     );
     let reviewed_at = match backend {
         DbBackend::Postgres => {

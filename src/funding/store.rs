@@ -499,12 +499,10 @@ pub async fn create_per_capita_batch_in(
     }
     // One text of `code:population` pairs: 600,000 rows cost one row's round trip, and
     // splitting digits is cheaper than parsing as many JSON arrays.
-    let agg = match tx.get_database_backend() {
-        sea_orm::DbBackend::Postgres => {
-            "string_agg(c.code || ':' || COALESCE(CAST(p.permanent_population AS TEXT), ''), ',')"
-        }
-        _ => "group_concat(c.code || ':' || COALESCE(p.permanent_population, ''), ',')",
-    };
+    let agg = db::comma_list(
+        tx.get_database_backend(),
+        "c.code || ':' || COALESCE(CAST(p.permanent_population AS TEXT), '')",
+    );
     #[derive(FromQueryResult)]
     struct Pairs {
         pairs: Option<String>,

@@ -455,6 +455,15 @@ pub async fn insert_rows_then<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The SQL aggregate joining `expr` of a group's rows with commas: `group_concat` on SQLite,
+/// `string_agg` on PostgreSQL (whose `expr` must be text).
+pub fn comma_list(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("string_agg({expr}, ',')"),
+        _ => format!("group_concat({expr}, ',')"),
+    }
+}
+
 /// Escape a user's search text for `LIKE … ESCAPE '\'`.
 pub fn like_pattern(q: &str) -> String {
     let mut s = String::with_capacity(q.len() + 2);

@@ -123,11 +123,7 @@ async fn index_page(
     } else {
         ""
     };
-    let agg = if s.db.is_sqlite() {
-        "group_concat(g.tag, ',')"
-    } else {
-        "string_agg(g.tag, ',')"
-    };
+    let agg = crate::platform::db::comma_list(s.db.backend(), "g.tag");
     let rows: Vec<R> = crate::platform::db::all(
         &s.db.conn,
         &format!(
