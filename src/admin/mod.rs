@@ -195,18 +195,15 @@ async fn update_user(
         Err(AppError::Invalid(errs)) => {
             input.password.clear();
             // after a stale save the form carries the revision saved since
-            let stale = crate::platform::revision::current_of(&errs).map(String::from);
-            if let Some(current) = &stale {
-                input.revision = current.clone();
+            if let Some(current) = crate::platform::revision::current_of(&errs) {
+                input.revision = current.into();
             }
             let errors = errs
                 .iter()
                 .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
                 .collect();
             let mut resp = user_form(&s, &ctx, Some(id), input, errors).await?;
-            if stale.is_some() {
-                *resp.status_mut() = axum::http::StatusCode::CONFLICT;
-            }
+            *resp.status_mut() = crate::platform::error::invalid_status(&errs);
             Ok(resp)
         }
         Err(e) => Err(e),

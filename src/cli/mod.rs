@@ -641,11 +641,14 @@ pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Set once SIGTERM (systemd, Docker, Kubernetes) or SIGINT (Ctrl-C) arrives.
-#[derive(Clone, Default)]
-struct Stopping(
-    std::sync::Arc<tokio::sync::Notify>,
-    std::sync::Arc<std::sync::atomic::AtomicBool>,
-);
+#[derive(Clone)]
+struct Stopping(tokio::sync::watch::Sender<bool>);
+
+impl Default for Stopping {
+    fn default() -> Self {
+        Stopping(tokio::sync::watch::channel(false).0)
+    }
+}
 
 impl Stopping {
     fn listen(&self) {
@@ -667,16 +670,12 @@ impl Stopping {
                 _ = term => {},
             }
             println!("stopping: no new requests; finishing those in flight");
-            me.1.store(true, std::sync::atomic::Ordering::SeqCst);
-            me.0.notify_waiters();
+            me.0.send_replace(true);
         });
     }
 
+    /// Done once the signal came (at once if it came already).
     async fn wait(self) {
-        let notified = self.0.notified();
-        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
-            return;
-        }
-        notified.await;
+        let _ = self.0.subscribe().wait_for(|stop| *stop).await;
     }
 }

@@ -287,9 +287,8 @@ async fn submit(
         Err(AppError::Invalid(errs)) => {
             let mut input = input;
             // after a stale save the form carries the revision saved since
-            let stale = revision::current_of(&errs).map(String::from);
-            if let Some(current) = &stale {
-                input.revision = current.clone();
+            if let Some(current) = revision::current_of(&errs) {
+                input.revision = current.into();
             }
             let mut resp = render(&FormPage {
                 chrome: Chrome::build(&ctx, "/departments"),
@@ -300,11 +299,7 @@ async fn submit(
                     .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
                     .collect(),
             })?;
-            *resp.status_mut() = if stale.is_some() {
-                axum::http::StatusCode::CONFLICT
-            } else {
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY
-            };
+            *resp.status_mut() = crate::platform::error::invalid_status(&errs);
             Ok(resp)
         }
         Err(e) => Err(e),

@@ -202,19 +202,20 @@ pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<(BackupInfo, 
     } else {
         None
     };
-    remove_with_sidecars_only(target);
+    remove_sidecars(target);
     std::fs::rename(&tmp, target)?;
     Ok((info, kept))
 }
 
 /// The `-wal` and `-shm` files beside a database.
-fn remove_with_sidecars_only(db: &Path) {
+fn remove_sidecars(db: &Path) {
     for ext in ["-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
 }
 
+/// A database file and its `-wal` and `-shm`.
 fn remove_with_sidecars(db: &Path) {
     let _ = std::fs::remove_file(db);
-    remove_with_sidecars_only(db);
+    remove_sidecars(db);
 }

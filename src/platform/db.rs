@@ -301,38 +301,40 @@ pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(backend, render_placeholders(backend, sql), values)
 }
 
-/// Whether a failed statement may be sent again on another connection: a read (nothing it did
-/// can have happened twice) that failed because its connection was lost — a PostgreSQL backend
-/// terminated or restarted, a network cut. A read inside a transaction fails again at once on
-/// its dead connection; on the pool the retry gets a fresh one.
-fn retry_read(s: &Statement, e: &DbErr) -> bool {
-    let reads = s
-        .sql
-        .trim_start()
-        .get(..6)
-        .is_some_and(|h| h.eq_ignore_ascii_case("select"));
-    reads
-        && crate::platform::error::Outage::of(e) == Some(crate::platform::error::Outage::Connection)
+/// Run a statement; on PostgreSQL, a read (`SELECT`: nothing it did can happen twice) that
+/// failed because its connection was lost — a backend terminated or restarted, a network cut —
+/// is sent once more, on a fresh connection when it ran on the pool (inside a transaction it
+/// fails again at once on its dead connection). SQLite's connections are not lost: nothing is
+/// kept for a retry there, and the hot path stays as it was.
+async fn retried<R, F, Fut>(backend: DbBackend, s: Statement, run: F) -> Result<R, DbErr>
+where
+    F: Fn(Statement) -> Fut,
+    Fut: std::future::Future<Output = Result<R, DbErr>>,
+{
+    let reads = backend == DbBackend::Postgres
+        && s.sql
+            .trim_start()
+            .get(..6)
+            .is_some_and(|h| h.eq_ignore_ascii_case("select"));
+    let again = reads.then(|| s.clone());
+    match (run(s).await, again) {
+        (Err(e), Some(s))
+            if crate::platform::error::Outage::of(&e)
+                == Some(crate::platform::error::Outage::Connection) =>
+        {
+            tracing::warn!("a read lost its connection ({e}); trying once more");
+            run(s).await
+        }
+        (r, _) => r,
+    }
 }
 
 async fn query_all<C: ConnectionTrait>(c: &C, s: Statement) -> Result<Vec<QueryResult>, DbErr> {
-    match c.query_all_raw(s.clone()).await {
-        Err(e) if retry_read(&s, &e) => {
-            tracing::warn!("a read lost its connection ({e}); trying once more");
-            c.query_all_raw(s).await
-        }
-        r => r,
-    }
+    retried(c.get_database_backend(), s, |s| c.query_all_raw(s)).await
 }
 
 async fn query_one<C: ConnectionTrait>(c: &C, s: Statement) -> Result<Option<QueryResult>, DbErr> {
-    match c.query_one_raw(s.clone()).await {
-        Err(e) if retry_read(&s, &e) => {
-            tracing::warn!("a read lost its connection ({e}); trying once more");
-            c.query_one_raw(s).await
-        }
-        r => r,
-    }
+    retried(c.get_database_backend(), s, |s| c.query_one_raw(s)).await
 }
 
 /// Rows of `T` for a query on a pool or inside a transaction.

@@ -127,6 +127,16 @@ impl Outage {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// The status of a form sent back with `errs`: 409 after a save on a stale copy (see
+/// platform::revision), else 422 (the input's fault).
+pub fn invalid_status(errs: &[FieldError]) -> axum::http::StatusCode {
+    if errs.iter().any(crate::platform::revision::is_stale) {
+        axum::http::StatusCode::CONFLICT
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
         match Outage::of(&e) {
@@ -182,12 +192,7 @@ impl AppError {
             AppError::MethodNotAllowed => S::METHOD_NOT_ALLOWED,
             AppError::Unsupported => S::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooLarge => S::PAYLOAD_TOO_LARGE,
-            // a save on a stale copy (see platform::revision) conflicts; other errors are the
-            // input's
-            AppError::Invalid(f) if f.iter().any(crate::platform::revision::is_stale) => {
-                S::CONFLICT
-            }
-            AppError::Invalid(_) => S::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(f) => invalid_status(f),
             AppError::Conflict(_) => S::CONFLICT,
             AppError::TooManyRequests { .. } => S::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => S::SERVICE_UNAVAILABLE,

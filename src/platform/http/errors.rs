@@ -34,9 +34,7 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed => ("method_not_allowed", vec![], None, None),
             AppError::Unsupported => ("unsupported", vec![], None, None),
             AppError::TooLarge => ("too_large", vec![], None, None),
-            AppError::Invalid(f) if f.iter().any(crate::platform::revision::is_stale) => {
-                ("stale", f, None, None)
-            }
+            AppError::Invalid(f) if status == StatusCode::CONFLICT => ("stale", f, None, None),
             AppError::Invalid(f) => ("invalid", f, None, None),
             AppError::Conflict(k) => ("conflict", vec![], Some(k), None),
             AppError::TooManyRequests { retry_after_secs } => {

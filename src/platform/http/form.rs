@@ -81,7 +81,8 @@ impl FormState {
 }
 
 impl FormState {
-    /// 409 when the form is shown again after a stale save, 422 with other errors, else 200.
+    /// 409 when the form is shown again after a stale save, 422 with other errors, else 200
+    /// (as [`crate::platform::error::invalid_status`]).
     pub fn status(&self) -> StatusCode {
         if self.stale {
             StatusCode::CONFLICT

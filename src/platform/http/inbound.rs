@@ -1,6 +1,7 @@
 //! The door every request comes through before any handler sees it (the context layer
-//! calls [`normalise`] first): text is made what the product can store and show ([`crate::platform::text::clean`]) in the query string, in
-//! urlencoded forms and in JSON bodies, and bounded per field; a path that names a control
+//! calls [`normalise`] first): text is made what the product can store and show
+//! ([`crate::platform::text::clean`]) in the query string, in urlencoded forms and in JSON
+//! bodies, and bounded per field; a path that names a control
 //! character names nothing (404). Handlers and extractors downstream — ours and axum's — only
 //! ever read cleaned text, so no handler has to remember it.
 
