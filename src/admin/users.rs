@@ -240,7 +240,7 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
             c.community_code.clone(),
             c.provider_id,
             c.active,
-            chrono::Utc::now()
+            crate::platform::time::real_now()
         ],
     )
     .await;
@@ -345,12 +345,12 @@ pub async fn create_token(
         .await?
         .ok_or(AppError::NotFound)?;
     let token = format!("shq_{}", auth::random_token()?);
-    let expires = days.map(|d| chrono::Utc::now() + chrono::Duration::days(d));
+    let expires = days.map(|d| crate::platform::time::real_now() + chrono::Duration::days(d));
     let tx = db.write_tx().await?;
     let id = db::scalar(
         &tx,
         "INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-        vals![u.id, auth::sha256_hex(&token), label, chrono::Utc::now(), expires],
+        vals![u.id, auth::sha256_hex(&token), label, crate::platform::time::real_now(), expires],
     )
     .await?
     .unwrap_or_default();

@@ -204,7 +204,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
     let december = chrono::NaiveDate::from_ymd_opt(2008, 12, 10)
         .and_then(|d| d.and_hms_opt(2, 0, 0))
         .map(|d| d.and_utc())
-        .unwrap_or_else(Utc::now);
+        .unwrap_or_else(|| db.clock().now());
     fill(db, round, &ids, rng, december, |_| 3).await?;
     store::sign_off(db, &admin, round).await.map_err(err)?;
     db::exec(
@@ -233,7 +233,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
         }
     }
     // This year: open; some communities have submitted, a few are reviewed and scored.
-    let year = crate::platform::time::today().year();
+    let year = db.clock().today().year();
     let round = store::create_round(
         db,
         district,
@@ -244,7 +244,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
     )
     .await
     .map_err(err)?;
-    fill(db, round, &ids, rng, Utc::now(), |code| {
+    fill(db, round, &ids, rng, db.clock().now(), |code| {
         // staff's 黄土塘 has not started; every third community is fully scored
         if code.ends_with("106203") {
             0

@@ -284,7 +284,7 @@ pub async fn save_guideline(
     if before.as_ref().is_some_and(|b| b.row.status != "draft") {
         return Err(AppError::invalid("title", "assessment.published_read_only"));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     let gid = match &before {
         Some(b) => {
             // (a draft: published ones were refused above, in this transaction)
@@ -416,7 +416,7 @@ pub async fn publish(db: &Db, u: &CurrentUser, id: i64) -> Result<()> {
     let n = db::exec(
         &tx,
         "UPDATE guidelines SET status = 'published', published_at = ? WHERE id = ? AND status = 'draft'",
-        vals![Utc::now(), id],
+        vals![db.clock().now(), id],
     )
     .await?;
     if n != 1 {
@@ -476,7 +476,7 @@ pub async fn new_version(db: &Db, u: &CurrentUser, id: i64) -> Result<i64> {
             g.row.full_at,
             g.row.zero_below,
             u.username.clone(),
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -630,7 +630,7 @@ pub async fn create_round(
     {
         return Err(AppError::invalid("name", "assessment.name_taken"));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     let id = db::scalar(
         &tx,
         "INSERT INTO assessment_rounds (year, name, status, created_by, created_at) VALUES (?, ?, 'open', ?, ?) RETURNING id",
@@ -1024,7 +1024,7 @@ pub async fn save_self(
         )
         .await?;
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     // the town's review raises the revision too: a form opened before it is stale
     if db::scalar(
         &tx,
@@ -1123,7 +1123,7 @@ pub async fn add_attachment(
         &tx,
         "INSERT INTO sheet_attachments (sheet_id, filename, content_type, size, data, uploaded_by, uploaded_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        vals![sheet.id, name.clone(), content_type, data.len() as i64, data.to_vec(), u.username.clone(), Utc::now()],
+        vals![sheet.id, name.clone(), content_type, data.len() as i64, data.to_vec(), u.username.clone(), db.clock().now()],
     )
     .await?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
@@ -1256,7 +1256,7 @@ pub async fn town_review(
         &tx,
         "UPDATE assessment_sheets SET town_note = ?, town_by = ?, town_at = ?, \
          revision = revision + 1 WHERE id = ?",
-        vals![note, u.username.clone(), Utc::now(), sheet.id],
+        vals![note, u.username.clone(), db.clock().now(), sheet.id],
     )
     .await?;
     audit::record(
@@ -1344,7 +1344,7 @@ pub async fn score(
     if load_round(&tx, round).await?.status != "open" {
         return Err(AppError::invalid("round", "assessment.signed_off"));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     for e in entries {
         db::exec(
             &tx,
@@ -1395,7 +1395,7 @@ pub async fn sign_off(db: &Db, u: &CurrentUser, round: i64) -> Result<()> {
     let n = db::exec(
         &tx,
         "UPDATE assessment_rounds SET status = 'signed_off', signed_off_by = ?, signed_off_at = ? WHERE id = ? AND status = 'open'",
-        vals![u.username.clone(), Utc::now(), round],
+        vals![u.username.clone(), db.clock().now(), round],
     )
     .await?;
     if n != 1 {

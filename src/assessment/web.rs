@@ -24,7 +24,6 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
-use crate::platform::time::today;
 use crate::platform::types::Fen;
 use crate::role_set;
 
@@ -126,7 +125,7 @@ async fn show_rounds(
         published,
         can_make: u.is_admin(),
         form,
-        this_year: today().year(),
+        this_year: s.db.clock().today().year(),
     };
     render_form(&page, &page.form)
 }
@@ -984,7 +983,7 @@ async fn new_guideline_page(
 ) -> Result<Response> {
     let (items, indicators, titles) = page_rows(None);
     let mut values: HashMap<String, String> = HashMap::new();
-    values.insert("year".into(), today().year().to_string());
+    values.insert("year".into(), s.db.clock().today().year().to_string());
     values.insert("subsidy_basis".into(), "fixed".into());
     values.insert("full_at".into(), "90".into());
     values.insert("zero_below".into(), "60".into());

@@ -7,7 +7,7 @@
 //! falls short of 100%. Most centres passed acceptance with their reward; 黄土塘 failed
 //! its inspection and is rectifying, and a few finished centres still await acceptance.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::Value;
 
 use crate::centres::rules::{Category, Mode};
@@ -132,7 +132,7 @@ pub async fn generate(
 
     let plans = plan(codes, rng);
     let tx = db.write_tx().await.map_err(err)?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let mut projects: Vec<Vec<Value>> = vec![];
     let mut checklist: Vec<Vec<Value>> = vec![];
     let mut inspections: Vec<Vec<Value>> = vec![];

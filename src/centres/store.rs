@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use crate::centres::rules::{
@@ -175,7 +175,7 @@ pub async fn save_standard(
     {
         return Err(AppError::invalid("effective_year", "centres.year_taken"));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     let t = &s.input.terms;
     let sid = match id {
         Some(id) => {
@@ -389,7 +389,7 @@ pub async fn set_target(
         &tx,
         "INSERT INTO coverage_targets (year, town_code, target_pct, updated_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (year, town_code) DO UPDATE SET target_pct = excluded.target_pct, updated_at = excluded.updated_at",
-        vals![year as i32, town_code.clone(), pct as i32, Utc::now()],
+        vals![year as i32, town_code.clone(), pct as i32, db.clock().now()],
     )
     .await?;
     audit::record(
@@ -766,7 +766,7 @@ pub async fn save_project(
     } else {
         None
     };
-    let now = Utc::now();
+    let now = db.clock().now();
     let [d, t, v, g] = input.invest_fen;
     match &before {
         Some(p) => {
@@ -941,7 +941,7 @@ pub async fn save_checklist(
     db::exec(
         &tx,
         "UPDATE centre_projects SET updated_at = ? WHERE id = ?",
-        vals![Utc::now(), p.id],
+        vals![db.clock().now(), p.id],
     )
     .await?;
     let after_json = as_json(
@@ -999,7 +999,7 @@ pub async fn change_status(
     let n = db::exec(
         &tx,
         "UPDATE centre_projects SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
-        vals![to.key(), Utc::now(), p.id, p.status.clone()],
+        vals![to.key(), db.clock().now(), p.id, p.status.clone()],
     )
     .await?;
     if n != 1 {
@@ -1048,7 +1048,7 @@ pub async fn review(
     db::exec(
         &tx,
         "UPDATE centre_projects SET review_note = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?",
-        vals![note, actor.name.clone(), Utc::now(), p.id],
+        vals![note, actor.name.clone(), db.clock().now(), p.id],
     )
     .await?;
     audit::record(
@@ -1183,7 +1183,7 @@ pub async fn record_inspection(
         vals![
             new_status.key(),
             if passed { Some(on) } else { None },
-            Utc::now(),
+            db.clock().now(),
             p.id
         ],
     )
@@ -1205,7 +1205,7 @@ pub async fn record_inspection(
             reasons,
             result_json,
             actor.name.clone(),
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -1263,7 +1263,7 @@ pub async fn record_inspection(
 
 /// Insert the reward of a project unless it has one: the id when created.
 async fn create_reward(
-    tx: &DatabaseTransaction,
+    tx: &crate::platform::db::WriteTx,
     project_id: i64,
     inspection_id: i64,
     code: &str,
@@ -1274,7 +1274,7 @@ async fn create_reward(
         tx,
         "INSERT INTO centre_rewards (project_id, inspection_id, community_code, mode, amount_fen, status, created_at) \
          VALUES (?, ?, ?, ?, ?, 'due', ?) ON CONFLICT (project_id) DO NOTHING RETURNING id",
-        vals![project_id, inspection_id, code, mode.key(), amount, Utc::now()],
+        vals![project_id, inspection_id, code, mode.key(), amount, tx.clock().now()],
     )
     .await
 }

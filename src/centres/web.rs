@@ -27,7 +27,7 @@ use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::i18n::Tr;
-use crate::platform::time::{parse_date, today};
+use crate::platform::time::parse_date;
 use crate::platform::types::{Area, DivisionCode, Fen, Level};
 use crate::role_set;
 
@@ -110,7 +110,7 @@ pub struct DashboardQuery {
 
 /// Read what the dashboard needs and build it.
 async fn build_dashboard(s: &AppState, u: &CurrentUser, q: &DashboardQuery) -> Result<Dashboard> {
-    let today = today();
+    let today = s.db.clock().today();
     let year = q.year.unwrap_or(today.year());
     if !(1949..=2200).contains(&year) {
         return Err(AppError::invalid("year", "centres.year_range"));
@@ -355,7 +355,7 @@ async fn ledger_xlsx(
 ) -> Result<Response> {
     let rows = ledger_all(&s, &u, &f).await?;
     let standards = store::standards(&s.db.conn).await?;
-    let body = export::ledger_xlsx(&ctx.tr, &rows, &standards, today().year())?;
+    let body = export::ledger_xlsx(&ctx.tr, &rows, &standards, s.db.clock().today().year())?;
     Ok(crate::platform::sheet::xlsx_response(body, "centres.xlsx"))
 }
 
@@ -367,7 +367,7 @@ async fn ledger_csv(
 ) -> Result<Response> {
     let rows = ledger_all(&s, &u, &f).await?;
     let standards = store::standards(&s.db.conn).await?;
-    let body = export::ledger_csv(&ctx.tr, &rows, &standards, today().year())?;
+    let body = export::ledger_csv(&ctx.tr, &rows, &standards, s.db.clock().today().year())?;
     Ok(crate::platform::sheet::csv_response(body, "centres.csv"))
 }
 
@@ -593,7 +593,7 @@ async fn show_centre(
         saved,
         can_edit,
         transitions,
-        today: today().to_string(),
+        today: s.db.clock().today().to_string(),
     };
     render_form(&page, &page.form)
 }
@@ -688,7 +688,7 @@ async fn post_project(
         }),
     };
     let result = if p.errs.is_empty() {
-        store::save_project(&s.db, &s.district, &u, &code, &input, today()).await
+        store::save_project(&s.db, &s.district, &u, &code, &input, s.db.clock().today()).await
     } else {
         Err(AppError::Invalid(p.errs))
     };
@@ -793,9 +793,10 @@ async fn post_inspection(
         },
         reasons: f.reasons.clone(),
     };
-    let result = store::record_inspection(&s.db, &s.district, &u, &code, &input, today())
-        .await
-        .map(|_| ());
+    let result =
+        store::record_inspection(&s.db, &s.district, &u, &code, &input, s.db.clock().today())
+            .await
+            .map(|_| ());
     let values = vec![
         ("inspected_on", f.inspected_on),
         ("inspectors", f.inspectors),
@@ -874,7 +875,7 @@ async fn standards_page(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response> {
     let mut standards = store::standards(&s.db.conn).await?;
-    let current = store::in_force(&standards, today().year()).map(|s| s.id);
+    let current = store::in_force(&standards, s.db.clock().today().year()).map(|s| s.id);
     standards.reverse();
     render(&StandardsPage {
         chrome: Chrome::build(&ctx, "/centres"),
@@ -1010,8 +1011,8 @@ async fn new_standard_page(
     let next = all
         .last()
         .map(|l| l.effective_year + 1)
-        .unwrap_or(today().year())
-        .max(today().year());
+        .unwrap_or(s.db.clock().today().year())
+        .max(s.db.clock().today().year());
     values.insert("effective_year".into(), next.to_string());
     render(&StandardFormPage {
         chrome: Chrome::build(&ctx, "/centres"),
@@ -1216,7 +1217,7 @@ async fn show_targets(s: &AppState, ctx: &Ctx, form: FormState, saved: bool) -> 
     let towns = crate::geo::web::town_options(s, &Scope::District).await?;
     let page = TargetsPage {
         chrome: Chrome::build(ctx, "/centres"),
-        next_year: today().year(),
+        next_year: s.db.clock().today().year(),
         targets,
         towns,
         form,

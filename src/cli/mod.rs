@@ -51,6 +51,10 @@ pub enum Command {
         /// Build the data and exit without serving.
         #[arg(long)]
         no_serve: bool,
+        /// Build and show the district as of this date (`2026-11-20`) or time
+        /// (`2026-11-20 14:30`) instead of today (also `SHEQU_NOW`, or `now` in the config).
+        #[arg(long)]
+        now: Option<String>,
     },
     /// Import reference data.
     #[command(subcommand)]
@@ -243,7 +247,7 @@ fn config(cli: &Cli) -> anyhow::Result<Config> {
 }
 
 async fn open(c: &Config) -> anyhow::Result<Db> {
-    let db = Db::connect(&c.db_target()?).await?;
+    let db = Db::connect(&c.db_target()?).await?.with_clock(c.clock()?);
     db::migrate(&db).await?;
     Ok(db)
 }
@@ -307,7 +311,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             scale,
             no_serve,
+            now,
         } => {
+            if let Some(n) = now {
+                c.now = n;
+                c.clock()?;
+            }
             if cli.db.is_none() && std::env::var("SHEQU_DB").is_err() {
                 c.db = "data/demo.db".into();
             }

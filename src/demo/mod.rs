@@ -384,7 +384,7 @@ pub async fn generate_with_progress(
 
 async fn insert_population(db: &Db, values: &[(String, i32, i64, i64)]) -> anyhow::Result<()> {
     let tx = db.write_tx().await.map_err(err)?;
-    let now = chrono::Utc::now();
+    let now = db.clock().now();
     db::insert_rows(
         &tx,
         "population_snapshots",

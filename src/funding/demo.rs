@@ -33,7 +33,7 @@ pub async fn generate(
     let actor = Actor::system("demo");
     let admin = CurrentUser::system_admin("demo");
     let scale = i64::from(scale.max(1));
-    let this_year = crate::platform::time::today().year();
+    let this_year = db.clock().today().year();
     for year in first_year + 1..=this_year {
         store::set_budget(
             db,
@@ -138,7 +138,7 @@ pub async fn pay(db: &Db, actor: &Actor, id: i64) -> anyhow::Result<()> {
     let paid = NaiveDate::from_ymd_opt(b.year, m, d)
         .and_then(|d| d.and_hms_opt(2, 0, 0))
         .map(|d| d.and_utc());
-    if let Some(paid) = paid.filter(|p| *p < chrono::Utc::now()) {
+    if let Some(paid) = paid.filter(|p| *p < db.clock().now()) {
         crate::platform::db::exec(
             &db.conn,
             "UPDATE payment_batches SET approved_at = ?, paid_at = ?, created_at = ? WHERE id = ?",
@@ -179,7 +179,7 @@ async fn contribute(
             received_on: Some(on),
             note: String::new(),
         },
-        crate::platform::time::today(),
+        db.clock().today(),
     )
     .await;
     r.map(|_| ()).map_err(err)

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::funding::rules::{self, BatchStatus, Claim};
@@ -289,7 +289,7 @@ struct BatchHead<'a> {
 /// inserts. The lines come as an iterator, so a national batch is never held as one vector
 /// of lines.
 async fn insert_batch(
-    tx: &DatabaseTransaction,
+    tx: &crate::platform::db::WriteTx,
     actor: &Actor,
     head: &BatchHead<'_>,
     lines: impl Iterator<Item = NewLine> + Send,
@@ -315,7 +315,7 @@ async fn insert_batch(
             total,
             count as i64,
             actor.name.clone(),
-            Utc::now(),
+            tx.clock().now(),
             subsidy_of.map(|s| s.0),
             subsidy_of.map(|s| s.1)
         ],
@@ -718,7 +718,7 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, step: &str) -> Result<()> {
             },
         ));
     }
-    let now = Utc::now();
+    let now = db.clock().now();
     let changed = match step {
         "approve" => {
             db::exec(
@@ -984,7 +984,7 @@ pub async fn record_contribution(
             on,
             input.note.trim(),
             u.username.clone(),
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -1148,7 +1148,7 @@ pub async fn set_budget(
         "INSERT INTO budgets (year, level, unit_code, category, amount_fen, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (year, level, unit_code, category) DO UPDATE SET amount_fen = excluded.amount_fen, \
          note = excluded.note, updated_at = excluded.updated_at",
-        vals![b.year as i32, level, unit, b.category.clone(), b.amount_fen, b.note.trim(), Utc::now()],
+        vals![b.year as i32, level, unit, b.category.clone(), b.amount_fen, b.note.trim(), db.clock().now()],
     )
     .await?;
     audit::record(

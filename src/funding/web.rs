@@ -22,7 +22,7 @@ use crate::platform::http::pagination::Pager;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
-use crate::platform::time::{parse_date, today};
+use crate::platform::time::{Clock, parse_date};
 use crate::platform::types::Fen;
 
 pub fn router() -> Routes<AppState> {
@@ -72,10 +72,10 @@ pub struct YearQuery {
 }
 
 impl YearQuery {
-    fn year(&self) -> i32 {
+    fn year(&self, clock: Clock) -> i32 {
         self.year
             .filter(|y| (1949..=2200).contains(y))
-            .unwrap_or(today().year())
+            .unwrap_or(clock.today().year())
     }
 }
 
@@ -104,7 +104,7 @@ async fn summary_page(
     ctx: Ctx,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    let year = q.year();
+    let year = q.year(s.db.clock());
     let sum = store::summary(&s.db, &s.district, &u.scope, year).await?;
     let bars: Vec<Bar> = sum
         .by_year
@@ -144,7 +144,7 @@ pub async fn api_summary(
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Summary>> {
     Ok(Json(
-        store::summary(&s.db, &s.district, &u.scope, q.year()).await?,
+        store::summary(&s.db, &s.district, &u.scope, q.year(s.db.clock())).await?,
     ))
 }
 
@@ -171,7 +171,7 @@ async fn show_batches(
         batches: store::batches(&s.db, &u.scope, None).await?,
         form,
         can_make: u.is_admin(),
-        this_year: today().year(),
+        this_year: s.db.clock().today().year(),
     };
     render_form(&page, &page.form)
 }
@@ -357,7 +357,15 @@ async fn post_reverse(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<ReverseForm>,
 ) -> Result<Response> {
-    match store::reverse_line(&s.db, &u.actor(), id, &f.reason, today().year()).await {
+    match store::reverse_line(
+        &s.db,
+        &u.actor(),
+        id,
+        &f.reason,
+        s.db.clock().today().year(),
+    )
+    .await
+    {
         Ok(batch) => Ok(crate::platform::http::redirect(&format!(
             "/funding/batches/{batch}"
         ))),
@@ -487,9 +495,9 @@ async fn statement_page(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    let year = q.year();
+    let year = q.year(s.db.clock());
     let st = store::statement(&s.db, &s.district, &u.scope, &code, year).await?;
-    let this = today().year();
+    let this = s.db.clock().today().year();
     let years: Vec<i32> = (2006..=this.max(year)).rev().collect();
     render(&StatementPage {
         chrome: Chrome::build(&ctx, "/funding"),
@@ -505,7 +513,7 @@ async fn statement_xlsx(
     Path(code): Path<String>,
     Query(q): Query<YearQuery>,
 ) -> Result<Response> {
-    let st = store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?;
+    let st = store::statement(&s.db, &s.district, &u.scope, &code, q.year(s.db.clock())).await?;
     let tr = &ctx.tr;
     let header: Vec<String> = [
         "funding.col.source",
@@ -575,7 +583,7 @@ pub async fn api_statement(
     Query(q): Query<YearQuery>,
 ) -> Result<Json<Statement>> {
     Ok(Json(
-        store::statement(&s.db, &s.district, &u.scope, &code, q.year()).await?,
+        store::statement(&s.db, &s.district, &u.scope, &code, q.year(s.db.clock())).await?,
     ))
 }
 
@@ -614,7 +622,7 @@ async fn show_contributions(
             Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
         ),
         own,
-        today: today().to_string(),
+        today: s.db.clock().today().to_string(),
         saved,
     };
     render_form(&page, &page.form)
@@ -658,7 +666,7 @@ async fn post_contribution(
         note: f.note.clone(),
     };
     let result = if errs.is_empty() {
-        store::record_contribution(&s.db, &s.district, &u, &input, today())
+        store::record_contribution(&s.db, &s.district, &u, &input, s.db.clock().today())
             .await
             .map(|_| ())
     } else {
@@ -738,7 +746,7 @@ async fn show_budgets(
         rows,
         form,
         unit_hint,
-        this_year: today().year(),
+        this_year: s.db.clock().today().year(),
         saved,
     };
     render_form(&page, &page.form)

@@ -833,8 +833,8 @@ async fn write_chunk(
         }
         db::exec(tx, &sql, values).await?;
     }
-    let today = crate::platform::time::today();
-    let now = chrono::Utc::now();
+    let today = tx.clock().today();
+    let now = tx.clock().now();
     for (r, old) in &renamed {
         db::exec(
             tx,

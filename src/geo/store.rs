@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use sea_orm::{FromQueryResult, Value};
 use serde::Serialize;
 
@@ -617,12 +617,7 @@ pub async fn set_population(
     population: i64,
 ) -> Result<()> {
     let detail = load_community(db, district, scope, code).await?;
-    let errs = rules::check_population(
-        year,
-        households,
-        population,
-        crate::platform::time::today().year(),
-    );
+    let errs = rules::check_population(year, households, population, db.clock().today().year());
     if !errs.is_empty() {
         return Err(AppError::Invalid(
             errs.into_iter()
@@ -642,7 +637,7 @@ pub async fn set_population(
         "INSERT INTO population_snapshots (community_code, year, households, permanent_population, updated_at) \
          VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_code, year) DO UPDATE SET \
          households = excluded.households, permanent_population = excluded.permanent_population, updated_at = excluded.updated_at",
-        vals![detail.row.code.clone(), year, households, population, Utc::now()],
+        vals![detail.row.code.clone(), year, households, population, db.clock().now()],
     )
     .await?;
     let after = PopulationSnapshot {
@@ -722,7 +717,7 @@ pub async fn merge_community(
     db::exec(
         &tx,
         "INSERT INTO division_changes (code, kind, effective_on, successor_code, note, created_at) VALUES (?, 'merge', ?, ?, ?, ?)",
-        vals![a.row.code.clone(), on, b.row.code.clone(), note.trim(), Utc::now()],
+        vals![a.row.code.clone(), on, b.row.code.clone(), note.trim(), db.clock().now()],
     )
     .await?;
     audit::record(
@@ -771,7 +766,7 @@ pub async fn rename_community(
     db::exec(
         &tx,
         "INSERT INTO division_changes (code, kind, effective_on, old_name, new_name, created_at) VALUES (?, 'rename', ?, ?, ?, ?)",
-        vals![a.row.code.clone(), on, a.row.name.clone(), new_name, Utc::now()],
+        vals![a.row.code.clone(), on, a.row.name.clone(), new_name, db.clock().now()],
     )
     .await?;
     audit::record(

@@ -334,7 +334,7 @@ async fn show_community(
         form,
         chart,
         c,
-        this_year: chrono::Datelike::year(&crate::platform::time::today()),
+        this_year: chrono::Datelike::year(&s.db.clock().today()),
     };
     render_form(&page, &page.form)
 }

@@ -438,7 +438,7 @@ pub async fn set_public_description(
     db::exec(
         &tx,
         "UPDATE cases SET public_description = ?, updated_at = ? WHERE id = ?",
-        vals![text, Utc::now(), id],
+        vals![text, db.clock().now(), id],
     )
     .await?;
     audit::record(

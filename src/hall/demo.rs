@@ -123,7 +123,7 @@ pub async fn generate(
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
-    let today = crate::platform::time::today();
+    let today = db.clock().today();
     // 1. the working calendar
     {
         let tx = db.write_tx().await.map_err(err)?;
@@ -177,7 +177,7 @@ pub async fn generate(
     .into_iter()
     .collect();
     let tx = db.write_tx().await.map_err(err)?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let mut provider_serves: Vec<(i64, Vec<&'static str>, Vec<String>)> = vec![];
     let mut provider_names: BTreeMap<i64, String> = BTreeMap::new();
     let mut credit_seq = 0i64;
@@ -821,7 +821,7 @@ async fn live_cases(
             .find(|i| i.code == code)
             .map(|i| i.id.to_string())
     };
-    let now = Utc::now();
+    let now = db.clock().now();
     let days_ago = |n: i64| now - Duration::days(n);
     for community in ["320205106203", "320205001001"] {
         if !communities.iter().any(|c| c == community) {

@@ -430,7 +430,7 @@ async fn list_requests(
         }
         let end = match param(pairs, "end_date") {
             Some(e) => parse_w3c("end_date", e)?,
-            None => Utc::now(),
+            None => s.db.clock().now(),
         };
         let start = match param(pairs, "start_date") {
             Some(x) => parse_w3c("start_date", x)?,
@@ -656,7 +656,7 @@ async fn post_requests(
             name: format!("open311:{label}#{client_id}"),
         };
         let (reg, notice) =
-            cases::register(&s.db, &s.district, &cal, &actor, &n, Utc::now()).await?;
+            cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await?;
         s.hall.notify(notice);
         Ok::<_, AppError>(respond(
             f,
@@ -686,7 +686,11 @@ pub async fn add_key(db: &db::Db, actor: &Actor, label: &str) -> Result<String> 
     let id = db::scalar(
         &tx,
         "INSERT INTO open311_clients (label, key_hash, created_at) VALUES (?, ?, ?) RETURNING id",
-        vals![label, auth::sha256_hex(&key), Utc::now()],
+        vals![
+            label,
+            auth::sha256_hex(&key),
+            crate::platform::time::real_now()
+        ],
     )
     .await?
     .unwrap_or(0);

@@ -424,7 +424,7 @@ pub async fn save(
     let res = match id {
         None => {
             let mut v = v;
-            v.push(chrono::Utc::now().into());
+            v.push(db.clock().now().into());
             db::scalar(
                 &tx,
                 "INSERT INTO providers (name, credit_code, contact_name, phone, address, categories, \

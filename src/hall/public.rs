@@ -13,7 +13,6 @@ use std::time::Instant;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::hall::cases::{self, CaseFull, CaseInput, Event, StepRequest, Who};
@@ -29,7 +28,7 @@ use crate::platform::http::form::{FormState, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
-use crate::platform::time::{show, today};
+use crate::platform::time::show;
 use crate::platform::types::{DivisionCode, Level};
 use crate::vals;
 
@@ -211,7 +210,7 @@ async fn directory_page(
     Path(code): Path<String>,
 ) -> Result<Response> {
     let (community, town) = community_name(&s, &code).await?;
-    let ps = providers::serving(&s.db, &code, today()).await?;
+    let ps = providers::serving(&s.db, &code, s.db.clock().today()).await?;
     let life = crate::selfgov::public::life(&s, &code).await?;
     render(&DirectoryPage {
         life,
@@ -289,7 +288,7 @@ async fn show_request(
         form,
         items,
         communities: community_options(s).await?,
-        stamp: stamp_at(&key, Utc::now().timestamp()),
+        stamp: stamp_at(&key, crate::platform::time::real_now().timestamp()),
         done,
         english: english(ctx),
     };
@@ -340,8 +339,12 @@ async fn post_request(
         if !f.website.is_empty() {
             return Err(AppError::invalid("_form", "hall.form_expired"));
         }
-        check_stamp(&key, &f.stamp, Utc::now().timestamp())
-            .map_err(|k| AppError::invalid("_form", k))?;
+        check_stamp(
+            &key,
+            &f.stamp,
+            crate::platform::time::real_now().timestamp(),
+        )
+        .map_err(|k| AppError::invalid("_form", k))?;
         let input = CaseInput {
             community: f.community.clone(),
             item: f.item.clone(),
@@ -357,7 +360,7 @@ async fn post_request(
         n.stamp = Some(f.stamp.clone());
         let cal = s.hall.calendar(&s.db).await?;
         let actor = auth::Actor::system("public");
-        cases::register(&s.db, &s.district, &cal, &actor, &n, Utc::now()).await
+        cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await
     }
     .await;
     match result {
@@ -555,7 +558,7 @@ async fn post_rate(
                 stars,
                 comment: f.comment.clone(),
             },
-            Utc::now(),
+            s.db.clock().now(),
         )
         .await
     }

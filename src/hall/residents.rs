@@ -389,7 +389,7 @@ pub async fn save(
         None => None,
     };
     let tx = db.write_tx().await?;
-    let now = chrono::Utc::now();
+    let now = db.clock().now();
     let res = match id {
         None => db::scalar(
             &tx,
@@ -560,7 +560,7 @@ pub async fn erase(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -
              description = '', lat = NULL, lon = NULL, rating_comment = NULL, resident_id = NULL, \
              updated_at = ? WHERE {THEIR_CASES}"
         ),
-        vals![chrono::Utc::now(), id, phone.clone(), name.clone()],
+        vals![db.clock().now(), id, phone.clone(), name.clone()],
     )
     .await?;
     db::exec(

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::hall::cases::{
@@ -31,7 +31,7 @@ use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::sheet::{self, Cell};
-use crate::platform::time::{parse_date, show, today};
+use crate::platform::time::{parse_date, show};
 use crate::platform::types::{DivisionCode, Level};
 use crate::role_set;
 use crate::vals;
@@ -106,7 +106,7 @@ impl WorklistPage {
 pub const WORKLIST_SIZE: u64 = 100;
 
 async fn worklist_page(u: Require<Hall>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
-    let today = today();
+    let today = s.db.clock().today();
     let rows = cases::worklist(&s.db, &s.district, &u, WORKLIST_SIZE).await?;
     let (open, overdue) = cases::open_counts(&s.db, &s.district, &u.scope, today).await?;
     render(&WorklistPage {
@@ -204,7 +204,7 @@ async fn cases_page(
     ctx: Ctx,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response> {
-    let today = today();
+    let today = s.db.clock().today();
     let (rows, total, page) = cases::list(&s.db, &s.district, &u, &q, today).await?;
     let base = case_query_string(&q);
     let export_href = if base.is_empty() {
@@ -236,7 +236,7 @@ async fn ledger_xlsx(
     Query(mut q): Query<CaseQuery>,
 ) -> Result<Response> {
     let tr = &ctx.tr;
-    let today = today();
+    let today = s.db.clock().today();
     // a ledger is a year's (this year's unless another is asked for), and not without limit
     if q.year.is_none() && q.q.is_none() {
         q.year = Some(today.year());
@@ -466,7 +466,7 @@ async fn post_register(
     let result = match check_window_input(&s, &u, f.clone()).await {
         Ok((n, _)) => {
             let cal = s.hall.calendar(&s.db).await?;
-            cases::register(&s.db, &s.district, &cal, &u.actor(), &n, Utc::now()).await
+            cases::register(&s.db, &s.district, &cal, &u.actor(), &n, s.db.clock().now()).await
         }
         Err(e) => Err(e),
     };
@@ -550,7 +550,7 @@ pub async fn api_register(
     let (n, _) = check_window_input(&s, &u, f).await?;
     let cal = s.hall.calendar(&s.db).await?;
     let (reg, notice) =
-        cases::register(&s.db, &s.district, &cal, &u.actor(), &n, Utc::now()).await?;
+        cases::register(&s.db, &s.district, &cal, &u.actor(), &n, s.db.clock().now()).await?;
     s.hall.notify(notice);
     Ok((
         StatusCode::CREATED,
@@ -671,7 +671,7 @@ async fn show_case(
     form: FormState,
     view: CaseView,
 ) -> Result<Response> {
-    let today = today();
+    let today = s.db.clock().today();
     let c = cases::load(&s.db, &s.district, u, id).await?;
     let items = s.hall.items(&s.db).await?;
     let item = items
@@ -815,7 +815,16 @@ async fn post_step(
     let result = match f.request() {
         Ok(req) => {
             let cal = s.hall.calendar(&s.db).await?;
-            cases::step(&s.db, &cal, &s.district, Who::User(&u), id, req, Utc::now()).await
+            cases::step(
+                &s.db,
+                &cal,
+                &s.district,
+                Who::User(&u),
+                id,
+                req,
+                s.db.clock().now(),
+            )
+            .await
         }
         Err(e) => Err(e),
     };
@@ -883,7 +892,7 @@ async fn build_measures(
     q: &MeasuresQuery,
     english: bool,
 ) -> Result<Measures> {
-    let today = today();
+    let today = s.db.clock().today();
     let year = q.year.unwrap_or(today.year());
     if !(2000..=2200).contains(&year) {
         return Err(AppError::invalid("year", "hall.bad_year"));
@@ -1091,7 +1100,7 @@ async fn measures_page(
             rows: plain(&worst),
         });
     }
-    let this = today().year();
+    let this = s.db.clock().today().year();
     render(&MeasuresPage {
         chrome: Chrome::build(&ctx, "/hall"),
         years: (this - 4..=this).rev().collect(),
@@ -1119,7 +1128,8 @@ pub async fn api_cases(
     State(s): State<AppState>,
     Query(q): Query<CaseQuery>,
 ) -> Result<Json<CaseList>> {
-    let (cases, total, page) = cases::list(&s.db, &s.district, &u, &q, today()).await?;
+    let (cases, total, page) =
+        cases::list(&s.db, &s.district, &u, &q, s.db.clock().today()).await?;
     Ok(Json(CaseList { total, page, cases }))
 }
 

@@ -22,7 +22,7 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
-use crate::platform::time::{parse_date, today};
+use crate::platform::time::parse_date;
 use crate::role_set;
 
 pub fn router() -> Routes<AppState> {
@@ -630,7 +630,7 @@ async fn show_calendar(
     form: FormState,
     saved: bool,
 ) -> Result<Response> {
-    let this = today().year();
+    let this = s.db.clock().today().year();
     let page = CalendarPage {
         chrome: Chrome::build(ctx, "/hall/items"),
         year,
@@ -648,7 +648,7 @@ async fn calendar_page(
     ctx: Ctx,
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response> {
-    let year = q.year.unwrap_or(today().year());
+    let year = q.year.unwrap_or(s.db.clock().today().year());
     if !(2000..=2200).contains(&year) {
         return Err(AppError::invalid("year", "hall.bad_year"));
     }
@@ -693,7 +693,7 @@ async fn post_calendar(
                 &errs,
                 vec![("day", f.day), ("kind", f.kind), ("name", f.name)],
             );
-            show_calendar(&s, &ctx, today().year(), form, false).await
+            show_calendar(&s, &ctx, s.db.clock().today().year(), form, false).await
         }
         Err(e) => Err(e),
     }
@@ -750,7 +750,7 @@ async fn providers_page(
     ctx: Ctx,
     Query(q): Query<ProviderQuery>,
 ) -> Result<Response> {
-    let today = today();
+    let today = s.db.clock().today();
     let rows = providers::list(&s.db, &u.scope, &q, today).await?;
     let expiring = rows.iter().filter(|p| p.expires_soon(today)).count();
     render(&ProvidersPage {
@@ -859,7 +859,7 @@ async fn show_provider(
         served,
         form,
         categories: rules::PROVIDER_CATEGORIES,
-        as_of: today(),
+        as_of: s.db.clock().today(),
         is_admin: u.is_admin(),
         saved,
     };
@@ -957,7 +957,9 @@ pub async fn api_providers(
     State(s): State<AppState>,
     Query(q): Query<ProviderQuery>,
 ) -> Result<Json<Vec<Provider>>> {
-    Ok(Json(providers::list(&s.db, &u.scope, &q, today()).await?))
+    Ok(Json(
+        providers::list(&s.db, &u.scope, &q, s.db.clock().today()).await?,
+    ))
 }
 
 // ------------------------------------------------------------------ contact cards
@@ -1020,7 +1022,7 @@ async fn card_page(
     Query(q): Query<CardQuery>,
 ) -> Result<Response> {
     let c = crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
-    let today = today();
+    let today = s.db.clock().today();
     let ps = providers::serving(&s.db, &c.row.code, today).await?;
     let url = crate::platform::http::public_url(&s, &format!("/p/{}", c.row.code));
     // a QR code to an address residents cannot reach (the listen address) is worse than none

@@ -166,13 +166,9 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
     }
     // the service hall: open cases in scope (a department's, a provider's own), the overdue
     if u.role != Role::Assessor {
-        let (open, overdue) = crate::hall::cases::open_counts(
-            &s.db,
-            &s.district,
-            &u.scope,
-            crate::platform::time::today(),
-        )
-        .await?;
+        let (open, overdue) =
+            crate::hall::cases::open_counts(&s.db, &s.district, &u.scope, s.db.clock().today())
+                .await?;
         push(
             "home.todo.hall_overdue",
             Some(overdue),
@@ -215,11 +211,11 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 conn,
                 "SELECT COUNT(*) FROM meeting_tasks t JOIN meetings m ON m.id = t.meeting_id \
                  WHERE m.community_code = ? AND t.done_on IS NULL AND t.due_on < ?",
-                vals![c.as_str(), crate::platform::time::today()],
+                vals![c.as_str(), s.db.clock().today()],
             )
             .await?;
             push("home.todo.tasks", overdue, format!("{here}#meetings"));
-            let now = chrono::Utc::now();
+            let now = s.db.clock().now();
             let bare = db::scalar(
                 conn,
                 "SELECT COUNT(*) FROM meetings m WHERE m.community_code = ? AND m.starts_at >= ? \

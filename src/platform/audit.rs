@@ -225,7 +225,7 @@ pub async fn record<B: Serialize, A: Serialize>(
             .await?;
     }
     // PostgreSQL keeps microseconds: hash exactly what will be read back.
-    let at = Utc::now().trunc_subsecs(6);
+    let at = crate::platform::time::real_now().trunc_subsecs(6);
     let (mut before, mut after) = (to_value(before)?, to_value(after)?);
     redact(entity, &mut before, &mut after);
     let before = to_text(before)?;
@@ -503,7 +503,7 @@ mod tests {
 
     #[test]
     fn hash_depends_on_every_field() {
-        let at = Utc::now().trunc_subsecs(6);
+        let at = crate::platform::time::real_now().trunc_subsecs(6);
         let base = entry_hash(
             "p",
             &at,

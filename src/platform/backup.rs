@@ -174,7 +174,7 @@ pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<(BackupInfo, 
     if !file.is_file() {
         anyhow::bail!("{} is not a file", file.display());
     }
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let stamp = crate::platform::time::real_now().format("%Y%m%dT%H%M%SZ");
     let tmp = target.with_extension(format!("restore-{stamp}"));
     if let Some(dir) = tmp.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;

@@ -37,6 +37,12 @@ pub struct Config {
     /// pages, but the next larger one, or the next checkpoint, would fail.
     #[serde(default = "default_min_free_mb")]
     pub min_free_mb: u64,
+    /// Show the district as of this date (`2026-11-20`, 09:00) or time (`2026-11-20 14:30`),
+    /// district time, instead of today: for demonstrations and for looking back at the demo.
+    /// The clock runs on from there; the audit log and expiry keep the real time. Empty: the
+    /// system clock. `SHEQU_NOW` in the environment.
+    #[serde(default)]
+    pub now: String,
 }
 
 fn default_min_free_mb() -> u64 {
@@ -77,6 +83,7 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("limits", &self.limits)
             .field("min_free_mb", &self.min_free_mb)
+            .field("now", &self.now)
             .finish()
     }
 }
@@ -92,6 +99,7 @@ impl Default for Config {
             trusted_proxies: vec![],
             limits: Limits::default(),
             min_free_mb: default_min_free_mb(),
+            now: String::new(),
         }
     }
 }
@@ -108,7 +116,13 @@ impl Config {
         c.district()?;
         c.db_target()?;
         c.checked_public_url()?;
+        c.clock()?;
         Ok(c)
+    }
+
+    /// The business clock `now` asks for (the system clock when it is empty).
+    pub fn clock(&self) -> anyhow::Result<crate::platform::time::Clock> {
+        crate::platform::time::Clock::parse(&self.now).map_err(|e| anyhow::anyhow!("now: {e}"))
     }
 
     /// `public_url` when it is an http(s) address, else an error naming it.

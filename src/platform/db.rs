@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::platform::error::AppError;
+use crate::platform::time::Clock;
 
 /// Build a `Vec<sea_orm::Value>` from a list of expressions.
 #[macro_export]
@@ -122,6 +123,9 @@ pub struct Db {
     /// of in SQLite's busy handler, which sleeps and retries (1, 2, 5 … 100 ms): under load
     /// that wastes the lock's idle time and gives some writers seconds of waiting.
     write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The business clock every store and page reads "today" from (the system clock unless
+    /// `SHEQU_NOW`, `demo --now` or a test set another).
+    clock: Clock,
 }
 
 /// A write transaction ([`Db::write_tx`]): the transaction, holding this process's SQLite
@@ -129,9 +133,15 @@ pub struct Db {
 pub struct WriteTx {
     tx: DatabaseTransaction,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    clock: Clock,
 }
 
 impl WriteTx {
+    /// The business clock of the [`Db`] this transaction came from.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
     pub async fn commit(self) -> Result<(), sea_orm::DbErr> {
         self.tx.commit().await
     }
@@ -237,7 +247,19 @@ impl Db {
             conn,
             target: target.clone(),
             write_lock: Default::default(),
+            clock: Clock::system(),
         })
+    }
+
+    /// This handle, reading its dates from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> Db {
+        self.clock = clock;
+        self
+    }
+
+    /// The business clock: `db.clock().today()`, `db.clock().now()`.
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -263,7 +285,11 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        Ok(WriteTx { tx, _turn: turn })
+        Ok(WriteTx {
+            tx,
+            _turn: turn,
+            clock: self.clock,
+        })
     }
 
     pub async fn close(self) {
@@ -657,7 +683,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<usize> {
         exec(
             &tx,
             "INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)",
-            vals![m.version, m.name, chrono::Utc::now(), sum],
+            vals![m.version, m.name, crate::platform::time::real_now(), sum],
         )
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.describe()))?;

@@ -11,7 +11,7 @@ use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::revision;
-use crate::platform::time::{parse_date, show, today};
+use crate::platform::time::{parse_date, show};
 use crate::platform::time::{to_local as local, to_utc as utc};
 use crate::platform::types::DivisionCode;
 use crate::selfgov::rules::{
@@ -357,8 +357,8 @@ impl Meeting {
             self.list_size.unwrap_or(0) as u32,
         ))
     }
-    pub fn past(&self) -> bool {
-        self.starts_at <= Utc::now()
+    pub fn past(&self, now: &DateTime<Utc>) -> bool {
+        self.starts_at <= *now
     }
     pub fn cancelled(&self) -> bool {
         self.cancelled_at.is_some()
@@ -379,12 +379,12 @@ pub async fn cancel_meeting(
     let reason = text("reason", reason, 200, &mut errs);
     if m.cancelled() {
         errs.push(FieldError::new("reason", "selfgov.already_cancelled"));
-    } else if m.past() {
+    } else if m.past(&db.clock().now()) {
         errs.push(FieldError::new("reason", "selfgov.meeting_passed"));
     }
     invalid_if(errs)?;
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     db::exec(
         &tx,
         "UPDATE meetings SET cancelled_at = ?, cancel_reason = ?, updated_at = ? WHERE id = ?",
@@ -507,7 +507,7 @@ pub async fn create_meeting(
         Err(e) => return Err(e),
     };
     if let Some(p) = &plan
-        && utc(p.spans[0].start) <= Utc::now()
+        && utc(p.spans[0].start) <= db.clock().now()
     {
         errs.push(FieldError::new("date", "selfgov.meeting_in_past"));
     }
@@ -536,7 +536,7 @@ pub async fn create_meeting(
             .copied(),
         None => None,
     };
-    let now = Utc::now();
+    let now = db.clock().now();
     let id = db::scalar(
         &tx,
         "INSERT INTO meetings (community_code, kind, title, starts_at, ends_at, room_id, \
@@ -633,7 +633,7 @@ pub async fn publish_topic(
         }
     }
     let rule = notice_rule(db, m.kind()).await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let notice = match rules::check_notice(rule, local(now), local(m.starts_at)) {
         Ok(n) => Some(n),
         Err(k) => {
@@ -778,7 +778,7 @@ async fn save_attendance(
         m.id,
         base,
         "list_size = ?, present = ?, attendee_names = ?, updated_at = ?",
-        vals![list_size, present, names.trim(), Utc::now()],
+        vals![list_size, present, names.trim(), db.clock().now()],
     )
     .await?;
     audit::record(
@@ -833,7 +833,7 @@ pub async fn save_minutes(
         meeting_id,
         base,
         "minutes = ?, updated_at = ?",
-        vals![minutes.trim(), Utc::now()],
+        vals![minutes.trim(), db.clock().now()],
     )
     .await?;
     audit::record(
@@ -954,7 +954,7 @@ pub async fn record_resolution(
             i64::from(votes.against),
             i64::from(votes.abstain),
             passed,
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -985,8 +985,8 @@ pub struct Task {
 }
 
 impl Task {
-    pub fn overdue(&self) -> bool {
-        self.done_on.is_none() && self.due_on < today()
+    pub fn overdue(&self, today: &NaiveDate) -> bool {
+        self.done_on.is_none() && self.due_on < *today
     }
 }
 
@@ -1090,7 +1090,7 @@ pub async fn finish_task(
     db::exec(
         &tx,
         "UPDATE meeting_tasks SET done_on = ? WHERE id = ?",
-        vals![today(), task_id],
+        vals![db.clock().today(), task_id],
     )
     .await?;
     audit::record(
@@ -1241,12 +1241,14 @@ pub async fn create_proposal(
     let author = text("author", &i.author, 60, &mut errs);
     let title = text("title", &i.title, 100, &mut errs);
     let received = match i.received_on.trim() {
-        "" => Some(today()),
+        "" => Some(db.clock().today()),
         s => parse_date(s),
     };
     match received {
         None => errs.push(FieldError::new("received_on", "selfgov.bad_date")),
-        Some(d) if d > today() => errs.push(FieldError::new("received_on", "selfgov.future_date")),
+        Some(d) if d > db.clock().today() => {
+            errs.push(FieldError::new("received_on", "selfgov.future_date"))
+        }
         _ => {}
     }
     let rep = opt_id("representative_id", &i.representative_id, &mut errs);
@@ -1269,7 +1271,7 @@ pub async fn create_proposal(
             title,
             i.body.trim(),
             received,
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -1355,11 +1357,11 @@ pub async fn step_proposal(
         _ => (p.answer.clone(), p.reason.clone()),
     };
     let answered_on = if to.answered() {
-        p.answered_on.or(Some(today()))
+        p.answered_on.or(Some(db.clock().today()))
     } else {
         None
     };
-    let implemented_on = (to == ProposalStatus::Implemented).then(today);
+    let implemented_on = (to == ProposalStatus::Implemented).then(|| db.clock().today());
     let tx = db.write_tx().await?;
     db::exec(
         &tx,
@@ -1372,7 +1374,7 @@ pub async fn step_proposal(
             answered_on,
             implemented_on,
             meeting_id,
-            Utc::now(),
+            db.clock().now(),
             id
         ],
     )
@@ -1470,8 +1472,8 @@ pub struct NoticeRow {
 }
 
 impl NoticeRow {
-    pub fn current(&self) -> bool {
-        let t = today();
+    pub fn current(&self, t: &NaiveDate) -> bool {
+        let t = *t;
         self.withdrawn_at.is_none() && self.publish_on <= t && self.expire_on.is_none_or(|e| e >= t)
     }
 }
@@ -1499,7 +1501,7 @@ pub async fn withdraw_notice(
         return Err(AppError::invalid("notice", "selfgov.already_withdrawn"));
     }
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     db::exec(
         &tx,
         "UPDATE notices SET withdrawn_at = ?, updated_at = ? WHERE id = ?",
@@ -1546,8 +1548,8 @@ pub async fn notices(
         cond.push_str(
             " AND withdrawn_at IS NULL AND publish_on <= ? AND (expire_on IS NULL OR expire_on >= ?)",
         );
-        v.push(today().into());
-        v.push(today().into());
+        v.push(db.clock().today().into());
+        v.push(db.clock().today().into());
     }
     db::all(
         &db.conn,
@@ -1592,7 +1594,7 @@ pub async fn post_notice(
     let title = text("title", &i.title, 100, &mut errs);
     let body = text("body", &i.body, 10_000, &mut errs);
     let publish = match i.publish_on.trim() {
-        "" => Some(today()),
+        "" => Some(db.clock().today()),
         s => parse_date(s),
     };
     if publish.is_none() {
@@ -1618,7 +1620,7 @@ pub async fn post_notice(
     }
     invalid_if(errs)?;
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let nid = db::scalar(
         &tx,
         "INSERT INTO notices (community_code, board, category, title, body, publish_on, \
@@ -1797,7 +1799,8 @@ pub struct OrgSave {
     pub status: String,
 }
 
-pub fn check_org(i: &OrgInput) -> Result<OrgSave> {
+/// The organisation form checked (`today` bounds the founding date).
+pub fn check_org(i: &OrgInput, today: NaiveDate) -> Result<OrgSave> {
     let mut errs = vec![];
     let name = text("name", &i.name, 100, &mut errs);
     if !ORG_KINDS.contains(&i.kind.as_str()) {
@@ -1821,7 +1824,7 @@ pub fn check_org(i: &OrgInput) -> Result<OrgSave> {
     let founded = parse_date(&i.founded_on);
     match founded {
         None => errs.push(FieldError::new("founded_on", "selfgov.bad_date")),
-        Some(d) if d > today() => errs.push(FieldError::new("founded_on", "selfgov.future_date")),
+        Some(d) if d > today => errs.push(FieldError::new("founded_on", "selfgov.future_date")),
         _ => {}
     }
     let leader = text("leader", &i.leader, 30, &mut errs);
@@ -1894,7 +1897,7 @@ pub async fn save_org(
     if let Scope::Community(c) = &u.scope {
         i.community = c.as_str().to_string();
     }
-    let s = check_org(&i)?;
+    let s = check_org(&i, db.clock().today())?;
     check_writer(u, &s.community)?;
     let code = live_community(db, district, &s.community)
         .await
@@ -1909,7 +1912,7 @@ pub async fn save_org(
         None => None,
     };
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let v = vals![
         code,
         s.name.clone(),
@@ -1978,7 +1981,9 @@ pub async fn review_org(
     let o = organisation(db, district, &u.scope, id).await?;
     check_writer(u, &o.community_code)?;
     let mut errs = vec![];
-    let this = today()
+    let this = db
+        .clock()
+        .today()
         .format("%Y")
         .to_string()
         .parse::<i32>()
@@ -2131,7 +2136,7 @@ pub async fn add_volunteer(
         }
     }
     let joined = match i.joined_on.trim() {
-        "" => Some(today()),
+        "" => Some(db.clock().today()),
         s => parse_date(s),
     };
     if joined.is_none() {
@@ -2269,7 +2274,9 @@ pub async fn add_record(
     let served = parse_date(&i.served_on);
     match served {
         None => errs.push(FieldError::new("served_on", "selfgov.bad_date")),
-        Some(d) if d > today() => errs.push(FieldError::new("served_on", "selfgov.future_date")),
+        Some(d) if d > db.clock().today() => {
+            errs.push(FieldError::new("served_on", "selfgov.future_date"))
+        }
         _ => {}
     }
     let description = text("description", &i.description, 200, &mut errs);
@@ -2312,7 +2319,7 @@ pub async fn add_record(
             description,
             i64::from(tenths_),
             u.username.clone(),
-            Utc::now()
+            db.clock().now()
         ],
     )
     .await?
@@ -2367,7 +2374,7 @@ pub async fn verify_record(
     let n = db::exec(
         &tx,
         "UPDATE service_records SET verified_by = ?, verified_at = ? WHERE id = ? AND verified_at IS NULL",
-        vals![u.username.clone(), Utc::now(), id],
+        vals![u.username.clone(), db.clock().now(), id],
     )
     .await?;
     if n == 0 {

@@ -14,7 +14,6 @@ use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
 use crate::platform::error::AppError;
 use crate::platform::time::to_utc as utc;
-use crate::platform::time::today;
 use crate::platform::types::{CreditCode, DivisionCode};
 use crate::vals;
 
@@ -165,8 +164,8 @@ pub async fn generate(
     rng: &mut Rng,
 ) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
-    let t = today();
-    let now = Utc::now();
+    let t = db.clock().today();
+    let now = db.clock().now();
     let tx = db.write_tx().await.map_err(err)?;
 
     // --- titles: about one community in four, 黄土塘 among them

@@ -18,7 +18,7 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::to_local as local;
-use crate::platform::time::{day_start_utc, parse_date, today};
+use crate::platform::time::{day_start_utc, parse_date};
 use crate::selfgov::civic::{self, Meeting, NoticeRow, Proposal, Topic};
 use crate::selfgov::feeds::{self, Entry, FeedEvent};
 use crate::selfgov::store::{self, Activity, Room, live_community};
@@ -53,14 +53,19 @@ pub struct PublicLife {
 
 /// The public page's part: five small reads on indexed columns.
 pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
-    let meetings =
-        civic::meetings(&s.db, one("m.community_code", code), Some(Utc::now()), 10).await?;
+    let meetings = civic::meetings(
+        &s.db,
+        one("m.community_code", code),
+        Some(s.db.clock().now()),
+        10,
+    )
+    .await?;
     let mut announced = vec![];
     for m in meetings.into_iter().filter(|m| m.topics > 0) {
         let t = civic::topics(&s.db, &m).await?;
         announced.push((m, t));
     }
-    let now = Utc::now();
+    let now = s.db.clock().now();
     Ok(PublicLife {
         tags: store::tags_of(&s.db, code).await?,
         announced,
@@ -168,14 +173,14 @@ struct CalendarQuery {
 
 impl CalendarQuery {
     /// The month's first day; a month that is not one (`2026-13`) is a 400 naming it.
-    fn first_day(&self) -> Result<NaiveDate> {
+    fn first_day(&self, today: NaiveDate) -> Result<NaiveDate> {
         match self
             .month
             .as_deref()
             .map(str::trim)
             .filter(|m| !m.is_empty())
         {
-            None => Ok(today().with_day(1).unwrap_or_else(today)),
+            None => Ok(today.with_day(1).unwrap_or(today)),
             Some(m) => parse_date(&format!("{m}-01"))
                 .filter(|_| m.len() <= 7)
                 .ok_or_else(|| AppError::bad_param("month")),
@@ -262,7 +267,7 @@ async fn calendar_page(
     Query(q): Query<CalendarQuery>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let first = q.first_day()?;
+    let first = q.first_day(s.db.clock().today())?;
     let end = next_month(first);
     let (from, to) = (day_start_utc(first), day_start_utc(end));
     let acts = store::activities(
@@ -315,7 +320,7 @@ async fn calendar_page(
     items.sort_by(|a, b| (a.0, &a.1.hm).cmp(&(b.0, &b.1.hm)));
     // the grid: Monday-first weeks covering the month
     let start = store::monday(first);
-    let t = today();
+    let t = s.db.clock().today();
     let mut weeks = vec![];
     let mut d = start;
     let mut it = items.into_iter().peekable();
@@ -390,8 +395,7 @@ fn ics_response(body: String, name: &str) -> Response {
 }
 
 /// Events from 90 days back to a year ahead: enough for a phone's calendar.
-fn feed_window() -> (DateTime<Utc>, DateTime<Utc>) {
-    let t = today();
+fn feed_window(t: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
     (
         day_start_utc(t - Duration::days(90)),
         day_start_utc(t + Duration::days(366)),
@@ -409,7 +413,7 @@ async fn calendar_ics(
     if q.kind.as_deref().is_some_and(|k| !k.is_empty()) && q.kind().is_none() {
         return Err(AppError::NotFound);
     }
-    let (from, to) = feed_window();
+    let (from, to) = feed_window(s.db.clock().today());
     let acts = store::activities(
         &s.db,
         one("a.community_code", &code),
@@ -481,7 +485,7 @@ async fn kind_ics(
     if !store::ACTIVITY_KINDS.contains(&kind) {
         return Err(AppError::NotFound);
     }
-    let (from, to) = feed_window();
+    let (from, to) = feed_window(s.db.clock().today());
     let (lo, hi) = s.district.descendant_range();
     let acts = store::activities(
         &s.db,
@@ -522,7 +526,7 @@ fn yuan(fen: i64) -> String {
 
 async fn funding_view(s: &AppState, code: &str) -> Result<Option<FundingView>> {
     // this year's statement, or last year's while nothing is paid yet this year
-    let this = today().year();
+    let this = s.db.clock().today().year();
     let mut found = None;
     for year in [this, this - 1] {
         let st = crate::funding::store::statement(&s.db, &s.district, &Scope::District, code, year)
@@ -603,7 +607,14 @@ async fn feed_atom(
             author: community.clone(),
         })
         .collect();
-    for m in civic::meetings(&s.db, one("m.community_code", &code), Some(Utc::now()), 20).await? {
+    for m in civic::meetings(
+        &s.db,
+        one("m.community_code", &code),
+        Some(s.db.clock().now()),
+        20,
+    )
+    .await?
+    {
         for t in civic::topics(&s.db, &m).await? {
             entries.push(Entry {
                 id: format!("tag:shequ,2026:topic/{}", t.id),
@@ -647,7 +658,7 @@ async fn feed_atom(
         &crate::platform::http::public_url(&s, &format!("/p/{code}/feed.atom")),
         &page,
         &entries,
-        Utc::now(),
+        s.db.clock().now(),
     );
     Ok((
         [
@@ -689,7 +700,7 @@ async fn rooms_page(
     Query(q): Query<WeekQuery>,
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
-    let week = q.monday()?;
+    let week = q.monday(s.db.clock().today())?;
     let mut rooms = vec![];
     for r in store::rooms(&s.db, &code, true).await? {
         let b = store::room_bookings(&s.db, &r, week, week + Duration::days(7), false).await?;

@@ -612,8 +612,8 @@ pub fn plan_booking(i: &BookingInput) -> Result<BookingPlan> {
 
 /// Book inside a write transaction: lock the room, check hours and clashes, insert. The
 /// caller commits and records the audit entry.
-pub async fn book_in<C: sea_orm::ConnectionTrait>(
-    tx: &C,
+pub async fn book_in(
+    tx: &crate::platform::db::WriteTx,
     room: &Room,
     plan: &BookingPlan,
     by: &str,
@@ -683,7 +683,7 @@ pub async fn book_in<C: sea_orm::ConnectionTrait>(
             )),
         ]));
     }
-    let now = Utc::now();
+    let now = tx.clock().now();
     let series_id = match plan.series {
         Some((first, until, interval)) => db::scalar(
             tx,
@@ -802,7 +802,7 @@ pub async fn cancel_booking(
         return Err(AppError::invalid("reason", "selfgov.booking_held"));
     }
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     let n = match (rest_of_series, b.series_id) {
         (true, Some(s)) => {
             db::exec(
@@ -1073,7 +1073,7 @@ pub async fn create_activity(
         Some(r) => book_in(&tx, r, &plan, &u.username).await?.first().copied(),
         None => None,
     };
-    let now = Utc::now();
+    let now = db.clock().now();
     let id = db::scalar(
         &tx,
         "INSERT INTO activities (community_code, kind, title, description, starts_at, ends_at, \
@@ -1139,7 +1139,7 @@ pub async fn update_activity(
         ));
     }
     let tx = db.write_tx().await?;
-    let now = Utc::now();
+    let now = db.clock().now();
     revision::update(
         &tx,
         "activities",

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::platform::auth::guard::{Admin, AdminAndStaff, Officials, Require, RoleSet, Staff};
@@ -18,7 +18,7 @@ use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
-use crate::platform::time::{day_start_utc, parse_date, today};
+use crate::platform::time::{day_start_utc, parse_date};
 use crate::role_set;
 use crate::selfgov::civic::{
     self, Meeting, NoticeRow, Organisation, Proposal, ProposalStats, Representative, Resolution,
@@ -173,11 +173,11 @@ async fn overview(
     let year = q
         .year
         .filter(|y| (2000..=2200).contains(y))
-        .unwrap_or(today().year());
+        .unwrap_or(s.db.clock().today().year());
     let upcoming = civic::meetings(
         &s.db,
         code_scope(&u.scope, &s.district, "m.community_code"),
-        Some(Utc::now()),
+        Some(s.db.clock().now()),
         30,
     )
     .await?;
@@ -399,7 +399,7 @@ async fn community(
 ) -> Result<Response> {
     let (code, name) = store::seen_community(&s.db, &s.district, u, code).await?;
     let one = |col: &str| (format!("{col} = ?"), crate::vals![code.clone()]);
-    let from = day_start_utc(today() - Duration::days(30));
+    let from = day_start_utc(s.db.clock().today() - Duration::days(30));
     let page = CommunityPage {
         chrome: Chrome::build(ctx, "/selfgov"),
         tags: store::tags_of(&s.db, &code).await?,
@@ -528,7 +528,7 @@ async fn post_tags(
         .filter(|(k, _)| k == "tags")
         .map(|(_, v)| v.clone())
         .collect();
-    let result = store::set_tags(&s.db, &s.district, &u, &code, &tags, today())
+    let result = store::set_tags(&s.db, &s.district, &u, &code, &tags, s.db.clock().today())
         .await
         .map(|_| format!("/selfgov/c/{code}"));
     redirect_or_show(result, "tags", &ctx, &pairs, |f| {
@@ -845,14 +845,14 @@ pub struct WeekQuery {
 
 impl WeekQuery {
     /// The week's Monday (this week's without `week`); a day that is not one is a 400.
-    pub fn monday(&self) -> Result<NaiveDate> {
+    pub fn monday(&self, today: NaiveDate) -> Result<NaiveDate> {
         let day = match self
             .week
             .as_deref()
             .map(str::trim)
             .filter(|w| !w.is_empty())
         {
-            None => today(),
+            None => today,
             Some(w) => parse_date(w).ok_or_else(|| AppError::bad_param("week"))?,
         };
         Ok(store::monday(day))
@@ -916,7 +916,15 @@ async fn room_page(
     Path(id): Path<i64>,
     Query(q): Query<WeekQuery>,
 ) -> Result<Response> {
-    room_view(&s, &ctx, &u, id, q.monday()?, FormState::default()).await
+    room_view(
+        &s,
+        &ctx,
+        &u,
+        id,
+        q.monday(s.db.clock().today())?,
+        FormState::default(),
+    )
+    .await
 }
 
 async fn post_room(
@@ -938,7 +946,7 @@ async fn post_room(
     .await
     .map(|_| format!("/selfgov/rooms/{id}"));
     redirect_or_show(result, "room", &ctx, &pairs, |f| {
-        room_view(&s, &ctx, &u, id, store::monday(today()), f)
+        room_view(&s, &ctx, &u, id, store::monday(s.db.clock().today()), f)
     })
     .await
 }
@@ -951,7 +959,7 @@ async fn post_book(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     let input: store::BookingInput = parse(&pairs);
-    let day = parse_date(&input.date).unwrap_or_else(today);
+    let day = parse_date(&input.date).unwrap_or_else(|| s.db.clock().today());
     let result = store::book(&s.db, &s.district, &u, id, &input)
         .await
         .map(|_| format!("/selfgov/rooms/{id}?week={day}#week"));
@@ -1264,7 +1272,7 @@ async fn org_view(
         can_write: store::check_writer(u, &o.community_code).is_ok(),
         o,
         form,
-        this_year: today().year(),
+        this_year: s.db.clock().today().year(),
     };
     render_form(&page, &page.form)
 }
@@ -1405,7 +1413,7 @@ pub async fn api_meetings(
         c.push_str(" AND m.community_code = ?");
         v.push(x.into());
     }
-    let from = q.upcoming.unwrap_or(false).then(Utc::now);
+    let from = q.upcoming.unwrap_or(false).then(|| s.db.clock().now());
     Ok(Json(civic::meetings(&s.db, (c, v), from, 500).await?))
 }
 
@@ -1431,7 +1439,7 @@ pub async fn api_activities(
     State(s): State<AppState>,
     Query(q): Query<ActivityQuery>,
 ) -> Result<Json<Vec<Activity>>> {
-    let from = q.from.unwrap_or_else(today);
+    let from = q.from.unwrap_or_else(|| s.db.clock().today());
     let to =
         q.to.unwrap_or(from + Duration::days(30))
             .min(from + Duration::days(366));
@@ -1478,7 +1486,7 @@ pub async fn api_proposal_stats(
     let year = q
         .year
         .filter(|y| (2000..=2200).contains(y))
-        .unwrap_or(today().year());
+        .unwrap_or(s.db.clock().today().year());
     Ok(Json(
         civic::proposal_stats(
             &s.db,
@@ -1519,7 +1527,7 @@ pub async fn api_bookings(
     Query(q): Query<WeekQuery>,
 ) -> Result<Json<RoomWeek>> {
     let room = store::room(&s.db, &s.district, &u.scope, id).await?;
-    let week = q.monday()?;
+    let week = q.monday(s.db.clock().today())?;
     let bookings = store::room_bookings(&s.db, &room, week, week + Duration::days(7), true).await?;
     Ok(Json(RoomWeek {
         room,
@@ -1585,7 +1593,7 @@ impl CommunityPage {
             .text("title", "")
             .req()
             .textarea("body", "")
-            .date("received_on", &today().to_string())
+            .date("received_on", &self.chrome.today.to_string())
             .done()
     }
     fn notice_fields(&self) -> Vec<F> {
@@ -1601,7 +1609,7 @@ impl CommunityPage {
             .req()
             .textarea("body", "")
             .req()
-            .date("publish_on", &today().to_string())
+            .date("publish_on", &self.chrome.today.to_string())
             .date("expire_on", "")
             .done()
     }
@@ -1819,7 +1827,7 @@ impl VolunteersPage {
             .text("skills", "")
             .check("party_member", false)
             .select("organisation_id", "", self.org_opts())
-            .date("joined_on", &today().to_string())
+            .date("joined_on", &self.chrome.today.to_string())
             .done()
     }
     fn record_fields(&self) -> Vec<F> {
@@ -1833,7 +1841,7 @@ impl VolunteersPage {
         Fields::new(&self.form, "record", self.chrome.tr)
             .select("volunteer_id", "", vs)
             .req()
-            .date("served_on", &today().to_string())
+            .date("served_on", &self.chrome.today.to_string())
             .text("description", "")
             .req()
             .text("hours", "")

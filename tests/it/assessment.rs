@@ -535,7 +535,7 @@ async fn browser_score_sheet() {
     b.shot("assessment-sheet-2008.png").await;
     // this year's: fill the self-assessment in the real form and submit it
     b.c.goto(&format!("{}/assessment", b.base)).await.unwrap();
-    let this_year = chrono::Datelike::year(&shequ::platform::time::today());
+    let this_year = chrono::Datelike::year(&crate::test_clock().today());
     b.c.find(Locator::LinkText(&format!("{this_year} 年度考核")))
         .await
         .unwrap()

@@ -191,7 +191,7 @@ async fn expired_sessions_redirect_with_a_message() {
     shequ::platform::db::exec(
         &t.db().conn,
         "UPDATE sessions SET expires_at = ?",
-        shequ::vals![chrono::Utc::now() - chrono::Duration::hours(1)],
+        shequ::vals![shequ::platform::time::real_now() - chrono::Duration::hours(1)],
     )
     .await
     .unwrap();

@@ -8,6 +8,7 @@ fn shequ(db: &std::path::Path, args: &[&str]) -> std::process::Output {
         .arg(db)
         .args(args)
         .env("SHEQU_PASSWORD", "secret-pass-1")
+        .env("SHEQU_NOW", crate::TEST_NOW)
         .env_remove("SHEQU_DB")
         .output()
         .unwrap()
@@ -155,7 +156,10 @@ async fn a_resident_is_erased_from_the_command_line() {
         &d.conn,
         "INSERT INTO residents (community_code, name, phone, address, created_at, updated_at) \
          VALUES ('320205106203', '郁金香', '13912348888', '7 组', ?, ?) RETURNING id",
-        vec![chrono::Utc::now().into(), chrono::Utc::now().into()],
+        vec![
+            crate::test_clock().now().into(),
+            crate::test_clock().now().into(),
+        ],
     )
     .await
     .unwrap()

@@ -70,7 +70,10 @@ async fn a_full_disk_loses_nothing_acknowledged_and_answers_503() {
     let dir = tempfile::tempdir().unwrap();
     let built = dir.path().join("built.db");
     let token = {
-        let db = Db::connect(&DbTarget::Sqlite(built.clone())).await.unwrap();
+        let db = Db::connect(&DbTarget::Sqlite(built.clone()))
+            .await
+            .unwrap()
+            .with_clock(crate::test_clock());
         db::migrate(&db).await.unwrap();
         let district = Config::default().district().unwrap();
         shequ::demo::generate(&db, &district, 1).await.unwrap();
@@ -196,7 +199,10 @@ async fn a_full_disk_loses_nothing_acknowledged_and_answers_503() {
 
 fn shequ(db: &std::path::Path) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_shequ"));
-    c.arg("--db").arg(db).env_remove("SHEQU_DB");
+    c.arg("--db")
+        .arg(db)
+        .env("SHEQU_NOW", crate::TEST_NOW)
+        .env_remove("SHEQU_DB");
     c
 }
 
@@ -491,7 +497,7 @@ impl<I: Iterator<Item = Result<bytes::Bytes, std::io::Error>> + Unpin> futures_c
 async fn lists_under_a_limit_are_the_same_on_every_backend() {
     let t = TestApp::demo().await;
     let admin = bearer(&t, "admin").await;
-    let at = chrono::Utc::now() + chrono::Duration::days(400);
+    let at = crate::test_clock().now() + chrono::Duration::days(400);
     let rows: Vec<Vec<sea_orm::Value>> = (0..520)
         .map(|i| {
             shequ::vals![

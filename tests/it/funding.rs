@@ -62,7 +62,7 @@ async fn the_demo_pays_as_the_report_says() {
         t.count("SELECT COUNT(*) FROM centre_rewards").await
     );
     // this year's per-capita batch waits for approval
-    let this_year = chrono::Datelike::year(&shequ::platform::time::today());
+    let this_year = chrono::Datelike::year(&crate::test_clock().today());
     let id = batch_id(&t, this_year, "per_capita").await;
     let b = json(&t, &format!("/api/v1/funding/batches/{id}"), &admin).await;
     assert_eq!(b["status"], "draft");
@@ -77,7 +77,7 @@ async fn the_demo_pays_as_the_report_says() {
 async fn a_per_capita_batch_from_draft_to_paid_and_corrected() {
     let t = TestApp::demo().await;
     let admin = t.session("admin").await;
-    let this_year = chrono::Datelike::year(&shequ::platform::time::today());
+    let this_year = chrono::Datelike::year(&crate::test_clock().today());
     let draft = batch_id(&t, this_year, "per_capita").await;
     // one per-capita batch a year
     let make = |cap: &'static str| {
@@ -222,7 +222,7 @@ async fn a_per_capita_batch_from_draft_to_paid_and_corrected() {
 async fn a_reward_is_paid_once() {
     let t = TestApp::demo().await;
     let admin = t.session("admin").await;
-    let this_year = chrono::Datelike::year(&shequ::platform::time::today()).to_string();
+    let this_year = chrono::Datelike::year(&crate::test_clock().today()).to_string();
     // nothing due yet
     let r = t
         .post("/funding/batches/rewards", &admin, &[("year", &this_year)])

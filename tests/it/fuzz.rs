@@ -214,7 +214,7 @@ async fn hostile_bytes_never_make_a_5xx_and_feeds_still_parse() {
         )
         .await;
     assert!(r.status.as_u16() < 500);
-    let today = shequ::platform::time::today().to_string();
+    let today = crate::test_clock().today().to_string();
     let r = t
         .post(
             &format!("/selfgov/c/{A}/notice"),

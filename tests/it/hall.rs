@@ -41,7 +41,7 @@ async fn a_case_at_the_window_from_registration_to_rating() {
     let t = TestApp::demo().await;
     let staff = t.session("staff").await;
     let minzheng = t.session("minzheng").await;
-    let today = shequ::platform::time::today();
+    let today = crate::test_clock().today();
     let cases_before = t
         .count(&format!(
             "SELECT COUNT(*) FROM cases WHERE community_code = '{A}' AND received_on >= '{}-01-01'",
@@ -174,7 +174,7 @@ async fn deadlines_follow_the_holiday_calendar() {
     let t = TestApp::demo().await;
     let admin = t.session("admin").await;
     let staff = t.session("staff").await;
-    let today = shequ::platform::time::today();
+    let today = crate::test_clock().today();
     let item = item_id(&t, "JY-02").await; // 失业登记, 3 working days
     let first = register(&t, &staff, &[("item", &item), ("applicant_name", "甲")]).await;
     let due1: String = json(&t, &format!("/api/v1/cases/{first}"), &staff).await["due_on"]
@@ -515,7 +515,7 @@ async fn bad_input_is_refused_and_nothing_is_written() {
         .count("SELECT MIN(provider_id) FROM provider_communities WHERE community_code LIKE '320205001%' AND provider_id <> 1")
         .await
         .to_string();
-    let deadline = (shequ::platform::time::today() + chrono::Days::new(5)).to_string();
+    let deadline = (crate::test_clock().today() + chrono::Days::new(5)).to_string();
     let r = step(
         &t,
         &staff,
@@ -653,7 +653,7 @@ async fn providers_see_only_their_own_requests_and_ratings_feed_their_score() {
         page.body.contains("锡山便民家政服务社"),
         "offered for dispatch"
     );
-    let deadline = (shequ::platform::time::today() + chrono::Days::new(3)).to_string();
+    let deadline = (crate::test_clock().today() + chrono::Days::new(3)).to_string();
     let r = step(
         &t,
         &staff,
@@ -839,7 +839,7 @@ async fn ledgers_export_and_read_back() {
     let staff = t.session("staff").await;
     let weisheng = t.session("weisheng").await;
     let admin = t.session("admin").await;
-    let year = shequ::platform::time::today().year();
+    let year = crate::test_clock().today().year();
     let api = json(&t, &format!("/api/v1/cases?year={year}"), &staff).await;
     let rows = sheet(raw(&t, &format!("/hall/cases.xlsx?year={year}"), &staff).await);
     assert_eq!(rows.len() as i64 - 1, api["total"].as_i64().unwrap());
@@ -983,7 +983,7 @@ async fn measures_follow_the_cases() {
     let t = TestApp::demo().await;
     let staff = t.session("staff").await;
     let admin = t.session("admin").await;
-    let year = shequ::platform::time::today().year();
+    let year = crate::test_clock().today().year();
     let m = json(&t, &format!("/api/v1/hall/measures?year={year}"), &staff).await;
     let received = m["total"]["received"].as_i64().unwrap();
     assert_eq!(

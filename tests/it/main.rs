@@ -29,6 +29,15 @@ use shequ::platform::db::{self, Db, DbTarget};
 use shequ::platform::http::{AppState, app};
 use tower::ServiceExt;
 
+/// The moment every test runs at (district time): the demo is built and served as of it, so
+/// no expectation moves with the calendar. The binary gets it as `SHEQU_NOW`.
+pub const TEST_NOW: &str = "2026-12-01 09:30";
+
+/// The business clock at [`TEST_NOW`].
+pub fn test_clock() -> shequ::platform::time::Clock {
+    shequ::platform::time::Clock::parse(TEST_NOW).unwrap()
+}
+
 pub struct TestApp {
     // fields are public to the test modules that build their own (faults)
     pub state: AppState,
@@ -113,7 +122,7 @@ impl TestApp {
                 DbTarget::Sqlite(path)
             }
         };
-        let db = Db::connect(&target).await.unwrap();
+        let db = Db::connect(&target).await.unwrap().with_clock(test_clock());
         db::migrate(&db).await.unwrap();
         let mut config = Config {
             db: format!("{target}"),
@@ -357,7 +366,10 @@ pub async fn form_key(t: &TestApp) -> String {
 
 /// A form stamp as the request page would have issued it `age` seconds ago.
 pub async fn stamp_from(t: &TestApp, age: i64) -> String {
-    shequ::hall::public::stamp_at(&form_key(t).await, chrono::Utc::now().timestamp() - age)
+    shequ::hall::public::stamp_at(
+        &form_key(t).await,
+        shequ::platform::time::real_now().timestamp() - age,
+    )
 }
 
 /// An Open311 `api_key` for a test client.
@@ -451,7 +463,7 @@ async fn template() -> &'static str {
                 }
             };
             let (target, handle) = target;
-            let db = Db::connect(&target).await.unwrap();
+            let db = Db::connect(&target).await.unwrap().with_clock(test_clock());
             db::migrate(&db).await.unwrap();
             let district = Config::default().district().unwrap();
             shequ::demo::generate(&db, &district, 1).await.unwrap();

@@ -4,7 +4,9 @@
 
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
-use shequ::platform::time::today;
+fn today() -> chrono::NaiveDate {
+    crate::test_clock().today()
+}
 
 use crate::{FormCase, TestApp, get_matrix, json, post_matrix, raw, sheet};
 
@@ -1703,7 +1705,7 @@ async fn browser_forum_topic_and_room_booking() {
         .await
         .unwrap();
     text("meeting-title", "村民论坛：村道绿化").await;
-    set("meeting-date", day(10)).await;
+    set("meeting-date", day(12)).await;
     b.c.find(Locator::Id("meeting-room_id"))
         .await
         .unwrap()
@@ -1711,13 +1713,14 @@ async fn browser_forum_topic_and_room_booking() {
         .await
         .unwrap();
     click("form[action$='/meeting'] button[type=submit]").await;
-    assert!(
-        b.c.current_url()
-            .await
-            .unwrap()
-            .path()
-            .starts_with("/selfgov/meetings/")
-    );
+    let at = b.c.current_url().await.unwrap();
+    if !at.path().starts_with("/selfgov/meetings/") {
+        let errors = match b.c.find(Locator::Css(".errors, .field-error")).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        panic!("the meeting was not called: still at {at} ({errors})");
+    }
     b.c.find(Locator::XPath("//summary[contains(., '公布议题')]"))
         .await
         .unwrap()

@@ -276,7 +276,7 @@ pub async fn find_user<C: ConnectionTrait>(c: &C, id: i64) -> Result<Option<User
 pub async fn create_session(db: &Db, user_id: i64) -> Result<(String, String)> {
     let token = random_token()?;
     let csrf = random_token()?;
-    let now = Utc::now();
+    let now = crate::platform::time::real_now();
     db::exec(
         &db.conn,
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -361,7 +361,10 @@ pub async fn load_session(db: &Db, district: &DivisionCode, token: &str) -> Resu
     let Some(row) = row else {
         return Ok(SessionLookup::Unknown);
     };
-    if row.expires_at.is_some_and(|e| e < Utc::now()) {
+    if row
+        .expires_at
+        .is_some_and(|e| e < crate::platform::time::real_now())
+    {
         return Ok(SessionLookup::Expired);
     }
     if !row.active {
@@ -397,7 +400,12 @@ pub async fn load_token(
     )
     .await?;
     match row {
-        Some(r) if r.active && !r.revoked && r.expires_at.is_none_or(|e| e >= Utc::now()) => {
+        Some(r)
+            if r.active
+                && !r.revoked
+                && r.expires_at
+                    .is_none_or(|e| e >= crate::platform::time::real_now()) =>
+        {
             Ok(Some(CurrentUser::from_row(&r, true)?))
         }
         _ => Ok(None),

@@ -133,7 +133,7 @@ async fn login_submit(
     ctx: Ctx,
     CsrfForm(f): CsrfForm<LoginForm>,
 ) -> Result<Response> {
-    let now = chrono::Utc::now();
+    let now = crate::platform::time::real_now();
     let name = f.username.trim().to_string();
     if name.is_empty() || f.password.is_empty() {
         return login_failed(

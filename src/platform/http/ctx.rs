@@ -39,6 +39,8 @@ pub struct Ctx {
     /// The address the request came from (the connection's peer, or what a trusted proxy
     /// says); `None` when unknown (requests made in-process).
     pub client: Option<std::net::IpAddr>,
+    /// The business clock ([`crate::platform::db::Db::clock`]): what "today" is on this page.
+    pub clock: crate::platform::time::Clock,
 }
 
 impl Ctx {
@@ -156,7 +158,8 @@ fn headers_csrf(h: &axum::http::HeaderMap) -> Option<&str> {
 
 /// A cached user still stands only while the session or token behind it has not expired.
 fn credential_valid(u: &CurrentUser) -> bool {
-    u.expires_at.is_none_or(|e| e > chrono::Utc::now())
+    u.expires_at
+        .is_none_or(|e| e > crate::platform::time::real_now())
 }
 
 /// Build the [`Ctx`], clean the request at the door ([`super::inbound`]), run the handler,
@@ -259,6 +262,7 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         session_expired,
         bad_token,
         client,
+        clock: state.db.clock(),
     };
     // A write to the API signed by the session cookie (a browser) carries the session's CSRF
     // token in `X-CSRF-Token`, as a form carries it in `_csrf`; bearer tokens need none.

@@ -117,7 +117,7 @@ async fn probe(state: &AppState) -> Result<(), AppError> {
         &tx,
         "INSERT INTO readiness (id, checked_at) VALUES (1, ?) \
          ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at",
-        vals![chrono::Utc::now()],
+        vals![crate::platform::time::real_now()],
     )
     .await?;
     tx.commit().await?;

@@ -25,6 +25,12 @@ pub struct Chrome {
     /// Link that switches language and comes back here.
     pub switch_href: String,
     pub switch_label: &'static str,
+    /// Today and now on the business clock, for "overdue", "past" and "current" marks.
+    pub today: chrono::NaiveDate,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The date the pages are shown as of, when the clock is set (`SHEQU_NOW`, `demo --now`):
+    /// a banner says so, so no one takes a demo's calendar for the real one.
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 impl Chrome {
@@ -78,7 +84,11 @@ impl Chrome {
             None => (None, String::new(), String::new()),
         };
         let other = ctx.tr.lang.other();
+        let clock = ctx.clock;
         Chrome {
+            today: clock.today(),
+            now: clock.now(),
+            as_of: clock.is_shifted().then(|| clock.today()),
             tr,
             lang: ctx.tr.lang.code(),
             user_name,
