@@ -21,6 +21,11 @@ use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_users, api_audit,))]
+pub struct Api;
+
 pub fn router() -> Routes<AppState> {
     Routes::new()
         .get("/admin/users", users_page)

@@ -8,11 +8,11 @@ use sea_orm::Value;
 
 use crate::assessment::rules::{IndicatorInput, Title};
 use crate::assessment::store::{self, GuidelineInput};
-use crate::demo::Rng;
 use crate::platform::audit;
 use crate::platform::auth::{Actor, CurrentUser};
 use crate::platform::db::{self, Db};
 use crate::platform::error::AppError;
+use crate::platform::sample::Rng;
 use crate::platform::types::DivisionCode;
 use crate::vals;
 

@@ -10,3 +10,14 @@ pub mod store;
 pub mod web;
 
 pub use web::router;
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_guidelines,
+    web::api_guideline,
+    web::api_rounds,
+    web::api_round,
+    web::api_sheet,
+))]
+pub struct Api;

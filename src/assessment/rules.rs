@@ -211,14 +211,7 @@ pub fn parse_points(s: &str) -> Result<i64, &'static str> {
     Ok(int.parse::<i64>().unwrap_or(0) * 10 + frac.parse::<i64>().unwrap_or(0))
 }
 
-/// `85` tenths → `8.5`; whole points without a decimal.
-pub fn points_text(x10: i64) -> String {
-    if x10 % 10 == 0 {
-        (x10 / 10).to_string()
-    } else {
-        format!("{}.{}", x10 / 10, (x10 % 10).abs())
-    }
-}
+pub use crate::platform::sheet::tenths_text as points_text;
 
 #[cfg(test)]
 mod tests {

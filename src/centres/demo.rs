@@ -12,11 +12,11 @@ use sea_orm::Value;
 
 use crate::centres::rules::{Category, Mode};
 use crate::centres::store::{self, Standard};
-use crate::demo::Rng;
 use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, Result};
+use crate::platform::sample::Rng;
 use crate::platform::types::DivisionCode;
 use crate::vals;
 

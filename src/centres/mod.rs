@@ -11,3 +11,14 @@ pub mod store;
 pub mod web;
 
 pub use web::router;
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_centres,
+    web::api_coverage,
+    web::api_centre,
+    web::api_standards,
+    web::api_targets,
+))]
+pub struct Api;

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::admin::users::{self, UserInput};
+use crate::app::{self, app};
 use crate::platform::auth::{Actor, CurrentUser};
 use crate::platform::config::Config;
 use crate::platform::db::{self, Db};
-use crate::platform::http::{AppState, app};
 use crate::platform::types::{DivisionCode, Level};
 
 #[derive(Parser, Debug)]
@@ -442,7 +442,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .await
                         .map_err(app_error)?
                         .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
-                    let state = AppState::new(db, c.clone())?;
+                    let state = app::state(db, c.clone())?;
                     crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password)
                         .await
                         .map_err(app_error)?;
@@ -614,7 +614,7 @@ pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
         Some(p) => Some(crate::platform::backup::DbLock::take(p, "shequ serve")?),
         None => None,
     };
-    let state = AppState::new(db.clone(), c)?;
+    let state = app::state(db.clone(), c)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

@@ -13,6 +13,7 @@ use crate::geo::import::{self, DivisionRow, Source};
 use crate::geo::store;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
+pub use crate::platform::sample::Rng;
 use crate::platform::types::{DivisionCode, Level};
 use crate::vals;
 
@@ -80,25 +81,6 @@ const FILES: &[(&str, Level, &str)] = &[
         include_str!("../../data/xishan/villages.csv"),
     ),
 ];
-
-/// A small deterministic generator: the demo is the same on every machine.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
-    }
-}
 
 /// Has the demo been generated in this database already?
 pub async fn is_generated(db: &Db) -> anyhow::Result<bool> {

@@ -170,6 +170,11 @@ pub async fn save(db: &Db, actor: &Actor, id: Option<i64>, input: &DepartmentInp
     }
 }
 
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_list,))]
+pub struct Api;
+
 pub fn router() -> Routes<AppState> {
     Routes::new()
         .get("/departments", list_page)

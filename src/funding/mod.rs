@@ -9,3 +9,15 @@ pub mod store;
 pub mod web;
 
 pub use web::router;
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_summary,
+    web::api_batches,
+    web::api_batch,
+    web::api_statement,
+    web::api_contributions,
+    web::api_budgets,
+))]
+pub struct Api;

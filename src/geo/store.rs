@@ -782,3 +782,23 @@ pub async fn rename_community(
     tx.commit().await?;
     Ok(())
 }
+
+/// The titles the district awards communities (学习型, 活力型 …), in this order. They are set
+/// in self-government (`selfgov::store::set_tags`) and shown wherever a community is.
+pub const TAGS: [&str; 4] = ["learning", "vibrant", "service", "warm"];
+
+pub async fn tags_of(db: &Db, code: &str) -> Result<Vec<String>> {
+    #[derive(FromQueryResult)]
+    struct T {
+        tag: String,
+    }
+    let rows: Vec<T> = db::all(
+        &db.conn,
+        "SELECT tag FROM community_tags WHERE community_code = ? ORDER BY tag",
+        vals![code],
+    )
+    .await?;
+    let mut out: Vec<String> = rows.into_iter().map(|t| t.tag).collect();
+    out.sort_by_key(|t| TAGS.iter().position(|x| x == t));
+    Ok(out)
+}

@@ -84,13 +84,18 @@ pub async fn town_options(s: &AppState, scope: &Scope) -> Result<Vec<store::Town
         Scope::Town(t) => t.as_str().to_string(),
         Scope::Community(_) | Scope::Provider(_) => return Ok(vec![]),
     };
-    if let Some(v) = s.town_options.get(&key) {
+    let cache = s.part::<TownOptions>();
+    if let Some(v) = cache.0.get(&key) {
         return Ok(v);
     }
     let v = store::town_options(&s.db, &s.district, scope).await?;
-    s.town_options.put(key, v.clone());
+    cache.0.put(key, v.clone());
     Ok(v)
 }
+
+/// Town lists by scope, for filters and forms (the geography's part of the state).
+#[derive(Default)]
+struct TownOptions(crate::platform::cache::TtlCache<Vec<store::TownOption>>);
 
 #[derive(Template)]
 #[template(path = "geo/towns.html")]
@@ -330,7 +335,7 @@ async fn show_community(
             u.role,
             Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
         ) && c.row.merged_into.is_none(),
-        tags: crate::selfgov::store::tags_of(&s.db, &c.row.code).await?,
+        tags: store::tags_of(&s.db, &c.row.code).await?,
         form,
         chart,
         c,

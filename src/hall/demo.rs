@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use sea_orm::Value;
 
-use crate::demo::Rng;
 use crate::hall::catalogue::{self, Item};
 use crate::hall::rules::{self, Calendar, HIST_BUCKETS};
 use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
+use crate::platform::sample::{Rng, SURNAMES, name};
 use crate::platform::types::IdNumber;
 use crate::vals;
 
@@ -85,21 +85,6 @@ const PROVIDER_KINDS: &[(&str, &[&str])] = &[
     ),
     ("票务代办点", &["tickets", "agency"]),
 ];
-
-const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "朱", "高", "顾", "钱",
-    "沈", "华", "蒋", "邹",
-];
-const GIVEN: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "建国", "桂英", "玉兰", "志强", "海燕", "国平", "小红", "永康",
-];
-
-pub(crate) fn name(rng: &mut Rng) -> String {
-    let s = SURNAMES[rng.range(0, SURNAMES.len() as i64 - 1) as usize];
-    let g = GIVEN[rng.range(0, GIVEN.len() as i64 - 1) as usize];
-    format!("{s}{g}")
-}
 
 fn phone(rng: &mut Rng) -> String {
     format!("1{}{:09}", rng.range(3, 9), rng.range(0, 999_999_999))

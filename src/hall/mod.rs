@@ -14,6 +14,27 @@ pub mod rules;
 pub mod web;
 pub mod web_registry;
 
+/// This domain's routes with their access, mounted by [`crate::app`].
+pub fn router() -> crate::platform::http::routes::Routes<crate::platform::http::AppState> {
+    web::router()
+        .merge(web_registry::router())
+        .merge(public::router())
+        .merge(open311::router())
+}
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_cases,
+    web::api_register,
+    web::api_case,
+    web::api_measures,
+    web_registry::api_residents,
+    web_registry::api_items,
+    web_registry::api_providers,
+))]
+pub struct Api;
+
 use std::sync::Arc;
 
 use crate::hall::catalogue::Item;
@@ -49,6 +70,11 @@ pub struct HallState {
     /// Failed status lookups per case number, to stop guessing phones.
     pub(crate) lookups:
         std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, u32)>>,
+}
+
+/// The hall's part of the application state.
+pub fn state(s: &crate::platform::http::AppState) -> Arc<HallState> {
+    s.part()
 }
 
 impl Default for HallState {

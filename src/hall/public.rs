@@ -11,14 +11,12 @@
 use std::time::Instant;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
 use crate::hall::cases::{self, CaseFull, CaseInput, Event, StepRequest, Who};
 use crate::hall::catalogue::Item;
-use crate::hall::providers::{self, Provider};
-use crate::hall::web_registry::by_category;
 use crate::platform::auth;
 use crate::platform::auth::guard::Public;
 use crate::platform::db;
@@ -35,7 +33,6 @@ use crate::vals;
 pub fn router() -> Routes<AppState> {
     Routes::new()
         .get("/guide", guide_page)
-        .get("/p/{code}", directory_page)
         .get("/request", request_page)
         .post("/request", post_request)
         .get("/status", status_page)
@@ -54,8 +51,8 @@ fn english(ctx: &Ctx) -> bool {
 
 /// The installation's form key: read from `settings`, made once.
 async fn form_key(s: &AppState) -> Result<String> {
-    s.hall
-        .form_key
+    let hall = super::state(s);
+    hall.form_key
         .get_or_try_init(|| async {
             let read = || async {
                 #[derive(sea_orm::FromQueryResult)]
@@ -147,7 +144,7 @@ async fn guide_page(
     ctx: Ctx,
     Query(q): Query<GuideQuery>,
 ) -> Result<Response> {
-    let items = s.hall.items(&s.db).await?;
+    let items = super::state(&s).items(&s.db).await?;
     let needle = q.q.clone().unwrap_or_default();
     let needle = needle.trim();
     let mut groups: Vec<(String, Vec<Item>)> = vec![];
@@ -174,20 +171,10 @@ async fn guide_page(
     })
 }
 
-// ------------------------------------------------------------------ directory
+// ------------------------------------------------------------------ community
 
-#[derive(Template)]
-#[template(path = "public/directory.html")]
-struct DirectoryPage {
-    chrome: Chrome,
-    code: String,
-    community: String,
-    town: String,
-    groups: Vec<(&'static str, Vec<Provider>)>,
-    life: crate::selfgov::public::PublicLife,
-}
-
-async fn community_name(s: &AppState, code: &str) -> Result<(String, String)> {
+/// A community of this district by code: its name and its town's (404 for any other code).
+pub async fn community_name(s: &AppState, code: &str) -> Result<(String, String)> {
     let c = DivisionCode::parse_level(code, Level::Community).map_err(|_| AppError::NotFound)?;
     if !s.district.contains_str(c.as_str()) {
         return Err(AppError::NotFound);
@@ -201,25 +188,6 @@ async fn community_name(s: &AppState, code: &str) -> Result<(String, String)> {
     )
     .await?;
     rows.into_iter().next().ok_or(AppError::NotFound)
-}
-
-async fn directory_page(
-    _: Public,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(code): Path<String>,
-) -> Result<Response> {
-    let (community, town) = community_name(&s, &code).await?;
-    let ps = providers::serving(&s.db, &code, s.db.clock().today()).await?;
-    let life = crate::selfgov::public::life(&s, &code).await?;
-    render(&DirectoryPage {
-        life,
-        chrome: Chrome::build(&ctx, ""),
-        code,
-        community,
-        town,
-        groups: by_category(&ps),
-    })
 }
 
 // ------------------------------------------------------------------ online request
@@ -275,8 +243,7 @@ async fn show_request(
     done: Option<(String, Option<chrono::NaiveDate>)>,
 ) -> Result<Response> {
     let key = form_key(s).await?;
-    let items = s
-        .hall
+    let items = super::state(s)
         .items(&s.db)
         .await?
         .iter()
@@ -355,17 +322,17 @@ async fn post_request(
             description: f.description.clone(),
             address: f.address.clone(),
         };
-        let items = s.hall.items(&s.db).await?;
+        let items = super::state(&s).items(&s.db).await?;
         let mut n = input.check(&items, "online", true)?;
         n.stamp = Some(f.stamp.clone());
-        let cal = s.hall.calendar(&s.db).await?;
+        let cal = super::state(&s).calendar(&s.db).await?;
         let actor = auth::Actor::system("public");
         cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await
     }
     .await;
     match result {
         Ok((reg, notice)) => {
-            s.hall.notify(notice);
+            super::state(&s).notify(notice);
             show_request(
                 &s,
                 &ctx,
@@ -446,13 +413,15 @@ struct StatusForm {
 /// Whether lookups of this number from this client are paused after misses. Keyed by both:
 /// someone guessing phones elsewhere never pauses the applicant's own lookups.
 fn paused(s: &AppState, key: &str) -> bool {
-    let map = s.hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
+    let hall = super::state(s);
+    let map = hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
     map.get(key)
         .is_some_and(|(at, n)| *n >= LOOKUP_MISSES && at.elapsed().as_secs() < LOOKUP_WINDOW_SECS)
 }
 
 fn missed(s: &AppState, key: &str) {
-    let mut map = s.hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
+    let hall = super::state(s);
+    let mut map = hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
     if map.len() > 10_000 {
         map.retain(|_, (at, _)| at.elapsed().as_secs() < LOOKUP_WINDOW_SECS);
     }
@@ -477,7 +446,7 @@ async fn find(
     }
     match cases::lookup(&s.db, &s.district, number, &f.phone).await? {
         Some(c) => {
-            let items = s.hall.items(&s.db).await?;
+            let items = super::state(s).items(&s.db).await?;
             let item = items
                 .iter()
                 .find(|i| i.id == c.item_id)
@@ -547,7 +516,7 @@ async fn post_rate(
                 "hall.comment_too_long",
             )]));
         }
-        let cal = s.hall.calendar(&s.db).await?;
+        let cal = super::state(&s).calendar(&s.db).await?;
         cases::step(
             &s.db,
             &cal,

@@ -216,7 +216,7 @@ async fn cases_page(
         chrome: Chrome::build(&ctx, "/hall"),
         rows,
         pager: Pager::new(page, total, cases::PAGE_SIZE, base),
-        items: s.hall.items(&s.db).await?.to_vec(),
+        items: super::state(&s).items(&s.db).await?.to_vec(),
         departments: department_options(&s).await?,
         q,
         today,
@@ -423,8 +423,7 @@ async fn show_register(
         Scope::Community(c) => Some((c.as_str().to_string(), u.scope_label.clone())),
         _ => None,
     };
-    let items = s
-        .hall
+    let items = super::state(s)
         .items(&s.db)
         .await?
         .iter()
@@ -452,7 +451,7 @@ async fn check_window_input(
     if let Scope::Community(c) = &u.scope {
         f.community = c.as_str().to_string();
     }
-    let items = s.hall.items(&s.db).await?;
+    let items = super::state(s).items(&s.db).await?;
     let n = f.check(&items, "window", false)?;
     Ok((n, f))
 }
@@ -465,14 +464,14 @@ async fn post_register(
 ) -> Result<Response> {
     let result = match check_window_input(&s, &u, f.clone()).await {
         Ok((n, _)) => {
-            let cal = s.hall.calendar(&s.db).await?;
+            let cal = super::state(&s).calendar(&s.db).await?;
             cases::register(&s.db, &s.district, &cal, &u.actor(), &n, s.db.clock().now()).await
         }
         Err(e) => Err(e),
     };
     match result {
         Ok((reg, notice)) => {
-            s.hall.notify(notice);
+            super::state(&s).notify(notice);
             Ok(crate::platform::http::redirect(&format!(
                 "/hall/cases/{}?registered=1",
                 reg.id
@@ -548,10 +547,10 @@ pub async fn api_register(
         address: b.address,
     };
     let (n, _) = check_window_input(&s, &u, f).await?;
-    let cal = s.hall.calendar(&s.db).await?;
+    let cal = super::state(&s).calendar(&s.db).await?;
     let (reg, notice) =
         cases::register(&s.db, &s.district, &cal, &u.actor(), &n, s.db.clock().now()).await?;
-    s.hall.notify(notice);
+    super::state(&s).notify(notice);
     Ok((
         StatusCode::CREATED,
         Json(ApiRegistered {
@@ -673,7 +672,7 @@ async fn show_case(
 ) -> Result<Response> {
     let today = s.db.clock().today();
     let c = cases::load(&s.db, &s.district, u, id).await?;
-    let items = s.hall.items(&s.db).await?;
+    let items = super::state(s).items(&s.db).await?;
     let item = items
         .iter()
         .find(|i| i.id == c.item_id)
@@ -694,7 +693,7 @@ async fn show_case(
     } else {
         (vec![], vec![])
     };
-    let cal = s.hall.calendar(&s.db).await?;
+    let cal = super::state(s).calendar(&s.db).await?;
     let page = CasePage {
         chrome: Chrome::build(ctx, "/hall"),
         events: cases::events(&s.db, &c).await?,
@@ -814,7 +813,7 @@ async fn post_step(
     }
     let result = match f.request() {
         Ok(req) => {
-            let cal = s.hall.calendar(&s.db).await?;
+            let cal = super::state(&s).calendar(&s.db).await?;
             cases::step(
                 &s.db,
                 &cal,
@@ -830,7 +829,7 @@ async fn post_step(
     };
     match result {
         Ok(notice) => {
-            s.hall.notify(notice);
+            super::state(&s).notify(notice);
             Ok(crate::platform::http::redirect(&format!(
                 "/hall/cases/{id}?saved=1"
             )))
@@ -904,7 +903,7 @@ async fn build_measures(
         ),
         None => None,
     };
-    let items = s.hall.items(&s.db).await?;
+    let items = super::state(s).items(&s.db).await?;
     let names = area_names(s).await?;
     measures::measures(
         &s.db,

@@ -552,7 +552,7 @@ async fn save_item(
     };
     match result {
         Ok(iid) => {
-            s.hall.forget();
+            super::state(s).forget();
             Ok(crate::platform::http::redirect(&format!(
                 "/hall/items/{iid}?saved=1"
             )))
@@ -680,7 +680,7 @@ async fn post_calendar(
     };
     match result {
         Ok(d) => {
-            s.hall.forget();
+            super::state(&s).forget();
             Ok(crate::platform::http::redirect(&format!(
                 "/hall/calendar?year={}&saved=1",
                 d.year()
@@ -706,7 +706,7 @@ async fn post_calendar_delete(
 ) -> Result<Response> {
     let d = parse_date(&f.day).ok_or_else(|| AppError::invalid("day", "common.date"))?;
     catalogue::delete_day(&s.db, &u.actor(), d).await?;
-    s.hall.forget();
+    super::state(&s).forget();
     Ok(crate::platform::http::redirect(&format!(
         "/hall/calendar?year={}&saved=1",
         d.year()

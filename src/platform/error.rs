@@ -127,10 +127,22 @@ impl Outage {
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// The field a save made on a stale copy is refused at (see platform::revision, which
+/// re-exports these as `FIELD` and `STALE`).
+pub const STALE_FIELD: &str = "revision";
+/// The key of the form-level message a stale save gets (its last argument is the current
+/// revision, which the form shown again carries).
+pub const STALE_KEY: &str = "common.stale";
+
+/// Whether `e` is the refusal of a save made on a stale copy.
+pub fn is_stale(e: &FieldError) -> bool {
+    e.field == STALE_FIELD && e.key == STALE_KEY
+}
+
 /// The status of a form sent back with `errs`: 409 after a save on a stale copy (see
 /// platform::revision), else 422 (the input's fault).
 pub fn invalid_status(errs: &[FieldError]) -> axum::http::StatusCode {
-    if errs.iter().any(crate::platform::revision::is_stale) {
+    if errs.iter().any(is_stale) {
         axum::http::StatusCode::CONFLICT
     } else {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod limits;
 pub mod personal;
 pub mod revision;
+pub mod sample;
 pub mod sheet;
 pub mod text;
 pub mod time;

@@ -17,11 +17,13 @@ use crate::platform::error::{AppError, FieldError, Result};
 use crate::vals;
 
 /// The hidden field's name.
-pub const FIELD: &str = "revision";
+pub const FIELD: &str = crate::platform::error::STALE_FIELD;
 
 /// The key of the form-level message a stale save gets (its last argument is the current
 /// revision, which the form shown again carries).
-pub const STALE: &str = "common.stale";
+pub const STALE: &str = crate::platform::error::STALE_KEY;
+
+pub use crate::platform::error::is_stale;
 
 /// The revision a form was opened at; `None` when not sent.
 pub fn base(s: &str) -> Result<Option<i64>> {
@@ -82,11 +84,6 @@ pub async fn update_as<C: ConnectionTrait>(
         (0, None) => Err(AppError::NotFound),
         _ => Ok(()),
     }
-}
-
-/// Whether a field error is the stale-save message.
-pub fn is_stale(e: &FieldError) -> bool {
-    e.field == FIELD && e.key == STALE
 }
 
 /// The revision to carry in the form shown again after a stale save.

@@ -40,7 +40,7 @@ impl Cell {
             Cell::Int(n) => n.to_string(),
             Cell::Money(f) => Fen(*f).yuan_string().replace(',', ""),
             Cell::Area(a) => Area(*a).m2_string().replace(',', ""),
-            Cell::Tenths(t) => crate::assessment::rules::points_text(*t),
+            Cell::Tenths(t) => tenths_text(*t),
             Cell::Date(d) => d.to_string(),
         }
     }
@@ -145,4 +145,13 @@ pub fn xlsx_response(body: Vec<u8>, filename: &str) -> axum::response::Response 
 /// A CSV download response (the body carries its BOM).
 pub fn csv_response(body: Vec<u8>, filename: &str) -> axum::response::Response {
     download(body, "text/csv; charset=utf-8", filename)
+}
+
+/// `85` tenths → `8.5`; whole points without a decimal.
+pub fn tenths_text(x10: i64) -> String {
+    if x10 % 10 == 0 {
+        (x10 / 10).to_string()
+    } else {
+        format!("{}.{}", x10 / 10, (x10 % 10).abs())
+    }
 }

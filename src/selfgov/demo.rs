@@ -7,12 +7,12 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use sea_orm::FromQueryResult;
 
-use crate::demo::Rng;
-use crate::hall::demo::name;
 use crate::platform::audit;
 use crate::platform::auth::Actor;
 use crate::platform::db::{self, Db};
 use crate::platform::error::AppError;
+use crate::platform::sample::Rng;
+use crate::platform::sample::name;
 use crate::platform::time::to_utc as utc;
 use crate::platform::types::{CreditCode, DivisionCode};
 use crate::vals;

@@ -12,3 +12,19 @@ pub mod public;
 pub mod rules;
 pub mod store;
 pub mod web;
+
+/// This domain's routes with their access, mounted by [`crate::app`].
+pub fn router() -> crate::platform::http::routes::Routes<crate::platform::http::AppState> {
+    web::router().merge(public::router())
+}
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_meetings,
+    web::api_activities,
+    web::api_proposal_stats,
+    web::api_organisations,
+    web::api_bookings,
+))]
+pub struct Api;

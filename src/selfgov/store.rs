@@ -108,23 +108,7 @@ pub async fn seen_community(
 
 // ------------------------------------------------------------------ tags
 
-pub const TAGS: [&str; 4] = ["learning", "vibrant", "service", "warm"];
-
-pub async fn tags_of(db: &Db, code: &str) -> Result<Vec<String>> {
-    #[derive(FromQueryResult)]
-    struct T {
-        tag: String,
-    }
-    let rows: Vec<T> = db::all(
-        &db.conn,
-        "SELECT tag FROM community_tags WHERE community_code = ? ORDER BY tag",
-        vals![code],
-    )
-    .await?;
-    let mut out: Vec<String> = rows.into_iter().map(|t| t.tag).collect();
-    out.sort_by_key(|t| TAGS.iter().position(|x| x == t));
-    Ok(out)
-}
+pub use crate::geo::store::{TAGS, tags_of};
 
 /// Set a community's titles (the district awards them).
 pub async fn set_tags(

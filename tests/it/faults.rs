@@ -5,9 +5,9 @@
 use axum::body::Body;
 use axum::http::{Request, header};
 use sea_orm::ConnectionTrait;
+use shequ::app::app;
 use shequ::platform::config::Config;
 use shequ::platform::db::{self, Db, DbTarget};
-use shequ::platform::http::{AppState, app};
 
 use crate::{Resp, TestApp, bearer};
 
@@ -117,7 +117,7 @@ async fn a_full_disk_loses_nothing_acknowledged_and_answers_503() {
         min_free_mb: 2,
         ..Config::default()
     };
-    let state = AppState::new(db, config).unwrap();
+    let state = shequ::app::state(db, config).unwrap();
     let t = TestApp {
         router: app(state.clone()),
         state,

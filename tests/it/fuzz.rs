@@ -318,7 +318,7 @@ async fn every_form_refuses_overlong_fields() {
     let long: String = "社区".repeat(1_500) + "\u{b}x";
     let mut failures = vec![];
     let mut posted = std::collections::BTreeSet::new();
-    let table = shequ::platform::http::routes().into_parts().1;
+    let table = shequ::app::routes().into_parts().1;
     for user in ["admin", "staff", "donggang", "minzheng"] {
         let s = t.session(user).await;
         let mut pages = vec![];

@@ -830,7 +830,7 @@ async fn personal_data_is_masked_by_role() {
 }
 
 fn urlencode(s: &str) -> String {
-    shequ::platform::http::errors::urlencode(s)
+    shequ::platform::text::urlencode(s)
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1536,8 +1536,10 @@ async fn notices_go_through_the_sender() {
     }
     let mut t = TestApp::demo().await;
     let rec = Arc::new(Recorder(Mutex::new(vec![])));
-    t.state.hall = Arc::new(shequ::hall::HallState::with_sender(rec.clone()));
-    t.router = shequ::platform::http::app(t.state.clone());
+    t.state
+        .parts
+        .put(shequ::hall::HallState::with_sender(rec.clone()));
+    t.router = shequ::app::app(t.state.clone());
     let staff = t.session("staff").await;
     let item = item_id(&t, "JY-02").await;
     let id = register(

@@ -24,9 +24,10 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use sea_orm::ConnectionTrait;
+use shequ::app::app;
 use shequ::platform::config::Config;
 use shequ::platform::db::{self, Db, DbTarget};
-use shequ::platform::http::{AppState, app};
+use shequ::platform::http::AppState;
 use tower::ServiceExt;
 
 /// The moment every test runs at (district time): the demo is built and served as of it, so
@@ -130,7 +131,7 @@ impl TestApp {
             ..Config::default()
         };
         configure(&mut config);
-        let state = AppState::new(db, config).unwrap();
+        let state = shequ::app::state(db, config).unwrap();
         TestApp {
             router: app(state.clone()),
             state,

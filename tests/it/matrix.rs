@@ -316,7 +316,7 @@ async fn every_route_in_the_table_denies_what_is_not_yours() {
     let t = TestApp::demo().await;
     plant_canaries(&t).await;
     let foreign = Foreign::of(&t).await;
-    let table = shequ::platform::http::routes().into_parts().1;
+    let table = shequ::app::routes().into_parts().1;
     assert!(table.len() > 150, "the whole table: {}", table.len());
     let roles: [(&str, Role); 6] = [
         ("admin", Role::DistrictAdmin),
@@ -416,7 +416,7 @@ async fn every_route_in_the_table_denies_what_is_not_yours() {
 /// login forms, the assets and Open311 is open to everyone.
 #[test]
 fn the_route_table_declares_every_route() {
-    let table = shequ::platform::http::routes().into_parts().1;
+    let table = shequ::app::routes().into_parts().1;
     let public: Vec<String> = table
         .iter()
         .filter(|r| r.access.is_public())

@@ -15,7 +15,7 @@ const A: &str = "320205106203"; // 黄土塘 (东港镇), the demo staff's commu
 const B: &str = "320205001001"; // 门楼社区 (东亭街道)
 
 fn urlencode(s: &str) -> String {
-    shequ::platform::http::errors::urlencode(s)
+    shequ::platform::text::urlencode(s)
 }
 
 /// A valid ID number (GB 11643) from its first 17 characters.
@@ -455,7 +455,7 @@ async fn control_characters_and_nul_bytes_are_refused_at_the_door() {
     )
     .await
     .unwrap();
-    t.state.hall.forget();
+    shequ::hall::state(&t.state).forget();
     let xml = t
         .get("/open311/v2/requests.xml?status=open,closed", None)
         .await;

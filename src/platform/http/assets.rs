@@ -6,8 +6,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::platform::auth::guard::Public;
 use crate::platform::error::AppError;
-use crate::platform::http::AppState;
 use crate::platform::http::routes::Routes;
+use crate::platform::http::state::AppState;
 
 struct Asset {
     name: &'static str,

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::platform::error::{AppError, FieldError, Outage};
 use crate::platform::http::ctx::Ctx;
 use crate::platform::http::layout::Chrome;
+use crate::platform::text::urlencode;
 
 /// What the context layer needs to render an error; travels in the response extensions.
 #[derive(Debug, Clone)]
@@ -124,7 +125,7 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
         if ctx.session_expired {
             next.push_str("&expired=1");
         }
-        crate::platform::http::redirect(&next)
+        crate::platform::http::response::redirect(&next)
     } else {
         let chrome = Chrome::build(ctx, "");
         let page = ErrorPage {
@@ -154,19 +155,6 @@ pub fn render_error(ctx: &Ctx, info: &ErrorInfo) -> Response {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
     resp
-}
-
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// The 404 for routes that do not exist.

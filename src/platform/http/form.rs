@@ -8,7 +8,7 @@ use axum::response::Response;
 use chrono::NaiveDate;
 
 use crate::platform::error::{FieldError, Result};
-use crate::platform::http::render;
+use crate::platform::http::response::render;
 use crate::platform::i18n::Tr;
 use crate::platform::time::parse_date;
 use crate::platform::types::{Area, Fen};

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::platform::auth::guard::Public;
 use crate::platform::db;
 use crate::platform::error::{AppError, Outage};
-use crate::platform::http::AppState;
+use crate::platform::http::state::AppState;
 use crate::vals;
 
 /// How long the readiness probe waits for its write (behind the writers queued before it).
@@ -24,6 +24,11 @@ pub async fn healthz(_: Public, State(state): State<AppState>) -> Result<Respons
     db::scalar(&state.db.conn, "SELECT CAST(1 AS BIGINT)", vals![]).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], "ok").into_response())
 }
+
+/// The last readiness probe, reused for a second (`/readyz` is public: its write must not
+/// become anyone's load generator). Kept in the state's parts.
+#[derive(Default)]
+struct LastProbe(tokio::sync::Mutex<Option<Probe>>);
 
 /// A readiness probe's answer and when it was taken.
 pub type Probe = (std::time::Instant, Readiness);
@@ -60,7 +65,8 @@ fn cause(e: &AppError) -> &'static str {
     (status = 200, description = "reads and writes work", body = Readiness),
     (status = 503, description = "the database cannot write (disk full) or cannot be reached", body = Readiness)))]
 pub async fn readyz(_: Public, State(state): State<AppState>) -> Response {
-    let mut last = state.readiness.lock().await;
+    let readiness = state.part::<LastProbe>();
+    let mut last = readiness.0.lock().await;
     let body = match &*last {
         Some((at, r)) if at.elapsed() < PROBE_REUSE => r.clone(),
         _ => {

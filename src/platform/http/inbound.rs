@@ -12,6 +12,9 @@ use axum::http::{Uri, header};
 use crate::platform::error::{AppError, FieldError};
 use crate::platform::text::{MAX_FIELD_CHARS, clean, too_long};
 
+/// The largest request body the server reads (uploads included).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 fn field_too_long(field: &str) -> AppError {
     AppError::Invalid(vec![
         FieldError::new(field, "form.field_too_long").with(MAX_FIELD_CHARS),
@@ -106,7 +109,7 @@ pub async fn normalise(req: Request) -> Result<Request, AppError> {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if announced.is_some_and(|n| n > crate::platform::http::MAX_BODY_BYTES as u64) {
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(AppError::TooLarge);
     }
     if let Some(q) = parts.uri.query().filter(|q| q.contains('%') || too_long(q))
@@ -172,7 +175,7 @@ pub fn is_json(kind: &str) -> bool {
 
 /// The whole body; past the server's limit it is 413.
 async fn read(body: Body) -> Result<Bytes, AppError> {
-    axum::body::to_bytes(body, crate::platform::http::MAX_BODY_BYTES)
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| AppError::TooLarge)
 }

@@ -3,8 +3,8 @@
 
 use crate::platform::auth::{Role, Scope};
 use crate::platform::http::ctx::Ctx;
-use crate::platform::http::errors::urlencode;
 use crate::platform::i18n::{Lang, Tr};
+use crate::platform::text::urlencode;
 
 #[derive(Clone, Debug)]
 pub struct NavItem {

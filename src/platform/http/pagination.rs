@@ -64,7 +64,7 @@ pub fn query_without_page(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .filter(|(k, v)| *k != "page" && !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", crate::platform::http::errors::urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::platform::text::urlencode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }
