@@ -195,7 +195,7 @@ pub async fn generate(
     .map_err(err)?;
 
     // --- rooms from the accepted checklists
-    crate::selfgov::store::insert_checklist_rooms(&tx, None)
+    crate::selfgov::rooms::store::insert_checklist_rooms(&tx, None)
         .await
         .map_err(err)?;
     let rooms: Vec<RoomRow> = db::all(
@@ -497,7 +497,7 @@ pub async fn generate(
             ]);
         }
         // activities: weekly series in the rooms, from 120 days back to 60 ahead
-        let start = crate::selfgov::store::monday(t - Duration::days(120));
+        let start = crate::selfgov::rooms::store::monday(t - Duration::days(120));
         let series: [Series; 4] = [
             (
                 "chess_cards",

@@ -19,10 +19,15 @@ use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
 use crate::platform::time::to_local as local;
 use crate::platform::time::{day_start_utc, parse_date};
-use crate::selfgov::civic::{self, Meeting, NoticeRow, Proposal, Topic};
+use crate::selfgov::boards::store::NoticeRow;
 use crate::selfgov::feeds::{self, Entry, FeedEvent};
-use crate::selfgov::store::{self, Activity, Room, live_community};
-use crate::selfgov::web::{Week, WeekQuery, by_day};
+use crate::selfgov::meetings::store::Meeting;
+use crate::selfgov::meetings::store::Topic;
+use crate::selfgov::proposals::store::Proposal;
+use crate::selfgov::rooms::activities::Activity;
+use crate::selfgov::rooms::store::Room;
+use crate::selfgov::rooms::web::{Week, WeekQuery, by_day};
+use crate::selfgov::store::{self, live_community};
 use crate::vals;
 
 pub fn router() -> Routes<AppState> {
@@ -53,7 +58,7 @@ pub struct PublicLife {
 
 /// The public page's part: five small reads on indexed columns.
 pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
-    let meetings = civic::meetings(
+    let meetings = crate::selfgov::meetings::store::meetings(
         &s.db,
         one("m.community_code", code),
         Some(s.db.clock().now()),
@@ -62,15 +67,15 @@ pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
     .await?;
     let mut announced = vec![];
     for m in meetings.into_iter().filter(|m| m.topics > 0) {
-        let t = civic::topics(&s.db, &m).await?;
+        let t = crate::selfgov::meetings::store::topics(&s.db, &m).await?;
         announced.push((m, t));
     }
     let now = s.db.clock().now();
     Ok(PublicLife {
         tags: store::tags_of(&s.db, code).await?,
         announced,
-        notices: civic::notices(&s.db, code, None, true, 8).await?,
-        activities: store::activities(
+        notices: crate::selfgov::boards::store::notices(&s.db, code, None, true, 8).await?,
+        activities: crate::selfgov::rooms::activities::activities(
             &s.db,
             one("a.community_code", code),
             now,
@@ -79,7 +84,7 @@ pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
             8,
         )
         .await?,
-        rooms: store::rooms(&s.db, code, true).await?,
+        rooms: crate::selfgov::rooms::store::rooms(&s.db, code, true).await?,
     })
 }
 
@@ -189,7 +194,7 @@ impl CalendarQuery {
     fn kind(&self) -> Option<&str> {
         self.kind
             .as_deref()
-            .filter(|k| store::ACTIVITY_KINDS.contains(k))
+            .filter(|k| crate::selfgov::rooms::activities::ACTIVITY_KINDS.contains(k))
     }
 }
 
@@ -270,7 +275,7 @@ async fn calendar_page(
     let first = q.first_day(s.db.clock().today())?;
     let end = next_month(first);
     let (from, to) = (day_start_utc(first), day_start_utc(end));
-    let acts = store::activities(
+    let acts = crate::selfgov::rooms::activities::activities(
         &s.db,
         one("a.community_code", &code),
         from,
@@ -280,11 +285,16 @@ async fn calendar_page(
     )
     .await?;
     let meetings: Vec<Meeting> = if q.kind().is_none() {
-        civic::meetings(&s.db, one("m.community_code", &code), Some(from), 200)
-            .await?
-            .into_iter()
-            .filter(|m| m.starts_at < to)
-            .collect()
+        crate::selfgov::meetings::store::meetings(
+            &s.db,
+            one("m.community_code", &code),
+            Some(from),
+            200,
+        )
+        .await?
+        .into_iter()
+        .filter(|m| m.starts_at < to)
+        .collect()
     } else {
         vec![]
     };
@@ -319,7 +329,7 @@ async fn calendar_page(
     }));
     items.sort_by(|a, b| (a.0, &a.1.hm).cmp(&(b.0, &b.1.hm)));
     // the grid: Monday-first weeks covering the month
-    let start = store::monday(first);
+    let start = crate::selfgov::rooms::store::monday(first);
     let t = s.db.clock().today();
     let mut weeks = vec![];
     let mut d = start;
@@ -353,7 +363,7 @@ async fn calendar_page(
         month: first,
         weeks,
         kind: q.kind().unwrap_or("").to_string(),
-        kinds: store::ACTIVITY_KINDS,
+        kinds: crate::selfgov::rooms::activities::ACTIVITY_KINDS,
         list: acts,
     })
 }
@@ -414,7 +424,7 @@ async fn calendar_ics(
         return Err(AppError::NotFound);
     }
     let (from, to) = feed_window(s.db.clock().today());
-    let acts = store::activities(
+    let acts = crate::selfgov::rooms::activities::activities(
         &s.db,
         one("a.community_code", &code),
         from,
@@ -434,11 +444,18 @@ async fn calendar_ics(
         })
         .collect();
     if q.kind().is_none() {
-        for m in civic::meetings(&s.db, one("m.community_code", &code), Some(from), 1000).await? {
+        for m in crate::selfgov::meetings::store::meetings(
+            &s.db,
+            one("m.community_code", &code),
+            Some(from),
+            1000,
+        )
+        .await?
+        {
             if m.starts_at >= to {
                 continue;
             }
-            let topics = civic::topics(&s.db, &m).await?;
+            let topics = crate::selfgov::meetings::store::topics(&s.db, &m).await?;
             events.push(FeedEvent {
                 uid: format!("meeting-{}@{}.shequ", m.id, m.community_code),
                 summary: m.title.clone(),
@@ -482,12 +499,12 @@ async fn kind_ics(
     Path(file): Path<String>,
 ) -> Result<Response> {
     let kind = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
-    if !store::ACTIVITY_KINDS.contains(&kind) {
+    if !crate::selfgov::rooms::activities::ACTIVITY_KINDS.contains(&kind) {
         return Err(AppError::NotFound);
     }
     let (from, to) = feed_window(s.db.clock().today());
     let (lo, hi) = s.district.descendant_range();
-    let acts = store::activities(
+    let acts = crate::selfgov::rooms::activities::activities(
         &s.db,
         ("a.community_code BETWEEN ? AND ?".into(), vals![lo, hi]),
         from,
@@ -573,8 +590,16 @@ async fn boards_page(
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
     render(&BoardsPage {
         chrome: Chrome::build(&ctx, ""),
-        openness: civic::notices(&s.db, &code, Some("openness"), true, 100).await?,
-        publicity: civic::notices(&s.db, &code, Some("publicity"), true, 100).await?,
+        openness: crate::selfgov::boards::store::notices(&s.db, &code, Some("openness"), true, 100)
+            .await?,
+        publicity: crate::selfgov::boards::store::notices(
+            &s.db,
+            &code,
+            Some("publicity"),
+            true,
+            100,
+        )
+        .await?,
         funding: funding_view(&s, &code).await?,
         code,
         community,
@@ -590,24 +615,25 @@ async fn feed_atom(
 ) -> Result<Response> {
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
     let page = crate::platform::http::public_url(&s, &format!("/p/{code}/boards"));
-    let mut entries: Vec<Entry> = civic::notices(&s.db, &code, None, true, 50)
-        .await?
-        .into_iter()
-        .map(|n| Entry {
-            id: format!("tag:shequ,2026:notice/{}", n.id),
-            title: format!(
-                "【{}】{}",
-                ctx.tr.t(&format!("selfgov.board.{}", n.board)),
-                n.title
-            ),
-            link: format!("{page}#notice-{}", n.id),
-            published: day_start_utc(n.publish_on).max(n.created_at),
-            updated: n.updated_at.max(day_start_utc(n.publish_on)),
-            summary: n.body.clone(),
-            author: community.clone(),
-        })
-        .collect();
-    for m in civic::meetings(
+    let mut entries: Vec<Entry> =
+        crate::selfgov::boards::store::notices(&s.db, &code, None, true, 50)
+            .await?
+            .into_iter()
+            .map(|n| Entry {
+                id: format!("tag:shequ,2026:notice/{}", n.id),
+                title: format!(
+                    "【{}】{}",
+                    ctx.tr.t(&format!("selfgov.board.{}", n.board)),
+                    n.title
+                ),
+                link: format!("{page}#notice-{}", n.id),
+                published: day_start_utc(n.publish_on).max(n.created_at),
+                updated: n.updated_at.max(day_start_utc(n.publish_on)),
+                summary: n.body.clone(),
+                author: community.clone(),
+            })
+            .collect();
+    for m in crate::selfgov::meetings::store::meetings(
         &s.db,
         one("m.community_code", &code),
         Some(s.db.clock().now()),
@@ -615,7 +641,7 @@ async fn feed_atom(
     )
     .await?
     {
-        for t in civic::topics(&s.db, &m).await? {
+        for t in crate::selfgov::meetings::store::topics(&s.db, &m).await? {
             entries.push(Entry {
                 id: format!("tag:shequ,2026:topic/{}", t.id),
                 title: format!(
@@ -702,8 +728,15 @@ async fn rooms_page(
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
     let week = q.monday(s.db.clock().today())?;
     let mut rooms = vec![];
-    for r in store::rooms(&s.db, &code, true).await? {
-        let b = store::room_bookings(&s.db, &r, week, week + Duration::days(7), false).await?;
+    for r in crate::selfgov::rooms::store::rooms(&s.db, &code, true).await? {
+        let b = crate::selfgov::rooms::store::room_bookings(
+            &s.db,
+            &r,
+            week,
+            week + Duration::days(7),
+            false,
+        )
+        .await?;
         rooms.push((r, by_day(week, b)));
     }
     render(&RoomsPage {
@@ -736,7 +769,13 @@ async fn proposals_page(
     let (code, community) = live_community(&s.db, &s.district, &code).await?;
     render(&ProposalsPage {
         chrome: Chrome::build(&ctx, ""),
-        proposals: civic::proposals(&s.db, one("p.community_code", &code), None, 200).await?,
+        proposals: crate::selfgov::proposals::store::proposals(
+            &s.db,
+            one("p.community_code", &code),
+            None,
+            200,
+        )
+        .await?,
         code,
         community,
     })

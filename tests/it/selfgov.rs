@@ -702,7 +702,7 @@ async fn proposals_answers_and_response_times() {
     };
     assert_eq!(row["total"], t.count(&sql("COUNT(*)")).await);
     assert_eq!(row["answered"], t.count(&sql("COUNT(answered_on)")).await);
-    let rows = shequ::selfgov::civic::proposals(
+    let rows = shequ::selfgov::proposals::store::proposals(
         t.db(),
         ("p.community_code = ?".into(), vec![HTT.into()]),
         None,
@@ -1289,7 +1289,7 @@ async fn organisations_volunteers_and_titles() {
         25
     );
     async fn hours(t: &TestApp, vid: i64) -> (i64, i64, i64) {
-        let rows = shequ::selfgov::civic::volunteers(t.db(), HTT, false)
+        let rows = shequ::selfgov::volunteers::store::volunteers(t.db(), HTT, false)
             .await
             .unwrap();
         let v = rows.into_iter().find(|v| v.id == vid).unwrap();
@@ -1309,7 +1309,7 @@ async fn organisations_volunteers_and_titles() {
         .await;
     assert!(party.body.contains("赵六"));
     // totals per community and organisation agree with the records
-    let by = shequ::selfgov::civic::hours_by_organisation(
+    let by = shequ::selfgov::volunteers::store::hours_by_organisation(
         t.db(),
         &t.state.district,
         &shequ::platform::auth::Scope::District,

@@ -1,0 +1,4 @@
+//! Civil organisations (社区社会组织) and their review.
+
+pub mod store;
+pub mod web;

@@ -1,0 +1,4 @@
+//! Proposals (议案、建议) and their public answers.
+
+pub mod store;
+pub mod web;
