@@ -9,15 +9,15 @@ pub mod measures;
 pub mod open311;
 pub mod providers;
 pub mod public;
+pub mod registers;
 pub mod residents;
 pub mod rules;
 pub mod web;
-pub mod web_registry;
 
 /// This domain's routes with their access, mounted by [`crate::app`].
 pub fn router() -> crate::platform::http::routes::Routes<crate::platform::http::AppState> {
     web::router()
-        .merge(web_registry::router())
+        .merge(registers::router())
         .merge(public::router())
         .merge(open311::router())
 }
@@ -29,9 +29,9 @@ pub fn router() -> crate::platform::http::routes::Routes<crate::platform::http::
     web::api_register,
     web::api_case,
     web::api_measures,
-    web_registry::api_residents,
-    web_registry::api_items,
-    web_registry::api_providers,
+    registers::api_residents,
+    registers::api_items,
+    registers::api_providers,
 ))]
 pub struct Api;
 

@@ -263,7 +263,7 @@ fn discovery(s: &AppState, f: Format) -> Response {
 
 async fn services(s: &AppState, f: Format, pairs: &[(String, String)]) -> Result<Response> {
     check_jurisdiction(s, pairs)?;
-    let items = super::state(s).items(&s.db).await?;
+    let items = crate::hall::state(s).items(&s.db).await?;
     let list: Vec<serde_json::Value> = online_items(&items).map(service_json).collect();
     Ok(respond(
         f,
@@ -287,7 +287,7 @@ async fn get_service(
     };
     let r = async {
         check_jurisdiction(&s, &pairs)?;
-        let items = super::state(&s).items(&s.db).await?;
+        let items = crate::hall::state(&s).items(&s.db).await?;
         let item = online_items(&items)
             .find(|i| i.code == code)
             .ok_or(AppError::NotFound)?;
@@ -616,7 +616,7 @@ async fn post_requests(
             limits.open311_posts_per_hour,
             std::time::Duration::from_secs(3600),
         )?;
-        let items = super::state(&s).items(&s.db).await?;
+        let items = crate::hall::state(&s).items(&s.db).await?;
         let first = param(&pairs, "first_name").unwrap_or("").trim().to_string();
         let last = param(&pairs, "last_name").unwrap_or("").trim().to_string();
         let name = if first.is_ascii() && last.is_ascii() {
@@ -650,14 +650,14 @@ async fn post_requests(
         };
         n.lat = coord("lat", 90.0)?;
         n.lon = coord("long", 180.0)?;
-        let cal = super::state(&s).calendar(&s.db).await?;
+        let cal = crate::hall::state(&s).calendar(&s.db).await?;
         let actor = Actor {
             id: None,
             name: format!("open311:{label}#{client_id}"),
         };
         let (reg, notice) =
             cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await?;
-        super::state(&s).notify(notice);
+        crate::hall::state(&s).notify(notice);
         Ok::<_, AppError>(respond(
             f,
             StatusCode::CREATED,

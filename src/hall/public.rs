@@ -51,7 +51,7 @@ fn english(ctx: &Ctx) -> bool {
 
 /// The installation's form key: read from `settings`, made once.
 async fn form_key(s: &AppState) -> Result<String> {
-    let hall = super::state(s);
+    let hall = crate::hall::state(s);
     hall.form_key
         .get_or_try_init(|| async {
             let read = || async {
@@ -144,7 +144,7 @@ async fn guide_page(
     ctx: Ctx,
     Query(q): Query<GuideQuery>,
 ) -> Result<Response> {
-    let items = super::state(&s).items(&s.db).await?;
+    let items = crate::hall::state(&s).items(&s.db).await?;
     let needle = q.q.clone().unwrap_or_default();
     let needle = needle.trim();
     let mut groups: Vec<(String, Vec<Item>)> = vec![];
@@ -243,7 +243,7 @@ async fn show_request(
     done: Option<(String, Option<chrono::NaiveDate>)>,
 ) -> Result<Response> {
     let key = form_key(s).await?;
-    let items = super::state(s)
+    let items = crate::hall::state(s)
         .items(&s.db)
         .await?
         .iter()
@@ -322,17 +322,17 @@ async fn post_request(
             description: f.description.clone(),
             address: f.address.clone(),
         };
-        let items = super::state(&s).items(&s.db).await?;
+        let items = crate::hall::state(&s).items(&s.db).await?;
         let mut n = input.check(&items, "online", true)?;
         n.stamp = Some(f.stamp.clone());
-        let cal = super::state(&s).calendar(&s.db).await?;
+        let cal = crate::hall::state(&s).calendar(&s.db).await?;
         let actor = auth::Actor::system("public");
         cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await
     }
     .await;
     match result {
         Ok((reg, notice)) => {
-            super::state(&s).notify(notice);
+            crate::hall::state(&s).notify(notice);
             show_request(
                 &s,
                 &ctx,
@@ -413,14 +413,14 @@ struct StatusForm {
 /// Whether lookups of this number from this client are paused after misses. Keyed by both:
 /// someone guessing phones elsewhere never pauses the applicant's own lookups.
 fn paused(s: &AppState, key: &str) -> bool {
-    let hall = super::state(s);
+    let hall = crate::hall::state(s);
     let map = hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
     map.get(key)
         .is_some_and(|(at, n)| *n >= LOOKUP_MISSES && at.elapsed().as_secs() < LOOKUP_WINDOW_SECS)
 }
 
 fn missed(s: &AppState, key: &str) {
-    let hall = super::state(s);
+    let hall = crate::hall::state(s);
     let mut map = hall.lookups.lock().unwrap_or_else(|e| e.into_inner());
     if map.len() > 10_000 {
         map.retain(|_, (at, _)| at.elapsed().as_secs() < LOOKUP_WINDOW_SECS);
@@ -446,7 +446,7 @@ async fn find(
     }
     match cases::lookup(&s.db, &s.district, number, &f.phone).await? {
         Some(c) => {
-            let items = super::state(s).items(&s.db).await?;
+            let items = crate::hall::state(s).items(&s.db).await?;
             let item = items
                 .iter()
                 .find(|i| i.id == c.item_id)
@@ -516,7 +516,7 @@ async fn post_rate(
                 "hall.comment_too_long",
             )]));
         }
-        let cal = super::state(&s).calendar(&s.db).await?;
+        let cal = crate::hall::state(&s).calendar(&s.db).await?;
         cases::step(
             &s.db,
             &cal,

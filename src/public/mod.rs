@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use crate::hall::providers::{self, Provider};
 use crate::hall::public;
-use crate::hall::web_registry::by_category;
+use crate::hall::registers::by_category;
 use crate::platform::auth::guard::Public;
 use crate::platform::error::Result;
 use crate::platform::http::ctx::Ctx;

@@ -1,37 +1,6 @@
-//! Queries and changes of funding. Batches are the district's (the admin makes, approves and
-//! pays them; department officers read them); statements, contributions and budgets follow
-//! the caller's scope. Every change is one write transaction with its audit entry; batch
-//! steps are conditional updates, so approving or paying twice cannot happen.
+//! Payment batches: per-capita drafts, rewards and subsidies, approved and paid, reversed by a line of their own.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
-use serde::{Deserialize, Serialize};
-
-use crate::funding::rules::{self, BatchStatus, Claim};
-use crate::geo::store as geo;
-use crate::platform::audit;
-use crate::platform::auth::{Actor, CurrentUser, Role, Scope};
-use crate::platform::db::{self, Db};
-use crate::platform::error::{AppError, FieldError, Result};
-use crate::platform::types::{DivisionCode, Fen, Level};
-use crate::vals;
-
-/// The largest rate per resident: 1,000 yuan.
-pub const MAX_RATE_FEN: i64 = 1_000 * 100;
-/// The largest cap or budget: 10 billion yuan.
-pub const MAX_TOTAL_FEN: i64 = 10_000_000_000 * 100;
-
-pub const CATEGORIES: &[&str] = &[
-    "per_capita",
-    "guideline",
-    "construction_reward",
-    "donation",
-    "self_raised",
-];
-
-// ------------------------------------------------------------------ batches
+use super::*;
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
@@ -58,7 +27,7 @@ impl Batch {
     }
 }
 
-const BATCH_COLUMNS: &str = "id, year, kind, source_level, title, status, params_json, total_fen, \
+pub(super) const BATCH_COLUMNS: &str = "id, year, kind, source_level, title, status, params_json, total_fen, \
     line_count, created_by, created_at, approved_by, approved_at, paid_by, paid_at";
 
 #[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
@@ -120,7 +89,7 @@ pub fn can_read_batches(role: Role) -> bool {
 /// SQL condition (on alias `b`) limiting batches to what a scope may read: the district all,
 /// a department the batches paying its own guidelines, everyone else none (towns and
 /// communities read their statements, not the district's batches).
-fn batch_scope(scope: &Scope) -> (String, Vec<sea_orm::Value>) {
+pub(super) fn batch_scope(scope: &Scope) -> (String, Vec<sea_orm::Value>) {
     match scope {
         Scope::District => ("1 = 1".into(), vals![]),
         Scope::Department(d) => (
@@ -169,7 +138,7 @@ pub async fn load_batch(db: &Db, scope: &Scope, id: i64) -> Result<Batch> {
 }
 
 /// The batch row itself, for this store's own steps (the caller's scope was checked).
-async fn batch_row<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
+pub(super) async fn batch_row<C: ConnectionTrait>(c: &C, id: i64) -> Result<Batch> {
     db::one(
         c,
         &format!("SELECT {BATCH_COLUMNS} FROM payment_batches WHERE id = ?"),
@@ -274,21 +243,21 @@ pub async fn create_batch(
 }
 
 /// A batch's own row: what it is and its totals.
-struct BatchHead<'a> {
-    year: i32,
-    kind: &'a str,
-    title: &'a str,
-    params: &'a serde_json::Value,
-    total: i64,
-    count: usize,
+pub(super) struct BatchHead<'a> {
+    pub(super) year: i32,
+    pub(super) kind: &'a str,
+    pub(super) title: &'a str,
+    pub(super) params: &'a serde_json::Value,
+    pub(super) total: i64,
+    pub(super) count: usize,
     /// (round, guideline) a subsidy batch pays
-    subsidy_of: Option<(i64, i64)>,
+    pub(super) subsidy_of: Option<(i64, i64)>,
 }
 
 /// Insert a batch, its audit entry and its lines inside `tx`, in chunks of multi-row
 /// inserts. The lines come as an iterator, so a national batch is never held as one vector
 /// of lines.
-async fn insert_batch(
+pub(super) async fn insert_batch(
     tx: &crate::platform::db::WriteTx,
     actor: &Actor,
     head: &BatchHead<'_>,
@@ -431,9 +400,9 @@ async fn insert_batch(
     Ok(id)
 }
 
-struct PopRow {
-    code: String,
-    population: Option<i64>,
+pub(super) struct PopRow {
+    pub(super) code: String,
+    pub(super) population: Option<i64>,
 }
 
 /// The per-capita parameters as entered.
@@ -624,12 +593,12 @@ pub async fn create_per_capita_batch_in(
 }
 
 #[derive(FromQueryResult)]
-struct DueReward {
-    id: i64,
-    community_code: String,
-    mode: String,
-    amount_fen: i64,
-    accepted_on: Option<NaiveDate>,
+pub(super) struct DueReward {
+    pub(super) id: i64,
+    pub(super) community_code: String,
+    pub(super) mode: String,
+    pub(super) amount_fen: i64,
+    pub(super) accepted_on: Option<NaiveDate>,
 }
 
 /// Make a draft batch of the acceptance rewards not yet in any batch (each reward can be in
@@ -859,535 +828,4 @@ pub async fn reverse_line(
     let id = insert_batch(&tx, actor, &head, std::iter::once(line)).await?;
     tx.commit().await?;
     Ok(id)
-}
-
-// ------------------------------------------------------------------ contributions
-
-#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Contribution {
-    pub id: i64,
-    pub community_code: String,
-    pub community_name: String,
-    pub year: i32,
-    pub kind: String,
-    pub source: String,
-    pub amount_fen: i64,
-    pub received_on: NaiveDate,
-    pub note: String,
-    pub recorded_by: String,
-}
-
-pub async fn contributions(
-    db: &Db,
-    district: &DivisionCode,
-    scope: &Scope,
-    code: Option<&str>,
-    year: Option<i32>,
-) -> Result<Vec<Contribution>> {
-    let (cond, mut v) = geo::community_scope_sql(scope, district);
-    let mut wh = vec![cond];
-    if let Some(c) = code {
-        wh.push("k.community_code = ?".into());
-        v.push(c.into());
-    }
-    if let Some(y) = year {
-        wh.push("k.year = ?".into());
-        v.push(y.into());
-    }
-    db::all(
-        &db.conn,
-        &format!(
-            "SELECT k.id, k.community_code, c.name AS community_name, k.year, k.kind, k.source, \
-               k.amount_fen, k.received_on, k.note, k.recorded_by \
-             FROM contributions k JOIN divisions c ON c.code = k.community_code \
-             WHERE {} ORDER BY k.received_on DESC, k.id DESC",
-            wh.join(" AND ")
-        ),
-        v,
-    )
-    .await
-}
-
-pub struct ContributionInput {
-    pub code: String,
-    pub kind: String,
-    pub source: String,
-    pub amount_fen: i64,
-    pub received_on: Option<NaiveDate>,
-    pub note: String,
-}
-
-/// Record a donation or village self-raised funds for a community in scope (staff their own).
-pub async fn record_contribution(
-    db: &Db,
-    district: &DivisionCode,
-    u: &CurrentUser,
-    input: &ContributionInput,
-    today: NaiveDate,
-) -> Result<i64> {
-    if !matches!(
-        u.role,
-        Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
-    ) {
-        return Err(AppError::Forbidden);
-    }
-    let mut errs = vec![];
-    let c = match geo::load_community(db, district, &u.scope, input.code.trim()).await {
-        Ok(c) if c.row.merged_into.is_none() => Some(c.row),
-        Ok(_) | Err(AppError::NotFound) => {
-            errs.push(FieldError::new("community", "funding.bad_community"));
-            None
-        }
-        Err(e) => return Err(e),
-    };
-    if let (Scope::Community(own), Some(c)) = (&u.scope, &c)
-        && own.as_str() != c.code
-    {
-        errs.push(FieldError::new("community", "funding.bad_community"));
-    }
-    if !matches!(input.kind.as_str(), "donation" | "self_raised") {
-        errs.push(FieldError::new("kind", "funding.bad_kind"));
-    }
-    let source = input.source.trim();
-    if source.is_empty() {
-        errs.push(FieldError::new("source", "common.required"));
-    } else if source.chars().count() > 100 {
-        errs.push(FieldError::new("source", "common.too_long").with(100));
-    }
-    if input.amount_fen <= 0 {
-        errs.push(FieldError::new("amount", "funding.positive"));
-    } else if input.amount_fen > MAX_TOTAL_FEN {
-        errs.push(FieldError::new("amount", "funding.total_absurd"));
-    }
-    match input.received_on {
-        None => errs.push(FieldError::new("received_on", "common.date")),
-        Some(d) if d > today => errs.push(FieldError::new("received_on", "centres.in_future")),
-        _ => {}
-    }
-    if input.note.chars().count() > 500 {
-        errs.push(FieldError::new("note", "common.too_long").with(500));
-    }
-    let (Some(c), Some(on), true) = (c, input.received_on, errs.is_empty()) else {
-        return Err(AppError::Invalid(errs));
-    };
-    let tx = db.write_tx().await?;
-    let id = db::scalar(
-        &tx,
-        "INSERT INTO contributions (community_code, year, kind, source, amount_fen, received_on, note, recorded_by, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        vals![
-            c.code.clone(),
-            on.year(),
-            input.kind.clone(),
-            source,
-            input.amount_fen,
-            on,
-            input.note.trim(),
-            u.username.clone(),
-            db.clock().now()
-        ],
-    )
-    .await?
-    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
-    audit::record(
-        &tx,
-        &u.actor(),
-        "create",
-        "contribution",
-        &id.to_string(),
-        None::<&()>,
-        Some(&serde_json::json!({
-            "community_code": c.code, "kind": input.kind, "source": source,
-            "amount_fen": input.amount_fen, "received_on": on,
-        })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(id)
-}
-
-// ------------------------------------------------------------------ budgets
-
-#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Budget {
-    pub year: i32,
-    pub level: String,
-    pub unit_code: String,
-    pub unit_name: Option<String>,
-    pub category: String,
-    pub amount_fen: i64,
-    pub note: String,
-}
-
-/// Budgets in scope: the district's, and the towns' and villages' the caller sees.
-pub async fn budgets(
-    db: &Db,
-    district: &DivisionCode,
-    scope: &Scope,
-    year: Option<i32>,
-) -> Result<Vec<Budget>> {
-    let (lo, hi) = district.descendant_range();
-    let (scope_cond, mut v) = match scope {
-        Scope::District | Scope::Department(_) => ("1 = 1".to_string(), vals![]),
-        Scope::Town(t) => {
-            let (a, b) = t.descendant_range();
-            (
-                "(b.unit_code = '' OR b.unit_code BETWEEN ? AND ?)".to_string(),
-                vals![a, b],
-            )
-        }
-        Scope::Community(c) => (
-            "(b.unit_code = '' OR b.unit_code = ?)".to_string(),
-            vals![c.as_str()],
-        ),
-        Scope::Provider(_) => ("1 = 0".to_string(), vals![]),
-    };
-    v.extend(vals![lo, hi]);
-    let mut cond = format!("{scope_cond} AND (b.unit_code = '' OR b.unit_code BETWEEN ? AND ?)");
-    if let Some(y) = year {
-        cond.push_str(" AND b.year = ?");
-        v.push(y.into());
-    }
-    db::all(
-        &db.conn,
-        &format!(
-            "SELECT b.year, b.level, b.unit_code, d.name AS unit_name, b.category, b.amount_fen, b.note \
-             FROM budgets b LEFT JOIN divisions d ON d.code = b.unit_code WHERE {cond} \
-             ORDER BY b.year DESC, b.level, b.unit_code, b.category"
-        ),
-        v,
-    )
-    .await
-}
-
-pub struct BudgetInput {
-    pub year: i64,
-    /// '' for the district, a town or community code
-    pub unit: String,
-    pub category: String,
-    pub amount_fen: i64,
-    pub note: String,
-}
-
-/// Set a budget: the admin the district's (and any), a town officer the town's and its
-/// villages', staff their village's.
-pub async fn set_budget(
-    db: &Db,
-    district: &DivisionCode,
-    u: &CurrentUser,
-    b: &BudgetInput,
-) -> Result<()> {
-    let mut errs = vec![];
-    if !(1949..=2200).contains(&b.year) {
-        errs.push(FieldError::new("year", "centres.year_range"));
-    }
-    if !CATEGORIES.contains(&b.category.as_str()) {
-        errs.push(FieldError::new("category", "funding.bad_category"));
-    }
-    if b.amount_fen < 0 {
-        errs.push(FieldError::new("amount", "funding.positive"));
-    } else if b.amount_fen > MAX_TOTAL_FEN {
-        errs.push(FieldError::new("amount", "funding.total_absurd"));
-    }
-    if b.note.chars().count() > 500 {
-        errs.push(FieldError::new("note", "common.too_long").with(500));
-    }
-    let unit = b.unit.trim();
-    let level = if unit.is_empty() {
-        if !u.is_admin() {
-            return Err(AppError::Forbidden);
-        }
-        "district"
-    } else {
-        match DivisionCode::parse(unit).map(|c| c.level()) {
-            Ok(Level::Town) => {
-                let ok = match &u.scope {
-                    Scope::District => u.is_admin(),
-                    Scope::Town(t) => t.as_str() == unit,
-                    _ => false,
-                };
-                if !ok
-                    || geo::load_town(db, district, &Scope::District, unit)
-                        .await
-                        .is_err()
-                {
-                    errs.push(FieldError::new("unit", "funding.bad_unit"));
-                }
-                "town"
-            }
-            Ok(Level::Community) => {
-                let ok = matches!(
-                    u.role,
-                    Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
-                ) && geo::load_community(db, district, &u.scope, unit)
-                    .await
-                    .is_ok_and(|c| c.row.merged_into.is_none());
-                if !ok {
-                    errs.push(FieldError::new("unit", "funding.bad_unit"));
-                }
-                "village"
-            }
-            _ => {
-                errs.push(FieldError::new("unit", "funding.bad_unit"));
-                "district"
-            }
-        }
-    };
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
-    let tx = db.write_tx().await?;
-    let before = db::scalar(
-        &tx,
-        "SELECT amount_fen FROM budgets WHERE year = ? AND level = ? AND unit_code = ? AND category = ?",
-        vals![b.year as i32, level, unit, b.category.clone()],
-    )
-    .await?;
-    db::exec(
-        &tx,
-        "INSERT INTO budgets (year, level, unit_code, category, amount_fen, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (year, level, unit_code, category) DO UPDATE SET amount_fen = excluded.amount_fen, \
-         note = excluded.note, updated_at = excluded.updated_at",
-        vals![b.year as i32, level, unit, b.category.clone(), b.amount_fen, b.note.trim(), db.clock().now()],
-    )
-    .await?;
-    audit::record(
-        &tx,
-        &u.actor(),
-        if before.is_some() { "update" } else { "create" },
-        "budget",
-        &format!("{}/{level}/{unit}/{}", b.year, b.category),
-        before
-            .map(|a| serde_json::json!({"amount_fen": a}))
-            .as_ref(),
-        Some(&serde_json::json!({"amount_fen": b.amount_fen, "note": b.note.trim()})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-// ------------------------------------------------------------------ statements
-
-/// One paid (or pending) line on a community's statement.
-#[derive(Clone, Debug, FromQueryResult, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StatementLine {
-    pub line_id: i64,
-    pub batch_id: i64,
-    pub batch_title: String,
-    pub status: String,
-    pub paid_at: Option<DateTime<Utc>>,
-    pub source_level: String,
-    pub category: String,
-    pub amount_fen: i64,
-    pub quantity: Option<i64>,
-    pub explanation: String,
-    #[serde(skip)]
-    pub params_json: String,
-}
-
-/// A community's funding in a year: what the district paid (and what is pending), and what
-/// came in directly, by source and category.
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Statement {
-    pub code: String,
-    pub name: String,
-    pub town_name: String,
-    pub year: i32,
-    pub paid: Vec<StatementLine>,
-    pub pending: Vec<StatementLine>,
-    pub contributions: Vec<Contribution>,
-    /// (source, category) → fen, paid and received only
-    pub totals: Vec<(String, String, i64)>,
-    pub total_fen: i64,
-}
-
-pub async fn statement(
-    db: &Db,
-    district: &DivisionCode,
-    scope: &Scope,
-    code: &str,
-    year: i32,
-) -> Result<Statement> {
-    let c = geo::load_community(db, district, scope, code).await?.row;
-    let lines: Vec<StatementLine> = db::all(
-        &db.conn,
-        "SELECT l.id AS line_id, b.id AS batch_id, b.title AS batch_title, b.status, b.paid_at, \
-           b.source_level, l.category, l.amount_fen, l.quantity, l.explanation, b.params_json \
-         FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id \
-         WHERE l.community_code = ? AND b.year = ? ORDER BY b.id, l.id",
-        vals![c.code.clone(), year],
-    )
-    .await?;
-    let lines: Vec<StatementLine> = lines
-        .into_iter()
-        .map(|mut l| {
-            l.explanation = explanation(
-                &l.explanation,
-                &l.category,
-                l.quantity,
-                l.amount_fen,
-                &l.params_json,
-            );
-            l
-        })
-        .collect();
-    let contributions = contributions(db, district, scope, Some(&c.code), Some(year)).await?;
-    let (paid, pending): (Vec<_>, Vec<_>) = lines.into_iter().partition(|l| l.status == "paid");
-    let mut totals: BTreeMap<(String, String), i64> = BTreeMap::new();
-    for l in &paid {
-        *totals
-            .entry((l.source_level.clone(), l.category.clone()))
-            .or_default() += l.amount_fen;
-    }
-    for k in &contributions {
-        let source = if k.kind == "donation" {
-            "society"
-        } else {
-            "village"
-        };
-        *totals
-            .entry((source.to_string(), k.kind.clone()))
-            .or_default() += k.amount_fen;
-    }
-    let total_fen = totals.values().sum();
-    Ok(Statement {
-        code: c.code,
-        name: c.name,
-        town_name: c.town_name,
-        year,
-        paid,
-        pending,
-        contributions,
-        totals: totals.into_iter().map(|((s, k), v)| (s, k, v)).collect(),
-        total_fen,
-    })
-}
-
-// ------------------------------------------------------------------ summary
-
-/// Money by year and category for the scope: paid lines and direct contributions.
-#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
-pub struct YearMoney {
-    pub year: i32,
-    pub per_capita_fen: i64,
-    pub guideline_fen: i64,
-    pub construction_reward_fen: i64,
-    pub correction_fen: i64,
-    pub donation_fen: i64,
-    pub self_raised_fen: i64,
-    /// What the district paid (special funds): per capita, guideline subsidies, rewards and
-    /// corrections.
-    pub district_fen: i64,
-    pub total_fen: i64,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct TownMoney {
-    pub code: String,
-    pub name: String,
-    pub district_fen: i64,
-    pub direct_fen: i64,
-}
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Summary {
-    pub year: i32,
-    pub by_year: Vec<YearMoney>,
-    pub current: YearMoney,
-    pub towns: Vec<TownMoney>,
-    pub budgets: Vec<Budget>,
-}
-
-#[derive(Deserialize)]
-struct MoneyRow {
-    year: i32,
-    town: String,
-    category: String,
-    amount: i64,
-}
-
-pub async fn summary(
-    db: &Db,
-    district: &DivisionCode,
-    scope: &Scope,
-    year: i32,
-) -> Result<Summary> {
-    let (cond, v) = geo::community_scope_sql(scope, district);
-    let mut both = v.clone();
-    both.extend(v);
-    let rows: Vec<MoneyRow> = db::all_json(
-        &db.conn,
-        &["year", "town", "category", "amount"],
-        &format!(
-            "SELECT b.year, substr(l.community_code, 1, 9) || '000' AS town, l.category, \
-               CAST(SUM(l.amount_fen) AS BIGINT) AS amount \
-             FROM payment_lines l JOIN payment_batches b ON b.id = l.batch_id \
-             JOIN divisions c ON c.code = l.community_code \
-             WHERE b.status = 'paid' AND {cond} GROUP BY b.year, substr(l.community_code, 1, 9), l.category \
-             UNION ALL \
-             SELECT k.year, substr(k.community_code, 1, 9) || '000', k.kind, CAST(SUM(k.amount_fen) AS BIGINT) \
-             FROM contributions k JOIN divisions c ON c.code = k.community_code \
-             WHERE {cond} GROUP BY k.year, substr(k.community_code, 1, 9), k.kind"
-        ),
-        both,
-    )
-    .await?;
-    let mut years: BTreeMap<i32, YearMoney> = BTreeMap::new();
-    let mut towns: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for r in &rows {
-        let y = years.entry(r.year).or_insert_with(|| YearMoney {
-            year: r.year,
-            ..Default::default()
-        });
-        match r.category.as_str() {
-            "per_capita" => y.per_capita_fen += r.amount,
-            "guideline" => y.guideline_fen += r.amount,
-            "construction_reward" => y.construction_reward_fen += r.amount,
-            "correction" => y.correction_fen += r.amount,
-            "donation" => y.donation_fen += r.amount,
-            _ => y.self_raised_fen += r.amount,
-        }
-        let district_paid = matches!(
-            r.category.as_str(),
-            "per_capita" | "guideline" | "construction_reward" | "correction"
-        );
-        if district_paid {
-            y.district_fen += r.amount;
-        }
-        y.total_fen += r.amount;
-        if r.year == year {
-            let t = towns.entry(r.town.clone()).or_default();
-            if district_paid {
-                t.0 += r.amount;
-            } else {
-                t.1 += r.amount;
-            }
-        }
-    }
-    let names = geo::town_options(db, district, &Scope::District).await?;
-    let town_rows = towns
-        .into_iter()
-        .map(|(code, (d, k))| TownMoney {
-            name: names
-                .iter()
-                .find(|t| t.code == code)
-                .map(|t| t.name.clone())
-                .unwrap_or_else(|| code.clone()),
-            code,
-            district_fen: d,
-            direct_fen: k,
-        })
-        .collect();
-    let current = years.get(&year).cloned().unwrap_or(YearMoney {
-        year,
-        ..Default::default()
-    });
-    Ok(Summary {
-        year,
-        by_year: years.into_values().collect(),
-        current,
-        towns: town_rows,
-        budgets: budgets(db, district, scope, Some(year)).await?,
-    })
 }
