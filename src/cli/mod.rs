@@ -288,321 +288,370 @@ fn app_error(e: crate::platform::error::AppError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut c = config(&cli)?;
+    let c = config(&cli)?;
+    let db_given = cli.db.is_some();
     match cli.command {
-        Command::Migrate => {
-            let db = Db::connect(&c.db_target()?).await?;
-            let n = db::migrate(&db).await?;
-            println!(
-                "{n} migration(s) applied to {}; schema version {}",
-                c.db_target()?,
-                db::latest_version()
-            );
-            db.close().await;
-        }
-        Command::Serve { listen } => {
-            if let Some(l) = listen {
-                c.listen = l;
-            }
-            let db = open(&c).await?;
-            serve(db, c).await?;
-        }
+        Command::Migrate => migrate(c).await,
+        Command::Serve { listen } => serve_command(c, listen).await,
         Command::Demo {
             listen,
             scale,
             no_serve,
             now,
-        } => {
-            if let Some(n) = now {
-                c.now = n;
-                c.clock()?;
-            }
-            if cli.db.is_none() && std::env::var("SHEQU_DB").is_err() {
-                c.db = "data/demo.db".into();
-            }
-            if let Some(l) = listen {
-                c.listen = l;
-            }
-            // The demo runs on this machine: its public address is where it listens (contact
-            // cards then print a QR code that works here). A real installation sets its own.
-            if c.public_url.trim().is_empty() {
-                c.public_url = format!("http://{}", c.listen.trim());
-            }
-            let db = open(&c).await?;
-            let district = c.district()?;
-            if crate::demo::is_generated(&db).await? {
-                println!("Reopening the demo database {}", c.db_target()?);
-            } else {
-                println!(
-                    "Building the demo district (锡山区, scale {scale}) in {} …",
-                    c.db_target()?
-                );
-                let steps = indicatif::ProgressBar::new(5);
-                steps.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "{spinner} [{bar:20}] {pos}/{len} {msg} ({elapsed})",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-                );
-                steps.enable_steady_tick(std::time::Duration::from_millis(200));
-                crate::demo::generate_with_progress(&db, &district, scale.max(1), &steps).await?;
-                steps.finish_with_message("done");
-            }
-            if no_serve {
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!("\nDemo logins (password {}):", crate::demo::DEMO_PASSWORD);
-            for (u, name, role, _) in crate::demo::DEMO_USERS {
-                println!("  {u:<10} {role:<20} {name}");
-            }
-            serve(db, c).await?;
-        }
-        Command::Import(ImportCommand::Divisions {
-            path,
-            area,
-            encoding,
-        }) => {
-            let db = open(&c).await?;
-            let area = match area {
-                Some(a) => Some(
-                    DivisionCode::parse_level(&a, Level::Area)
-                        .map_err(|e| anyhow::anyhow!("--area {a}: {e}"))?,
-                ),
-                None => None,
-            };
-            let started = std::time::Instant::now();
-            match crate::geo::import::import_path_with(&db, &path, area, encoding, &cli_actor())
-                .await
-            {
-                Ok(r) => {
-                    let secs = started.elapsed().as_secs_f64();
-                    println!(
-                        "{} rows read in {secs:.2} s ({:.0} rows/s): {} new, {} renamed, {} unchanged",
-                        r.rows_read,
-                        r.rows_read as f64 / secs.max(1e-9),
-                        r.inserted,
-                        r.renamed,
-                        r.unchanged
-                    );
-                }
-                Err(e) => {
-                    eprintln!("{e}");
-                    return Ok(ExitCode::from(2));
-                }
-            }
-        }
-        Command::User(cmd) => {
-            let db = open(&c).await?;
-            let district = c.district()?;
-            match cmd {
-                UserCommand::Add(a) => {
-                    let password = read_password(a.password_stdin)?;
-                    let department_id = match &a.department {
-                        Some(code) => db::scalar(
-                            &db.conn,
-                            "SELECT id FROM departments WHERE code = ? OR name = ?",
-                            crate::vals![code.clone(), code.clone()],
-                        )
-                        .await
-                        .map_err(app_error)?
-                        .map(|i| i.to_string())
-                        .unwrap_or_else(|| code.clone()),
-                        None => String::new(),
-                    };
-                    let input = UserInput {
-                        username: a.username,
-                        display_name: a.name,
-                        role: a.role,
-                        department_id,
-                        town_code: a.town.unwrap_or_default(),
-                        community_code: a.community.unwrap_or_default(),
-                        provider_id: a.provider.map(|p| p.to_string()).unwrap_or_default(),
-                        password,
-                        active: Some("on".into()),
-                        revision: String::new(),
-                    };
-                    let id = users::create(&db, &district, &cli_actor(), &input)
-                        .await
-                        .map_err(app_error)?;
-                    println!("user {} created (id {id})", input.username);
-                }
-                UserCommand::Passwd {
-                    username,
-                    password_stdin,
-                } => {
-                    let password = read_password(password_stdin)?;
-                    crate::platform::auth::check_password_strength(&password).map_err(|_| {
-                        anyhow::anyhow!(
-                            "the password needs at least {} characters, not all the same",
-                            crate::platform::auth::MIN_PASSWORD_LEN
-                        )
-                    })?;
-                    let u = crate::platform::auth::find_user_by_name(&db.conn, &username)
-                        .await
-                        .map_err(app_error)?
-                        .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
-                    let state = app::state(db, c.clone())?;
-                    crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password)
-                        .await
-                        .map_err(app_error)?;
-                    println!("password of {username} changed; their sessions were ended");
-                }
-                UserCommand::List => {
-                    for u in users::list(&db).await.map_err(app_error)? {
-                        println!(
-                            "{:<16} {:<20} {:<8} {}{}",
-                            u.username,
-                            u.role,
-                            if u.active { "active" } else { "disabled" },
-                            u.display_name,
-                            u.binding_name
-                                .or(u.department_name)
-                                .map(|b| format!(" ({b})"))
-                                .unwrap_or_default()
-                        );
-                    }
-                }
-            }
-        }
-        Command::Token(TokenCommand::Create { user, label, days }) => {
-            let db = open(&c).await?;
-            let token = users::create_token(&db, &cli_actor(), &user, &label, days)
-                .await
-                .map_err(|e| match e {
-                    crate::platform::error::AppError::NotFound => anyhow::anyhow!("no user {user}"),
-                    e => app_error(e),
-                })?;
-            println!("{token}");
-            eprintln!(
-                "Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`."
-            );
-        }
-        Command::Resident(ResidentCommand::Erase { id, yes }) => {
-            let db = open(&c).await?;
-            let district = c.district()?;
-            let admin = CurrentUser::system_admin(&cli_actor().name);
-            let e = if yes {
-                crate::hall::residents::erase(&db, &district, &admin, id).await
-            } else {
-                crate::hall::residents::erasure_preview(&db, &district, &admin, id).await
-            }
-            .map_err(app_error)?;
-            println!(
-                "{} resident {id} ({}): 1 registry record, {} cases, {} volunteer records, {} proposals, {} representative links",
-                if yes { "Erased" } else { "Would erase" },
-                e.community_name,
-                e.cases,
-                e.volunteers,
-                e.proposals,
-                e.representatives
-            );
-            if !yes {
-                eprintln!("Nothing was changed. Run again with --yes to erase.");
-            }
-        }
-        Command::Open311(Open311Command::AddKey { label }) => {
-            let db = open(&c).await?;
-            let key = crate::hall::open311::add_key(&db, &cli_actor(), &label)
-                .await
-                .map_err(app_error)?;
-            println!("{key}");
-            eprintln!(
-                "Keep it safe: it is shown only now. Clients send it as api_key with POST requests."
-            );
-        }
-        Command::Funding(FundingCommand::PerCapita {
-            year,
-            population_year,
-            rate,
-            cap,
-            area,
-        }) => {
-            let db = open(&c).await?;
-            let money = |what: &str, v: &str| {
-                crate::platform::types::Fen::parse_yuan(v)
-                    .map(|f| f.0)
-                    .map_err(|k| anyhow::anyhow!("--{what} {v}: not an amount in yuan ({k})"))
-            };
-            let input = crate::funding::store::PerCapitaInput {
-                year,
-                population_year: population_year.unwrap_or(year - 1),
-                rate_fen: money("rate", &rate)?,
-                cap_fen: money("cap", &cap)?,
-            };
-            let (lo, hi) = match area.as_deref() {
-                Some("all") => ("000000000000".to_string(), "999999999999".to_string()),
-                Some(a) => DivisionCode::parse(a)?.descendant_range(),
-                None => c.district()?.descendant_range(),
-            };
-            let started = std::time::Instant::now();
-            let id = crate::funding::store::create_per_capita_batch_in(
-                &db,
-                (&lo, &hi),
-                &cli_actor(),
-                &input,
+        } => demo(c, db_given, listen, scale, no_serve, now).await,
+        Command::Import(cmd) => import(c, cmd).await,
+        Command::User(cmd) => user(c, cmd).await,
+        Command::Token(cmd) => token(c, cmd).await,
+        Command::Resident(cmd) => resident(c, cmd).await,
+        Command::Open311(cmd) => open311(c, cmd).await,
+        Command::Funding(cmd) => funding(c, cmd).await,
+        Command::Audit(AuditCommand::Verify) => audit(c).await,
+        Command::Backup { file } => backup(c, file).await,
+        Command::Restore { file } => restore(c, file).await,
+    }
+}
+
+/// `shequ migrate`
+async fn migrate(c: Config) -> anyhow::Result<ExitCode> {
+    let db = Db::connect(&c.db_target()?).await?;
+    let n = db::migrate(&db).await?;
+    println!(
+        "{n} migration(s) applied to {}; schema version {}",
+        c.db_target()?,
+        db::latest_version()
+    );
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ serve`
+async fn serve_command(mut c: Config, listen: Option<String>) -> anyhow::Result<ExitCode> {
+    if let Some(l) = listen {
+        c.listen = l;
+    }
+    let db = open(&c).await?;
+    serve(db, c).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ demo`: build the demo district once, then serve it (unless `--no-serve`).
+async fn demo(
+    mut c: Config,
+    db_given: bool,
+    listen: Option<String>,
+    scale: u32,
+    no_serve: bool,
+    now: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(n) = now {
+        c.now = n;
+        c.clock()?;
+    }
+    if !db_given && std::env::var("SHEQU_DB").is_err() {
+        c.db = "data/demo.db".into();
+    }
+    if let Some(l) = listen {
+        c.listen = l;
+    }
+    // The demo runs on this machine: its public address is where it listens (contact
+    // cards then print a QR code that works here). A real installation sets its own.
+    if c.public_url.trim().is_empty() {
+        c.public_url = format!("http://{}", c.listen.trim());
+    }
+    let db = open(&c).await?;
+    let district = c.district()?;
+    if crate::demo::is_generated(&db).await? {
+        println!("Reopening the demo database {}", c.db_target()?);
+    } else {
+        println!(
+            "Building the demo district (锡山区, scale {scale}) in {} …",
+            c.db_target()?
+        );
+        let steps = indicatif::ProgressBar::new(5);
+        steps.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:20}] {pos}/{len} {msg} ({elapsed})",
             )
-            .await
-            .map_err(app_error)?;
-            let b =
-                crate::funding::store::load_batch(&db, &crate::platform::auth::Scope::District, id)
-                    .await
-                    .map_err(app_error)?;
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        steps.enable_steady_tick(std::time::Duration::from_millis(200));
+        crate::demo::generate_with_progress(&db, &district, scale.max(1), &steps).await?;
+        steps.finish_with_message("done");
+    }
+    if no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("\nDemo logins (password {}):", crate::demo::DEMO_PASSWORD);
+    for (u, name, role, _) in crate::demo::DEMO_USERS {
+        println!("  {u:<10} {role:<20} {name}");
+    }
+    serve(db, c).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ import divisions`
+async fn import(c: Config, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
+    let ImportCommand::Divisions {
+        path,
+        area,
+        encoding,
+    } = cmd;
+    let db = open(&c).await?;
+    let area = match area {
+        Some(a) => Some(
+            DivisionCode::parse_level(&a, Level::Area)
+                .map_err(|e| anyhow::anyhow!("--area {a}: {e}"))?,
+        ),
+        None => None,
+    };
+    let started = std::time::Instant::now();
+    match crate::geo::import::import_path_with(&db, &path, area, encoding, &cli_actor()).await {
+        Ok(r) => {
+            let secs = started.elapsed().as_secs_f64();
             println!(
-                "batch {id}: {} lines, {} yuan, draft ({:.2} s) — {}",
-                b.line_count,
-                crate::platform::types::Fen(b.total_fen).yuan_string(),
-                started.elapsed().as_secs_f64(),
-                b.title
+                "{} rows read in {secs:.2} s ({:.0} rows/s): {} new, {} renamed, {} unchanged",
+                r.rows_read,
+                r.rows_read as f64 / secs.max(1e-9),
+                r.inserted,
+                r.renamed,
+                r.unchanged
             );
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let db = open(&c).await?;
-            match crate::platform::audit::verify(&db)
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ user add|passwd|list`
+async fn user(c: Config, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let db = open(&c).await?;
+    let district = c.district()?;
+    match cmd {
+        UserCommand::Add(a) => {
+            let password = read_password(a.password_stdin)?;
+            let department_id = match &a.department {
+                Some(code) => db::scalar(
+                    &db.conn,
+                    "SELECT id FROM departments WHERE code = ? OR name = ?",
+                    crate::vals![code.clone(), code.clone()],
+                )
                 .await
                 .map_err(app_error)?
-            {
-                crate::platform::audit::Verification::Intact { entries } => {
-                    println!("audit log intact: {entries} entries verified");
-                }
-                crate::platform::audit::Verification::Broken {
-                    entries_checked,
-                    first_bad_id,
-                    reason,
-                } => {
-                    println!(
-                        "audit log BROKEN at entry {first_bad_id}: {reason} ({entries_checked} entries before it are intact)"
-                    );
-                    return Ok(ExitCode::from(3));
-                }
-            }
-        }
-        Command::Backup { file } => {
-            let db = Db::connect(&c.db_target()?).await?;
-            let bytes = crate::platform::backup::backup(&db, &file).await?;
-            println!("backup written to {} ({bytes} bytes)", file.display());
-        }
-        Command::Restore { file } => {
-            let target = c.db_target()?;
-            let Some(path) = target.sqlite_path() else {
-                anyhow::bail!(
-                    "restore works on SQLite; for PostgreSQL use pg_restore (see README, \"Backups\")"
-                );
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| code.clone()),
+                None => String::new(),
             };
-            let (info, kept) = crate::platform::backup::restore(&file, path).await?;
-            println!(
-                "restored {} into {} (schema {}, {} users, {} divisions, {} audit entries)",
-                file.display(),
-                path.display(),
-                info.schema_version,
-                info.users,
-                info.divisions,
-                info.audit_entries
-            );
-            if let Some(k) = kept {
-                println!("the previous database was kept as {}", k.display());
+            let input = UserInput {
+                username: a.username,
+                display_name: a.name,
+                role: a.role,
+                department_id,
+                town_code: a.town.unwrap_or_default(),
+                community_code: a.community.unwrap_or_default(),
+                provider_id: a.provider.map(|p| p.to_string()).unwrap_or_default(),
+                password,
+                active: Some("on".into()),
+                revision: String::new(),
+            };
+            let id = users::create(&db, &district, &cli_actor(), &input)
+                .await
+                .map_err(app_error)?;
+            println!("user {} created (id {id})", input.username);
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin)?;
+            crate::platform::auth::check_password_strength(&password).map_err(|_| {
+                anyhow::anyhow!(
+                    "the password needs at least {} characters, not all the same",
+                    crate::platform::auth::MIN_PASSWORD_LEN
+                )
+            })?;
+            let u = crate::platform::auth::find_user_by_name(&db.conn, &username)
+                .await
+                .map_err(app_error)?
+                .ok_or_else(|| anyhow::anyhow!("no user {username}"))?;
+            let state = app::state(db, c.clone())?;
+            crate::platform::auth::web::set_password(&state, &cli_actor(), u.id, &password)
+                .await
+                .map_err(app_error)?;
+            println!("password of {username} changed; their sessions were ended");
+        }
+        UserCommand::List => {
+            for u in users::list(&db).await.map_err(app_error)? {
+                println!(
+                    "{:<16} {:<20} {:<8} {}{}",
+                    u.username,
+                    u.role,
+                    if u.active { "active" } else { "disabled" },
+                    u.display_name,
+                    u.binding_name
+                        .or(u.department_name)
+                        .map(|b| format!(" ({b})"))
+                        .unwrap_or_default()
+                );
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ token create`
+async fn token(c: Config, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create { user, label, days } = cmd;
+    let db = open(&c).await?;
+    let token = users::create_token(&db, &cli_actor(), &user, &label, days)
+        .await
+        .map_err(|e| match e {
+            crate::platform::error::AppError::NotFound => anyhow::anyhow!("no user {user}"),
+            e => app_error(e),
+        })?;
+    println!("{token}");
+    eprintln!("Keep it safe: it is shown only now. Use it as `Authorization: Bearer <token>`.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ resident erase` (a preview without `--yes`)
+async fn resident(c: Config, cmd: ResidentCommand) -> anyhow::Result<ExitCode> {
+    let ResidentCommand::Erase { id, yes } = cmd;
+    let db = open(&c).await?;
+    let district = c.district()?;
+    let admin = CurrentUser::system_admin(&cli_actor().name);
+    let e = if yes {
+        crate::hall::residents::erase(&db, &district, &admin, id).await
+    } else {
+        crate::hall::residents::erasure_preview(&db, &district, &admin, id).await
+    }
+    .map_err(app_error)?;
+    println!(
+        "{} resident {id} ({}): 1 registry record, {} cases, {} volunteer records, {} proposals, {} representative links",
+        if yes { "Erased" } else { "Would erase" },
+        e.community_name,
+        e.cases,
+        e.volunteers,
+        e.proposals,
+        e.representatives
+    );
+    if !yes {
+        eprintln!("Nothing was changed. Run again with --yes to erase.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ open311 add-key`
+async fn open311(c: Config, cmd: Open311Command) -> anyhow::Result<ExitCode> {
+    let Open311Command::AddKey { label } = cmd;
+    let db = open(&c).await?;
+    let key = crate::hall::open311::add_key(&db, &cli_actor(), &label)
+        .await
+        .map_err(app_error)?;
+    println!("{key}");
+    eprintln!("Keep it safe: it is shown only now. Clients send it as api_key with POST requests.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ funding per-capita`
+async fn funding(c: Config, cmd: FundingCommand) -> anyhow::Result<ExitCode> {
+    let FundingCommand::PerCapita {
+        year,
+        population_year,
+        rate,
+        cap,
+        area,
+    } = cmd;
+    let db = open(&c).await?;
+    let money = |what: &str, v: &str| {
+        crate::platform::types::Fen::parse_yuan(v)
+            .map(|f| f.0)
+            .map_err(|k| anyhow::anyhow!("--{what} {v}: not an amount in yuan ({k})"))
+    };
+    let input = crate::funding::store::PerCapitaInput {
+        year,
+        population_year: population_year.unwrap_or(year - 1),
+        rate_fen: money("rate", &rate)?,
+        cap_fen: money("cap", &cap)?,
+    };
+    let (lo, hi) = match area.as_deref() {
+        Some("all") => ("000000000000".to_string(), "999999999999".to_string()),
+        Some(a) => DivisionCode::parse(a)?.descendant_range(),
+        None => c.district()?.descendant_range(),
+    };
+    let started = std::time::Instant::now();
+    let id =
+        crate::funding::store::create_per_capita_batch_in(&db, (&lo, &hi), &cli_actor(), &input)
+            .await
+            .map_err(app_error)?;
+    let b = crate::funding::store::load_batch(&db, &crate::platform::auth::Scope::District, id)
+        .await
+        .map_err(app_error)?;
+    println!(
+        "batch {id}: {} lines, {} yuan, draft ({:.2} s) — {}",
+        b.line_count,
+        crate::platform::types::Fen(b.total_fen).yuan_string(),
+        started.elapsed().as_secs_f64(),
+        b.title
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ audit verify` (exit 3 when the chain is broken)
+async fn audit(c: Config) -> anyhow::Result<ExitCode> {
+    let db = open(&c).await?;
+    match crate::platform::audit::verify(&db)
+        .await
+        .map_err(app_error)?
+    {
+        crate::platform::audit::Verification::Intact { entries } => {
+            println!("audit log intact: {entries} entries verified");
+        }
+        crate::platform::audit::Verification::Broken {
+            entries_checked,
+            first_bad_id,
+            reason,
+        } => {
+            println!(
+                "audit log BROKEN at entry {first_bad_id}: {reason} ({entries_checked} entries before it are intact)"
+            );
+            return Ok(ExitCode::from(3));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ backup`
+async fn backup(c: Config, file: PathBuf) -> anyhow::Result<ExitCode> {
+    let db = Db::connect(&c.db_target()?).await?;
+    let bytes = crate::platform::backup::backup(&db, &file).await?;
+    println!("backup written to {} ({bytes} bytes)", file.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ restore`
+async fn restore(c: Config, file: PathBuf) -> anyhow::Result<ExitCode> {
+    let target = c.db_target()?;
+    let Some(path) = target.sqlite_path() else {
+        anyhow::bail!(
+            "restore works on SQLite; for PostgreSQL use pg_restore (see README, \"Backups\")"
+        );
+    };
+    let (info, kept) = crate::platform::backup::restore(&file, path).await?;
+    println!(
+        "restored {} into {} (schema {}, {} users, {} divisions, {} audit entries)",
+        file.display(),
+        path.display(),
+        info.schema_version,
+        info.users,
+        info.divisions,
+        info.audit_entries
+    );
+    if let Some(k) = kept {
+        println!("the previous database was kept as {}", k.display());
     }
     Ok(ExitCode::SUCCESS)
 }

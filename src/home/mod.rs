@@ -1,6 +1,9 @@
 //! The home page: for the public a short introduction and the login link; for each role the
 //! figures of its own scope and where to go next.
 
+use crate::platform::auth::CurrentUser;
+use crate::platform::db;
+use crate::vals;
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
@@ -41,11 +44,48 @@ pub struct Todo {
 }
 
 /// What waits for a user in the work of the other domains: sheets to fill, review or score,
-/// centres awaiting acceptance, batches to approve or pay. Each is one count in the user's
-/// scope; only those with something waiting are shown.
-async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Vec<Todo>> {
-    use crate::platform::db;
-    use crate::vals;
+/// centres awaiting acceptance, batches to approve or pay, cases, proposals, hours and tasks.
+/// Each is one count in the user's scope; only those with something waiting are shown.
+async fn todo(s: &AppState, u: &CurrentUser) -> Result<Vec<Todo>> {
+    let (lo, hi) = match &u.scope {
+        Scope::Town(t) => t.descendant_range(),
+        Scope::Community(c) => c.descendant_range(),
+        _ => s.district.descendant_range(),
+    };
+    let w = Within { lo, hi };
+    let mut out = Todos(vec![]);
+    assessment_todo(s, u, &w, &mut out).await?;
+    centres_todo(s, u, &w, &mut out).await?;
+    funding_todo(s, u, &mut out).await?;
+    hall_todo(s, u, &mut out).await?;
+    selfgov_todo(s, u, &w, &mut out).await?;
+    Ok(out.0)
+}
+
+/// The division codes of the user's scope (`BETWEEN lo AND hi`).
+struct Within {
+    lo: String,
+    hi: String,
+}
+
+/// The list being gathered: a count is shown only when something waits.
+struct Todos(Vec<Todo>);
+
+impl Todos {
+    fn push(&mut self, label_key: &'static str, count: Option<i64>, href: String) {
+        if let Some(n) = count.filter(|n| *n > 0) {
+            self.0.push(Todo {
+                label_key,
+                count: n,
+                href,
+            });
+        }
+    }
+}
+
+/// The open round's sheets: to fill (staff), to review (towns), to score (departments,
+/// assessors, the district).
+async fn assessment_todo(s: &AppState, u: &CurrentUser, w: &Within, out: &mut Todos) -> Result<()> {
     let conn = &s.db.conn;
     let open_round = db::scalar(
         conn,
@@ -53,21 +93,6 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
         vals![],
     )
     .await?;
-    let (lo, hi) = match &u.scope {
-        Scope::Town(t) => t.descendant_range(),
-        Scope::Community(c) => c.descendant_range(),
-        _ => s.district.descendant_range(),
-    };
-    let mut out = vec![];
-    let mut push = |label_key, count: Option<i64>, href: String| {
-        if let Some(n) = count.filter(|n| *n > 0) {
-            out.push(Todo {
-                label_key,
-                count: n,
-                href,
-            });
-        }
-    };
     if let Some(round) = open_round {
         let sheets = |cond: &str| {
             format!(
@@ -79,23 +104,23 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 let n = db::scalar(
                     conn,
                     &sheets("s.self_at IS NULL"),
-                    vals![round, lo.clone(), hi.clone()],
+                    vals![round, w.lo.clone(), w.hi.clone()],
                 )
                 .await?;
-                push(
+                out.push(
                     "home.todo.self",
                     n,
-                    format!("/assessment/rounds/{round}/sheets/{lo}"),
+                    format!("/assessment/rounds/{round}/sheets/{}", w.lo),
                 );
             }
             Role::TownOfficer | Role::DistrictAdmin => {
                 let n = db::scalar(
                     conn,
                     &sheets("s.self_at IS NOT NULL AND s.town_at IS NULL"),
-                    vals![round, lo.clone(), hi.clone()],
+                    vals![round, w.lo.clone(), w.hi.clone()],
                 )
                 .await?;
-                push("home.todo.review", n, format!("/assessment/rounds/{round}"));
+                out.push("home.todo.review", n, format!("/assessment/rounds/{round}"));
             }
             _ => {}
         }
@@ -119,12 +144,18 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                      WHERE s.round_id = ? AND s.town_at IS NOT NULL AND x.points_x10 IS NULL AND {dept} \
                        AND s.community_code BETWEEN ? AND ?"
                 ),
-                vals![round, lo.clone(), hi.clone()],
+                vals![round, w.lo.clone(), w.hi.clone()],
             )
             .await?;
-            push("home.todo.score", n, format!("/assessment/rounds/{round}"));
+            out.push("home.todo.score", n, format!("/assessment/rounds/{round}"));
         }
     }
+    Ok(())
+}
+
+/// Centres waiting for their acceptance inspection.
+async fn centres_todo(s: &AppState, u: &CurrentUser, w: &Within, out: &mut Todos) -> Result<()> {
+    let conn = &s.db.conn;
     if matches!(
         u.role,
         Role::Assessor | Role::DistrictAdmin | Role::TownOfficer
@@ -133,15 +164,21 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
             conn,
             "SELECT COUNT(*) FROM centre_projects WHERE status IN ('completed', 'rectifying') \
              AND community_code BETWEEN ? AND ?",
-            vals![lo.clone(), hi.clone()],
+            vals![w.lo.clone(), w.hi.clone()],
         )
         .await?;
-        push(
+        out.push(
             "home.todo.inspect",
             n,
             "/centres/ledger?status=completed".into(),
         );
     }
+    Ok(())
+}
+
+/// The district's batches to approve or pay, and rewards due without a batch.
+async fn funding_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<()> {
+    let conn = &s.db.conn;
     if u.role == Role::DistrictAdmin {
         for (status, key) in [
             ("draft", "home.todo.approve"),
@@ -153,7 +190,7 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 vals![status],
             )
             .await?;
-            push(key, n, "/funding/batches".into());
+            out.push(key, n, "/funding/batches".into());
         }
         let due = db::scalar(
             conn,
@@ -162,22 +199,31 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
             vals![],
         )
         .await?;
-        push("home.todo.rewards", due, "/funding/batches".into());
+        out.push("home.todo.rewards", due, "/funding/batches".into());
     }
-    // the service hall: open cases in scope (a department's, a provider's own), the overdue
+    Ok(())
+}
+
+/// The service hall: open cases in scope (a department's, a provider's own), the overdue.
+async fn hall_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<()> {
     if u.role != Role::Assessor {
         let (open, overdue) =
             crate::hall::cases::open_counts(&s.db, &s.district, &u.scope, s.db.clock().today())
                 .await?;
-        push(
+        out.push(
             "home.todo.hall_overdue",
             Some(overdue),
             "/hall/cases?state=overdue".into(),
         );
-        push("home.todo.hall_open", Some(open), "/hall".into());
+        out.push("home.todo.hall_open", Some(open), "/hall".into());
     }
-    // self-government: proposals waiting for an answer; for a community's staff also the
-    // hours to verify, overdue follow-up tasks and meetings soon without an announced topic
+    Ok(())
+}
+
+/// Self-government: proposals waiting for an answer; for a community's staff also the hours
+/// to verify, overdue follow-up tasks and meetings soon without an announced topic.
+async fn selfgov_todo(s: &AppState, u: &CurrentUser, w: &Within, out: &mut Todos) -> Result<()> {
+    let conn = &s.db.conn;
     if matches!(
         u.scope,
         Scope::District | Scope::Town(_) | Scope::Community(_)
@@ -191,10 +237,10 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
             conn,
             "SELECT COUNT(*) FROM proposals WHERE community_code BETWEEN ? AND ? \
              AND status IN ('received', 'under_study')",
-            vals![lo.clone(), hi.clone()],
+            vals![w.lo.clone(), w.hi.clone()],
         )
         .await?;
-        push("home.todo.proposals", waiting, format!("{here}#proposals"));
+        out.push("home.todo.proposals", waiting, format!("{here}#proposals"));
         if let Scope::Community(c) = &u.scope {
             let unverified = db::scalar(
                 conn,
@@ -202,7 +248,7 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 vals![c.as_str()],
             )
             .await?;
-            push(
+            out.push(
                 "home.todo.records",
                 unverified,
                 format!("{here}/volunteers#records"),
@@ -214,7 +260,7 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 vals![c.as_str(), s.db.clock().today()],
             )
             .await?;
-            push("home.todo.tasks", overdue, format!("{here}#meetings"));
+            out.push("home.todo.tasks", overdue, format!("{here}#meetings"));
             let now = s.db.clock().now();
             let bare = db::scalar(
                 conn,
@@ -223,14 +269,14 @@ async fn todo(s: &AppState, u: &crate::platform::auth::CurrentUser) -> Result<Ve
                 vals![c.as_str(), now, now + chrono::Duration::days(14)],
             )
             .await?;
-            push(
+            out.push(
                 "home.todo.meetings_without_topics",
                 bare,
                 format!("{here}#meetings"),
             );
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 async fn home(_: Public, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
