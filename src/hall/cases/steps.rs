@@ -1,6 +1,7 @@
 //! A case's steps: accepting, referring to a department, completing, returning, rating.
 
 use super::*;
+use crate::platform::db::WriteTx;
 
 /// Where a referral goes.
 #[derive(Clone, Debug)]
@@ -72,7 +73,9 @@ pub(super) struct Target {
     pub(super) name: String,
 }
 
-/// Take one step on a case. Nothing is written when the step is refused.
+/// Take one step on a case: who may (`may`), what a referral names, whether the rules allow it
+/// (`rules::apply`), then the step written, its event and its audit entry in one transaction.
+/// Nothing is written when the step is refused.
 pub async fn step(
     db: &Db,
     cal: &Calendar,
@@ -95,40 +98,93 @@ pub async fn step(
         return Err(AppError::Forbidden);
     }
     // what the referral names, checked before the rules
-    let mut referred_to = String::new();
-    if let StepRequest::Refer { to, .. } = &req {
-        referred_to = match to {
-            ReferTo::TownCentre => {
-                let town = format!("{}000", &case.community_code[..9]);
-                let t: Option<Target> = db::one(
-                    &tx,
-                    "SELECT name FROM divisions WHERE code = ?",
-                    vals![town],
-                )
-                .await?;
-                format!("{}行政受理中心", t.map(|t| t.name).unwrap_or_default())
-            }
-            ReferTo::Department(d) => {
-                let t: Option<Target> = db::one(
-                    &tx,
-                    "SELECT name FROM departments WHERE id = ? AND active = ?",
-                    vals![*d, true],
-                )
-                .await?;
-                t.ok_or_else(|| AppError::invalid("department_id", "hall.choose_one"))?
-                    .name
-            }
-            ReferTo::Provider(p) => provider_for(&tx, *p, &case, today).await?,
-        };
-    }
-    let rule_step = match &req {
+    let referred_to = match &req {
+        StepRequest::Refer { to, .. } => referral_target(&tx, &case, to, today).await?,
+        _ => String::new(),
+    };
+    let next = rules::apply(
+        case.status(),
+        &rule_step(&req, &referred_to),
+        case.rating.is_some(),
+        today,
+    )
+    .map_err(|key| AppError::invalid(rule_error_field(key), key))?;
+    let a = Applied {
+        tx: &tx,
+        case: &case,
+        next,
+        today,
+        now,
+        year: case.received_on.year(),
+    };
+    let (note, notice) = match &req {
+        StepRequest::Accept => accept(&a, cal).await?,
+        StepRequest::Reject { reason } => reject(&a, reason).await?,
+        StepRequest::Start => start(&a).await?,
+        StepRequest::Refer { to, deadline } => refer(&a, to, *deadline, &referred_to).await?,
+        StepRequest::Complete { result } => complete(&a, cal, result).await?,
+        StepRequest::Rate { stars, comment } => rate(&a, *stars, comment).await?,
+    };
+    record_step(&a, &actor, &req, &note).await?;
+    tx.commit().await?;
+    let phone = case.applicant_phone.expose().to_string();
+    Ok(notice
+        .filter(|_| !phone.is_empty())
+        .map(|text| Notice { phone, text }))
+}
+
+/// A step the rules allowed, being written: the case as it was and the status it moves to.
+struct Applied<'a> {
+    tx: &'a WriteTx,
+    case: &'a CaseFull,
+    next: CaseStatus,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    year: i32,
+}
+
+/// What a step writes into the case's history: a note, and the text sent to the applicant.
+type Written = (String, Option<String>);
+
+/// The name of where a referral goes: the community's town centre, an active department, or
+/// a provider serving the community (checked here, before the rules).
+async fn referral_target(
+    tx: &WriteTx,
+    case: &CaseFull,
+    to: &ReferTo,
+    today: NaiveDate,
+) -> Result<String> {
+    Ok(match to {
+        ReferTo::TownCentre => {
+            let town = format!("{}000", &case.community_code[..9]);
+            let t: Option<Target> =
+                db::one(tx, "SELECT name FROM divisions WHERE code = ?", vals![town]).await?;
+            format!("{}行政受理中心", t.map(|t| t.name).unwrap_or_default())
+        }
+        ReferTo::Department(d) => {
+            let t: Option<Target> = db::one(
+                tx,
+                "SELECT name FROM departments WHERE id = ? AND active = ?",
+                vals![*d, true],
+            )
+            .await?;
+            t.ok_or_else(|| AppError::invalid("department_id", "hall.choose_one"))?
+                .name
+        }
+        ReferTo::Provider(p) => provider_for(tx, *p, case, today).await?,
+    })
+}
+
+/// The rules' step for a request (a referral named by [`referral_target`]).
+fn rule_step(req: &StepRequest, referred_to: &str) -> Step {
+    match req {
         StepRequest::Accept => Step::Accept,
         StepRequest::Reject { reason } => Step::Reject {
             reason: reason.clone(),
         },
         StepRequest::Start => Step::Start,
         StepRequest::Refer { deadline, .. } => Step::Refer {
-            to: referred_to.clone(),
+            to: referred_to.to_string(),
             deadline: *deadline,
         },
         StepRequest::Complete { result } => Step::Complete {
@@ -138,189 +194,215 @@ pub async fn step(
             stars: *stars,
             comment: comment.clone(),
         },
-    };
-    let next =
-        rules::apply(case.status(), &rule_step, case.rating.is_some(), today).map_err(|key| {
-            let field = match key {
-                "hall.reason_required" => "reason",
-                "hall.refer_to_required" => "to",
-                "hall.deadline_past" => "deadline",
-                "hall.result_required" => "result",
-                "hall.stars_range" => "stars",
-                _ => "step",
-            };
-            AppError::invalid(field, key)
-        })?;
-    let year = case.received_on.year();
-    let mut note = String::new();
-    let mut notice = None;
-    let phone = case.applicant_phone.expose().to_string();
-    match &req {
-        StepRequest::Accept => {
-            let item_limit = db::scalar(
-                &tx,
-                "SELECT time_limit_days FROM service_items WHERE id = ?",
-                vals![case.item_id],
-            )
-            .await?
-            .unwrap_or(0);
-            let due = cal.add_working_days(today, item_limit as u32);
-            db::exec(
-                &tx,
-                "UPDATE cases SET status = ?, accepted_on = ?, due_on = ?, updated_at = ? WHERE id = ?",
-                vals![next.key(), today, due, now, case.id],
-            )
-            .await?;
-            note = format!("due {due}");
-            notice = Some(format!(
-                "您的申请（编号 {}）已受理，承诺 {due} 前办结。",
-                case.number
-            ));
-        }
-        StepRequest::Reject { reason } => {
-            db::exec(
-                &tx,
-                "UPDATE cases SET status = ?, reject_reason = ?, updated_at = ? WHERE id = ?",
-                vals![next.key(), reason.trim(), now, case.id],
-            )
-            .await?;
-            bump(
-                &tx,
-                &case.community_code,
-                case.item_id,
-                year,
-                &[("rejected", 1)],
-            )
-            .await?;
-            note = reason.trim().to_string();
-            notice = Some(format!(
-                "您的申请（编号 {}）未予受理：{}",
-                case.number,
-                reason.trim()
-            ));
-        }
-        StepRequest::Start => {
-            db::exec(
-                &tx,
-                "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?",
-                vals![next.key(), now, case.id],
-            )
-            .await?;
-        }
-        StepRequest::Refer { to, deadline } => {
-            let (kind, dept, provider) = match to {
-                ReferTo::TownCentre => ("town_centre", None, None),
-                ReferTo::Department(d) => ("department", Some(*d), None),
-                ReferTo::Provider(p) => ("provider", None, Some(*p)),
-            };
-            db::exec(
-                &tx,
-                "UPDATE cases SET status = ?, referred_kind = ?, referred_department_id = ?, \
-                 provider_id = ?, referred_to = ?, referred_deadline = ?, updated_at = ? WHERE id = ?",
-                vals![next.key(), kind, dept, provider, referred_to.clone(), *deadline, now, case.id],
-            )
-            .await?;
-            note = format!("{referred_to} · {deadline}");
-        }
-        StepRequest::Complete { result } => {
-            let in_community = !matches!(
-                case.referred_kind.as_deref(),
-                Some("town_centre" | "department")
-            );
-            let from = case.accepted_on.unwrap_or(case.received_on);
-            let days = cal.working_days_between(from, today).max(0);
-            let late = case.due_on.is_some_and(|d| today > d);
-            db::exec(
-                &tx,
-                "UPDATE cases SET status = ?, result = ?, completed_on = ?, \
-                 finished_in_community = ?, handling_days = ?, updated_at = ? WHERE id = ?",
-                vals![
-                    next.key(),
-                    result.trim(),
-                    today,
-                    in_community,
-                    days,
-                    now,
-                    case.id
-                ],
-            )
-            .await?;
-            let bucket = format!("h{}", rules::hist_bucket(days));
-            bump(
-                &tx,
-                &case.community_code,
-                case.item_id,
-                year,
-                &[
-                    ("completed", 1),
-                    ("in_community", i64::from(in_community)),
-                    ("late", i64::from(late)),
-                    ("days_sum", days),
-                    (bucket.as_str(), 1),
-                ],
-            )
-            .await?;
-            note = result.trim().to_string();
-            notice = Some(format!(
-                "您的申请（编号 {}）已办结：{}",
-                case.number,
-                result.trim()
-            ));
-        }
-        StepRequest::Rate { stars, comment } => {
-            // conditional: a second rating racing this one changes nothing
-            let n = db::exec(
-                &tx,
-                "UPDATE cases SET rating = ?, rating_comment = ?, rated_at = ?, updated_at = ? \
-                 WHERE id = ? AND rating IS NULL",
-                vals![i64::from(*stars), comment.trim(), now, now, case.id],
-            )
-            .await?;
-            if n == 0 {
-                return Err(AppError::invalid("stars", "hall.rated_already"));
-            }
-            bump(
-                &tx,
-                &case.community_code,
-                case.item_id,
-                year,
-                &[("rated", 1), ("stars", i64::from(*stars))],
-            )
-            .await?;
-            if let Some(p) = case.provider_id {
-                db::exec(
-                    &tx,
-                    "UPDATE providers SET rating_sum = rating_sum + ?, rating_count = rating_count + 1, \
-                     complaints = complaints + ? WHERE id = ?",
-                    vals![i64::from(*stars), i64::from(rules::is_complaint(*stars)), p],
-                )
-                .await?;
-            }
-            note = format!("{stars}★ {}", comment.trim()).trim().to_string();
-        }
     }
-    add_event(&tx, case.id, &actor, req.key(), next.key(), &note, now).await?;
+}
+
+/// The form field a rule's refusal belongs to.
+fn rule_error_field(key: &str) -> &'static str {
+    match key {
+        "hall.reason_required" => "reason",
+        "hall.refer_to_required" => "to",
+        "hall.deadline_past" => "deadline",
+        "hall.result_required" => "result",
+        "hall.stars_range" => "stars",
+        _ => "step",
+    }
+}
+
+/// Accepted: the deadline counted in working days from today.
+async fn accept(a: &Applied<'_>, cal: &Calendar) -> Result<Written> {
+    let item_limit = db::scalar(
+        a.tx,
+        "SELECT time_limit_days FROM service_items WHERE id = ?",
+        vals![a.case.item_id],
+    )
+    .await?
+    .unwrap_or(0);
+    let due = cal.add_working_days(a.today, item_limit as u32);
+    db::exec(
+        a.tx,
+        "UPDATE cases SET status = ?, accepted_on = ?, due_on = ?, updated_at = ? WHERE id = ?",
+        vals![a.next.key(), a.today, due, a.now, a.case.id],
+    )
+    .await?;
+    let note = format!("due {due}");
+    let notice = Some(format!(
+        "您的申请（编号 {}）已受理，承诺 {due} 前办结。",
+        a.case.number
+    ));
+    Ok((note, notice))
+}
+
+/// Not accepted, with the reason the applicant is told.
+async fn reject(a: &Applied<'_>, reason: &str) -> Result<Written> {
+    db::exec(
+        a.tx,
+        "UPDATE cases SET status = ?, reject_reason = ?, updated_at = ? WHERE id = ?",
+        vals![a.next.key(), reason.trim(), a.now, a.case.id],
+    )
+    .await?;
+    bump(
+        a.tx,
+        &a.case.community_code,
+        a.case.item_id,
+        a.year,
+        &[("rejected", 1)],
+    )
+    .await?;
+    let note = reason.trim().to_string();
+    let notice = Some(format!(
+        "您的申请（编号 {}）未予受理：{}",
+        a.case.number,
+        reason.trim()
+    ));
+    Ok((note, notice))
+}
+
+async fn start(a: &Applied<'_>) -> Result<Written> {
+    db::exec(
+        a.tx,
+        "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?",
+        vals![a.next.key(), a.now, a.case.id],
+    )
+    .await?;
+    Ok((String::new(), None))
+}
+
+/// Referred to the town centre, a department or a provider, with a deadline.
+async fn refer(
+    a: &Applied<'_>,
+    to: &ReferTo,
+    deadline: NaiveDate,
+    referred_to: &str,
+) -> Result<Written> {
+    let (kind, dept, provider) = match to {
+        ReferTo::TownCentre => ("town_centre", None, None),
+        ReferTo::Department(d) => ("department", Some(*d), None),
+        ReferTo::Provider(p) => ("provider", None, Some(*p)),
+    };
+    db::exec(
+        a.tx,
+        "UPDATE cases SET status = ?, referred_kind = ?, referred_department_id = ?, \
+         provider_id = ?, referred_to = ?, referred_deadline = ?, updated_at = ? WHERE id = ?",
+        vals![
+            a.next.key(),
+            kind,
+            dept,
+            provider,
+            referred_to,
+            deadline,
+            a.now,
+            a.case.id
+        ],
+    )
+    .await?;
+    let note = format!("{referred_to} · {deadline}");
+    Ok((note, None))
+}
+
+/// Completed: the working days it took, whether it stayed in the community, whether late.
+async fn complete(a: &Applied<'_>, cal: &Calendar, result: &str) -> Result<Written> {
+    let in_community = !matches!(
+        a.case.referred_kind.as_deref(),
+        Some("town_centre" | "department")
+    );
+    let from = a.case.accepted_on.unwrap_or(a.case.received_on);
+    let days = cal.working_days_between(from, a.today).max(0);
+    let late = a.case.due_on.is_some_and(|d| a.today > d);
+    db::exec(
+        a.tx,
+        "UPDATE cases SET status = ?, result = ?, completed_on = ?, \
+         finished_in_community = ?, handling_days = ?, updated_at = ? WHERE id = ?",
+        vals![
+            a.next.key(),
+            result.trim(),
+            a.today,
+            in_community,
+            days,
+            a.now,
+            a.case.id
+        ],
+    )
+    .await?;
+    let bucket = format!("h{}", rules::hist_bucket(days));
+    bump(
+        a.tx,
+        &a.case.community_code,
+        a.case.item_id,
+        a.year,
+        &[
+            ("completed", 1),
+            ("in_community", i64::from(in_community)),
+            ("late", i64::from(late)),
+            ("days_sum", days),
+            (bucket.as_str(), 1),
+        ],
+    )
+    .await?;
+    let note = result.trim().to_string();
+    let notice = Some(format!(
+        "您的申请（编号 {}）已办结：{}",
+        a.case.number,
+        result.trim()
+    ));
+    Ok((note, notice))
+}
+
+/// Rated by the applicant, once; a provider's rating and complaints follow.
+async fn rate(a: &Applied<'_>, stars: u8, comment: &str) -> Result<Written> {
+    // conditional: a second rating racing this one changes nothing
+    let n = db::exec(
+        a.tx,
+        "UPDATE cases SET rating = ?, rating_comment = ?, rated_at = ?, updated_at = ? \
+         WHERE id = ? AND rating IS NULL",
+        vals![i64::from(stars), comment.trim(), a.now, a.now, a.case.id],
+    )
+    .await?;
+    if n == 0 {
+        return Err(AppError::invalid("stars", "hall.rated_already"));
+    }
+    bump(
+        a.tx,
+        &a.case.community_code,
+        a.case.item_id,
+        a.year,
+        &[("rated", 1), ("stars", i64::from(stars))],
+    )
+    .await?;
+    if let Some(p) = a.case.provider_id {
+        db::exec(
+            a.tx,
+            "UPDATE providers SET rating_sum = rating_sum + ?, rating_count = rating_count + 1, \
+             complaints = complaints + ? WHERE id = ?",
+            vals![i64::from(stars), i64::from(rules::is_complaint(stars)), p],
+        )
+        .await?;
+    }
+    let note = format!("{stars}★ {}", comment.trim()).trim().to_string();
+    Ok((note, None))
+}
+
+/// The step's event in the case's history and its audit entry.
+async fn record_step(a: &Applied<'_>, actor: &Actor, req: &StepRequest, note: &str) -> Result<()> {
+    add_event(a.tx, a.case.id, actor, req.key(), a.next.key(), note, a.now).await?;
     // a rating's comment is the applicant's own words: the log keeps the stars only
-    let logged = match &req {
+    let logged = match req {
         StepRequest::Rate { stars, comment } => serde_json::json!({
-            "status": next.key(), "note": format!("{stars}★"), "comment": comment.trim(),
+            "status": a.next.key(), "note": format!("{stars}★"), "comment": comment.trim(),
         }),
-        _ => serde_json::json!({"status": next.key(), "note": note}),
+        _ => serde_json::json!({"status": a.next.key(), "note": note}),
     };
     audit::record(
-        &tx,
-        &actor,
+        a.tx,
+        actor,
         req.key(),
         "case",
-        &case.number,
-        Some(&serde_json::json!({"status": case.status})),
+        &a.case.number,
+        Some(&serde_json::json!({"status": a.case.status})),
         Some(&logged),
     )
     .await?;
-    tx.commit().await?;
-    Ok(notice
-        .filter(|_| !phone.is_empty())
-        .map(|text| Notice { phone, text }))
+    Ok(())
 }
 
 /// The provider a convenience request may go to: active, serving the case's community and,
