@@ -109,41 +109,114 @@ pub async fn generate(
 ) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
     let today = db.clock().today();
-    // 1. the working calendar
-    {
-        let tx = db.write_tx().await.map_err(err)?;
-        let mut rows = vec![];
-        for (a, b, kind, name) in HOLIDAYS {
-            let a = NaiveDate::parse_from_str(a, "%Y-%m-%d")?;
-            let b = NaiveDate::parse_from_str(b, "%Y-%m-%d")?;
-            let mut d = a;
-            while d <= b {
-                rows.push(vals![d, *kind, *name]);
-                d = d.succ_opt().unwrap_or(d);
-            }
-        }
-        let n = rows.len();
-        db::insert_rows(&tx, "calendar_days", &["day", "kind", "name"], rows)
-            .await
-            .map_err(err)?;
-        audit::record(
-            &tx,
-            &actor,
-            "import",
-            "calendar_day",
-            "2024-2026",
-            None::<&()>,
-            Some(&serde_json::json!({ "days": n })),
-        )
-        .await
-        .map_err(err)?;
-        tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
+    calendar(db, &actor).await?;
     let cal = catalogue::load_calendar(db).await.map_err(err)?;
     let items = catalogue::items(db).await.map_err(err)?;
+    let providers = providers(db, communities, rng, &actor).await?;
+    // 3. residents and cases, community by community, in chunks of one transaction each
+    // busier halls in bigger synthetic districts, up to the benchmark's million cases
+    let per_community = (80 * i64::from(scale.max(1)))
+        .min(MAX_CASES / communities.len().max(1) as i64)
+        .max(1);
+    let first = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+    let weights: Vec<i64> = items
+        .iter()
+        .map(|i| match (i.group_key.as_str(), i.kind.as_str()) {
+            ("job", _) => 6,
+            ("minor_illness", _) => 8,
+            (_, "convenience") => 4,
+            _ => 3,
+        })
+        .collect();
+    let mk = CaseMaker {
+        cal: &cal,
+        items: &items,
+        total_weight: weights.iter().sum(),
+        weights,
+        first,
+        span: (today - first).num_days().max(1),
+        today,
+        now: db.clock().now(),
+        per_community,
+        providers: &providers,
+    };
+    let mut resident_seq = 0i64;
+    for group in communities.chunks(40) {
+        let tx = db.write_tx().await.map_err(err)?;
+        let people = residents(&tx, group, &mut resident_seq, rng, mk.now).await?;
+        let mut made = Made::default();
+        for c in group {
+            mk.cases_of(c, &people[c.as_str()], rng, &mut made);
+        }
+        made.insert(&tx, group).await?;
+        tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    live_cases(db, district, &cal, &items, communities).await?;
+    let tx = db.write_tx().await.map_err(err)?;
+    audit::record(
+        &tx,
+        &actor,
+        "import",
+        "case",
+        "demo",
+        None::<&()>,
+        Some(&serde_json::json!({ "cases": per_community * communities.len() as i64 })),
+    )
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
 
-    // 2. providers: the district-wide housekeeping service first (the demo provider account),
-    // then a few per town
+/// The working calendar (step 1): the State Council's holidays and make-up days.
+async fn calendar(db: &Db, actor: &Actor) -> anyhow::Result<()> {
+    let tx = db.write_tx().await.map_err(err)?;
+    let mut rows = vec![];
+    for (a, b, kind, name) in HOLIDAYS {
+        let a = NaiveDate::parse_from_str(a, "%Y-%m-%d")?;
+        let b = NaiveDate::parse_from_str(b, "%Y-%m-%d")?;
+        let mut d = a;
+        while d <= b {
+            rows.push(vals![d, *kind, *name]);
+            d = d.succ_opt().unwrap_or(d);
+        }
+    }
+    let n = rows.len();
+    db::insert_rows(&tx, "calendar_days", &["day", "kind", "name"], rows)
+        .await
+        .map_err(err)?;
+    audit::record(
+        &tx,
+        actor,
+        "import",
+        "calendar_day",
+        "2024-2026",
+        None::<&()>,
+        Some(&serde_json::json!({ "days": n })),
+    )
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// The providers made, and who serves what where.
+struct Providers {
+    names: BTreeMap<i64, String>,
+    town_names: BTreeMap<String, String>,
+    /// (community, category) → the active providers serving it
+    dispatch: BTreeMap<(String, &'static str), Vec<i64>>,
+}
+
+/// Providers (step 2): the district-wide housekeeping service first (the demo provider
+/// account), then a few per town.
+async fn providers(
+    db: &Db,
+    communities: &[String],
+    rng: &mut Rng,
+    actor: &Actor,
+) -> anyhow::Result<Providers> {
+    let today = db.clock().today();
     let mut towns: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for c in communities {
         towns
@@ -166,48 +239,11 @@ pub async fn generate(
     let mut provider_serves: Vec<(i64, Vec<&'static str>, Vec<String>)> = vec![];
     let mut provider_names: BTreeMap<i64, String> = BTreeMap::new();
     let mut credit_seq = 0i64;
-    let mut add_provider = |name: String,
-                            cats: &[&'static str],
-                            serves: Vec<String>,
-                            rng: &mut Rng|
-     -> (String, Vec<Value>, Vec<&'static str>, Vec<String>) {
-        credit_seq += 1;
-        let first17 = format!("92320205MA{:07}", 1_000_000 + credit_seq);
-        let credit = crate::platform::types::CreditCode::check_char(&first17)
-            .map(|c| format!("{first17}{}", c as char));
-        let start =
-            NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(rng.range(0, 365));
-        // most contracts run three years; a few end within the month (expiry warnings)
-        let end = if credit_seq % 9 == 4 {
-            today + Duration::days(rng.range(3, 25))
-        } else {
-            start + Duration::days(3 * 365)
+    let mut add_provider =
+        |name: String, cats: &[&'static str], serves: Vec<String>, rng: &mut Rng| {
+            credit_seq += 1;
+            provider_row(credit_seq, name, cats, serves, today, now, rng)
         };
-        let status = if credit_seq % 17 == 8 {
-            "suspended"
-        } else {
-            "active"
-        };
-        (
-            name.clone(),
-            vals![
-                name,
-                credit,
-                format!("{}经理", SURNAMES[(credit_seq as usize) % SURNAMES.len()]),
-                format!("0510-8{:07}", 2_000_000 + credit_seq * 37),
-                "",
-                rules::tags_column_of(cats.iter().copied(), rules::is_provider_category),
-                start,
-                end,
-                "按区便民服务协议执行：接单后 2 小时内联系居民，按公示价格收费，接受居民评价。",
-                "上门费 10 元起，材料费按实",
-                status,
-                now
-            ],
-            cats.to_vec(),
-            serves,
-        )
-    };
     let mut pending = vec![add_provider(
         "锡山便民家政服务社".into(),
         &["housekeeping", "water_gas", "appliance_repair", "drain"],
@@ -256,7 +292,7 @@ pub async fn generate(
     }
     audit::record(
         &tx,
-        &actor,
+        actor,
         "import",
         "provider",
         "demo",
@@ -267,7 +303,7 @@ pub async fn generate(
     .map_err(err)?;
     tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // who serves what where (active ones only take requests)
-    let mut dispatch: BTreeMap<(&str, &str), Vec<i64>> = BTreeMap::new();
+    let mut dispatch: BTreeMap<(String, &'static str), Vec<i64>> = BTreeMap::new();
     let active: Vec<i64> = db::all_json::<(i64,), _>(
         &db.conn,
         &["id"],
@@ -285,282 +321,416 @@ pub async fn generate(
         }
         for c in serves {
             for cat in cats {
-                dispatch.entry((c.as_str(), cat)).or_default().push(*id);
+                dispatch.entry((c.clone(), *cat)).or_default().push(*id);
             }
         }
     }
 
-    // 3. residents and cases, community by community, in chunks of one transaction each
-    // busier halls in bigger synthetic districts, up to the benchmark's million cases
-    let per_community = (80 * i64::from(scale.max(1)))
-        .min(MAX_CASES / communities.len().max(1) as i64)
-        .max(1);
-    let first = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
-    let span = (today - first).num_days().max(1);
-    let weights: Vec<i64> = items
-        .iter()
-        .map(|i| match (i.group_key.as_str(), i.kind.as_str()) {
-            ("job", _) => 6,
-            ("minor_illness", _) => 8,
-            (_, "convenience") => 4,
-            _ => 3,
-        })
-        .collect();
-    let total_weight: i64 = weights.iter().sum();
-    let mut resident_seq = 0i64;
-    let chunk = 40usize;
-    for group in communities.chunks(chunk) {
-        let tx = db.write_tx().await.map_err(err)?;
-        let mut residents: Vec<Vec<Value>> = vec![];
-        for c in group {
-            for _ in 0..25 {
-                resident_seq += 1;
-                let n = name(rng);
-                let p = phone(rng);
-                let idn = id_number(resident_seq);
-                let mut tags = vec![];
-                if idn[6..10].parse::<i32>().unwrap_or(2000) < 1961 {
-                    tags.push("elderly");
-                }
-                for (t, odds) in [
-                    ("disabled", 25),
-                    ("low_income", 20),
-                    ("job_seeker", 8),
-                    ("party_member", 7),
-                    ("veteran", 30),
-                ] {
-                    if rng.range(0, odds - 1) == 0 {
-                        tags.push(t);
-                    }
-                }
-                residents.push(vals![
-                    c.clone(),
-                    n,
-                    idn,
-                    p,
-                    format!("{}组{}号", rng.range(1, 12), rng.range(1, 80)),
-                    format!("{:04}", rng.range(1, 600)),
-                    rules::tags_column(tags.iter().copied()),
-                    now,
-                    now
-                ]);
-            }
-        }
-        db::insert_rows(
-            &tx,
-            "residents",
-            &[
-                "community_code",
-                "name",
-                "id_number",
-                "phone",
-                "address",
-                "household",
-                "tags",
-                "created_at",
-                "updated_at",
-            ],
-            residents,
-        )
-        .await
-        .map_err(err)?;
-        // read them back for their ids
-        let (lo, hi) = (group[0].clone(), group[group.len() - 1].clone());
-        let mut people: BTreeMap<String, Vec<(String, String, i64)>> = BTreeMap::new();
-        for (id, c, n, p) in db::all_json::<(i64, String, String, String), _>(
-            &tx,
-            &["id", "community_code", "name", "phone"],
-            "SELECT id, community_code, name, phone FROM residents WHERE community_code BETWEEN ? AND ?",
-            vals![lo.clone(), hi.clone()],
-        )
-        .await
-        .map_err(err)?
-        {
-            people.entry(c).or_default().push((n, p, id));
-        }
-        for v in people.values_mut() {
-            v.sort_by_key(|x| x.2);
-        }
+    Ok(Providers {
+        names: provider_names,
+        town_names,
+        dispatch,
+    })
+}
 
-        let mut case_rows: Vec<Vec<Value>> = vec![];
-        let mut event_rows: Vec<(String, Timeline)> = vec![];
-        let mut stats: BTreeMap<(String, i64, i32), [i64; 8 + HIST_BUCKETS]> = BTreeMap::new();
-        let mut counters: BTreeMap<(String, i32), i64> = BTreeMap::new();
-        for c in group {
-            // one in sixteen came in the last fortnight: the worklists have work on them
-            let mut days: Vec<i64> = (0..per_community)
-                .map(|_| {
-                    if rng.range(0, 15) == 0 {
-                        span - rng.range(0, 14)
-                    } else {
-                        rng.range(0, span)
-                    }
-                })
-                .collect();
-            days.sort_unstable();
-            for off in days {
-                let mut received = first + Duration::days(off);
-                while !cal.is_working(received) {
-                    received = received.succ_opt().unwrap_or(received);
-                }
-                if received > today {
-                    received = today;
-                }
-                let mut pick = rng.range(0, total_weight - 1);
-                let mut ix = 0;
-                while pick >= weights[ix] {
-                    pick -= weights[ix];
-                    ix += 1;
-                }
-                let item = &items[ix];
-                let year = received.year();
-                let seq = {
-                    let e = counters.entry((c.clone(), year)).or_insert(0);
-                    *e += 1;
-                    *e
-                };
-                let here = &people[c.as_str()];
-                let who = &here[rng.range(0, here.len() as i64 - 1) as usize];
-                let walk_in = rng.range(0, 9) < 3;
-                let (app_name, app_phone, resident) = if walk_in {
-                    (name(rng), phone(rng), None)
-                } else {
-                    (who.0.clone(), who.1.clone(), Some(who.2))
-                };
-                let channel = match rng.range(0, 19) {
-                    0 if item.online => "open311",
-                    1..=2 if item.online => "online",
-                    _ => "window",
-                };
-                let plan = plan_case(rng, &cal, item, received, today, channel);
-                let provider = if item.kind == "convenience" {
-                    item.provider_category.as_deref().and_then(|cat| {
-                        dispatch
-                            .get(&(c.as_str(), cat))
-                            .map(|ps| ps[rng.range(0, ps.len() as i64 - 1) as usize])
-                    })
-                } else {
-                    None
-                };
-                let referred_kind = match (plan.referred, item.finish_at.as_str(), provider) {
-                    (false, _, _) => None,
-                    (true, _, Some(_)) => Some("provider"),
-                    (true, "department", _) => Some("department"),
-                    (true, "town_centre", _) => Some("town_centre"),
-                    (true, _, None) => None,
-                };
-                let referred_to = match referred_kind {
-                    Some("town_centre") => Some(format!(
-                        "{}行政受理中心",
-                        town_names
-                            .get(&format!("{}000", &c[..9]))
-                            .map(String::as_str)
-                            .unwrap_or("镇")
-                    )),
-                    Some("department") => item.department_name.clone(),
-                    Some("provider") => provider.and_then(|p| provider_names.get(&p).cloned()),
-                    _ => None,
-                };
-                let number = rules::case_number(c, year, seq as u32);
-                let at = |d: NaiveDate, h: u32| -> DateTime<Utc> {
-                    d.and_hms_opt(h, rng_minute(seq), 0)
-                        .map(crate::platform::time::to_utc)
-                        .unwrap_or(now)
-                };
-                let received_at = at(received, 9);
-                let in_community = referred_kind.is_none() || referred_kind == Some("provider");
-                let handling = plan.completed.map(|d| {
-                    cal.working_days_between(plan.accepted.unwrap_or(received), d)
-                        .max(0)
-                });
-                case_rows.push(vals![
-                    number.clone(),
-                    c.clone(),
-                    item.id,
-                    resident,
-                    app_name,
-                    app_phone,
-                    channel,
-                    plan.status,
-                    "",
-                    "",
-                    received_at,
-                    received,
-                    plan.accepted,
-                    plan.due,
-                    plan.rejected
-                        .then(|| "材料不齐，已告知补齐后再办".to_string()),
-                    referred_kind,
-                    if referred_kind == Some("department") {
-                        item.department_id
-                    } else {
-                        None
-                    },
-                    if referred_kind == Some("provider") {
-                        provider
-                    } else {
-                        None
-                    },
-                    referred_to.clone(),
-                    referred_kind.and(plan.referral_deadline),
-                    plan.completed,
-                    plan.completed.map(|_| in_community),
-                    handling,
-                    plan.completed
-                        .map(|_| "已办结，结果已告知申请人".to_string()),
-                    plan.rating.map(i64::from),
-                    plan.rating.map(|s| if s >= 4 {
-                        "满意".to_string()
-                    } else {
-                        "速度偏慢".to_string()
-                    }),
-                    plan.rating.and(plan.completed).map(|d| at(d, 17)),
-                    (channel != "window").then(|| format!("demo{}{seq}{}", &c[6..], year)),
-                    "demo",
-                    received_at
-                ]);
-                // the timeline after registration (the insert trigger writes its first entry)
-                let mut ev: Timeline = vec![];
-                if channel != "window" {
-                    if plan.status == "rejected" {
-                        ev.push((at(received, 11), "reject", "rejected", "材料不齐".into()));
-                    } else if let Some(a) = plan.accepted {
-                        ev.push((at(a, 10), "accept", "accepted", String::new()));
-                    }
-                }
-                if let (Some(t), Some(d)) = (&referred_to, plan.referred_on) {
-                    ev.push((at(d, 14), "refer", "referred", t.clone()));
-                }
-                if let Some(d) = plan.completed {
-                    ev.push((at(d, 16), "complete", "completed", "已办结".into()));
-                    if let Some(s) = plan.rating {
-                        ev.push((at(d, 17), "rate", "completed", format!("{s}★")));
-                    }
-                }
-                event_rows.push((number, ev));
-                // the counters (the insert trigger counts it received)
-                let st = stats
-                    .entry((c.clone(), item.id, year))
-                    .or_insert([0; 8 + HIST_BUCKETS]);
-                if plan.status == "rejected" {
-                    st[1] += 1;
-                }
-                if let (Some(d), Some(h)) = (plan.completed, handling) {
-                    st[2] += 1;
-                    st[3] += i64::from(in_community);
-                    st[4] += i64::from(plan.due.is_some_and(|due| d > due));
-                    st[7] += h;
-                    st[8 + rules::hist_bucket(h)] += 1;
-                }
-                if let Some(s) = plan.rating {
-                    st[5] += 1;
-                    st[6] += i64::from(s);
+/// A provider's row: a valid credit code, a three-year contract (a few ending within the month,
+/// for the expiry warnings), one in seventeen suspended.
+fn provider_row(
+    credit_seq: i64,
+    name: String,
+    cats: &[&'static str],
+    serves: Vec<String>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    rng: &mut Rng,
+) -> (String, Vec<Value>, Vec<&'static str>, Vec<String>) {
+    let first17 = format!("92320205MA{:07}", 1_000_000 + credit_seq);
+    let credit = crate::platform::types::CreditCode::check_char(&first17)
+        .map(|c| format!("{first17}{}", c as char));
+    let start = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(rng.range(0, 365));
+    // most contracts run three years; a few end within the month (expiry warnings)
+    let end = if credit_seq % 9 == 4 {
+        today + Duration::days(rng.range(3, 25))
+    } else {
+        start + Duration::days(3 * 365)
+    };
+    let status = if credit_seq % 17 == 8 {
+        "suspended"
+    } else {
+        "active"
+    };
+    (
+        name.clone(),
+        vals![
+            name,
+            credit,
+            format!("{}经理", SURNAMES[(credit_seq as usize) % SURNAMES.len()]),
+            format!("0510-8{:07}", 2_000_000 + credit_seq * 37),
+            "",
+            rules::tags_column_of(cats.iter().copied(), rules::is_provider_category),
+            start,
+            end,
+            "按区便民服务协议执行：接单后 2 小时内联系居民，按公示价格收费，接受居民评价。",
+            "上门费 10 元起，材料费按实",
+            status,
+            now
+        ],
+        cats.to_vec(),
+        serves,
+    )
+}
+
+/// A group's residents by community: (name, phone, id), in the order made.
+type People = BTreeMap<String, Vec<(String, String, i64)>>;
+
+/// 25 residents per community of the group, read back for their ids.
+async fn residents(
+    tx: &crate::platform::db::WriteTx,
+    group: &[String],
+    resident_seq: &mut i64,
+    rng: &mut Rng,
+    now: DateTime<Utc>,
+) -> anyhow::Result<People> {
+    let mut residents: Vec<Vec<Value>> = vec![];
+    for c in group {
+        for _ in 0..25 {
+            *resident_seq += 1;
+            let n = name(rng);
+            let p = phone(rng);
+            let idn = id_number(*resident_seq);
+            let mut tags = vec![];
+            if idn[6..10].parse::<i32>().unwrap_or(2000) < 1961 {
+                tags.push("elderly");
+            }
+            for (t, odds) in [
+                ("disabled", 25),
+                ("low_income", 20),
+                ("job_seeker", 8),
+                ("party_member", 7),
+                ("veteran", 30),
+            ] {
+                if rng.range(0, odds - 1) == 0 {
+                    tags.push(t);
                 }
             }
+            residents.push(vals![
+                c.clone(),
+                n,
+                idn,
+                p,
+                format!("{}组{}号", rng.range(1, 12), rng.range(1, 80)),
+                format!("{:04}", rng.range(1, 600)),
+                rules::tags_column(tags.iter().copied()),
+                now,
+                now
+            ]);
         }
-        // cases, then their events by the ids they were given
+    }
+    db::insert_rows(
+        tx,
+        "residents",
+        &[
+            "community_code",
+            "name",
+            "id_number",
+            "phone",
+            "address",
+            "household",
+            "tags",
+            "created_at",
+            "updated_at",
+        ],
+        residents,
+    )
+    .await
+    .map_err(err)?;
+    // read them back for their ids
+    let (lo, hi) = (group[0].clone(), group[group.len() - 1].clone());
+    let mut people: BTreeMap<String, Vec<(String, String, i64)>> = BTreeMap::new();
+    for (id, c, n, p) in db::all_json::<(i64, String, String, String), _>(
+        tx,
+        &["id", "community_code", "name", "phone"],
+        "SELECT id, community_code, name, phone FROM residents WHERE community_code BETWEEN ? AND ?",
+        vals![lo.clone(), hi.clone()],
+    )
+    .await
+    .map_err(err)?
+    {
+        people.entry(c).or_default().push((n, p, id));
+    }
+    for v in people.values_mut() {
+        v.sort_by_key(|x| x.2);
+    }
+
+    Ok(people)
+}
+
+/// What the cases are drawn from.
+struct CaseMaker<'a> {
+    cal: &'a Calendar,
+    items: &'a [Item],
+    weights: Vec<i64>,
+    total_weight: i64,
+    first: NaiveDate,
+    span: i64,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    per_community: i64,
+    providers: &'a Providers,
+}
+
+/// A group's cases as rows, their timelines and their counters.
+#[derive(Default)]
+struct Made {
+    case_rows: Vec<Vec<Value>>,
+    event_rows: Vec<(String, Timeline)>,
+    stats: BTreeMap<(String, i64, i32), [i64; 8 + HIST_BUCKETS]>,
+    counters: BTreeMap<(String, i32), i64>,
+}
+
+impl CaseMaker<'_> {
+    /// A community's cases from 2024 to today; one in sixteen came in the last fortnight, so
+    /// the worklists have work on them.
+    fn cases_of(&self, c: &str, here: &[(String, String, i64)], rng: &mut Rng, made: &mut Made) {
+        let mut days: Vec<i64> = (0..self.per_community)
+            .map(|_| {
+                if rng.range(0, 15) == 0 {
+                    self.span - rng.range(0, 14)
+                } else {
+                    rng.range(0, self.span)
+                }
+            })
+            .collect();
+        days.sort_unstable();
+        for off in days {
+            self.one_case(c, here, off, rng, made);
+        }
+    }
+
+    /// One case: its item, applicant and channel drawn, its course planned, its row, its
+    /// timeline and its counters.
+    fn one_case(
+        &self,
+        c: &str,
+        here: &[(String, String, i64)],
+        off: i64,
+        rng: &mut Rng,
+        made: &mut Made,
+    ) {
+        let CaseMaker {
+            cal,
+            items,
+            weights,
+            total_weight,
+            first,
+            today,
+            now,
+            providers,
+            ..
+        } = self;
+        let (cal, today, now, first, total_weight) = (*cal, *today, *now, *first, *total_weight);
+        let dispatch = &providers.dispatch;
+        let town_names = &providers.town_names;
+        let provider_names = &providers.names;
+        let mut received = first + Duration::days(off);
+        while !cal.is_working(received) {
+            received = received.succ_opt().unwrap_or(received);
+        }
+        if received > today {
+            received = today;
+        }
+        let mut pick = rng.range(0, total_weight - 1);
+        let mut ix = 0;
+        while pick >= weights[ix] {
+            pick -= weights[ix];
+            ix += 1;
+        }
+        let item = &items[ix];
+        let year = received.year();
+        let seq = {
+            let e = made.counters.entry((c.to_string(), year)).or_insert(0);
+            *e += 1;
+            *e
+        };
+        let who = &here[rng.range(0, here.len() as i64 - 1) as usize];
+        let walk_in = rng.range(0, 9) < 3;
+        let (app_name, app_phone, resident) = if walk_in {
+            (name(rng), phone(rng), None)
+        } else {
+            (who.0.clone(), who.1.clone(), Some(who.2))
+        };
+        let channel = match rng.range(0, 19) {
+            0 if item.online => "open311",
+            1..=2 if item.online => "online",
+            _ => "window",
+        };
+        let plan = plan_case(rng, cal, item, received, today, channel);
+        let provider = if item.kind == "convenience" {
+            item.provider_category.as_deref().and_then(|cat| {
+                dispatch
+                    .get(&(c.to_string(), cat))
+                    .map(|ps| ps[rng.range(0, ps.len() as i64 - 1) as usize])
+            })
+        } else {
+            None
+        };
+        let referred_kind = match (plan.referred, item.finish_at.as_str(), provider) {
+            (false, _, _) => None,
+            (true, _, Some(_)) => Some("provider"),
+            (true, "department", _) => Some("department"),
+            (true, "town_centre", _) => Some("town_centre"),
+            (true, _, None) => None,
+        };
+        let referred_to = match referred_kind {
+            Some("town_centre") => Some(format!(
+                "{}行政受理中心",
+                town_names
+                    .get(&format!("{}000", &c[..9]))
+                    .map(String::as_str)
+                    .unwrap_or("镇")
+            )),
+            Some("department") => item.department_name.clone(),
+            Some("provider") => provider.and_then(|p| provider_names.get(&p).cloned()),
+            _ => None,
+        };
+        let number = rules::case_number(c, year, seq as u32);
+        let at = |d: NaiveDate, h: u32| -> DateTime<Utc> {
+            d.and_hms_opt(h, rng_minute(seq), 0)
+                .map(crate::platform::time::to_utc)
+                .unwrap_or(now)
+        };
+        let received_at = at(received, 9);
+        let in_community = referred_kind.is_none() || referred_kind == Some("provider");
+        let handling = plan.completed.map(|d| {
+            cal.working_days_between(plan.accepted.unwrap_or(received), d)
+                .max(0)
+        });
+        made.case_rows.push(vals![
+            number.clone(),
+            c.to_string(),
+            item.id,
+            resident,
+            app_name,
+            app_phone,
+            channel,
+            plan.status,
+            "",
+            "",
+            received_at,
+            received,
+            plan.accepted,
+            plan.due,
+            plan.rejected
+                .then(|| "材料不齐，已告知补齐后再办".to_string()),
+            referred_kind,
+            if referred_kind == Some("department") {
+                item.department_id
+            } else {
+                None
+            },
+            if referred_kind == Some("provider") {
+                provider
+            } else {
+                None
+            },
+            referred_to.clone(),
+            referred_kind.and(plan.referral_deadline),
+            plan.completed,
+            plan.completed.map(|_| in_community),
+            handling,
+            plan.completed
+                .map(|_| "已办结，结果已告知申请人".to_string()),
+            plan.rating.map(i64::from),
+            plan.rating.map(|s| if s >= 4 {
+                "满意".to_string()
+            } else {
+                "速度偏慢".to_string()
+            }),
+            plan.rating.and(plan.completed).map(|d| at(d, 17)),
+            (channel != "window").then(|| format!("demo{}{seq}{}", &c[6..], year)),
+            "demo",
+            received_at
+        ]);
+        let ev = timeline(&plan, channel, received, referred_to.as_deref(), &at);
+        made.event_rows.push((number, ev));
+        made.count(c, item.id, year, &plan, handling, in_community);
+    }
+}
+
+/// A case's timeline after registration (the insert trigger writes its first entry).
+fn timeline(
+    plan: &Plan,
+    channel: &str,
+    received: NaiveDate,
+    referred_to: Option<&str>,
+    at: &dyn Fn(NaiveDate, u32) -> DateTime<Utc>,
+) -> Timeline {
+    let mut ev: Timeline = vec![];
+    if channel != "window" {
+        if plan.status == "rejected" {
+            ev.push((at(received, 11), "reject", "rejected", "材料不齐".into()));
+        } else if let Some(a) = plan.accepted {
+            ev.push((at(a, 10), "accept", "accepted", String::new()));
+        }
+    }
+    if let (Some(t), Some(d)) = (referred_to, plan.referred_on) {
+        ev.push((at(d, 14), "refer", "referred", t.to_string()));
+    }
+    if let Some(d) = plan.completed {
+        ev.push((at(d, 16), "complete", "completed", "已办结".into()));
+        if let Some(s) = plan.rating {
+            ev.push((at(d, 17), "rate", "completed", format!("{s}★")));
+        }
+    }
+    ev
+}
+
+impl Made {
+    /// A case in the counters (the insert trigger counts it received).
+    fn count(
+        &mut self,
+        c: &str,
+        item: i64,
+        year: i32,
+        plan: &Plan,
+        handling: Option<i64>,
+        in_community: bool,
+    ) {
+        let st = self
+            .stats
+            .entry((c.to_string(), item, year))
+            .or_insert([0; 8 + HIST_BUCKETS]);
+        if plan.status == "rejected" {
+            st[1] += 1;
+        }
+        if let (Some(d), Some(h)) = (plan.completed, handling) {
+            st[2] += 1;
+            st[3] += i64::from(in_community);
+            st[4] += i64::from(plan.due.is_some_and(|due| d > due));
+            st[7] += h;
+            st[8 + rules::hist_bucket(h)] += 1;
+        }
+        if let Some(s) = plan.rating {
+            st[5] += 1;
+            st[6] += i64::from(s);
+        }
+    }
+
+    /// The cases, then their events by the ids they were given, then the counters.
+    async fn insert(
+        self,
+        tx: &crate::platform::db::WriteTx,
+        group: &[String],
+    ) -> anyhow::Result<()> {
+        let Made {
+            case_rows,
+            event_rows,
+            stats,
+            ..
+        } = self;
+        let (lo, hi) = (group[0].clone(), group[group.len() - 1].clone());
         db::insert_rows(
-            &tx,
+            tx,
             "cases",
             &[
                 "number",
@@ -599,7 +769,7 @@ pub async fn generate(
         .await
         .map_err(err)?;
         let ids: BTreeMap<String, i64> = db::all_json::<(String, i64), _>(
-            &tx,
+            tx,
             &["number", "id"],
             "SELECT number, id FROM cases WHERE community_code BETWEEN ? AND ?",
             vals![lo, hi],
@@ -616,7 +786,7 @@ pub async fn generate(
             }
         }
         db::insert_rows(
-            &tx,
+            tx,
             "case_events",
             &[
                 "case_id",
@@ -639,7 +809,7 @@ pub async fn generate(
             .collect::<Vec<_>>()
             .join(", ");
         db::insert_rows_then(
-            &tx,
+            tx,
             "case_stats",
             &cols,
             stats
@@ -654,23 +824,8 @@ pub async fn generate(
         )
         .await
         .map_err(err)?;
-        tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
     }
-    live_cases(db, district, &cal, &items, communities).await?;
-    let tx = db.write_tx().await.map_err(err)?;
-    audit::record(
-        &tx,
-        &actor,
-        "import",
-        "case",
-        "demo",
-        None::<&()>,
-        Some(&serde_json::json!({ "cases": per_community * communities.len() as i64 })),
-    )
-    .await
-    .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(())
 }
 
 fn rng_minute(seq: i64) -> u32 {
