@@ -7,7 +7,7 @@
 //! falls short of 100%. Most centres passed acceptance with their reward; 黄土塘 failed
 //! its inspection and is rectifying, and a few finished centres still await acceptance.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::Value;
 
 use crate::centres::rules::{Category, Mode};
@@ -132,243 +132,16 @@ pub async fn generate(
 
     let plans = plan(codes, rng);
     let tx = db.write_tx().await.map_err(err)?;
-    let now = db.clock().now();
-    let mut projects: Vec<Vec<Value>> = vec![];
-    let mut checklist: Vec<Vec<Value>> = vec![];
-    let mut inspections: Vec<Vec<Value>> = vec![];
-    let mut rewards: Vec<Vec<Value>> = vec![];
-    let first_id = db::scalar(
-        &tx,
-        "SELECT COALESCE(MAX(id), 0) FROM centre_projects",
-        vals![],
-    )
-    .await
-    .map_err(err)?
-    .unwrap_or(0)
-        + 1;
-    let first_inspection = db::scalar(
-        &tx,
-        "SELECT COALESCE(MAX(id), 0) FROM centre_inspections",
-        vals![],
-    )
-    .await
-    .map_err(err)?
-    .unwrap_or(0)
-        + 1;
-    let (mut total_invest, mut total_area) = (0i64, 0i64);
+    let first_id = next_id(&tx, "centre_projects").await?;
+    let mut rows = Rows {
+        now: db.clock().now(),
+        first_inspection: next_id(&tx, "centre_inspections").await?,
+        ..Rows::default()
+    };
     for (n, p) in plans.iter().enumerate() {
-        let id = first_id + n as i64;
-        let finish = date(p.year, rng.range(3, 12) as u32, rng.range(1, 28) as u32);
-        let start = finish - chrono::Days::new(rng.range(150, 330) as u64);
-        let planned_completion = date(
-            p.year,
-            rng.range(6, 12) as u32,
-            30.min(rng.range(1, 30) as u32),
-        );
-        let area = match p.mode {
-            Mode::New => rng.range(1500, 1820),
-            Mode::Renovation => rng.range(1000, 1260),
-            Mode::Integrated => rng.range(520, 860),
-        } * 100;
-        // Investment in yuan: district support, town supplement, the village the main source.
-        let base = match p.mode {
-            Mode::New => rng.range(1_250_000, 1_650_000),
-            Mode::Renovation => rng.range(620_000, 880_000),
-            Mode::Integrated => rng.range(150_000, 260_000),
-        };
-        let district = base * rng.range(15, 25) / 100;
-        let town = base * rng.range(20, 30) / 100;
-        let donation = if n % 7 == 0 {
-            base * rng.range(3, 8) / 100
-        } else {
-            0
-        };
-        let village = base - district - town - donation;
-        let (district, town, village, donation) =
-            (district * 100, town * 100, village * 100, donation * 100);
-        total_invest += district + town + village + donation;
-        total_area += area;
-        let huangtutang = p.code == "320205106203";
-        // Who is where today: 黄土塘 failed (no barrier-free facilities, no rehabilitation
-        // station) and is rectifying; every 23rd centre still awaits acceptance.
-        let awaiting = n % 23 == 11 || p.mode == Mode::Integrated && n % 2 == 0;
-        let inspected_on = finish + chrono::Days::new(rng.range(20, 90) as u64);
-        let (status, accepted_on) = if huangtutang {
-            ("rectifying", None)
-        } else if awaiting {
-            ("completed", None)
-        } else {
-            ("accepted", Some(inspected_on))
-        };
-        let blocking = if p.mode == Mode::Integrated {
-            if n % 2 == 0 {
-                "集中居住点规划调整，原址列入拆迁范围，暂不能新建"
-            } else {
-                "建设用地指标未落实，规划未批，利用村委会现有用房整合"
-            }
-        } else {
-            ""
-        };
-        projects.push(vec![
-            id.into(),
-            p.code.clone().into(),
-            standard.id.into(),
-            p.mode.key().into(),
-            blocking.into(),
-            p.pilot.into(),
-            (if p.pilot { Some(2006) } else { None::<i32> }).into(),
-            Some(start - chrono::Days::new(30)).into(),
-            Some(planned_completion).into(),
-            Some(start).into(),
-            Some(finish).into(),
-            accepted_on.into(),
-            Some(area).into(),
-            district.into(),
-            town.into(),
-            village.into(),
-            donation.into(),
-            status.into(),
-            "".into(),
-            now.into(),
-            now.into(),
-        ]);
-        for item in &standard.items {
-            let missing = huangtutang
-                && (item.category == Category::BarrierFree || item.name == "残疾人康复站");
-            let present = !missing && (item.required || rng.range(0, 2) > 0);
-            let area = item
-                .min_area_dm2
-                .filter(|_| present)
-                .map(|m| m + rng.range(0, 40) * 100);
-            checklist.push(vec![
-                id.into(),
-                item.id.into(),
-                present.into(),
-                area.into(),
-                "".into(),
-            ]);
-        }
-        let inspectors = "区民政局、区住建局、镇社会事业局联合验收组";
-        if huangtutang {
-            let result = serde_json::json!({
-                "missing_required": ["残疾人康复站", "无障碍设施（坡道、扶手、无障碍卫生间）"],
-                "below_min_area": [], "required_items": 20, "required_present": 18,
-                "area_norm_dm2": standard.terms.area_norm(p.mode), "floor_area_dm2": area, "area_ok": true,
-            });
-            inspections.push(vec![
-                (first_inspection + inspections.len() as i64).into(),
-                id.into(),
-                inspected_on.into(),
-                inspectors.into(),
-                false.into(),
-                "缺少残疾人康复站和无障碍设施，限期三个月整改后复验。".into(),
-                result.to_string().into(),
-                "demo".into(),
-                now.into(),
-            ]);
-        } else if accepted_on.is_some() {
-            let iid = first_inspection + inspections.len() as i64;
-            let result = serde_json::json!({
-                "missing_required": [], "below_min_area": [], "required_items": 20,
-                "required_present": 20, "area_norm_dm2": standard.terms.area_norm(p.mode),
-                "floor_area_dm2": area, "area_ok": true,
-            });
-            inspections.push(vec![
-                iid.into(),
-                id.into(),
-                inspected_on.into(),
-                inspectors.into(),
-                true.into(),
-                "".into(),
-                result.to_string().into(),
-                "demo".into(),
-                now.into(),
-            ]);
-            rewards.push(vec![
-                id.into(),
-                iid.into(),
-                p.code.clone().into(),
-                p.mode.key().into(),
-                standard.terms.reward(p.mode).into(),
-                "due".into(),
-                now.into(),
-            ]);
-        }
+        rows.project(first_id + n as i64, n, p, &standard, rng);
     }
-    db::insert_rows(
-        &tx,
-        "centre_projects",
-        &[
-            "id",
-            "community_code",
-            "standard_id",
-            "mode",
-            "blocking_reason",
-            "pilot",
-            "pilot_year",
-            "planned_start",
-            "planned_completion",
-            "actual_start",
-            "actual_completion",
-            "accepted_on",
-            "floor_area_dm2",
-            "invest_district_fen",
-            "invest_town_fen",
-            "invest_village_fen",
-            "invest_donation_fen",
-            "status",
-            "note",
-            "created_at",
-            "updated_at",
-        ],
-        projects,
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "centre_checklist",
-        &["project_id", "item_id", "present", "area_dm2", "note"],
-        checklist,
-    )
-    .await
-    .map_err(err)?;
-    let n_inspections = inspections.len();
-    db::insert_rows(
-        &tx,
-        "centre_inspections",
-        &[
-            "id",
-            "project_id",
-            "inspected_on",
-            "inspectors",
-            "passed",
-            "reasons",
-            "result_json",
-            "recorded_by",
-            "created_at",
-        ],
-        inspections,
-    )
-    .await
-    .map_err(err)?;
-    let n_rewards = rewards.len();
-    db::insert_rows(
-        &tx,
-        "centre_rewards",
-        &[
-            "project_id",
-            "inspection_id",
-            "community_code",
-            "mode",
-            "amount_fen",
-            "status",
-            "created_at",
-        ],
-        rewards,
-    )
-    .await
-    .map_err(err)?;
+    let (n_inspections, n_rewards) = rows.insert(&tx).await?;
     if !db.is_sqlite() {
         // Explicit ids were given: move the sequences past them.
         for t in ["centre_projects", "centre_inspections"] {
@@ -392,13 +165,304 @@ pub async fn generate(
         None::<&()>,
         Some(&serde_json::json!({
             "projects": plans.len(), "inspections": n_inspections, "rewards": n_rewards,
-            "invest_fen": total_invest, "floor_area_dm2": total_area,
+            "invest_fen": rows.total_invest, "floor_area_dm2": rows.total_area,
         })),
     )
     .await
     .map_err(err)?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The next id of `table` (the demo gives its projects and inspections explicit ids, so that
+/// each row can name the other before they are inserted).
+async fn next_id(tx: &crate::platform::db::WriteTx, table: &str) -> anyhow::Result<i64> {
+    Ok(db::scalar(
+        tx,
+        &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+        vals![],
+    )
+    .await
+    .map_err(err)?
+    .unwrap_or(0)
+        + 1)
+}
+
+/// The rows of every project, made before they are inserted in one transaction.
+#[derive(Default)]
+struct Rows {
+    now: DateTime<Utc>,
+    first_inspection: i64,
+    projects: Vec<Vec<Value>>,
+    checklist: Vec<Vec<Value>>,
+    inspections: Vec<Vec<Value>>,
+    rewards: Vec<Vec<Value>>,
+    total_invest: i64,
+    total_area: i64,
+}
+
+impl Rows {
+    /// One project: its dates, area and investment, its status today, its checklist, and its
+    /// inspection and reward when it has them.
+    fn project(&mut self, id: i64, n: usize, p: &Plan, standard: &Standard, rng: &mut Rng) {
+        let finish = date(p.year, rng.range(3, 12) as u32, rng.range(1, 28) as u32);
+        let start = finish - chrono::Days::new(rng.range(150, 330) as u64);
+        let planned_completion = date(
+            p.year,
+            rng.range(6, 12) as u32,
+            30.min(rng.range(1, 30) as u32),
+        );
+        let area = match p.mode {
+            Mode::New => rng.range(1500, 1820),
+            Mode::Renovation => rng.range(1000, 1260),
+            Mode::Integrated => rng.range(520, 860),
+        } * 100;
+        // Investment in yuan: district support, town supplement, the village the main source.
+        let base = match p.mode {
+            Mode::New => rng.range(1_250_000, 1_650_000),
+            Mode::Renovation => rng.range(620_000, 880_000),
+            Mode::Integrated => rng.range(150_000, 260_000),
+        };
+        let district = base * rng.range(15, 25) / 100;
+        let town = base * rng.range(20, 30) / 100;
+        let donation = if n.is_multiple_of(7) {
+            base * rng.range(3, 8) / 100
+        } else {
+            0
+        };
+        let village = base - district - town - donation;
+        let (district, town, village, donation) =
+            (district * 100, town * 100, village * 100, donation * 100);
+        self.total_invest += district + town + village + donation;
+        self.total_area += area;
+        let huangtutang = p.code == "320205106203";
+        // Who is where today: 黄土塘 failed (no barrier-free facilities, no rehabilitation
+        // station) and is rectifying; every 23rd centre still awaits acceptance.
+        let awaiting = n % 23 == 11 || p.mode == Mode::Integrated && n.is_multiple_of(2);
+        let inspected_on = finish + chrono::Days::new(rng.range(20, 90) as u64);
+        let (status, accepted_on) = if huangtutang {
+            ("rectifying", None)
+        } else if awaiting {
+            ("completed", None)
+        } else {
+            ("accepted", Some(inspected_on))
+        };
+        let blocking = if p.mode == Mode::Integrated {
+            if n.is_multiple_of(2) {
+                "集中居住点规划调整，原址列入拆迁范围，暂不能新建"
+            } else {
+                "建设用地指标未落实，规划未批，利用村委会现有用房整合"
+            }
+        } else {
+            ""
+        };
+        self.projects.push(vec![
+            id.into(),
+            p.code.clone().into(),
+            standard.id.into(),
+            p.mode.key().into(),
+            blocking.into(),
+            p.pilot.into(),
+            (if p.pilot { Some(2006) } else { None::<i32> }).into(),
+            Some(start - chrono::Days::new(30)).into(),
+            Some(planned_completion).into(),
+            Some(start).into(),
+            Some(finish).into(),
+            accepted_on.into(),
+            Some(area).into(),
+            district.into(),
+            town.into(),
+            village.into(),
+            donation.into(),
+            status.into(),
+            "".into(),
+            self.now.into(),
+            self.now.into(),
+        ]);
+        self.checklist(id, huangtutang, standard, rng);
+        self.inspection(
+            id,
+            p,
+            standard,
+            Inspected {
+                huangtutang,
+                accepted_on,
+                inspected_on,
+                area,
+            },
+        );
+    }
+
+    /// The project's checklist: what the standard requires and what the centre has.
+    fn checklist(&mut self, id: i64, huangtutang: bool, standard: &Standard, rng: &mut Rng) {
+        for item in &standard.items {
+            let missing = huangtutang
+                && (item.category == Category::BarrierFree || item.name == "残疾人康复站");
+            let present = !missing && (item.required || rng.range(0, 2) > 0);
+            let area = item
+                .min_area_dm2
+                .filter(|_| present)
+                .map(|m| m + rng.range(0, 40) * 100);
+            self.checklist.push(vec![
+                id.into(),
+                item.id.into(),
+                present.into(),
+                area.into(),
+                "".into(),
+            ]);
+        }
+    }
+
+    /// The acceptance inspection (黄土塘 failed; others passed, with their reward due), or
+    /// none while a centre awaits it.
+    fn inspection(&mut self, id: i64, p: &Plan, standard: &Standard, i: Inspected) {
+        let Inspected {
+            huangtutang,
+            accepted_on,
+            inspected_on,
+            area,
+        } = i;
+        let inspectors = "区民政局、区住建局、镇社会事业局联合验收组";
+        if huangtutang {
+            let result = serde_json::json!({
+                "missing_required": ["残疾人康复站", "无障碍设施（坡道、扶手、无障碍卫生间）"],
+                "below_min_area": [], "required_items": 20, "required_present": 18,
+                "area_norm_dm2": standard.terms.area_norm(p.mode), "floor_area_dm2": area, "area_ok": true,
+            });
+            self.inspections.push(vec![
+                (self.first_inspection + self.inspections.len() as i64).into(),
+                id.into(),
+                inspected_on.into(),
+                inspectors.into(),
+                false.into(),
+                "缺少残疾人康复站和无障碍设施，限期三个月整改后复验。".into(),
+                result.to_string().into(),
+                "demo".into(),
+                self.now.into(),
+            ]);
+        } else if accepted_on.is_some() {
+            let iid = self.first_inspection + self.inspections.len() as i64;
+            let result = serde_json::json!({
+                "missing_required": [], "below_min_area": [], "required_items": 20,
+                "required_present": 20, "area_norm_dm2": standard.terms.area_norm(p.mode),
+                "floor_area_dm2": area, "area_ok": true,
+            });
+            self.inspections.push(vec![
+                iid.into(),
+                id.into(),
+                inspected_on.into(),
+                inspectors.into(),
+                true.into(),
+                "".into(),
+                result.to_string().into(),
+                "demo".into(),
+                self.now.into(),
+            ]);
+            self.rewards.push(vec![
+                id.into(),
+                iid.into(),
+                p.code.clone().into(),
+                p.mode.key().into(),
+                standard.terms.reward(p.mode).into(),
+                "due".into(),
+                self.now.into(),
+            ]);
+        }
+    }
+
+    /// Insert the rows; the number of inspections and of rewards.
+    async fn insert(
+        &mut self,
+        tx: &crate::platform::db::WriteTx,
+    ) -> anyhow::Result<(usize, usize)> {
+        let projects = std::mem::take(&mut self.projects);
+        let checklist = std::mem::take(&mut self.checklist);
+        let inspections = std::mem::take(&mut self.inspections);
+        let rewards = std::mem::take(&mut self.rewards);
+        db::insert_rows(
+            tx,
+            "centre_projects",
+            &[
+                "id",
+                "community_code",
+                "standard_id",
+                "mode",
+                "blocking_reason",
+                "pilot",
+                "pilot_year",
+                "planned_start",
+                "planned_completion",
+                "actual_start",
+                "actual_completion",
+                "accepted_on",
+                "floor_area_dm2",
+                "invest_district_fen",
+                "invest_town_fen",
+                "invest_village_fen",
+                "invest_donation_fen",
+                "status",
+                "note",
+                "created_at",
+                "updated_at",
+            ],
+            projects,
+        )
+        .await
+        .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "centre_checklist",
+            &["project_id", "item_id", "present", "area_dm2", "note"],
+            checklist,
+        )
+        .await
+        .map_err(err)?;
+        let n_inspections = inspections.len();
+        db::insert_rows(
+            tx,
+            "centre_inspections",
+            &[
+                "id",
+                "project_id",
+                "inspected_on",
+                "inspectors",
+                "passed",
+                "reasons",
+                "result_json",
+                "recorded_by",
+                "created_at",
+            ],
+            inspections,
+        )
+        .await
+        .map_err(err)?;
+        let n_rewards = rewards.len();
+        db::insert_rows(
+            tx,
+            "centre_rewards",
+            &[
+                "project_id",
+                "inspection_id",
+                "community_code",
+                "mode",
+                "amount_fen",
+                "status",
+                "created_at",
+            ],
+            rewards,
+        )
+        .await
+        .map_err(err)?;
+        Ok((n_inspections, n_rewards))
+    }
+}
+
+/// What a project's inspection is made from.
+struct Inspected {
+    huangtutang: bool,
+    accepted_on: Option<NaiveDate>,
+    inspected_on: NaiveDate,
+    area: i64,
 }
 
 /// Which community finishes its centre when, and how it is built.
