@@ -4,8 +4,9 @@
 //! proposals with answers, the two boards, titles, volunteers and their verified service.
 //! Bulk rows, one audit entry per kind of record.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use sea_orm::FromQueryResult;
+use crate::platform::db::WriteTx;
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use sea_orm::{FromQueryResult, Value};
 
 use crate::platform::audit;
 use crate::platform::auth::Actor;
@@ -167,8 +168,39 @@ pub async fn generate(
     let t = db.clock().today();
     let now = db.clock().now();
     let tx = db.write_tx().await.map_err(err)?;
+    titles(&tx, live, rng, t).await?;
+    let rooms = rooms(&tx).await?;
+    let (registered, filed) = (26 * scale as usize, 125 * scale as usize);
+    let org_rows = organisations(&tx, district, live, (registered, filed), rng, (t, now)).await?;
+    let rep_counts = representatives(&tx, live, rng).await?;
+    let mut life = Life::default();
+    for (ci, c) in live.iter().enumerate() {
+        life.community(c, rep_counts[ci], &rooms, &org_rows, rng, (t, now));
+    }
+    life.insert(&tx, now).await?;
+    roll_call(&tx).await?;
+    meeting_outcomes(&tx, rng, (t, now)).await?;
+    service_records(&tx, rng, (t, now)).await?;
+    audit::record(
+        &tx,
+        &actor,
+        "import",
+        "organisation",
+        "demo",
+        None::<&()>,
+        Some(&serde_json::json!({"communities": live.len(), "registered": registered, "filed": filed})),
+    )
+    .await
+    .map_err(err)?;
+    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
 
-    // --- titles: about one community in four, 黄土塘 among them
+/// Today and now on the demo's clock.
+type When = (NaiveDate, DateTime<Utc>);
+
+/// Titles: about one community in four, 黄土塘 among them.
+async fn titles(tx: &WriteTx, live: &[String], rng: &mut Rng, t: NaiveDate) -> anyhow::Result<()> {
     let mut tags = vec![];
     for (i, c) in live.iter().enumerate() {
         let has = c == "320205106203" || rng.range(0, 99) < 25;
@@ -186,7 +218,7 @@ pub async fn generate(
         }
     }
     db::insert_rows(
-        &tx,
+        tx,
         "community_tags",
         &["community_code", "tag", "awarded_on"],
         tags,
@@ -194,26 +226,51 @@ pub async fn generate(
     .await
     .map_err(err)?;
 
-    // --- rooms from the accepted checklists
-    crate::selfgov::rooms::store::insert_checklist_rooms(&tx, None)
+    Ok(())
+}
+
+/// The rooms of every community, made from the accepted checklists.
+struct Rooms(Vec<RoomRow>);
+
+impl Rooms {
+    /// The id of the room `name` of community `code`.
+    fn of(&self, code: &str, name: &str) -> Option<i64> {
+        self.0
+            .iter()
+            .find(|r| r.community_code == code && r.name == name)
+            .map(|r| r.id)
+    }
+}
+
+async fn rooms(tx: &WriteTx) -> anyhow::Result<Rooms> {
+    crate::selfgov::rooms::store::insert_checklist_rooms(tx, None)
         .await
         .map_err(err)?;
     let rooms: Vec<RoomRow> = db::all(
-        &tx,
+        tx,
         "SELECT id, community_code, name FROM rooms ORDER BY community_code, id",
         vals![],
     )
     .await
     .map_err(err)?;
-    let room_of = |code: &str, n: &str| {
-        rooms
-            .iter()
-            .find(|r| r.community_code == code && r.name == n)
-            .map(|r| r.id)
-    };
+    Ok(Rooms(rooms))
+}
 
-    // --- organisations: 26 registered (和谐义工 first) and 125 filed, per scale
-    let (registered, filed) = (26 * scale as usize, 125 * scale as usize);
+#[derive(FromQueryResult)]
+struct OrgRow {
+    id: i64,
+    community_code: String,
+}
+
+/// Organisations: 26 registered (和谐义工 first) and 125 filed, per scale, with the 2025 review.
+async fn organisations(
+    tx: &WriteTx,
+    district: &DivisionCode,
+    live: &[String],
+    (registered, filed): (usize, usize),
+    rng: &mut Rng,
+    (t, now): When,
+) -> anyhow::Result<Vec<OrgRow>> {
     let mut orgs = vec![];
     let mut org_home: Vec<String> = vec![];
     for i in 0..registered + filed {
@@ -274,7 +331,7 @@ pub async fn generate(
         org_home.push(c);
     }
     db::insert_rows(
-        &tx,
+        tx,
         "organisations",
         &[
             "community_code",
@@ -295,7 +352,7 @@ pub async fn generate(
     .await
     .map_err(err)?;
     db::exec(
-        &tx,
+        tx,
         "INSERT INTO organisation_reviews (organisation_id, year, result, note, reviewed_by) \
          SELECT id, 2025, CASE WHEN status = 'active' THEN 'pass' ELSE 'basic' END, '', 'demo' \
          FROM organisations WHERE standing = 'registered'",
@@ -303,20 +360,20 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    #[derive(FromQueryResult)]
-    struct OrgRow {
-        id: i64,
-        community_code: String,
-    }
     let org_rows: Vec<OrgRow> = db::all(
-        &tx,
+        tx,
         "SELECT id, community_code FROM organisations ORDER BY id",
         vals![],
     )
     .await
     .map_err(err)?;
 
-    // --- per community: representatives, meetings, proposals, notices, activities, volunteers
+    Ok(org_rows)
+}
+
+/// Villager representatives, 15 to 35 a community (a name repeated within one kept once): how
+/// many each community was given.
+async fn representatives(tx: &WriteTx, live: &[String], rng: &mut Rng) -> anyhow::Result<Vec<i64>> {
     let mut reps = vec![];
     let mut rep_counts = vec![];
     for c in live {
@@ -339,7 +396,7 @@ pub async fn generate(
     let mut seen = std::collections::HashSet::new();
     reps.retain(|r| seen.insert(format!("{:?}{:?}", r[0], r[1])));
     db::insert_rows(
-        &tx,
+        tx,
         "representatives",
         &["community_code", "name", "group_name", "active"],
         reps,
@@ -347,20 +404,49 @@ pub async fn generate(
     .await
     .map_err(err)?;
 
-    let mut meetings = vec![];
-    let mut bookings = vec![];
-    let mut activities = vec![];
-    let mut proposals = vec![];
-    let mut notices = vec![];
-    let mut volunteers = vec![];
-    for (ci, c) in live.iter().enumerate() {
-        let office = room_of(c, "党员活动室").or_else(|| room_of(c, "社区办公室"));
+    Ok(rep_counts)
+}
+
+/// Every community's public life, as rows: meetings (and their bookings), proposals, notices,
+/// activities (and theirs), volunteers.
+#[derive(Default)]
+struct Life {
+    meetings: Vec<Vec<Value>>,
+    bookings: Vec<Vec<Value>>,
+    activities: Vec<Vec<Value>>,
+    proposals: Vec<Vec<Value>>,
+    notices: Vec<Vec<Value>>,
+    volunteers: Vec<Vec<Value>>,
+}
+
+impl Life {
+    /// One community's rows, each kind in turn.
+    fn community(
+        &mut self,
+        c: &str,
+        reps: i64,
+        rooms: &Rooms,
+        orgs: &[OrgRow],
+        rng: &mut Rng,
+        when: When,
+    ) {
+        self.meetings_of(c, reps, rooms, rng, when);
+        self.proposals_of(c, rng, when);
+        self.notices_of(c, rng, when);
+        self.activities_of(c, rooms, rng, when);
+        self.volunteers_of(c, orgs, rng, when.0);
+    }
+
+    /// Meetings: four in the past year, one or two ahead, in the office when it has one.
+    fn meetings_of(&mut self, c: &str, reps: i64, rooms: &Rooms, rng: &mut Rng, (t, now): When) {
+        let office = rooms
+            .of(c, "党员活动室")
+            .or_else(|| rooms.of(c, "社区办公室"));
         let place = if office.is_none() {
             "村委会会议室"
         } else {
             ""
         };
-        // meetings: four in the past year, one or two ahead
         for k in 0..6 {
             let days: i64 = match k {
                 0..=3 => -(30 + 80 * k as i64 + rng.range(0, 20)),
@@ -384,7 +470,7 @@ pub async fn generate(
                 }
             );
             if let Some(r) = office {
-                bookings.push(vals![
+                self.bookings.push(vals![
                     r,
                     title.clone(),
                     "村委会",
@@ -396,7 +482,7 @@ pub async fn generate(
             }
             let (list, present) = if days < 0 {
                 if kind == "representative_assembly" {
-                    let l = rep_counts[ci];
+                    let l = reps;
                     (Some(l), Some((l * 3 / 4 + rng.range(0, l / 4)).min(l)))
                 } else {
                     (None, Some(rng.range(20, 90)))
@@ -404,8 +490,8 @@ pub async fn generate(
             } else {
                 (None, None)
             };
-            meetings.push(vals![
-                c.clone(),
+            self.meetings.push(vals![
+                c.to_string(),
                 kind,
                 title,
                 utc(s),
@@ -424,7 +510,10 @@ pub async fn generate(
                 now
             ]);
         }
-        // proposals over two years
+    }
+
+    /// Proposals over two years, in every state.
+    fn proposals_of(&mut self, c: &str, rng: &mut Rng, (t, now): When) {
         for k in 0..rng.range(4, 10) {
             let received = t - Duration::days(rng.range(5, 700));
             let (status, answer, reason, answered, implemented) = match k % 5 {
@@ -456,8 +545,8 @@ pub async fn generate(
                 }
             };
             let answered = answered.map(|a: NaiveDate| a.min(t));
-            proposals.push(vals![
-                c.clone(),
+            self.proposals.push(vals![
+                c.to_string(),
                 if k % 3 == 0 {
                     "representative"
                 } else {
@@ -475,7 +564,10 @@ pub async fn generate(
                 now
             ]);
         }
-        // notices: each board, one expired
+    }
+
+    /// Notices: each board, one expired.
+    fn notices_of(&mut self, c: &str, rng: &mut Rng, (t, now): When) {
         for (k, (board, cat, title, body)) in NOTICES.iter().enumerate() {
             let publish = t - Duration::days(rng.range(1, 60) + if k == 2 { 60 } else { 0 });
             let expire = if k == 2 {
@@ -483,8 +575,8 @@ pub async fn generate(
             } else {
                 None
             };
-            notices.push(vals![
-                c.clone(),
+            self.notices.push(vals![
+                c.to_string(),
                 *board,
                 *cat,
                 *title,
@@ -496,7 +588,11 @@ pub async fn generate(
                 now
             ]);
         }
-        // activities: weekly series in the rooms, from 120 days back to 60 ahead
+    }
+
+    /// Activities: weekly series in the rooms from 120 days back to 60 ahead, and a
+    /// performance and a sports contest each month on the field.
+    fn activities_of(&mut self, c: &str, rooms: &Rooms, rng: &mut Rng, (t, now): When) {
         let start = crate::selfgov::rooms::store::monday(t - Duration::days(120));
         let series: [Series; 4] = [
             (
@@ -526,9 +622,9 @@ pub async fn generate(
             ("calligraphy", "书画交流", "图书阅览室", 5, (9, 0), (11, 0)),
         ];
         for (kind, title, room_name, weekday, (sh, sm), (eh, em)) in series {
-            let room = room_of(c, room_name).or_else(|| {
+            let room = rooms.of(c, room_name).or_else(|| {
                 if kind == "chess_cards" {
-                    room_of(c, "文体活动室")
+                    rooms.of(c, "文体活动室")
                 } else {
                     None
                 }
@@ -538,10 +634,11 @@ pub async fn generate(
                 let (s, e) = (at(d, sh, sm), at(d, eh, em));
                 let cancelled = rng.range(0, 99) < 2;
                 if let Some(r) = room {
-                    bookings.push(vals![r, title, "社区", utc(s), utc(e), "demo", now]);
+                    self.bookings
+                        .push(vals![r, title, "社区", utc(s), utc(e), "demo", now]);
                 }
-                activities.push(vals![
-                    c.clone(),
+                self.activities.push(vals![
+                    c.to_string(),
                     kind,
                     title,
                     "",
@@ -564,17 +661,18 @@ pub async fn generate(
         // a performance and a sports contest each month on the field
         for m in 0..6 {
             let d = start + Duration::days(5 + 28 * m + 1);
-            let room = room_of(c, "室外活动场地");
+            let room = rooms.of(c, "室外活动场地");
             let (kind, title, s, e) = if m % 2 == 0 {
                 ("performance", "文艺表演晚会", at(d, 18, 30), at(d, 20, 30))
             } else {
                 ("sports", "村民趣味运动会", at(d, 8, 30), at(d, 11, 30))
             };
             if let Some(r) = room {
-                bookings.push(vals![r, title, "社区", utc(s), utc(e), "demo", now]);
+                self.bookings
+                    .push(vals![r, title, "社区", utc(s), utc(e), "demo", now]);
             }
-            activities.push(vals![
-                c.clone(),
+            self.activities.push(vals![
+                c.to_string(),
                 kind,
                 title,
                 "欢迎村民参加。",
@@ -592,10 +690,13 @@ pub async fn generate(
                 now
             ]);
         }
-        // volunteers
-        let local_orgs: Vec<i64> = org_rows
+    }
+
+    /// Volunteers, some in the community's organisations.
+    fn volunteers_of(&mut self, c: &str, orgs: &[OrgRow], rng: &mut Rng, t: NaiveDate) {
+        let local_orgs: Vec<i64> = orgs
             .iter()
-            .filter(|o| &o.community_code == c)
+            .filter(|o| o.community_code == c)
             .map(|o| o.id)
             .collect();
         for _ in 0..rng.range(8, 25) {
@@ -604,8 +705,8 @@ pub async fn generate(
             } else {
                 None
             };
-            volunteers.push(vals![
-                c.clone(),
+            self.volunteers.push(vals![
+                c.to_string(),
                 name(rng),
                 "",
                 pick(rng, SKILLS),
@@ -616,147 +717,165 @@ pub async fn generate(
             ]);
         }
     }
-    db::insert_rows(
-        &tx,
-        "meetings",
-        &[
-            "community_code",
-            "kind",
-            "title",
-            "starts_at",
-            "ends_at",
-            "room_id",
-            "place",
-            "list_size",
-            "present",
-            "minutes",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ],
-        meetings,
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "bookings",
-        &[
-            "room_id",
-            "title",
-            "organiser",
-            "starts_at",
-            "ends_at",
-            "created_by",
-            "created_at",
-        ],
-        bookings,
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "activities",
-        &[
-            "community_code",
-            "kind",
-            "title",
-            "description",
-            "starts_at",
-            "ends_at",
-            "room_id",
-            "place",
-            "organiser",
-            "participants",
-            "cancelled",
-            "updated_at",
-        ],
-        activities,
-    )
-    .await
-    .map_err(err)?;
-    // link activities and meetings to their bookings; cancelled activities free theirs
-    for table in ["activities", "meetings"] {
-        db::exec(
-            &tx,
-            &format!(
-                "UPDATE {table} SET booking_id = (SELECT b.id FROM bookings b \
-                 WHERE b.room_id = {table}.room_id AND b.starts_at = {table}.starts_at \
-                 AND b.cancelled_at IS NULL) WHERE room_id IS NOT NULL"
-            ),
-            vals![],
+
+    /// Insert the rows, and link activities and meetings to their bookings (cancelled
+    /// activities free theirs).
+    async fn insert(self, tx: &WriteTx, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let Life {
+            meetings,
+            bookings,
+            activities,
+            proposals,
+            notices,
+            volunteers,
+        } = self;
+        db::insert_rows(
+            tx,
+            "meetings",
+            &[
+                "community_code",
+                "kind",
+                "title",
+                "starts_at",
+                "ends_at",
+                "room_id",
+                "place",
+                "list_size",
+                "present",
+                "minutes",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            meetings,
         )
         .await
         .map_err(err)?;
-    }
-    db::exec(
-        &tx,
-        "UPDATE bookings SET cancelled_at = ? \
-         WHERE id IN (SELECT booking_id FROM activities WHERE cancelled AND booking_id IS NOT NULL)",
-        vals![now],
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "proposals",
-        &[
-            "community_code",
-            "source",
-            "author",
-            "title",
-            "body",
-            "status",
-            "answer",
-            "reason",
-            "received_on",
-            "answered_on",
-            "implemented_on",
-            "updated_at",
-        ],
-        proposals,
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "notices",
-        &[
-            "community_code",
-            "board",
-            "category",
-            "title",
-            "body",
-            "publish_on",
-            "expire_on",
-            "created_by",
-            "created_at",
-            "updated_at",
-        ],
-        notices,
-    )
-    .await
-    .map_err(err)?;
-    db::insert_rows(
-        &tx,
-        "volunteers",
-        &[
-            "community_code",
-            "name",
-            "phone",
-            "skills",
-            "party_member",
-            "organisation_id",
-            "joined_on",
-            "active",
-        ],
-        volunteers,
-    )
-    .await
-    .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "bookings",
+            &[
+                "room_id",
+                "title",
+                "organiser",
+                "starts_at",
+                "ends_at",
+                "created_by",
+                "created_at",
+            ],
+            bookings,
+        )
+        .await
+        .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "activities",
+            &[
+                "community_code",
+                "kind",
+                "title",
+                "description",
+                "starts_at",
+                "ends_at",
+                "room_id",
+                "place",
+                "organiser",
+                "participants",
+                "cancelled",
+                "updated_at",
+            ],
+            activities,
+        )
+        .await
+        .map_err(err)?;
+        // link activities and meetings to their bookings; cancelled activities free theirs
+        for table in ["activities", "meetings"] {
+            db::exec(
+                tx,
+                &format!(
+                    "UPDATE {table} SET booking_id = (SELECT b.id FROM bookings b \
+                     WHERE b.room_id = {table}.room_id AND b.starts_at = {table}.starts_at \
+                     AND b.cancelled_at IS NULL) WHERE room_id IS NOT NULL"
+                ),
+                vals![],
+            )
+            .await
+            .map_err(err)?;
+        }
+        db::exec(
+            tx,
+            "UPDATE bookings SET cancelled_at = ? \
+             WHERE id IN (SELECT booking_id FROM activities WHERE cancelled AND booking_id IS NOT NULL)",
+            vals![now],
+        )
+        .await
+        .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "proposals",
+            &[
+                "community_code",
+                "source",
+                "author",
+                "title",
+                "body",
+                "status",
+                "answer",
+                "reason",
+                "received_on",
+                "answered_on",
+                "implemented_on",
+                "updated_at",
+            ],
+            proposals,
+        )
+        .await
+        .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "notices",
+            &[
+                "community_code",
+                "board",
+                "category",
+                "title",
+                "body",
+                "publish_on",
+                "expire_on",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ],
+            notices,
+        )
+        .await
+        .map_err(err)?;
+        db::insert_rows(
+            tx,
+            "volunteers",
+            &[
+                "community_code",
+                "name",
+                "phone",
+                "skills",
+                "party_member",
+                "organisation_id",
+                "joined_on",
+                "active",
+            ],
+            volunteers,
+        )
+        .await
+        .map_err(err)?;
 
+        Ok(())
+    }
+}
+
+/// The roll call and the list must agree: present is the ticked names.
+async fn roll_call(tx: &WriteTx) -> anyhow::Result<()> {
     db::exec(
-        &tx,
+        tx,
         "INSERT INTO meeting_attendance (meeting_id, representative_id) \
          SELECT m.id, r.id FROM meetings m JOIN representatives r ON r.community_code = m.community_code \
          WHERE m.list_size IS NOT NULL AND m.present IS NOT NULL AND \
@@ -766,9 +885,8 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    // the roll call and the list must agree: present is the ticked names
     db::exec(
-        &tx,
+        tx,
         "UPDATE meetings SET list_size = (SELECT COUNT(*) FROM representatives r \
            WHERE r.community_code = meetings.community_code), \
          present = (SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = meetings.id) \
@@ -778,7 +896,11 @@ pub async fn generate(
     .await
     .map_err(err)?;
 
-    // topics, attendance, resolutions and tasks of the meetings
+    Ok(())
+}
+
+/// Topics, resolutions and tasks of the meetings.
+async fn meeting_outcomes(tx: &WriteTx, rng: &mut Rng, (t, now): When) -> anyhow::Result<()> {
     #[derive(FromQueryResult)]
     struct M {
         id: i64,
@@ -788,7 +910,7 @@ pub async fn generate(
         present: Option<i64>,
     }
     let ms: Vec<M> = db::all(
-        &tx,
+        tx,
         "SELECT id, kind, starts_at, list_size, present FROM meetings ORDER BY id",
         vals![],
     )
@@ -831,7 +953,7 @@ pub async fn generate(
         }
     }
     db::insert_rows(
-        &tx,
+        tx,
         "meeting_topics",
         &["meeting_id", "title", "body", "published_at", "short_days"],
         topics,
@@ -839,7 +961,7 @@ pub async fn generate(
     .await
     .map_err(err)?;
     db::insert_rows(
-        &tx,
+        tx,
         "resolutions",
         &[
             "meeting_id",
@@ -855,7 +977,7 @@ pub async fn generate(
     .await
     .map_err(err)?;
     db::exec(
-        &tx,
+        tx,
         "INSERT INTO meeting_tasks (meeting_id, resolution_id, description, owner, due_on, done_on) \
          SELECT r.meeting_id, r.id, '按决议组织实施并向村民报告进度', '村委会主任', ?, \
            CASE WHEN r.id % 3 = 0 THEN NULL ELSE ? END \
@@ -864,7 +986,11 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    // service records: a few per volunteer, most verified
+    Ok(())
+}
+
+/// Service records: a few per volunteer, most verified.
+async fn service_records(tx: &WriteTx, rng: &mut Rng, (t, now): When) -> anyhow::Result<()> {
     #[derive(FromQueryResult)]
     struct V {
         id: i64,
@@ -872,7 +998,7 @@ pub async fn generate(
         organisation_id: Option<i64>,
     }
     let vs: Vec<V> = db::all(
-        &tx,
+        tx,
         "SELECT id, community_code, organisation_id FROM volunteers ORDER BY id",
         vals![],
     )
@@ -908,7 +1034,7 @@ pub async fn generate(
         }
     }
     db::insert_rows(
-        &tx,
+        tx,
         "service_records",
         &[
             "volunteer_id",
@@ -926,17 +1052,5 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    audit::record(
-        &tx,
-        &actor,
-        "import",
-        "organisation",
-        "demo",
-        None::<&()>,
-        Some(&serde_json::json!({"communities": live.len(), "registered": registered, "filed": filed})),
-    )
-    .await
-    .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
