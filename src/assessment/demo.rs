@@ -331,24 +331,12 @@ async fn fill(
                 points.map(|_| now).into(),
             ]);
         }
+        // a round of the larger synthetic districts has millions of scores: insert as we go
+        if rows.len() >= 20_000 {
+            insert_scores(&tx, std::mem::take(&mut rows)).await?;
+        }
     }
-    db::insert_rows(
-        &tx,
-        "assessment_scores",
-        &[
-            "sheet_id",
-            "indicator_id",
-            "self_x10",
-            "evidence",
-            "points_x10",
-            "note",
-            "scored_by",
-            "scored_at",
-        ],
-        rows,
-    )
-    .await
-    .map_err(err)?;
+    insert_scores(&tx, rows).await?;
     for (ids, sql) in [
         (
             &selfs,
@@ -380,5 +368,29 @@ async fn fill(
     .await
     .map_err(err)?;
     tx.commit().await?;
+    Ok(())
+}
+
+async fn insert_scores(
+    tx: &crate::platform::db::WriteTx,
+    rows: Vec<Vec<Value>>,
+) -> anyhow::Result<()> {
+    db::insert_rows(
+        tx,
+        "assessment_scores",
+        &[
+            "sheet_id",
+            "indicator_id",
+            "self_x10",
+            "evidence",
+            "points_x10",
+            "note",
+            "scored_by",
+            "scored_at",
+        ],
+        rows,
+    )
+    .await
+    .map_err(err)?;
     Ok(())
 }

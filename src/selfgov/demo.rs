@@ -176,8 +176,12 @@ pub async fn generate(
     let mut life = Life::default();
     for (ci, c) in live.iter().enumerate() {
         life.community(c, rep_counts[ci], &rooms, &org_rows, rng, (t, now));
+        if ci % 500 == 499 {
+            life.flush(&tx).await?;
+        }
     }
-    life.insert(&tx, now).await?;
+    life.flush(&tx).await?;
+    Life::link(&tx, now).await?;
     roll_call(&tx).await?;
     meeting_outcomes(&tx, rng, (t, now)).await?;
     service_records(&tx, rng, (t, now)).await?;
@@ -718,9 +722,9 @@ impl Life {
         }
     }
 
-    /// Insert the rows, and link activities and meetings to their bookings (cancelled
-    /// activities free theirs).
-    async fn insert(self, tx: &WriteTx, now: DateTime<Utc>) -> anyhow::Result<()> {
+    /// Insert the rows made so far and let them go (the larger synthetic districts would hold
+    /// millions of activities and bookings): the same rows in the same order, whenever flushed.
+    async fn flush(&mut self, tx: &WriteTx) -> anyhow::Result<()> {
         let Life {
             meetings,
             bookings,
@@ -728,7 +732,7 @@ impl Life {
             proposals,
             notices,
             volunteers,
-        } = self;
+        } = std::mem::take(self);
         db::insert_rows(
             tx,
             "meetings",
@@ -785,28 +789,6 @@ impl Life {
                 "updated_at",
             ],
             activities,
-        )
-        .await
-        .map_err(err)?;
-        // link activities and meetings to their bookings; cancelled activities free theirs
-        for table in ["activities", "meetings"] {
-            db::exec(
-                tx,
-                &format!(
-                    "UPDATE {table} SET booking_id = (SELECT b.id FROM bookings b \
-                     WHERE b.room_id = {table}.room_id AND b.starts_at = {table}.starts_at \
-                     AND b.cancelled_at IS NULL) WHERE room_id IS NOT NULL"
-                ),
-                vals![],
-            )
-            .await
-            .map_err(err)?;
-        }
-        db::exec(
-            tx,
-            "UPDATE bookings SET cancelled_at = ? \
-             WHERE id IN (SELECT booking_id FROM activities WHERE cancelled AND booking_id IS NOT NULL)",
-            vals![now],
         )
         .await
         .map_err(err)?;
@@ -868,6 +850,32 @@ impl Life {
         .await
         .map_err(err)?;
 
+        Ok(())
+    }
+
+    /// Link activities and meetings to their bookings; cancelled activities free theirs.
+    async fn link(tx: &WriteTx, now: DateTime<Utc>) -> anyhow::Result<()> {
+        for table in ["activities", "meetings"] {
+            db::exec(
+                tx,
+                &format!(
+                    "UPDATE {table} SET booking_id = (SELECT b.id FROM bookings b \
+                     WHERE b.room_id = {table}.room_id AND b.starts_at = {table}.starts_at \
+                     AND b.cancelled_at IS NULL) WHERE room_id IS NOT NULL"
+                ),
+                vals![],
+            )
+            .await
+            .map_err(err)?;
+        }
+        db::exec(
+            tx,
+            "UPDATE bookings SET cancelled_at = ? \
+             WHERE id IN (SELECT booking_id FROM activities WHERE cancelled AND booking_id IS NOT NULL)",
+            vals![now],
+        )
+        .await
+        .map_err(err)?;
         Ok(())
     }
 }
