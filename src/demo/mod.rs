@@ -133,6 +133,53 @@ pub async fn generate_with_progress(
     steps.set_length(7);
     steps.set_message("区划 divisions");
     let actor = Actor::system("demo");
+    let mut rng = Rng::new(2008);
+    divisions(db, district, scale, &mut rng, &actor).await?;
+    steps.inc(1);
+    steps.set_message("撤并 merges");
+    merges(db, district, &actor).await?;
+    steps.inc(1);
+    steps.set_message("人口 population");
+    let (communities, active) = population(db, district, scale, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("服务中心 service centres");
+
+    // 6. Service centres: the standard, targets and every community's centre history.
+    crate::centres::demo::generate(db, district, &communities, &mut rng).await?;
+    crate::funding::demo::generate(db, district, scale, FIRST_YEAR, LATEST_YEAR).await?;
+    crate::assessment::demo::generate(db, district, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("服务大厅 service hall");
+
+    // 7. The service hall: calendar, providers (the first is the demo provider account's),
+    // residents and the history of cases of the communities of today.
+    crate::hall::demo::generate(db, district, &active, scale, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("自治互助 self-government");
+    crate::selfgov::demo::generate(db, district, &active, scale, &mut rng).await?;
+    steps.inc(1);
+    steps.set_message("账号 accounts");
+    accounts(db, district, &actor).await?;
+    steps.inc(1);
+    Ok(())
+}
+
+/// The former villages merged into neighbours (77 villages in 2008, 66 today): code, name,
+/// successor, date.
+const FORMER: [(&str, &str, &str, &str); 2] = [
+    ("320205106391", "张泾村", "320205106203", "2012-03-01"),
+    ("320205102391", "西塘村", "320205102200", "2016-07-01"),
+];
+
+/// Steps 1 to 3: the real divisions of 锡山区 (through the same import as the CLI), the former
+/// villages, and the synthetic towns of the larger districts.
+async fn divisions(
+    db: &Db,
+    district: &DivisionCode,
+    scale: u32,
+    rng: &mut Rng,
+    actor: &Actor,
+) -> anyhow::Result<()> {
     // 1. The real divisions of 锡山区 through the same import as the CLI.
     let sources: Vec<Source> = FILES
         .iter()
@@ -147,11 +194,7 @@ pub async fn generate_with_progress(
         import::read_sources(sources, Some(*district), &pb).map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // 2. Former villages, merged into neighbours (77 villages in 2008, 66 today).
-    let former = [
-        ("320205106391", "张泾村", "320205106203", "2012-03-01"),
-        ("320205102391", "西塘村", "320205102200", "2016-07-01"),
-    ];
-    for (code, name, _, _) in former {
+    for (code, name, _, _) in FORMER {
         let c = DivisionCode::parse(code)?;
         rows.push(DivisionRow {
             code: c,
@@ -162,7 +205,6 @@ pub async fn generate_with_progress(
         });
     }
     // 3. Synthetic towns for benchmarks.
-    let mut rng = Rng::new(2008);
     if scale > 1 {
         // 130 more communities per step of scale, over as many synthetic towns as the town
         // digits allow (about 480): towns grow instead when there are more to place.
@@ -206,19 +248,21 @@ pub async fn generate_with_progress(
             placed += count;
         }
     }
-    import::import(db, rows, &actor, "demo: data/xishan", &pb)
+    import::import(db, rows, actor, "demo: data/xishan", &pb)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    steps.inc(1);
-    steps.set_message("撤并 merges");
+    Ok(())
+}
 
+/// Step 4: the merges, through the store so they are audited like real ones.
+async fn merges(db: &Db, district: &DivisionCode, actor: &Actor) -> anyhow::Result<()> {
     // 4. Merges and a rename, through the store so they are audited like real ones.
-    for (code, _, succ, on) in former {
+    for (code, _, succ, on) in FORMER {
         let on = NaiveDate::parse_from_str(on, "%Y-%m-%d")?;
         store::merge_community(
             db,
             district,
-            &actor,
+            actor,
             code,
             succ,
             on,
@@ -228,8 +272,17 @@ pub async fn generate_with_progress(
         .map_err(err)?;
     }
 
-    steps.inc(1);
-    steps.set_message("人口 population");
+    Ok(())
+}
+
+/// Step 5: populations by year, the latest summing to 397,000 over the communities of today
+/// (× scale). Every community's code (merged-away included) and today's, sorted.
+async fn population(
+    db: &Db,
+    district: &DivisionCode,
+    scale: u32,
+    rng: &mut Rng,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     // 5. Populations by year: latest year sums to 397,000 over the communities of today.
     let (communities, _) = store::list_communities(
         db,
@@ -281,7 +334,7 @@ pub async fn generate_with_progress(
     }
     // Before its merge a former village held part of today's territory: split the successor's
     // figures so that the roll-up runs on without a jump.
-    for (code, _, succ, on) in former {
+    for (code, _, succ, on) in FORMER {
         let until: i32 = on[..4].parse()?;
         let share = rng.range(30, 45) as f64 / 100.0;
         let mut split = vec![];
@@ -297,28 +350,14 @@ pub async fn generate_with_progress(
         values.extend(split);
     }
     insert_population(db, &values).await?;
-    steps.inc(1);
-    steps.set_message("服务中心 service centres");
-
-    // 6. Service centres: the standard, targets and every community's centre history.
     let codes: Vec<String> = communities.iter().map(|c| c.code.clone()).collect();
-    crate::centres::demo::generate(db, district, &codes, &mut rng).await?;
-    crate::funding::demo::generate(db, district, scale, FIRST_YEAR, LATEST_YEAR).await?;
-    crate::assessment::demo::generate(db, district, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("服务大厅 service hall");
-
-    // 7. The service hall: calendar, providers (the first is the demo provider account's),
-    // residents and the history of cases of the communities of today.
     let mut live: Vec<String> = active.iter().map(|c| c.code.clone()).collect();
     live.sort();
-    crate::hall::demo::generate(db, district, &live, scale, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("自治互助 self-government");
-    crate::selfgov::demo::generate(db, district, &live, scale, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("账号 accounts");
+    Ok((codes, live))
+}
 
+/// Step 8: one account for every role.
+async fn accounts(db: &Db, district: &DivisionCode, actor: &Actor) -> anyhow::Result<()> {
     // 8. One account for every role.
     for (username, name, role, binding) in DEMO_USERS {
         let mut input = UserInput {
@@ -356,11 +395,10 @@ pub async fn generate_with_progress(
             }
             _ => {}
         }
-        users::create(db, district, &actor, &input)
+        users::create(db, district, actor, &input)
             .await
             .map_err(|e| anyhow::anyhow!("demo user {username}: {}", e.describe()))?;
     }
-    steps.inc(1);
     Ok(())
 }
 
