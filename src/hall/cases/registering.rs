@@ -1,6 +1,7 @@
 //! Registering a case: checked, numbered, its deadline from the calendar, the resident linked, audited.
 
 use super::*;
+use crate::platform::db::WriteTx;
 
 /// Public requests a phone may make a day (online and Open311 together).
 pub const DAILY_LIMIT: i64 = 3;
@@ -285,132 +286,36 @@ pub async fn register(
     } else {
         Some(crate::platform::auth::random_token()?[..20].to_string())
     };
-    // the community must be the district's and not merged away (read before the write lock:
-    // a merge is a rare, deliberate act, and cases keep the code they were registered under)
-    let (lo, hi) = district.descendant_range();
-    let live = db::scalar(
-        &db.conn,
-        "SELECT COUNT(*) FROM divisions WHERE code = ? AND code BETWEEN ? AND ? AND level = 5 \
-         AND merged_into IS NULL",
-        vals![n.community.as_str(), lo, hi],
-    )
-    .await?
-    .unwrap_or(0);
-    if live == 0 {
-        return Err(AppError::invalid("community", "hall.bad_community"));
-    }
+    live_community(db, district, n).await?;
     let tx = db.write_tx().await?;
     if n.channel != "window" {
         public_checks(&tx, n, now, today).await?;
     }
     // the resident: the one chosen, or the one with this ID number, or a new one
-    let resident_id = match (n.resident_id, &n.id_number) {
-        (Some(id), _) => {
-            let here = db::scalar(
-                &tx,
-                "SELECT COUNT(*) FROM residents WHERE id = ? AND community_code = ?",
-                vals![id, n.community.as_str()],
-            )
-            .await?
-            .unwrap_or(0);
-            if here == 0 {
-                return Err(AppError::invalid("resident_id", "hall.unknown_resident"));
-            }
-            Some(id)
-        }
-        (None, Some(idn)) => {
-            match db::scalar(
-                &tx,
-                "SELECT id FROM residents WHERE id_number = ?",
-                vals![idn.as_str()],
-            )
-            .await?
-            {
-                Some(id) => Some(id),
-                None => db::scalar(
-                    &tx,
-                    "INSERT INTO residents (community_code, name, id_number, phone, created_at, \
-                     updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                    vals![
-                        n.community.as_str(),
-                        n.applicant_name.clone(),
-                        idn.as_str(),
-                        n.applicant_phone.as_ref().map(|p| p.as_str().to_string()),
-                        now,
-                        now
-                    ],
-                )
-                .await?,
-            }
-        }
-        (None, None) => None,
-    };
-    let year = today.year();
+    let resident_id = resident_of(&tx, n, now).await?;
     let status = if accepted { "accepted" } else { "received" };
     let phone = n
         .applicant_phone
         .as_ref()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    // One statement: the number is the next in the community's sequence for the year; the
-    // trigger `cases_registered` moves the sequence on, starts the timeline and counts the
-    // case as received (migration 0006).
-    let next = "COALESCE((SELECT last_seq FROM case_counters WHERE community_code = ? AND year = ?), 0) + 1";
-    let (seq_text, lookups) = if db.is_sqlite() {
-        (format!("printf('%05d', {next})"), 1)
-    } else {
-        // lpad cuts longer strings: pad to five, never shorter than the number
-        (
-            format!("lpad(CAST({next} AS TEXT), GREATEST(5, length(CAST({next} AS TEXT))), '0')"),
-            2,
-        )
-    };
-    let sql = format!(
-        "INSERT INTO cases (number, community_code, item_id, resident_id, applicant_name, \
-         applicant_phone, channel, status, description, address, lat, lon, received_at, \
-         received_on, accepted_on, due_on, token, registered_by, registered_by_id, updated_at) \
-         VALUES (? || {seq_text}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         RETURNING id, number"
-    );
-    #[derive(FromQueryResult)]
-    struct Inserted {
-        id: i64,
-        number: String,
-    }
-    if !db.is_sqlite() {
-        // PostgreSQL lets two transactions read the same last number: one community-year
-        // takes numbers one at a time (SQLite has one writer anyway)
-        let key = n.community.as_str().parse::<i64>().unwrap_or(0) * 10_000 + i64::from(year);
-        db::exec(&tx, "SELECT pg_advisory_xact_lock(?)", vals![key]).await?;
-    }
-    let mut values = vals![format!("{}-{year}-", n.community.as_str())];
-    for _ in 0..lookups {
-        values.extend(vals![n.community.as_str(), year]);
-    }
-    values.extend(vals![
-        n.community.as_str(),
-        n.item.id,
-        resident_id,
-        n.applicant_name.clone(),
-        phone.clone(),
-        n.channel,
-        status,
-        n.description.clone(),
-        n.address.clone(),
-        n.lat,
-        n.lon,
-        now,
-        today,
-        accepted.then_some(today),
-        due_on,
-        token.clone(),
-        actor.name.clone(),
-        actor.id,
-        now
-    ]);
-    let row: Inserted = db::one(&tx, &sql, values)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no id for the new case"))?;
+    let row = insert_case(
+        db,
+        &tx,
+        actor,
+        n,
+        NewRow {
+            resident_id,
+            status,
+            phone: &phone,
+            now,
+            today,
+            accepted,
+            due_on,
+            token: token.clone(),
+        },
+    )
+    .await?;
     let (id, number) = (row.id, row.number);
     audit::record(
         &tx,
@@ -449,4 +354,161 @@ pub async fn register(
         },
         notice,
     ))
+}
+
+/// The community must be the district's and not merged away (read before the write lock: a
+/// merge is a rare, deliberate act, and cases keep the code they were registered under).
+async fn live_community(db: &Db, district: &DivisionCode, n: &NewCase) -> Result<()> {
+    let (lo, hi) = district.descendant_range();
+    let live = db::scalar(
+        &db.conn,
+        "SELECT COUNT(*) FROM divisions WHERE code = ? AND code BETWEEN ? AND ? AND level = 5 \
+         AND merged_into IS NULL",
+        vals![n.community.as_str(), lo, hi],
+    )
+    .await?
+    .unwrap_or(0);
+    if live == 0 {
+        return Err(AppError::invalid("community", "hall.bad_community"));
+    }
+    Ok(())
+}
+
+/// The resident a case is for: the one chosen (of this community), or the one with this ID
+/// number, or a new one; none for a walk-in without an ID number.
+async fn resident_of(tx: &WriteTx, n: &NewCase, now: DateTime<Utc>) -> Result<Option<i64>> {
+    Ok(match (n.resident_id, &n.id_number) {
+        (Some(id), _) => {
+            let here = db::scalar(
+                tx,
+                "SELECT COUNT(*) FROM residents WHERE id = ? AND community_code = ?",
+                vals![id, n.community.as_str()],
+            )
+            .await?
+            .unwrap_or(0);
+            if here == 0 {
+                return Err(AppError::invalid("resident_id", "hall.unknown_resident"));
+            }
+            Some(id)
+        }
+        (None, Some(idn)) => {
+            match db::scalar(
+                tx,
+                "SELECT id FROM residents WHERE id_number = ?",
+                vals![idn.as_str()],
+            )
+            .await?
+            {
+                Some(id) => Some(id),
+                None => db::scalar(
+                    tx,
+                    "INSERT INTO residents (community_code, name, id_number, phone, created_at, \
+                 updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    vals![
+                        n.community.as_str(),
+                        n.applicant_name.clone(),
+                        idn.as_str(),
+                        n.applicant_phone.as_ref().map(|p| p.as_str().to_string()),
+                        now,
+                        now
+                    ],
+                )
+                .await?,
+            }
+        }
+        (None, None) => None,
+    })
+}
+
+/// What a new case's row is made of, beside the request.
+struct NewRow<'a> {
+    resident_id: Option<i64>,
+    status: &'static str,
+    phone: &'a str,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    accepted: bool,
+    due_on: Option<NaiveDate>,
+    token: Option<String>,
+}
+
+#[derive(FromQueryResult)]
+struct Inserted {
+    id: i64,
+    number: String,
+}
+
+/// Insert the case in one statement: its number is the next in the community's sequence for
+/// the year; the trigger `cases_registered` moves the sequence on, starts the timeline and
+/// counts the case as received (migration 0006).
+async fn insert_case(
+    db: &Db,
+    tx: &WriteTx,
+    actor: &Actor,
+    n: &NewCase,
+    r: NewRow<'_>,
+) -> Result<Inserted> {
+    let NewRow {
+        resident_id,
+        status,
+        phone,
+        now,
+        today,
+        accepted,
+        due_on,
+        token,
+    } = r;
+    let year = today.year();
+    let next = "COALESCE((SELECT last_seq FROM case_counters WHERE community_code = ? AND year = ?), 0) + 1";
+    let (seq_text, lookups) = if db.is_sqlite() {
+        (format!("printf('%05d', {next})"), 1)
+    } else {
+        // lpad cuts longer strings: pad to five, never shorter than the number
+        (
+            format!("lpad(CAST({next} AS TEXT), GREATEST(5, length(CAST({next} AS TEXT))), '0')"),
+            2,
+        )
+    };
+    let sql = format!(
+        "INSERT INTO cases (number, community_code, item_id, resident_id, applicant_name, \
+         applicant_phone, channel, status, description, address, lat, lon, received_at, \
+         received_on, accepted_on, due_on, token, registered_by, registered_by_id, updated_at) \
+         VALUES (? || {seq_text}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         RETURNING id, number"
+    );
+    if !db.is_sqlite() {
+        // PostgreSQL lets two transactions read the same last number: one community-year
+        // takes numbers one at a time (SQLite has one writer anyway)
+        let key = n.community.as_str().parse::<i64>().unwrap_or(0) * 10_000 + i64::from(year);
+        db::exec(tx, "SELECT pg_advisory_xact_lock(?)", vals![key]).await?;
+    }
+    let mut values = vals![format!("{}-{year}-", n.community.as_str())];
+    for _ in 0..lookups {
+        values.extend(vals![n.community.as_str(), year]);
+    }
+    values.extend(vals![
+        n.community.as_str(),
+        n.item.id,
+        resident_id,
+        n.applicant_name.clone(),
+        phone.to_string(),
+        n.channel,
+        status,
+        n.description.clone(),
+        n.address.clone(),
+        n.lat,
+        n.lon,
+        now,
+        today,
+        accepted.then_some(today),
+        due_on,
+        token,
+        actor.name.clone(),
+        actor.id,
+        now
+    ]);
+    let row: Inserted = db::one(tx, &sql, values)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no id for the new case"))?;
+    Ok(row)
 }
