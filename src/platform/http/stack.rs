@@ -189,46 +189,15 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         .or_else(|| lang_cookie.as_deref().and_then(Lang::parse))
         .unwrap_or_default();
 
-    let mut user = None;
-    let mut session_expired = false;
-    let mut bad_token = false;
-    let mut clear_session = false;
-    if let Some(bearer) = &bearer {
-        let hash = auth::sha256_hex(bearer);
-        if let Some(u) = state.principals.get(&hash).filter(credential_valid) {
-            user = Some(u);
-        } else {
-            match auth::load_token(&state.db, &state.district, bearer).await {
-                Ok(Some(u)) => {
-                    state.principals.put(hash, u.clone());
-                    user = Some(u);
-                }
-                Ok(None) => bad_token = true,
-                Err(e) => return e.into_response(),
-            }
-        }
-    } else if let Some(tok) = &session_cookie {
-        let hash = auth::sha256_hex(tok);
-        let lookup = match state.principals.get(&hash).filter(credential_valid) {
-            Some(u) => Ok(SessionLookup::Valid(Box::new(u))),
-            None => {
-                let l = auth::load_session(&state.db, &state.district, tok).await;
-                if let Ok(SessionLookup::Valid(u)) = &l {
-                    state.principals.put(hash, (**u).clone());
-                }
-                l
-            }
-        };
-        match lookup {
-            Ok(SessionLookup::Valid(u)) => user = Some(*u),
-            Ok(SessionLookup::Expired) => {
-                session_expired = true;
-                clear_session = true;
-            }
-            Ok(SessionLookup::Unknown) => clear_session = true,
-            Err(e) => return e.into_response(),
-        }
-    }
+    let Principal {
+        user,
+        session_expired,
+        bad_token,
+        clear_session,
+    } = match principal(&state, bearer.as_deref(), session_cookie.as_deref()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
 
     let mut new_csrf_cookie = None;
     let csrf = match &user {
@@ -261,7 +230,7 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
     // A write to the API signed by the session cookie (a browser) carries the session's CSRF
     // token in `X-CSRF-Token`, as a form carries it in `_csrf`; bearer tokens need none.
     let cookie_write = api_write && ctx.user.as_ref().is_some_and(|u| !u.via_token);
-    let mut resp = if cookie_write
+    let resp = if cookie_write
         && !headers_csrf(req.headers()).is_some_and(|t| constant_time_eq(t, &ctx.csrf))
     {
         AppError::Csrf.into_response()
@@ -276,8 +245,79 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         }
     };
 
+    let resp = own_error(resp, &ctx).await;
+    with_cookies(
+        resp,
+        new_csrf_cookie,
+        clear_session,
+        state.config.secure_cookies,
+    )
+}
+
+/// Who is calling: the user behind a bearer token or a session cookie, and what became of a
+/// credential that no longer stands.
+#[derive(Default)]
+struct Principal {
+    user: Option<CurrentUser>,
+    session_expired: bool,
+    /// A bearer token was sent but is not valid.
+    bad_token: bool,
+    /// The session cookie names no live session: the answer clears it.
+    clear_session: bool,
+}
+
+/// The principal of a request, through the state's short-lived cache of signed-in users.
+async fn principal(
+    state: &AppState,
+    bearer: Option<&str>,
+    session_cookie: Option<&str>,
+) -> Result<Principal, AppError> {
+    let mut p = Principal::default();
+    if let Some(bearer) = bearer {
+        let hash = auth::sha256_hex(bearer);
+        if let Some(u) = state.principals.get(&hash).filter(credential_valid) {
+            p.user = Some(u);
+        } else {
+            match auth::load_token(&state.db, &state.district, bearer).await {
+                Ok(Some(u)) => {
+                    state.principals.put(hash, u.clone());
+                    p.user = Some(u);
+                }
+                Ok(None) => p.bad_token = true,
+                Err(e) => return Err(e),
+            }
+        }
+    } else if let Some(tok) = session_cookie {
+        let hash = auth::sha256_hex(tok);
+        let lookup = match state.principals.get(&hash).filter(credential_valid) {
+            Some(u) => Ok(SessionLookup::Valid(Box::new(u))),
+            None => {
+                let l = auth::load_session(&state.db, &state.district, tok).await;
+                if let Ok(SessionLookup::Valid(u)) = &l {
+                    state.principals.put(hash, (**u).clone());
+                }
+                l
+            }
+        };
+        match lookup {
+            Ok(SessionLookup::Valid(u)) => p.user = Some(*u),
+            Ok(SessionLookup::Expired) => {
+                p.session_expired = true;
+                p.clear_session = true;
+            }
+            Ok(SessionLookup::Unknown) => p.clear_session = true,
+            Err(e) => return Err(e),
+        }
+    }
+
+    Ok(p)
+}
+
+/// The product's own error page or JSON for an error a handler returned, or for a rejection
+/// the framework made (plain text, or nothing), in the user's language.
+async fn own_error(mut resp: Response, ctx: &Ctx) -> Response {
     if let Some(info) = resp.extensions_mut().remove::<Arc<ErrorInfo>>() {
-        resp = render_error(&ctx, &info);
+        resp = render_error(ctx, &info);
     } else if from_framework(&resp) {
         let status = resp.status();
         let body = std::mem::take(resp.body_mut());
@@ -285,15 +325,25 @@ pub async fn context_layer(State(state): State<AppState>, req: Request, next: Ne
         let e = framework_error(status, &String::from_utf8_lossy(&text));
         let mut own = e.into_response();
         if let Some(info) = own.extensions_mut().remove::<Arc<ErrorInfo>>() {
-            resp = render_error(&ctx, &info);
+            resp = render_error(ctx, &info);
         }
     }
+    resp
+}
+
+/// The cookies an answer sets (a new anonymous CSRF cookie on HTML pages, a dead session
+/// cleared) and `Cache-Control: no-store` unless the handler chose otherwise.
+fn with_cookies(
+    mut resp: Response,
+    new_csrf_cookie: Option<String>,
+    clear_session: bool,
+    secure: bool,
+) -> Response {
     let html = resp
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    let secure = state.config.secure_cookies;
     let h = resp.headers_mut();
     if let Some(t) = new_csrf_cookie.filter(|_| html) {
         h.append(
