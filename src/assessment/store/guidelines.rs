@@ -220,6 +220,49 @@ pub async fn save_guideline(
     id: Option<i64>,
     g: &GuidelineInput,
 ) -> Result<i64> {
+    check_guideline(g)?;
+    let tx = db.write_tx().await?;
+    let before = match id {
+        Some(id) => Some(load_guideline(&tx, id).await?),
+        None => None,
+    };
+    let department = match &before {
+        Some(b) => b.row.department_id,
+        None => g.department_id,
+    };
+    if !can_write(u, department) {
+        return Err(AppError::Forbidden);
+    }
+    if let Some(d) = department
+        && db::scalar(&tx, "SELECT id FROM departments WHERE id = ?", vals![d])
+            .await?
+            .is_none()
+    {
+        return Err(AppError::invalid("department", "assessment.bad_department"));
+    }
+    if before.as_ref().is_some_and(|b| b.row.status != "draft") {
+        return Err(AppError::invalid("title", "assessment.published_read_only"));
+    }
+    let gid = write_guideline(&tx, u, before.as_ref(), department, g).await?;
+    write_parts(&tx, gid, g).await?;
+    let after = load_guideline(&tx, gid).await?;
+    audit::record(
+        &tx,
+        &u.actor(),
+        if before.is_some() { "update" } else { "create" },
+        "guideline",
+        &gid.to_string(),
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(gid)
+}
+
+/// The guideline form's own checks: the rules' (title, year, subsidy rule, indicators), the
+/// titles' thresholds, the summary's length.
+fn check_guideline(g: &GuidelineInput) -> Result<()> {
     let mut errs = rules::validate_guideline(
         &g.title,
         g.year,
@@ -243,34 +286,24 @@ pub async fn save_guideline(
     if !errs.is_empty() {
         return Err(AppError::Invalid(errs));
     }
-    let tx = db.write_tx().await?;
-    let before = match id {
-        Some(id) => Some(load_guideline(&tx, id).await?),
-        None => None,
-    };
-    let department = match &before {
-        Some(b) => b.row.department_id,
-        None => g.department_id,
-    };
-    if !can_write(u, department) {
-        return Err(AppError::Forbidden);
-    }
-    if let Some(d) = department
-        && db::scalar(&tx, "SELECT id FROM departments WHERE id = ?", vals![d])
-            .await?
-            .is_none()
-    {
-        return Err(AppError::invalid("department", "assessment.bad_department"));
-    }
-    if before.as_ref().is_some_and(|b| b.row.status != "draft") {
-        return Err(AppError::invalid("title", "assessment.published_read_only"));
-    }
-    let now = db.clock().now();
-    let gid = match &before {
+    Ok(())
+}
+
+/// The guideline's own row: a draft updated at the revision the form was opened at (its
+/// items, indicators and titles cleared, to be written again), or a new family's version 1.
+async fn write_guideline(
+    tx: &crate::platform::db::WriteTx,
+    u: &CurrentUser,
+    before: Option<&Guideline>,
+    department: Option<i64>,
+    g: &GuidelineInput,
+) -> Result<i64> {
+    let now = tx.clock().now();
+    Ok(match before {
         Some(b) => {
             // (a draft: published ones were refused above, in this transaction)
             revision::update(
-                &tx,
+                tx,
                 "guidelines",
                 "guideline",
                 b.row.id,
@@ -294,7 +327,7 @@ pub async fn save_guideline(
                 "guideline_titles",
             ] {
                 db::exec(
-                    &tx,
+                    tx,
                     &format!("DELETE FROM {t} WHERE guideline_id = ?"),
                     vals![b.row.id],
                 )
@@ -305,7 +338,7 @@ pub async fn save_guideline(
         None => {
             let family = new_family();
             db::scalar(
-                &tx,
+                tx,
                 "INSERT INTO guidelines (family, version, department_id, year, title, summary, status, \
                  subsidy_basis, subsidy_fen, full_at, zero_below, created_by, created_at) \
                  VALUES (?, 1, ?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -326,21 +359,7 @@ pub async fn save_guideline(
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?
         }
-    };
-    write_parts(&tx, gid, g).await?;
-    let after = load_guideline(&tx, gid).await?;
-    audit::record(
-        &tx,
-        &u.actor(),
-        if before.is_some() { "update" } else { "create" },
-        "guideline",
-        &gid.to_string(),
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(gid)
+    })
 }
 
 /// A new random family key for version 1 of a guideline.

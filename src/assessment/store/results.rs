@@ -64,19 +64,7 @@ pub async fn results(
         vals![round],
     )
     .await?;
-    let scores: Vec<(i64, i64)> = rows.iter().map(|r| (r.eff, max)).collect();
-    let district_ranks = rules::ranks(&scores);
-    let mut town_ranks = vec![0; rows.len()];
-    let mut by_town: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        by_town.entry(&r.town_code).or_default().push(i);
-    }
-    for idx in by_town.values() {
-        let s: Vec<(i64, i64)> = idx.iter().map(|i| scores[*i]).collect();
-        for (k, rank) in rules::ranks(&s).into_iter().enumerate() {
-            town_ranks[idx[k]] = rank;
-        }
-    }
+    let (district_ranks, town_ranks) = ranks_of(&rows, max);
     // titles need per-template category sums: only for complete sheets
     let in_scope = |code: &str| match scope {
         Scope::District | Scope::Department(_) => true,
@@ -85,36 +73,7 @@ pub async fn results(
         Scope::Provider(_) => false,
     };
     let titled: Vec<&Guideline> = gs.iter().filter(|g| !g.titles.is_empty()).collect();
-    // Category sums of the titled templates, for every sheet, in one statement.
-    #[derive(Deserialize)]
-    struct Cat {
-        code: String,
-        guideline: i64,
-        category: String,
-        eff: i64,
-    }
-    let cats: Vec<Cat> = if titled.is_empty() {
-        vec![]
-    } else {
-        let ids: Vec<Value> = titled.iter().map(|g| Value::from(g.row.id)).collect();
-        let ph = vec!["?"; ids.len()].join(",");
-        let mut v = vals![round];
-        v.extend(ids);
-        db::all_json(
-            &db.conn,
-            &["code", "guideline", "category", "eff"],
-            &format!(
-                "SELECT s.community_code AS code, i.guideline_id AS guideline, i.category, \
-                   CAST(SUM({EFFECTIVE}) AS BIGINT) AS eff \
-                 FROM assessment_sheets s JOIN assessment_scores x ON x.sheet_id = s.id \
-                 JOIN guideline_indicators i ON i.id = x.indicator_id \
-                 WHERE s.round_id = ? AND x.points_x10 IS NOT NULL AND i.guideline_id IN ({ph}) \
-                 GROUP BY s.community_code, i.guideline_id, i.category"
-            ),
-            v,
-        )
-        .await?
-    };
+    let cats = category_sums(db, round, &titled).await?;
     let mut cat_sums: HashMap<&str, Vec<&Cat>> = HashMap::new();
     for c in &cats {
         cat_sums.entry(c.code.as_str()).or_default().push(c);
@@ -127,24 +86,7 @@ pub async fn results(
         let complete = row.scored == indicators.len() as i64;
         let mut titles = vec![];
         if complete {
-            let mine = cat_sums.get(row.code.as_str());
-            for g in &titled {
-                let mut by_cat: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-                for ind in &g.indicators {
-                    by_cat.entry(ind.category.clone()).or_default().1 += ind.max_x10;
-                }
-                for c in mine
-                    .into_iter()
-                    .flatten()
-                    .filter(|c| c.guideline == g.row.id)
-                {
-                    by_cat.entry(c.category.clone()).or_default().0 += c.eff;
-                }
-                let whole = by_cat.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
-                let list: Vec<(String, i64, i64)> =
-                    by_cat.into_iter().map(|(k, (e, m))| (k, e, m)).collect();
-                titles.extend(rules::titles_earned(&g.titles, whole, &list));
-            }
+            titles = titles_of(&titled, cat_sums.get(row.code.as_str()));
         }
         out.push(ResultRow {
             submitted: row.submitted == 1,
@@ -168,6 +110,83 @@ pub async fn results(
             .then(a.code.cmp(&b.code))
     });
     Ok((r, gs, out))
+}
+
+/// Each sheet's rank in the district and in its town (ties share a rank).
+fn ranks_of(rows: &[ResultJson], max: i64) -> (Vec<usize>, Vec<usize>) {
+    let scores: Vec<(i64, i64)> = rows.iter().map(|r| (r.eff, max)).collect();
+    let district_ranks = rules::ranks(&scores);
+    let mut town_ranks = vec![0; rows.len()];
+    let mut by_town: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        by_town.entry(&r.town_code).or_default().push(i);
+    }
+    for idx in by_town.values() {
+        let s: Vec<(i64, i64)> = idx.iter().map(|i| scores[*i]).collect();
+        for (k, rank) in rules::ranks(&s).into_iter().enumerate() {
+            town_ranks[idx[k]] = rank;
+        }
+    }
+    (district_ranks, town_ranks)
+}
+
+/// A sheet's effective points in one category of one titled guideline.
+#[derive(Deserialize)]
+struct Cat {
+    code: String,
+    guideline: i64,
+    category: String,
+    eff: i64,
+}
+
+/// The category sums of the titled guidelines, for every sheet of the round, in one statement.
+async fn category_sums(db: &Db, round: i64, titled: &[&Guideline]) -> Result<Vec<Cat>> {
+    Ok(if titled.is_empty() {
+        vec![]
+    } else {
+        let ids: Vec<Value> = titled.iter().map(|g| Value::from(g.row.id)).collect();
+        let ph = vec!["?"; ids.len()].join(",");
+        let mut v = vals![round];
+        v.extend(ids);
+        db::all_json(
+            &db.conn,
+            &["code", "guideline", "category", "eff"],
+            &format!(
+                "SELECT s.community_code AS code, i.guideline_id AS guideline, i.category, \
+                   CAST(SUM({EFFECTIVE}) AS BIGINT) AS eff \
+                 FROM assessment_sheets s JOIN assessment_scores x ON x.sheet_id = s.id \
+                 JOIN guideline_indicators i ON i.id = x.indicator_id \
+                 WHERE s.round_id = ? AND x.points_x10 IS NOT NULL AND i.guideline_id IN ({ph}) \
+                 GROUP BY s.community_code, i.guideline_id, i.category"
+            ),
+            v,
+        )
+        .await?
+    })
+}
+
+/// The titles a complete sheet earned: per titled guideline, its category sums against the
+/// titles' thresholds.
+fn titles_of(titled: &[&Guideline], mine: Option<&Vec<&Cat>>) -> Vec<String> {
+    let mut titles = vec![];
+    for g in titled {
+        let mut by_cat: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for ind in &g.indicators {
+            by_cat.entry(ind.category.clone()).or_default().1 += ind.max_x10;
+        }
+        for c in mine
+            .into_iter()
+            .flatten()
+            .filter(|c| c.guideline == g.row.id)
+        {
+            by_cat.entry(c.category.clone()).or_default().0 += c.eff;
+        }
+        let whole = by_cat.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+        let list: Vec<(String, i64, i64)> =
+            by_cat.into_iter().map(|(k, (e, m))| (k, e, m)).collect();
+        titles.extend(rules::titles_earned(&g.titles, whole, &list));
+    }
+    titles
 }
 
 /// The guideline subsidies of a signed-off round as a draft payment batch: every sheet's

@@ -76,24 +76,7 @@ pub async fn ledger(
     f: &LedgerFilter,
     limit: Option<(u64, u64)>,
 ) -> Result<(Vec<LedgerRow>, u64)> {
-    let (cond, mut v) = geo::community_scope_sql(scope, district);
-    let mut wh = vec![
-        "c.level = 5".to_string(),
-        cond,
-        "(c.merged_into IS NULL OR p.id IS NOT NULL)".into(),
-    ];
-    geo::filter_town(f.town.as_deref(), &mut wh, &mut v)?;
-    match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => {}
-        Some("none") => wh.push("p.id IS NULL".into()),
-        Some(s) => {
-            let s = Status::parse(s)
-                .ok_or_else(|| AppError::invalid("status", "centres.bad_status"))?;
-            wh.push("p.status = ?".into());
-            v.push(s.key().into());
-        }
-    }
-    geo::filter_search(f.q.as_deref(), &mut wh, &mut v);
+    let (wh, v) = ledger_where(district, scope, f)?;
     let wh = wh.join(" AND ");
     let paging = match limit {
         Some((l, o)) => format!(" LIMIT {l} OFFSET {o}"),
@@ -136,99 +119,124 @@ pub async fn ledger(
          {from} WHERE {wh} ORDER BY c.code{paging}",
         from_count = "LEFT JOIN centre_projects p ON p.community_code = c.code",
     );
-    let mut rows: Vec<LedgerJson> = db::all_json(
-        &db.conn,
-        &[
-            "code",
-            "name",
-            "town_code",
-            "town_name",
-            "merged_into",
-            "project_id",
-            "standard_id",
-            "mode",
-            "blocking_reason",
-            "pilot",
-            "pilot_year",
-            "planned_start",
-            "planned_completion",
-            "actual_start",
-            "actual_completion",
-            "accepted_on",
-            "floor_area_dm2",
-            "invest_district_fen",
-            "invest_town_fen",
-            "invest_village_fen",
-            "invest_donation_fen",
-            "status",
-            "note",
-            "review_note",
-            "reviewed_by",
-            "reviewed_at",
-            "revision",
-            "reward_fen",
-            "checklist",
-            "total_rows",
-        ],
-        &sql,
-        both,
-    )
-    .await?;
+    let mut rows: Vec<LedgerJson> = db::all_json(&db.conn, LEDGER_COLUMNS, &sql, both).await?;
     rows.sort_unstable_by(|a, b| a.code.cmp(&b.code));
     let total = rows.first().map(|r| r.total_rows as u64).unwrap_or(0);
     let all = standards(&db.conn).await?;
-    let out = rows
-        .into_iter()
-        .map(|r| {
-            let entries = parse_entries(r.checklist.as_deref().unwrap_or(""));
-            let project = r.project_id.map(|id| Project {
-                id,
-                community_code: r.code.clone(),
-                standard_id: r.standard_id.unwrap_or(0),
-                mode: r.mode.unwrap_or_default(),
-                blocking_reason: r.blocking_reason.unwrap_or_default(),
-                pilot: r.pilot == Some(1),
-                pilot_year: r.pilot_year,
-                planned_start: r.planned_start,
-                planned_completion: r.planned_completion,
-                actual_start: r.actual_start,
-                actual_completion: r.actual_completion,
-                accepted_on: r.accepted_on,
-                floor_area_dm2: r.floor_area_dm2,
-                invest_district_fen: r.invest_district_fen.unwrap_or(0),
-                invest_town_fen: r.invest_town_fen.unwrap_or(0),
-                invest_village_fen: r.invest_village_fen.unwrap_or(0),
-                invest_donation_fen: r.invest_donation_fen.unwrap_or(0),
-                status: r.status.unwrap_or_default(),
-                note: r.note.unwrap_or_default(),
-                review_note: r.review_note.unwrap_or_default(),
-                reviewed_by: r.reviewed_by,
-                reviewed_at: r
-                    .reviewed_at
-                    .as_deref()
-                    .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                    .map(|d| d.with_timezone(&Utc)),
-                revision: r.revision.unwrap_or(1),
-            });
-            let compliance = project.as_ref().and_then(|p| {
-                all.iter()
-                    .find(|s| s.id == p.standard_id)
-                    .map(|s| rules::check(&s.items, &entries, &s.terms, p.mode(), p.floor_area_dm2))
-            });
-            LedgerRow {
-                code: r.code,
-                name: r.name,
-                town_code: r.town_code,
-                town_name: r.town_name,
-                merged_into: r.merged_into,
-                project,
-                reward_fen: r.reward_fen,
-                compliance,
-                entries,
-            }
-        })
-        .collect();
+    let out = rows.into_iter().map(|r| ledger_row(r, &all)).collect();
     Ok((out, total))
+}
+
+/// The columns of the ledger's query, in the order `LedgerJson` reads them.
+const LEDGER_COLUMNS: &[&str] = &[
+    "code",
+    "name",
+    "town_code",
+    "town_name",
+    "merged_into",
+    "project_id",
+    "standard_id",
+    "mode",
+    "blocking_reason",
+    "pilot",
+    "pilot_year",
+    "planned_start",
+    "planned_completion",
+    "actual_start",
+    "actual_completion",
+    "accepted_on",
+    "floor_area_dm2",
+    "invest_district_fen",
+    "invest_town_fen",
+    "invest_village_fen",
+    "invest_donation_fen",
+    "status",
+    "note",
+    "review_note",
+    "reviewed_by",
+    "reviewed_at",
+    "revision",
+    "reward_fen",
+    "checklist",
+    "total_rows",
+];
+
+/// The ledger's conditions: the scope, merged-away communities only with a project, and the
+/// filters (town, status, search).
+fn ledger_where(
+    district: &DivisionCode,
+    scope: &Scope,
+    f: &LedgerFilter,
+) -> Result<(Vec<String>, Vec<sea_orm::Value>)> {
+    let (cond, mut v) = geo::community_scope_sql(scope, district);
+    let mut wh = vec![
+        "c.level = 5".to_string(),
+        cond,
+        "(c.merged_into IS NULL OR p.id IS NOT NULL)".into(),
+    ];
+    geo::filter_town(f.town.as_deref(), &mut wh, &mut v)?;
+    match f.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => {}
+        Some("none") => wh.push("p.id IS NULL".into()),
+        Some(s) => {
+            let s = Status::parse(s)
+                .ok_or_else(|| AppError::invalid("status", "centres.bad_status"))?;
+            wh.push("p.status = ?".into());
+            v.push(s.key().into());
+        }
+    }
+    geo::filter_search(f.q.as_deref(), &mut wh, &mut v);
+    Ok((wh, v))
+}
+
+/// One ledger row: the project read back, its checklist and its compliance with its standard.
+fn ledger_row(r: LedgerJson, all: &[Standard]) -> LedgerRow {
+    let entries = parse_entries(r.checklist.as_deref().unwrap_or(""));
+    let project = r.project_id.map(|id| Project {
+        id,
+        community_code: r.code.clone(),
+        standard_id: r.standard_id.unwrap_or(0),
+        mode: r.mode.unwrap_or_default(),
+        blocking_reason: r.blocking_reason.unwrap_or_default(),
+        pilot: r.pilot == Some(1),
+        pilot_year: r.pilot_year,
+        planned_start: r.planned_start,
+        planned_completion: r.planned_completion,
+        actual_start: r.actual_start,
+        actual_completion: r.actual_completion,
+        accepted_on: r.accepted_on,
+        floor_area_dm2: r.floor_area_dm2,
+        invest_district_fen: r.invest_district_fen.unwrap_or(0),
+        invest_town_fen: r.invest_town_fen.unwrap_or(0),
+        invest_village_fen: r.invest_village_fen.unwrap_or(0),
+        invest_donation_fen: r.invest_donation_fen.unwrap_or(0),
+        status: r.status.unwrap_or_default(),
+        note: r.note.unwrap_or_default(),
+        review_note: r.review_note.unwrap_or_default(),
+        reviewed_by: r.reviewed_by,
+        reviewed_at: r
+            .reviewed_at
+            .as_deref()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|d| d.with_timezone(&Utc)),
+        revision: r.revision.unwrap_or(1),
+    });
+    let compliance = project.as_ref().and_then(|p| {
+        all.iter()
+            .find(|s| s.id == p.standard_id)
+            .map(|s| rules::check(&s.items, &entries, &s.terms, p.mode(), p.floor_area_dm2))
+    });
+    LedgerRow {
+        code: r.code,
+        name: r.name,
+        town_code: r.town_code,
+        town_name: r.town_name,
+        merged_into: r.merged_into,
+        project,
+        reward_fen: r.reward_fen,
+        compliance,
+        entries,
+    }
 }
 
 /// `12:1:8000,13:0:` → entries.

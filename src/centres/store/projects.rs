@@ -275,8 +275,60 @@ pub async fn save_project(
         None if input.actual_start.is_some() => Status::UnderConstruction,
         None => Status::Planned,
     };
+    let errs = project_errors(input, before.as_ref(), status, today);
+    if !errs.is_empty() {
+        return Err(AppError::Invalid(errs));
+    }
+    let mode = input.mode.unwrap_or(Mode::New);
+    let reason = if mode == Mode::Integrated {
+        input.blocking_reason.trim().to_string()
+    } else {
+        String::new()
+    };
+    let pilot_year = if input.pilot {
+        input.pilot_year.map(|y| y as i32)
+    } else {
+        None
+    };
+    write_project(
+        &tx,
+        &c.code,
+        before.as_ref(),
+        input,
+        ProjectRow {
+            mode,
+            reason: &reason,
+            pilot_year,
+            status,
+            today,
+        },
+    )
+    .await?;
+    let after = project_of(&tx, &c.code).await?;
+    audit::record(
+        &tx,
+        actor,
+        if before.is_some() { "update" } else { "create" },
+        "centre_project",
+        &c.code,
+        before.as_ref(),
+        after.as_ref(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The project form's errors: the rules' (dates in order, investment, area), and what an
+/// accepted project no longer lets change.
+fn project_errors(
+    input: &ProjectInput,
+    before: Option<&Project>,
+    status: Status,
+    today: NaiveDate,
+) -> Vec<FieldError> {
     let mut errs = rules::validate_project(input, status, today);
-    if let Some(p) = &before
+    if let Some(p) = before
         && p.status() == Status::Accepted
     {
         if input.mode != Some(p.mode()) {
@@ -295,7 +347,7 @@ pub async fn save_project(
             ));
         }
     }
-    if let Some(p) = &before
+    if let Some(p) = before
         && let (Some(acc), Some(done)) = (p.accepted_on, input.actual_completion)
         && done > acc
     {
@@ -304,28 +356,42 @@ pub async fn save_project(
             "centres.completion_after_acceptance",
         ));
     }
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
-    let mode = input.mode.unwrap_or(Mode::New);
-    let reason = if mode == Mode::Integrated {
-        input.blocking_reason.trim().to_string()
-    } else {
-        String::new()
-    };
-    let pilot_year = if input.pilot {
-        input.pilot_year.map(|y| y as i32)
-    } else {
-        None
-    };
-    let now = db.clock().now();
+    errs
+}
+
+/// What a project's row is written with, beside the form.
+struct ProjectRow<'a> {
+    mode: Mode,
+    reason: &'a str,
+    pilot_year: Option<i32>,
+    status: Status,
+    today: NaiveDate,
+}
+
+/// The project's row: updated at the revision the form was opened at, or inserted under the
+/// standard in force in its year.
+async fn write_project(
+    tx: &crate::platform::db::WriteTx,
+    code: &str,
+    before: Option<&Project>,
+    input: &ProjectInput,
+    r: ProjectRow<'_>,
+) -> Result<()> {
+    let ProjectRow {
+        mode,
+        reason,
+        pilot_year,
+        status,
+        today,
+    } = r;
+    let now = tx.clock().now();
     let [d, t, v, g] = input.invest_fen;
-    match &before {
+    match before {
         Some(p) => {
             revision::update_as(
-                &tx,
+                tx,
                 "centre_projects",
-                ("centre_project", &c.code),
+                ("centre_project", code),
                 p.id,
                 input.revision,
                 "mode = ?, blocking_reason = ?, pilot = ?, pilot_year = ?, \
@@ -334,7 +400,7 @@ pub async fn save_project(
                  invest_donation_fen = ?, note = ?, updated_at = ?",
                 vals![
                     mode.key(),
-                    reason,
+                    reason.to_string(),
                     input.pilot,
                     pilot_year,
                     input.planned_start,
@@ -358,21 +424,21 @@ pub async fn save_project(
                 .or(input.planned_completion)
                 .map(|d| d.year())
                 .unwrap_or(today.year());
-            let all = standards(&tx).await?;
+            let all = standards(tx).await?;
             let standard = rules_standard(&all, year)
                 .ok_or_else(|| AppError::invalid("mode", "centres.no_standard"))?;
             db::exec(
-                &tx,
+                tx,
                 "INSERT INTO centre_projects (community_code, standard_id, mode, blocking_reason, pilot, \
                  pilot_year, planned_start, planned_completion, actual_start, actual_completion, \
                  floor_area_dm2, invest_district_fen, invest_town_fen, invest_village_fen, \
                  invest_donation_fen, status, note, created_at, updated_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vals![
-                    c.code.clone(),
+                    code.to_string(),
                     standard.id,
                     mode.key(),
-                    reason,
+                    reason.to_string(),
                     input.pilot,
                     pilot_year,
                     input.planned_start,
@@ -393,18 +459,6 @@ pub async fn save_project(
             .await?;
         }
     }
-    let after = project_of(&tx, &c.code).await?;
-    audit::record(
-        &tx,
-        actor,
-        if before.is_some() { "update" } else { "create" },
-        "centre_project",
-        &c.code,
-        before.as_ref(),
-        after.as_ref(),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -652,32 +706,9 @@ pub async fn record_inspection(
         return Err(AppError::Forbidden);
     }
     let c = geo::load_community(db, district, scope, code).await?.row;
-    let mut errs = vec![];
+    check_inspection(input, today)?;
     let reasons = input.reasons.trim();
     let inspectors = input.inspectors.trim();
-    match input.inspected_on {
-        None => errs.push(FieldError::new("inspected_on", "common.date")),
-        Some(d) if d > today => errs.push(FieldError::new("inspected_on", "centres.in_future")),
-        _ => {}
-    }
-    if inspectors.is_empty() {
-        errs.push(FieldError::new("inspectors", "common.required"));
-    } else if inspectors.chars().count() > 200 {
-        errs.push(FieldError::new("inspectors", "common.too_long").with(200));
-    }
-    if reasons.chars().count() > 2000 {
-        errs.push(FieldError::new("reasons", "common.too_long").with(2000));
-    }
-    match input.passed {
-        None => errs.push(FieldError::new("passed", "centres.choose_result")),
-        Some(false) if reasons.is_empty() => {
-            errs.push(FieldError::new("reasons", "centres.fail_needs_reasons"))
-        }
-        _ => {}
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
     let passed = input.passed.unwrap_or(false);
     let on = input.inspected_on.unwrap_or(today);
     let tx = db.write_tx().await?;
@@ -704,25 +735,7 @@ pub async fn record_inspection(
         .ok_or(AppError::NotFound)?;
     let entries = entries_of(&tx, p.id).await?;
     let result = compliance_of(&p, &standard, &entries);
-    if passed && !result.items_ok() {
-        return Err(AppError::Invalid(vec![
-            FieldError::new("passed", "centres.cannot_pass_missing").with(
-                result
-                    .missing_required
-                    .iter()
-                    .chain(&result.below_min_area)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("、"),
-            ),
-        ]));
-    }
-    if passed && !result.area_ok && reasons.is_empty() {
-        return Err(AppError::invalid(
-            "reasons",
-            "centres.area_exception_needs_reasons",
-        ));
-    }
+    check_result(passed, &result, reasons)?;
     let new_status = if passed {
         Status::Accepted
     } else {
@@ -743,36 +756,17 @@ pub async fn record_inspection(
     if changed != 1 {
         return Err(AppError::invalid("passed", "centres.already_accepted"));
     }
-    let result_json = serde_json::to_string(&result)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("compliance json: {e}")))?;
-    let inspection_id = db::scalar(
+    let inspection_id = insert_inspection(
         &tx,
-        "INSERT INTO centre_inspections (project_id, inspected_on, inspectors, passed, reasons, \
-         result_json, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        vals![
-            p.id,
+        actor,
+        (&c.code, p.id),
+        Recorded {
             on,
             inspectors,
             passed,
             reasons,
-            result_json,
-            actor.name.clone(),
-            db.clock().now()
-        ],
-    )
-    .await?
-    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
-    audit::record(
-        &tx,
-        actor,
-        "create",
-        "centre_inspection",
-        &format!("{}/{inspection_id}", c.code),
-        None::<&()>,
-        Some(&serde_json::json!({
-            "inspected_on": on, "inspectors": inspectors, "passed": passed,
-            "reasons": reasons, "result": result,
-        })),
+        },
+        &result,
     )
     .await?;
     audit::record(
@@ -811,6 +805,121 @@ pub async fn record_inspection(
         passed,
         reward_fen,
     })
+}
+
+/// The inspection form's own checks: a date not in the future, who inspected, a result, and
+/// reasons for a fail.
+fn check_inspection(input: &InspectionInput, today: NaiveDate) -> Result<()> {
+    let mut errs = vec![];
+    let reasons = input.reasons.trim();
+    let inspectors = input.inspectors.trim();
+    match input.inspected_on {
+        None => errs.push(FieldError::new("inspected_on", "common.date")),
+        Some(d) if d > today => errs.push(FieldError::new("inspected_on", "centres.in_future")),
+        _ => {}
+    }
+    if inspectors.is_empty() {
+        errs.push(FieldError::new("inspectors", "common.required"));
+    } else if inspectors.chars().count() > 200 {
+        errs.push(FieldError::new("inspectors", "common.too_long").with(200));
+    }
+    if reasons.chars().count() > 2000 {
+        errs.push(FieldError::new("reasons", "common.too_long").with(2000));
+    }
+    match input.passed {
+        None => errs.push(FieldError::new("passed", "centres.choose_result")),
+        Some(false) if reasons.is_empty() => {
+            errs.push(FieldError::new("reasons", "centres.fail_needs_reasons"))
+        }
+        _ => {}
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errs))
+    }
+}
+
+/// A pass needs every required item present, and an area below the norm only with written
+/// reasons.
+fn check_result(passed: bool, result: &Compliance, reasons: &str) -> Result<()> {
+    if passed && !result.items_ok() {
+        return Err(AppError::Invalid(vec![
+            FieldError::new("passed", "centres.cannot_pass_missing").with(
+                result
+                    .missing_required
+                    .iter()
+                    .chain(&result.below_min_area)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
+        ]));
+    }
+    if passed && !result.area_ok && reasons.is_empty() {
+        return Err(AppError::invalid(
+            "reasons",
+            "centres.area_exception_needs_reasons",
+        ));
+    }
+    Ok(())
+}
+
+/// What an inspection records, beside its compliance.
+struct Recorded<'a> {
+    on: NaiveDate,
+    inspectors: &'a str,
+    passed: bool,
+    reasons: &'a str,
+}
+
+/// Insert the inspection with its compliance and its audit entry; its id.
+async fn insert_inspection(
+    tx: &crate::platform::db::WriteTx,
+    actor: &Actor,
+    (code, project_id): (&str, i64),
+    i: Recorded<'_>,
+    result: &Compliance,
+) -> Result<i64> {
+    let Recorded {
+        on,
+        inspectors,
+        passed,
+        reasons,
+    } = i;
+    let result_json = serde_json::to_string(&result)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("compliance json: {e}")))?;
+    let inspection_id = db::scalar(
+        tx,
+        "INSERT INTO centre_inspections (project_id, inspected_on, inspectors, passed, reasons, \
+         result_json, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        vals![
+            project_id,
+            on,
+            inspectors,
+            passed,
+            reasons,
+            result_json,
+            actor.name.clone(),
+            tx.clock().now()
+        ],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
+    audit::record(
+        tx,
+        actor,
+        "create",
+        "centre_inspection",
+        &format!("{code}/{inspection_id}"),
+        None::<&()>,
+        Some(&serde_json::json!({
+            "inspected_on": on, "inspectors": inspectors, "passed": passed,
+            "reasons": reasons, "result": result,
+        })),
+    )
+    .await?;
+    Ok(inspection_id)
 }
 
 /// Insert the reward of a project unless it has one: the id when created.

@@ -1,6 +1,7 @@
 //! Construction standards, versioned: the rooms a centre must have, areas and rewards.
 
 use super::*;
+use crate::platform::db::WriteTx;
 
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Standard {
@@ -155,12 +156,39 @@ pub async fn save_standard(
     {
         return Err(AppError::invalid("effective_year", "centres.year_taken"));
     }
-    let now = db.clock().now();
+    let sid = write_standard(&tx, id, s).await?;
+    let existing: Vec<i64> = before
+        .as_ref()
+        .map(|b| b.items.iter().map(|i| i.id).collect())
+        .unwrap_or_default();
+    save_items(&tx, sid, s, &existing).await?;
+    let after = standards(&tx)
+        .await?
+        .into_iter()
+        .find(|x| x.id == sid)
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &tx,
+        actor,
+        if before.is_some() { "update" } else { "create" },
+        "centre_standard",
+        &sid.to_string(),
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(sid)
+}
+
+/// The standard's own row: updated at the revision the form was opened at, or inserted; its id.
+async fn write_standard(tx: &WriteTx, id: Option<i64>, s: &StandardSave) -> Result<i64> {
+    let now = tx.clock().now();
     let t = &s.input.terms;
-    let sid = match id {
+    Ok(match id {
         Some(id) => {
             revision::update(
-                &tx,
+                tx,
                 "centre_standards",
                 "centre_standard",
                 id,
@@ -185,7 +213,7 @@ pub async fn save_standard(
             id
         }
         None => db::scalar(
-            &tx,
+            tx,
             "INSERT INTO centre_standards (name, effective_year, area_new_dm2, area_renovation_dm2, \
              area_integrated_dm2, reward_new_fen, reward_renovation_fen, reward_integrated_fen, note, \
              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -205,17 +233,18 @@ pub async fn save_standard(
         )
         .await?
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?,
-    };
-    let existing: Vec<i64> = before
-        .as_ref()
-        .map(|b| b.items.iter().map(|i| i.id).collect())
-        .unwrap_or_default();
+    })
+}
+
+/// The standard's items as the form sent them: removed (unless some checklist used them),
+/// renamed and reordered, added.
+async fn save_items(tx: &WriteTx, sid: i64, s: &StandardSave, existing: &[i64]) -> Result<()> {
     for rid in &s.remove {
         if !existing.contains(rid) {
             continue;
         }
         let used = db::scalar(
-            &tx,
+            tx,
             "SELECT COUNT(*) FROM centre_checklist WHERE item_id = ?",
             vals![*rid],
         )
@@ -233,7 +262,7 @@ pub async fn save_standard(
             ]));
         }
         db::exec(
-            &tx,
+            tx,
             "DELETE FROM centre_standard_items WHERE id = ? AND standard_id = ?",
             vals![*rid, sid],
         )
@@ -250,7 +279,7 @@ pub async fn save_standard(
         .collect();
     for item_id in &kept {
         db::exec(
-            &tx,
+            tx,
             "UPDATE centre_standard_items SET name = ? WHERE id = ? AND standard_id = ?",
             vals![format!("\u{1}{item_id}"), *item_id, sid],
         )
@@ -261,7 +290,7 @@ pub async fn save_standard(
         match s.item_ids.get(row).filter(|i| existing.contains(i)) {
             Some(item_id) => {
                 db::exec(
-                    &tx,
+                    tx,
                     "UPDATE centre_standard_items SET category = ?, name = ?, required = ?, \
                      min_area_dm2 = ?, position = ? WHERE id = ? AND standard_id = ?",
                     vals![cat, name.trim(), *required, *min, pos as i32, *item_id, sid],
@@ -270,7 +299,7 @@ pub async fn save_standard(
             }
             None => {
                 db::exec(
-                    &tx,
+                    tx,
                     "INSERT INTO centre_standard_items (standard_id, category, name, required, min_area_dm2, position) \
                      VALUES (?, ?, ?, ?, ?, ?)",
                     vals![sid, cat, name.trim(), *required, *min, pos as i32],
@@ -279,21 +308,5 @@ pub async fn save_standard(
             }
         }
     }
-    let after = standards(&tx)
-        .await?
-        .into_iter()
-        .find(|x| x.id == sid)
-        .ok_or(AppError::NotFound)?;
-    audit::record(
-        &tx,
-        actor,
-        if before.is_some() { "update" } else { "create" },
-        "centre_standard",
-        &sid.to_string(),
-        before.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(sid)
+    Ok(())
 }

@@ -308,6 +308,43 @@ pub(super) async fn insert_batch(
         Some(&serde_json::json!({"title": title, "params": params, "total_fen": total})),
     )
     .await?;
+    insert_lines(tx, id, lines).await?;
+    Ok(id)
+}
+
+/// A line refused by a constraint: the field and message it belongs to (a reversal made twice,
+/// a reward or a once-key paid twice, by a concurrent request).
+const LINE_CONSTRAINTS: &[(&str, &str, &str)] = &[
+    (
+        "payment_lines.reverses_id",
+        "reason",
+        "funding.already_reversed",
+    ),
+    (
+        "payment_lines_reversed_once",
+        "reason",
+        "funding.already_reversed",
+    ),
+    ("payment_lines.reward_id", "year", "funding.reward_paid"),
+    ("payment_lines_reward_once", "year", "funding.reward_paid"),
+    (
+        "payment_lines.pays",
+        "guideline",
+        "funding.already_paid_once",
+    ),
+    (
+        "payment_lines_paid_once",
+        "guideline",
+        "funding.already_paid_once",
+    ),
+];
+
+/// Insert a batch's lines as they come, in multi-row statements.
+async fn insert_lines(
+    tx: &crate::platform::db::WriteTx,
+    id: i64,
+    lines: impl Iterator<Item = NewLine> + Send,
+) -> Result<()> {
     // Multi-row inserts: per statement, sqlx and SQLite cost more than per row, and per bound
     // value more than per byte. Plain lines (no reward, reversal or once-key, words made from
     // the numbers: all per-capita lines) bind three values each, the batch and category
@@ -370,34 +407,9 @@ pub(super) async fn insert_batch(
         }
         tx.execute_raw(db::stmt(backend, &cached.2, v))
             .await
-            .map_err(|e| {
-                AppError::from(e).on_constraint(&[
-                    (
-                        "payment_lines.reverses_id",
-                        "reason",
-                        "funding.already_reversed",
-                    ),
-                    (
-                        "payment_lines_reversed_once",
-                        "reason",
-                        "funding.already_reversed",
-                    ),
-                    ("payment_lines.reward_id", "year", "funding.reward_paid"),
-                    ("payment_lines_reward_once", "year", "funding.reward_paid"),
-                    (
-                        "payment_lines.pays",
-                        "guideline",
-                        "funding.already_paid_once",
-                    ),
-                    (
-                        "payment_lines_paid_once",
-                        "guideline",
-                        "funding.already_paid_once",
-                    ),
-                ])
-            })?;
+            .map_err(|e| AppError::from(e).on_constraint(LINE_CONSTRAINTS))?;
     }
-    Ok(id)
+    Ok(())
 }
 
 pub(super) struct PopRow {
@@ -436,26 +448,7 @@ pub async fn create_per_capita_batch_in(
     p: &PerCapitaInput,
 ) -> Result<i64> {
     let (lo, hi) = (range.0.to_string(), range.1.to_string());
-    let mut errs = vec![];
-    if !(1949..=2200).contains(&p.year) {
-        errs.push(FieldError::new("year", "centres.year_range"));
-    }
-    if !(1949..=2200).contains(&p.population_year) {
-        errs.push(FieldError::new("population_year", "centres.year_range"));
-    }
-    if p.rate_fen <= 0 {
-        errs.push(FieldError::new("rate", "funding.positive"));
-    } else if p.rate_fen > MAX_RATE_FEN {
-        errs.push(FieldError::new("rate", "funding.rate_absurd"));
-    }
-    if p.cap_fen < 0 {
-        errs.push(FieldError::new("cap", "funding.positive"));
-    } else if p.cap_fen > MAX_TOTAL_FEN {
-        errs.push(FieldError::new("cap", "funding.total_absurd"));
-    }
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
+    check_per_capita(p)?;
     let tx = db.write_tx().await?;
     let exists = db::scalar(
         &tx,
@@ -466,80 +459,7 @@ pub async fn create_per_capita_batch_in(
     if exists.is_some() {
         return Err(AppError::invalid("year", "funding.batch_exists"));
     }
-    // One text of `code:population` pairs: 600,000 rows cost one row's round trip, and
-    // splitting digits is cheaper than parsing as many JSON arrays.
-    let agg = db::comma_list(
-        tx.get_database_backend(),
-        "c.code || ':' || COALESCE(CAST(p.permanent_population AS TEXT), '')",
-    );
-    #[derive(FromQueryResult)]
-    struct Pairs {
-        pairs: Option<String>,
-    }
-    let text = db::one::<Pairs, _>(
-        &tx,
-        &format!(
-            "SELECT {agg} AS pairs FROM divisions c \
-             LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
-             WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?"
-        ),
-        vals![
-            p.population_year as i32,
-            NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
-            lo,
-            hi
-        ],
-    )
-    .await?
-    .and_then(|p| p.pairs)
-    .unwrap_or_default();
-    let rows: Vec<PopRow> = text
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (code, pop) = pair.split_once(':').unwrap_or((pair, ""));
-            PopRow {
-                code: code.to_string(),
-                population: pop.parse().ok(),
-            }
-        })
-        .collect();
-    drop(text);
-    let missing: Vec<&str> = rows
-        .iter()
-        .filter(|r| r.population.is_none())
-        .map(|r| r.code.as_str())
-        .collect();
-    if !missing.is_empty() {
-        // name the first ten
-        let ph = vec!["?"; missing.len().min(10)].join(",");
-        #[derive(FromQueryResult)]
-        struct Name {
-            name: String,
-        }
-        let names: Vec<Name> = db::all(
-            &tx,
-            &format!("SELECT name FROM divisions WHERE code IN ({ph}) ORDER BY code"),
-            missing
-                .iter()
-                .take(10)
-                .map(|c| sea_orm::Value::from(*c))
-                .collect(),
-        )
-        .await?;
-        let shown: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
-        return Err(AppError::Invalid(vec![
-            FieldError::new("population_year", "funding.missing_population")
-                .with(missing.len())
-                .with(shown.join("、")),
-        ]));
-    }
-    if rows.is_empty() {
-        return Err(AppError::invalid(
-            "population_year",
-            "funding.no_communities",
-        ));
-    }
+    let rows = populations(&tx, (&lo, &hi), p).await?;
     let mut rows = rows;
     if !rows.is_sorted_by(|a, b| a.code <= b.code) {
         rows.sort_unstable_by(|a, b| a.code.cmp(&b.code));
@@ -590,6 +510,116 @@ pub async fn create_per_capita_batch_in(
     let id = insert_batch(&tx, actor, &head, lines).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// The per-capita form's own checks: years in range, a sensible rate, a cap not negative.
+fn check_per_capita(p: &PerCapitaInput) -> Result<()> {
+    let mut errs = vec![];
+    if !(1949..=2200).contains(&p.year) {
+        errs.push(FieldError::new("year", "centres.year_range"));
+    }
+    if !(1949..=2200).contains(&p.population_year) {
+        errs.push(FieldError::new("population_year", "centres.year_range"));
+    }
+    if p.rate_fen <= 0 {
+        errs.push(FieldError::new("rate", "funding.positive"));
+    } else if p.rate_fen > MAX_RATE_FEN {
+        errs.push(FieldError::new("rate", "funding.rate_absurd"));
+    }
+    if p.cap_fen < 0 {
+        errs.push(FieldError::new("cap", "funding.positive"));
+    } else if p.cap_fen > MAX_TOTAL_FEN {
+        errs.push(FieldError::new("cap", "funding.total_absurd"));
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errs))
+    }
+}
+
+/// Every community of `range` alive in the batch's year with its population of the year
+/// asked for; a 422 naming the first ten without one, or when there are none.
+async fn populations(
+    tx: &crate::platform::db::WriteTx,
+    (lo, hi): (&str, &str),
+    p: &PerCapitaInput,
+) -> Result<Vec<PopRow>> {
+    // One text of `code:population` pairs: 600,000 rows cost one row's round trip, and
+    // splitting digits is cheaper than parsing as many JSON arrays.
+    let agg = db::comma_list(
+        tx.get_database_backend(),
+        "c.code || ':' || COALESCE(CAST(p.permanent_population AS TEXT), '')",
+    );
+    #[derive(FromQueryResult)]
+    struct Pairs {
+        pairs: Option<String>,
+    }
+    let text = db::one::<Pairs, _>(
+        tx,
+        &format!(
+            "SELECT {agg} AS pairs FROM divisions c \
+             LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
+             WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?"
+        ),
+        vals![
+            p.population_year as i32,
+            NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
+            lo,
+            hi
+        ],
+    )
+    .await?
+    .and_then(|p| p.pairs)
+    .unwrap_or_default();
+    let rows: Vec<PopRow> = text
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (code, pop) = pair.split_once(':').unwrap_or((pair, ""));
+            PopRow {
+                code: code.to_string(),
+                population: pop.parse().ok(),
+            }
+        })
+        .collect();
+    drop(text);
+    let missing: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.population.is_none())
+        .map(|r| r.code.as_str())
+        .collect();
+    if !missing.is_empty() {
+        // name the first ten
+        let ph = vec!["?"; missing.len().min(10)].join(",");
+        #[derive(FromQueryResult)]
+        struct Name {
+            name: String,
+        }
+        let names: Vec<Name> = db::all(
+            tx,
+            &format!("SELECT name FROM divisions WHERE code IN ({ph}) ORDER BY code"),
+            missing
+                .iter()
+                .take(10)
+                .map(|c| sea_orm::Value::from(*c))
+                .collect(),
+        )
+        .await?;
+        let shown: Vec<&str> = names.iter().map(|n| n.name.as_str()).collect();
+        return Err(AppError::Invalid(vec![
+            FieldError::new("population_year", "funding.missing_population")
+                .with(missing.len())
+                .with(shown.join("、")),
+        ]));
+    }
+    if rows.is_empty() {
+        return Err(AppError::invalid(
+            "population_year",
+            "funding.no_communities",
+        ));
+    }
+    Ok(rows)
 }
 
 #[derive(FromQueryResult)]

@@ -243,41 +243,15 @@ pub(super) fn read_into(
                 continue;
             }
         };
-        let col = |name: &str| {
-            headers
-                .iter()
-                .position(|h| h.trim_ascii() == name.as_bytes())
-        };
-        let (Some(code_i), Some(name_i)) = (col("code"), col("name")) else {
-            let found: Vec<String> = headers
-                .iter()
-                .take(12)
-                .map(|h| clip(&String::from_utf8_lossy(h)))
-                .collect();
-            if !send(error(
-                1,
-                format!(
-                    "missing column(s): the header must have code and name, found {}",
-                    found.join(", ")
-                ),
-            )) {
-                return;
-            }
-            failed = true;
-            continue;
-        };
-        let parent_i = match parent_column(src.level) {
-            Some(pc) => match col(pc) {
-                Some(i) => Some(i),
-                None => {
-                    if !send(error(1, format!("missing column {pc}"))) {
-                        return;
-                    }
-                    failed = true;
-                    continue;
+        let (code_i, name_i, parent_i) = match columns(&headers, src.level) {
+            Ok(c) => c,
+            Err(m) => {
+                if !send(error(1, m)) {
+                    return;
                 }
-            },
-            None => None,
+                failed = true;
+                continue;
+            }
         };
         let mut record = csv::ByteRecord::new();
         let mut line = 1u64;
@@ -316,7 +290,6 @@ pub(super) fn read_into(
             if repeats_parent(raw_code, src.level) {
                 continue;
             }
-            let mut problem: Option<String> = None;
             let code = match DivisionCode::parse_level(raw_code, src.level) {
                 Ok(c) => c,
                 Err(e) => {
@@ -327,25 +300,11 @@ pub(super) fn read_into(
                     continue;
                 }
             };
-            if let Some(a) = &area {
-                let keep = match code.level() {
-                    Level::Province => a.as_str()[..2] == code.as_str()[..2],
-                    Level::City => a.as_str()[..4] == code.as_str()[..4],
-                    _ => code.area().as_ref() == Some(a),
-                };
-                if !keep {
-                    continue;
-                }
+            if area.as_ref().is_some_and(|a| !in_area(a, &code)) {
+                continue;
             }
             let name = name.trim();
-            if name.is_empty() {
-                problem = Some(format!("code {code}: the name is empty"));
-            } else if name.chars().count() > 100 {
-                problem = Some(format!(
-                    "code {code}: the name {} is longer than 100 characters",
-                    clip(name)
-                ));
-            }
+            let mut problem = name_problem(&code, name);
             if problem.is_none()
                 && let (Some(pi), Some(p)) = (parent_i, code.parent())
             {
@@ -356,19 +315,7 @@ pub(super) fn read_into(
                         return;
                     }
                 };
-                // Compare as 12 digits: cities without counties (东莞 4419, 中山 4420 …) list
-                // their streets under "441900", the city itself.
-                let padded = format!("{given:0<12}");
-                if !(given.bytes().all(|b| b.is_ascii_digit())
-                    && given.len() <= 12
-                    && padded == p.as_str())
-                {
-                    problem = Some(format!(
-                        "code {code}: parent column says {}, but the code lies under {}",
-                        clip(&given),
-                        &p.as_str()[..p.level().digits()]
-                    ));
-                }
+                problem = parent_problem(&code, &given, &p);
             }
             if problem.is_none() {
                 seen.push(pack(&code, file_index, line));
@@ -412,6 +359,74 @@ pub(super) fn read_into(
         if !send(Msg::Error(e)) {
             return;
         }
+    }
+}
+
+/// The columns of a file's header: code, name and (below provinces) the parent's, or what is
+/// missing.
+fn columns(
+    headers: &csv::ByteRecord,
+    level: Level,
+) -> Result<(usize, usize, Option<usize>), String> {
+    let col = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_ascii() == name.as_bytes())
+    };
+    let (Some(code_i), Some(name_i)) = (col("code"), col("name")) else {
+        let found: Vec<String> = headers
+            .iter()
+            .take(12)
+            .map(|h| clip(&String::from_utf8_lossy(h)))
+            .collect();
+        return Err(format!(
+            "missing column(s): the header must have code and name, found {}",
+            found.join(", ")
+        ));
+    };
+    let parent_i = match parent_column(level) {
+        Some(pc) => Some(col(pc).ok_or_else(|| format!("missing column {pc}"))?),
+        None => None,
+    };
+    Ok((code_i, name_i, parent_i))
+}
+
+/// Whether a division lies in the area asked for (`--area`); provinces and cities above it
+/// are kept too.
+fn in_area(a: &DivisionCode, code: &DivisionCode) -> bool {
+    match code.level() {
+        Level::Province => a.as_str()[..2] == code.as_str()[..2],
+        Level::City => a.as_str()[..4] == code.as_str()[..4],
+        _ => code.area().as_ref() == Some(a),
+    }
+}
+
+/// What is wrong with a division's name: empty, or longer than 100 characters.
+fn name_problem(code: &DivisionCode, name: &str) -> Option<String> {
+    if name.is_empty() {
+        Some(format!("code {code}: the name is empty"))
+    } else if name.chars().count() > 100 {
+        Some(format!(
+            "code {code}: the name {} is longer than 100 characters",
+            clip(name)
+        ))
+    } else {
+        None
+    }
+}
+
+/// Whether the parent column agrees with the code. Compared as 12 digits: cities without
+/// counties (东莞 4419, 中山 4420 …) list their streets under "441900", the city itself.
+fn parent_problem(code: &DivisionCode, given: &str, p: &DivisionCode) -> Option<String> {
+    let padded = format!("{given:0<12}");
+    if given.bytes().all(|b| b.is_ascii_digit()) && given.len() <= 12 && padded == p.as_str() {
+        None
+    } else {
+        Some(format!(
+            "code {code}: parent column says {}, but the code lies under {}",
+            clip(given),
+            &p.as_str()[..p.level().digits()]
+        ))
     }
 }
 
