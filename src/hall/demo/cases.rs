@@ -1,7 +1,6 @@
 //! The demo's cases, community by community: drawn (item, applicant, channel), planned (accepted, referred, completed, rated), with their timelines and counters.
 
 use super::*;
-use sea_orm::ConnectionTrait;
 
 /// What the cases are drawn from.
 pub(super) struct CaseMaker<'a> {
@@ -244,7 +243,6 @@ impl Made {
             .stats
             .entry((c.to_string(), item, year))
             .or_insert([0; 8 + HIST_BUCKETS]);
-        st[0] += 1; // received (the registration trigger's count, set aside in the demo)
         if plan.status == "rejected" {
             st[1] += 1;
         }
@@ -271,15 +269,9 @@ impl Made {
             case_rows,
             event_rows,
             stats,
-            counters,
+            ..
         } = self;
         let (lo, hi) = (group[0].clone(), group[group.len() - 1].clone());
-        // The registration trigger writes three rows for every case (the first timeline entry,
-        // the number's sequence, the received count): for a million cases that is most of the
-        // demo's time. Here it is set aside inside this transaction and the same rows are
-        // written in bulk: the first entries below, the sequences from `counters`, the
-        // received counts in `stats` (Made::count).
-        let trigger = RegistrationTrigger::set_aside(tx).await?;
         db::insert_rows(
             tx,
             "cases",
@@ -319,28 +311,6 @@ impl Made {
         )
         .await
         .map_err(err)?;
-        db::exec(
-            tx,
-            "INSERT INTO case_events (case_id, at, actor_id, actor_name, step, status_after, note) \
-             SELECT id, received_at, registered_by_id, registered_by, \
-               CASE WHEN channel = 'window' THEN 'register' ELSE 'submit' END, status, '' \
-             FROM cases WHERE community_code BETWEEN ? AND ? ORDER BY id",
-            vals![lo.clone(), hi.clone()],
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "case_counters",
-            &["community_code", "year", "last_seq"],
-            counters
-                .into_iter()
-                .map(|((c, year), seq)| vals![c, year, seq])
-                .collect(),
-        )
-        .await
-        .map_err(err)?;
-        trigger.restore(tx).await?;
         let ids: BTreeMap<String, i64> = db::all_json::<(String, i64), _>(
             tx,
             &["number", "id"],
@@ -397,59 +367,6 @@ impl Made {
         )
         .await
         .map_err(err)?;
-        Ok(())
-    }
-}
-
-/// The registration trigger (`cases_registered`, migration 0006), set aside for the length of
-/// one demo transaction: dropped and made again from its own stored definition on SQLite,
-/// disabled and enabled on PostgreSQL. Both are transactional: a failed group rolls back
-/// with the trigger in place.
-struct RegistrationTrigger {
-    sqlite_sql: Option<String>,
-}
-
-impl RegistrationTrigger {
-    async fn set_aside(tx: &crate::platform::db::WriteTx) -> anyhow::Result<Self> {
-        if tx.get_database_backend() == sea_orm::DbBackend::Postgres {
-            db::exec(
-                tx,
-                "ALTER TABLE cases DISABLE TRIGGER cases_registered",
-                vals![],
-            )
-            .await
-            .map_err(err)?;
-            return Ok(RegistrationTrigger { sqlite_sql: None });
-        }
-        let sql: Vec<(String,)> = db::all_json(
-            tx,
-            &["sql"],
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'cases_registered'",
-            vals![],
-        )
-        .await
-        .map_err(err)?;
-        let sql = sql
-            .into_iter()
-            .next()
-            .map(|(s,)| s)
-            .ok_or_else(|| anyhow::anyhow!("the trigger cases_registered is missing"))?;
-        db::exec(tx, "DROP TRIGGER cases_registered", vals![])
-            .await
-            .map_err(err)?;
-        Ok(RegistrationTrigger {
-            sqlite_sql: Some(sql),
-        })
-    }
-
-    async fn restore(self, tx: &crate::platform::db::WriteTx) -> anyhow::Result<()> {
-        let sql = match self.sqlite_sql {
-            Some(s) => s,
-            None => "ALTER TABLE cases ENABLE TRIGGER cases_registered".into(),
-        };
-        tx.execute_unprepared(&sql)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
 }
