@@ -558,15 +558,11 @@ async fn browser_score_sheet() {
         .send_keys(file.to_str().unwrap())
         .await
         .unwrap();
-    b.c.find(Locator::Css(
-        "form[enctype='multipart/form-data'] button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(
+        &b.c,
+        Locator::Css("form[enctype='multipart/form-data'] button[type=submit]"),
+    )
+    .await;
     assert!(b.body().await.contains("会议纪要.pdf"), "uploaded");
     let inputs =
         b.c.find_all(Locator::Css(
@@ -578,13 +574,7 @@ async fn browser_score_sheet() {
     for i in inputs {
         i.send_keys("5").await.unwrap();
     }
-    b.c.find(Locator::Css("button[name=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(&b.c, Locator::Css("button[name=submit]")).await;
     let body = b.body().await;
     assert!(body.contains("已保存"), "{body}");
     assert!(

@@ -45,6 +45,35 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
+/// Click what `loc` finds and wait for the page it loads: the old page is marked first, and
+/// the wait ends when a document without the mark has finished loading (5 s at most, then
+/// the test fails). No fixed sleeps: a slow machine waits longer, a fast one not at all.
+pub async fn follow(c: &fantoccini::Client, loc: fantoccini::Locator<'_>) {
+    c.execute("window.__shequ_old_page = true;", vec![])
+        .await
+        .unwrap();
+    c.find(loc).await.unwrap().click().await.unwrap();
+    loaded(c).await;
+}
+
+/// Wait until the page marked by [`follow`] has been replaced and the new one has loaded.
+pub async fn loaded(c: &fantoccini::Client) {
+    for _ in 0..100 {
+        // while the browser navigates, a script may find no document: not loaded yet
+        let v = c
+            .execute(
+                "return window.__shequ_old_page === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        if matches!(v, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page did not load within 5 s");
+}
+
 impl Browser {
     /// `None` (with a notice) where chromedriver is missing; CI installs it and fails there.
     pub async fn start() -> Option<Browser> {
@@ -136,14 +165,7 @@ impl Browser {
             .send_keys("shequ2026")
             .await
             .unwrap();
-        self.c
-            .find(Locator::Css("form.form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        crate::browser::follow(&self.c, Locator::Css("form.form button[type=submit]")).await;
     }
 
     pub async fn body(&self) -> String {
@@ -197,13 +219,7 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
         .await
         .unwrap();
     std::fs::write(shots.join("login.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    crate::browser::follow(c, Locator::Css("form.form button[type=submit]")).await;
     assert_eq!(
         c.current_url().await.unwrap().path(),
         "/communities/320205106203"
@@ -233,13 +249,7 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
     )
     .unwrap();
 
-    c.find(Locator::LinkText("English"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    crate::browser::follow(c, Locator::LinkText("English")).await;
     assert_eq!(
         c.current_url().await.unwrap().path(),
         "/communities/320205106203"

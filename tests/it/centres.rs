@@ -968,13 +968,7 @@ async fn browser_dashboard_and_checklist() {
             cb.click().await.unwrap();
         }
     }
-    b.c.find(Locator::Css("form.checklist button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(&b.c, Locator::Css("form.checklist button[type=submit]")).await;
     let body = b.body().await;
     assert!(body.contains("已保存"), "{body}");
     assert!(body.contains("设施齐全"), "{body}");

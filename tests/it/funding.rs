@@ -629,13 +629,7 @@ async fn browser_statement() {
     // pick another year with the real form
     let select = b.c.find(Locator::Id("year")).await.unwrap();
     select.select_by_value("2008").await.unwrap();
-    b.c.find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(&b.c, Locator::Css("form.filters button[type=submit]")).await;
     let h1 =
         b.c.find(Locator::Css("main h1"))
             .await

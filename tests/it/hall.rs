@@ -1376,13 +1376,7 @@ async fn browser_window_registration_and_contact_card() {
         .send_keys("13861700001")
         .await
         .unwrap();
-    b.c.find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(&b.c, Locator::Css("form.filters button[type=submit]")).await;
     let body = b.body().await;
     assert!(
         body.contains("没有找到") || body.contains("顾桂英"),
@@ -1412,13 +1406,7 @@ async fn browser_window_registration_and_contact_card() {
         .await
         .unwrap();
     b.shot("hall-register.png").await;
-    b.c.find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    crate::browser::follow(&b.c, Locator::Css("form.form button[type=submit]")).await;
     let h1 =
         b.c.find(Locator::Css("main h1"))
             .await

@@ -1675,13 +1675,7 @@ async fn browser_forum_topic_and_room_booking() {
     let click = |css: &'static str| {
         let c = b.c.clone();
         async move {
-            c.find(Locator::Css(css))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            crate::browser::follow(&c, Locator::Css(css)).await;
         }
     };
     b.c.goto(&format!("{}/selfgov", b.base)).await.unwrap();
