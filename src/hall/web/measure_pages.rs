@@ -116,6 +116,21 @@ pub(super) async fn measures_page(
 ) -> Result<Response> {
     let tr = &ctx.tr;
     let m = build_measures(&s, &u, &q, tr.lang.code() == "en").await?;
+    let tables = measure_tables(tr, &m);
+    let this = s.db.clock().today().year();
+    render(&MeasuresPage {
+        chrome: Chrome::build(&ctx, "/hall"),
+        years: (this - 4..=this).rev().collect(),
+        towns: crate::geo::web::town_options(&s, &u.scope).await?,
+        town: q.town.clone().unwrap_or_default(),
+        tables,
+        m,
+    })
+}
+
+/// The page's tables, each with its chart where one helps: by group, by town (when there are
+/// towns to compare), by department, by item, and the 30 communities most often late.
+fn measure_tables(tr: &crate::platform::i18n::Tr, m: &Measures) -> Vec<MeasureTable> {
     let town_chart = if m.by_town.len() > 1 {
         share_chart(
             tr.t("hall.measures.chart_in_community"),
@@ -225,13 +240,5 @@ pub(super) async fn measures_page(
             rows: plain(&worst),
         });
     }
-    let this = s.db.clock().today().year();
-    render(&MeasuresPage {
-        chrome: Chrome::build(&ctx, "/hall"),
-        years: (this - 4..=this).rev().collect(),
-        towns: crate::geo::web::town_options(&s, &u.scope).await?,
-        town: q.town.clone().unwrap_or_default(),
-        tables,
-        m,
-    })
+    tables
 }
