@@ -27,7 +27,7 @@ use crate::selfgov::proposals::store::Proposal;
 use crate::selfgov::rooms::activities::Activity;
 use crate::selfgov::rooms::store::Room;
 use crate::selfgov::rooms::web::{Week, WeekQuery, by_day};
-use crate::selfgov::store::{self, live_community};
+use crate::selfgov::store::live_community;
 use crate::vals;
 
 pub fn router() -> Routes<AppState> {
@@ -72,7 +72,7 @@ pub async fn life(s: &AppState, code: &str) -> Result<PublicLife> {
     }
     let now = s.db.clock().now();
     Ok(PublicLife {
-        tags: store::tags_of(&s.db, code).await?,
+        tags: crate::geo::store::tags_of(&s.db, code).await?,
         announced,
         notices: crate::selfgov::boards::store::notices(&s.db, code, None, true, 8).await?,
         activities: crate::selfgov::rooms::activities::activities(
@@ -127,7 +127,7 @@ async fn index_page(
     let tag = q.tag.unwrap_or_default();
     let (lo, hi) = s.district.descendant_range();
     let mut v = vals![lo, hi];
-    let filter = if store::TAGS.contains(&tag.as_str()) {
+    let filter = if crate::geo::store::TAGS.contains(&tag.as_str()) {
         v.push(tag.clone().into());
         "AND c.code IN (SELECT community_code FROM community_tags WHERE tag = ?)"
     } else {
@@ -159,7 +159,7 @@ async fn index_page(
                     .filter(|t| !t.is_empty())
                     .map(String::from)
                     .collect();
-                tags.sort_by_key(|t| store::TAGS.iter().position(|x| x == t));
+                tags.sort_by_key(|t| crate::geo::store::TAGS.iter().position(|x| x == t));
                 (r.code, r.name, r.town, tags)
             })
             .collect(),

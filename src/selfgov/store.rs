@@ -102,7 +102,7 @@ pub async fn seen_community(
 
 // ------------------------------------------------------------------ tags
 
-pub use crate::geo::store::{TAGS, tags_of};
+use crate::geo::store::{TAGS, tags_of};
 
 /// Set a community's titles (the district awards them).
 pub async fn set_tags(

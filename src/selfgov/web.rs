@@ -248,7 +248,7 @@ async fn tagged_communities(
         tag: String,
     }
     let (c, mut v) = code_scope(&u.scope, &s.district, "t.community_code");
-    let filter = if store::TAGS.contains(&tag) {
+    let filter = if crate::geo::store::TAGS.contains(&tag) {
         v.push(tag.into());
         "AND t.community_code IN (SELECT community_code FROM community_tags WHERE tag = ?)"
     } else {
@@ -390,8 +390,8 @@ async fn community(
     let from = day_start_utc(s.db.clock().today() - Duration::days(30));
     let page = CommunityPage {
         chrome: Chrome::build(ctx, "/selfgov"),
-        tags: store::tags_of(&s.db, &code).await?,
-        all_tags: store::TAGS,
+        tags: crate::geo::store::tags_of(&s.db, &code).await?,
+        all_tags: crate::geo::store::TAGS,
         meetings: crate::selfgov::meetings::store::meetings(
             &s.db,
             one("m.community_code"),

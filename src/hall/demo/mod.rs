@@ -147,10 +147,7 @@ pub async fn generate(
         providers: &providers,
     };
     let mut resident_seq = 0i64;
-    // 40 communities a transaction, fewer in the larger synthetic districts: a group's rows are
-    // held until inserted, and 40 × 8,000 cases would hold two gigabytes
-    let chunk = (40_000 / per_community).clamp(1, 40) as usize;
-    for group in communities.chunks(chunk) {
+    for group in communities.chunks(40) {
         let tx = db.write_tx().await.map_err(err)?;
         let people = residents(&tx, group, &mut resident_seq, rng, mk.now).await?;
         let mut made = Made::default();

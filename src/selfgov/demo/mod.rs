@@ -222,7 +222,7 @@ async fn titles(tx: &WriteTx, live: &[String], rng: &mut Rng, t: NaiveDate) -> a
         for k in 0..n as usize {
             tags.push(vals![
                 c.clone(),
-                crate::selfgov::store::TAGS[(first + k) % 4],
+                crate::geo::store::TAGS[(first + k) % 4],
                 NaiveDate::from_ymd_opt(2008, 12, 20).unwrap_or(t)
             ]);
         }
