@@ -12,7 +12,9 @@ use crate::app::{self, app};
 use crate::platform::auth::{Actor, CurrentUser};
 use crate::platform::config::Config;
 use crate::platform::db::{self, Db};
+use crate::platform::http::listener::Draining;
 use crate::platform::types::{DivisionCode, Level};
+use axum::serve::ListenerExt;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -670,12 +672,16 @@ pub async fn serve(db: Db, c: Config) -> anyhow::Result<()> {
     println!("Shequ is serving on http://{}", listener.local_addr()?);
     let stopping = Stopping::default();
     stopping.listen();
+    // on the signal the listener takes what the kernel has queued and closes; connections
+    // that have not spoken yet get a moment to send their request before hyper closes idle ones
+    let listener = Draining::new(listener, stopping.0.subscribe());
+    let settled = listener.settled();
     // the peer address tells clients apart for limits and throttles
     let server = axum::serve(
-        listener,
+        listener.tap_io(|c| c.set_nodelay()),
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(stopping.clone().wait());
+    .with_graceful_shutdown(settled);
     // Past the signal, requests in flight get SHUTDOWN_GRACE to finish; then the server stops
     // anyway (a stuck client must not hold a deploy or a reboot).
     let grace = async {

@@ -10,6 +10,7 @@ pub mod health;
 pub mod inbound;
 pub mod json;
 pub mod layout;
+pub mod listener;
 pub mod pagination;
 pub mod response;
 pub mod routes;
