@@ -190,10 +190,13 @@ async fn exists(db: &Db, code: &str) -> Result<bool> {
         > 0)
 }
 
-const UNIQUE: &[(&str, &str, &str)] = &[
-    ("users.username", "username", "users.username_taken"),
-    ("users_username_key", "username", "users.username_taken"),
-];
+const UNIQUE: &[crate::platform::error::Constraint] =
+    &[crate::platform::error::Constraint::unique(
+        "users",
+        &["username"],
+        "username",
+        "users.username_taken",
+    )];
 
 #[derive(Serialize)]
 struct Audited<'a> {

@@ -112,11 +112,19 @@ fn validate(
     }
 }
 
-const UNIQUE: &[(&str, &str, &str)] = &[
-    ("departments.code", "code", "departments.code_taken"),
-    ("departments_code_key", "code", "departments.code_taken"),
-    ("departments.name", "name", "departments.name_taken"),
-    ("departments_name_key", "name", "departments.name_taken"),
+const UNIQUE: &[crate::platform::error::Constraint] = &[
+    crate::platform::error::Constraint::unique(
+        "departments",
+        &["code"],
+        "code",
+        "departments.code_taken",
+    ),
+    crate::platform::error::Constraint::unique(
+        "departments",
+        &["name"],
+        "name",
+        "departments.name_taken",
+    ),
 ];
 
 /// Create (id None) or update a department; audited.

@@ -252,13 +252,25 @@ impl ItemInput {
     }
 }
 
-const ITEM_CONSTRAINTS: &[(&str, &str, &str)] = &[
-    ("service_items.code", "code", "hall.item_code_taken"),
-    ("service_items_code_key", "code", "hall.item_code_taken"),
-    ("service_items.name", "name", "hall.item_name_taken"),
-    ("service_items_name_key", "name", "hall.item_name_taken"),
-    ("FOREIGN KEY", "department_id", "hall.choose_one"),
-    ("foreign key", "department_id", "hall.choose_one"),
+const ITEM_CONSTRAINTS: &[crate::platform::error::Constraint] = &[
+    crate::platform::error::Constraint::unique(
+        "service_items",
+        &["code"],
+        "code",
+        "hall.item_code_taken",
+    ),
+    crate::platform::error::Constraint::unique(
+        "service_items",
+        &["name"],
+        "name",
+        "hall.item_name_taken",
+    ),
+    crate::platform::error::Constraint::foreign_key(
+        "service_items",
+        &["department_id"],
+        "department_id",
+        "hall.choose_one",
+    ),
 ];
 
 /// Create (`id` None) or change a catalogue entry; returns its id.

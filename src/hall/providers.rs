@@ -359,16 +359,17 @@ impl ProviderInput {
     }
 }
 
-const CONSTRAINTS: &[(&str, &str, &str)] = &[
-    ("providers.name", "name", "hall.provider_name_taken"),
-    ("providers_name_key", "name", "hall.provider_name_taken"),
-    (
-        "providers.credit_code",
-        "credit_code",
-        "hall.credit_code_taken",
+const CONSTRAINTS: &[crate::platform::error::Constraint] = &[
+    crate::platform::error::Constraint::unique(
+        "providers",
+        &["name"],
+        "name",
+        "hall.provider_name_taken",
     ),
-    (
+    crate::platform::error::Constraint::unique_index(
+        "providers",
         "providers_credit_code",
+        &["credit_code"],
         "credit_code",
         "hall.credit_code_taken",
     ),

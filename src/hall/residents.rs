@@ -351,14 +351,13 @@ impl ResidentInput {
     }
 }
 
-const CONSTRAINTS: &[(&str, &str, &str)] = &[
-    ("residents.id_number", "id_number", "hall.id_number_taken"),
-    (
-        "residents_id_number_key",
+const CONSTRAINTS: &[crate::platform::error::Constraint] =
+    &[crate::platform::error::Constraint::unique(
+        "residents",
+        &["id_number"],
         "id_number",
         "hall.id_number_taken",
-    ),
-];
+    )];
 
 /// Register (`id` None) or change a resident. Only the admin and the community's staff keep
 /// the registry; the community must be in the user's territory.

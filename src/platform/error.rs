@@ -171,18 +171,19 @@ impl AppError {
         AppError::Invalid(vec![FieldError::new(field, key)])
     }
 
-    /// Map a unique / foreign-key violation to a field error; anything else stays internal.
-    /// `constraints` pairs a fragment of the database's message with the field and key.
-    pub fn on_constraint(self, constraints: &[(&str, &str, &str)]) -> Self {
-        if let AppError::Internal(e) = &self {
-            let msg = format!("{e:#}");
-            for (needle, field, key) in constraints {
-                if msg.contains(needle) {
-                    return AppError::invalid(field, key);
-                }
-            }
+    /// Map a unique or foreign-key violation the database reported to the field error its
+    /// [`Constraint`] names; anything else stays as it was.
+    pub fn on_constraint(self, constraints: &[Constraint]) -> Self {
+        let AppError::Internal(e) = &self else {
+            return self;
+        };
+        let Some(v) = e.downcast_ref::<DbErr>().and_then(Violation::of) else {
+            return self;
+        };
+        match constraints.iter().find(|c| c.matches(&v)) {
+            Some(c) => AppError::invalid(c.field, c.key),
+            None => self,
         }
-        self
     }
 
     /// A one-line description for logs and the command line (no backtrace).
@@ -210,5 +211,173 @@ impl AppError {
             AppError::Unavailable(_) => S::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => S::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// A constraint the database refused a statement for, as its driver reports it (the kind
+/// from the error code, not the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub kind: ViolationKind,
+    /// PostgreSQL: the constraint's or index's name. SQLite: for a unique key, the columns it
+    /// lists (`table.a, table.b`), for a foreign key nothing (SQLite does not say which).
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolationKind {
+    Unique,
+    ForeignKey,
+}
+
+impl Violation {
+    pub fn of(e: &DbErr) -> Option<Violation> {
+        use sea_orm::RuntimeErr;
+        use sea_orm::sqlx::error::ErrorKind;
+        let (DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x))) = e
+        else {
+            return None;
+        };
+        let sea_orm::sqlx::Error::Database(d) = x.as_ref() else {
+            return None;
+        };
+        let kind = match d.kind() {
+            ErrorKind::UniqueViolation => ViolationKind::Unique,
+            ErrorKind::ForeignKeyViolation => ViolationKind::ForeignKey,
+            _ => return None,
+        };
+        let name = match d.constraint() {
+            Some(n) => n.to_string(),
+            // SQLite: "UNIQUE constraint failed: t.a, t.b" / "FOREIGN KEY constraint failed"
+            None => d
+                .message()
+                .split_once("constraint failed: ")
+                .map(|(_, cols)| cols.trim().to_string())
+                .unwrap_or_default(),
+        };
+        Some(Violation { kind, name })
+    }
+}
+
+/// A unique key or foreign key and how its violation is shown: the form field and the
+/// message key. Declared by table and columns; the names each backend reports are derived
+/// (PostgreSQL's default `{table}_{cols}_key` / `{table}_{col}_fkey`, or the unique index's
+/// own name; SQLite's `table.col, …`).
+#[derive(Debug, Clone, Copy)]
+pub struct Constraint {
+    kind: ViolationKind,
+    table: &'static str,
+    columns: &'static [&'static str],
+    index: Option<&'static str>,
+    pub field: &'static str,
+    pub key: &'static str,
+}
+
+impl Constraint {
+    /// `UNIQUE (columns…)` on `table`.
+    pub const fn unique(
+        table: &'static str,
+        columns: &'static [&'static str],
+        field: &'static str,
+        key: &'static str,
+    ) -> Self {
+        Constraint {
+            kind: ViolationKind::Unique,
+            table,
+            columns,
+            index: None,
+            field,
+            key,
+        }
+    }
+
+    /// `CREATE UNIQUE INDEX index ON table (columns…)`.
+    pub const fn unique_index(
+        table: &'static str,
+        index: &'static str,
+        columns: &'static [&'static str],
+        field: &'static str,
+        key: &'static str,
+    ) -> Self {
+        Constraint {
+            index: Some(index),
+            ..Constraint::unique(table, columns, field, key)
+        }
+    }
+
+    /// `column REFERENCES …` on `table`. SQLite does not say which foreign key failed: there
+    /// any foreign-key violation matches.
+    pub const fn foreign_key(
+        table: &'static str,
+        column: &'static [&'static str],
+        field: &'static str,
+        key: &'static str,
+    ) -> Self {
+        Constraint {
+            kind: ViolationKind::ForeignKey,
+            ..Constraint::unique(table, column, field, key)
+        }
+    }
+
+    fn matches(&self, v: &Violation) -> bool {
+        if v.kind != self.kind {
+            return false;
+        }
+        let postgres = match (self.kind, self.index) {
+            (_, Some(index)) => index.to_string(),
+            (ViolationKind::Unique, None) => {
+                format!("{}_{}_key", self.table, self.columns.join("_"))
+            }
+            (ViolationKind::ForeignKey, None) => {
+                format!("{}_{}_fkey", self.table, self.columns.join("_"))
+            }
+        };
+        let sqlite = match self.kind {
+            ViolationKind::Unique => self
+                .columns
+                .iter()
+                .map(|c| format!("{}.{c}", self.table))
+                .collect::<Vec<_>>()
+                .join(", "),
+            ViolationKind::ForeignKey => String::new(),
+        };
+        v.name == postgres || v.name == sqlite
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(kind: ViolationKind, name: &str) -> Violation {
+        Violation {
+            kind,
+            name: name.into(),
+        }
+    }
+
+    #[test]
+    fn constraints_match_the_names_each_backend_reports() {
+        use ViolationKind::*;
+        let pair = Constraint::unique("rooms", &["community_code", "name"], "name", "k");
+        assert!(pair.matches(&v(Unique, "rooms.community_code, rooms.name")));
+        assert!(pair.matches(&v(Unique, "rooms_community_code_name_key")));
+        assert!(!pair.matches(&v(Unique, "rooms.community_code")));
+        assert!(!pair.matches(&v(ForeignKey, "rooms_community_code_name_key")));
+        let index = Constraint::unique_index(
+            "providers",
+            "providers_credit_code",
+            &["credit_code"],
+            "c",
+            "k",
+        );
+        assert!(index.matches(&v(Unique, "providers_credit_code")));
+        assert!(index.matches(&v(Unique, "providers.credit_code")));
+        assert!(!index.matches(&v(Unique, "providers_credit_code_key")));
+        let fk = Constraint::foreign_key("service_items", &["department_id"], "d", "k");
+        assert!(fk.matches(&v(ForeignKey, "service_items_department_id_fkey")));
+        assert!(fk.matches(&v(ForeignKey, "")));
+        assert!(!fk.matches(&v(ForeignKey, "cases_item_id_fkey")));
+        assert!(!fk.matches(&v(Unique, "")));
     }
 }

@@ -505,6 +505,52 @@ impl<I: Iterator<Item = Result<bytes::Bytes, std::io::Error>> + Unpin> futures_c
     }
 }
 
+/// A value a unique key already holds is refused as a field error, on either backend: the
+/// constraint is recognised by the driver's error kind and the name each backend gives it
+/// (PostgreSQL's `departments_code_key`, SQLite's `departments.code`), not by message text.
+#[tokio::test]
+async fn a_value_already_taken_is_a_field_error_on_either_backend() {
+    use shequ::departments::{DepartmentInput, save};
+    use shequ::platform::error::AppError;
+    let t = TestApp::empty().await;
+    let actor = shequ::platform::auth::Actor::system("test");
+    let input = |code: &str, name: &str| DepartmentInput {
+        code: code.into(),
+        name: name.into(),
+        ..Default::default()
+    };
+    save(t.db(), &actor, None, &input("WSJ", "卫生健康局"))
+        .await
+        .unwrap();
+    let field_of = |r: shequ::platform::error::Result<i64>| match r {
+        Err(AppError::Invalid(errs)) => errs
+            .iter()
+            .map(|e| format!("{}={}", e.field, e.key))
+            .collect::<Vec<_>>(),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    assert_eq!(
+        field_of(save(t.db(), &actor, None, &input("WSJ", "另一个局")).await),
+        ["code=departments.code_taken"]
+    );
+    assert_eq!(
+        field_of(save(t.db(), &actor, None, &input("QT", "卫生健康局")).await),
+        ["name=departments.name_taken"]
+    );
+    let audited = db::scalar(
+        &t.db().conn,
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'department'",
+        vec![],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        Some(1),
+        "nothing half-written by the refused saves"
+    );
+}
+
 // ------------------------------------------------------------------ 7. a stable order
 
 /// Defect 7: upcoming meetings sorted by start time alone showed different subsets on SQLite and

@@ -292,10 +292,13 @@ pub(super) async fn insert_batch(
     .await
     .map_err(|e| {
         // A concurrent request made the year's batch first (the partial unique index).
-        e.on_constraint(&[
-            ("payment_batches.year", "year", "funding.batch_exists"),
-            ("payment_batches_one_per_capita", "year", "funding.batch_exists"),
-        ])
+        e.on_constraint(&[crate::platform::error::Constraint::unique_index(
+            "payment_batches",
+            "payment_batches_one_per_capita",
+            &["year", "source_level"],
+            "year",
+            "funding.batch_exists",
+        )])
     })?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
     audit::record(
@@ -314,26 +317,25 @@ pub(super) async fn insert_batch(
 
 /// A line refused by a constraint: the field and message it belongs to (a reversal made twice,
 /// a reward or a once-key paid twice, by a concurrent request).
-const LINE_CONSTRAINTS: &[(&str, &str, &str)] = &[
-    (
-        "payment_lines.reverses_id",
-        "reason",
-        "funding.already_reversed",
-    ),
-    (
+const LINE_CONSTRAINTS: &[crate::platform::error::Constraint] = &[
+    crate::platform::error::Constraint::unique_index(
+        "payment_lines",
         "payment_lines_reversed_once",
+        &["reverses_id"],
         "reason",
         "funding.already_reversed",
     ),
-    ("payment_lines.reward_id", "year", "funding.reward_paid"),
-    ("payment_lines_reward_once", "year", "funding.reward_paid"),
-    (
-        "payment_lines.pays",
-        "guideline",
-        "funding.already_paid_once",
+    crate::platform::error::Constraint::unique_index(
+        "payment_lines",
+        "payment_lines_reward_once",
+        &["reward_id"],
+        "year",
+        "funding.reward_paid",
     ),
-    (
+    crate::platform::error::Constraint::unique_index(
+        "payment_lines",
         "payment_lines_paid_once",
+        &["pays"],
         "guideline",
         "funding.already_paid_once",
     ),

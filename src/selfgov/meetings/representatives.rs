@@ -185,18 +185,12 @@ pub async fn add_representatives(
     )
     .await
     .map_err(|e| {
-        e.on_constraint(&[
-            (
-                "representatives.community_code",
-                "names",
-                "selfgov.duplicate_name",
-            ),
-            (
-                "representatives_community_code_name",
-                "names",
-                "selfgov.duplicate_name",
-            ),
-        ])
+        e.on_constraint(&[crate::platform::error::Constraint::unique(
+            "representatives",
+            &["community_code", "name"],
+            "names",
+            "selfgov.duplicate_name",
+        )])
     })?;
     audit::record(
         &tx,

@@ -230,24 +230,16 @@ pub fn check_org(i: &OrgInput, today: NaiveDate) -> Result<OrgSave> {
     })
 }
 
-const ORG_CONSTRAINTS: &[(&str, &str, &str)] = &[
-    (
-        "organisations.credit_code",
+const ORG_CONSTRAINTS: &[crate::platform::error::Constraint] = &[
+    crate::platform::error::Constraint::unique(
+        "organisations",
+        &["credit_code"],
         "credit_code",
         "selfgov.duplicate_code",
     ),
-    (
-        "organisations_credit_code_key",
-        "credit_code",
-        "selfgov.duplicate_code",
-    ),
-    (
-        "organisations.community_code, organisations.name",
-        "name",
-        "selfgov.duplicate_name",
-    ),
-    (
-        "organisations_community_code_name_key",
+    crate::platform::error::Constraint::unique(
+        "organisations",
+        &["community_code", "name"],
         "name",
         "selfgov.duplicate_name",
     ),

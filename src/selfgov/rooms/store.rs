@@ -219,18 +219,12 @@ pub async fn save_room(
         .map(|_| id),
     }
     .map_err(|e| {
-        e.on_constraint(&[
-            (
-                "rooms.community_code, rooms.name",
-                "name",
-                "selfgov.duplicate_name",
-            ),
-            (
-                "rooms_community_code_name_key",
-                "name",
-                "selfgov.duplicate_name",
-            ),
-        ])
+        e.on_constraint(&[crate::platform::error::Constraint::unique(
+            "rooms",
+            &["community_code", "name"],
+            "name",
+            "selfgov.duplicate_name",
+        )])
     })?;
     audit::record(
         &tx,
