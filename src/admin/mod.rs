@@ -16,6 +16,7 @@ use crate::platform::auth::guard::{Admin, Require};
 use crate::platform::auth::{Role, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, redirect_or_show};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
 use crate::platform::http::routes::Routes;
@@ -91,8 +92,8 @@ async fn user_form(
     s: &AppState,
     ctx: &Ctx,
     id: Option<i64>,
-    input: UserInput,
-    errors: Vec<(String, String)>,
+    mut input: UserInput,
+    form: FormState,
 ) -> Result<Response> {
     let (communities, _) = geo_store::list_communities(
         &s.db,
@@ -102,16 +103,16 @@ async fn user_form(
         None,
     )
     .await?;
-    let status = if errors.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
+    // never sent back; after a stale save the form carries the revision saved since
+    input.password.clear();
+    if let Some(current) = form.values.get(crate::platform::revision::FIELD) {
+        input.revision = current.clone();
+    }
     let mut resp = render(&UserForm {
         chrome: Chrome::build(ctx, "/admin/users"),
         id,
         input,
-        errors,
+        errors: form.errors.clone(),
         roles: Role::ALL
             .iter()
             .map(|r| (r.key(), ctx.tr.t(&r.label_key()).to_string()))
@@ -120,7 +121,7 @@ async fn user_form(
         towns: crate::geo::web::town_options(s, &Scope::District).await?,
         communities,
     })?;
-    *resp.status_mut() = status;
+    *resp.status_mut() = form.status();
     Ok(resp)
 }
 
@@ -130,7 +131,7 @@ async fn new_user_page(_: Require<Admin>, State(s): State<AppState>, ctx: Ctx) -
         active: Some("on".into()),
         ..Default::default()
     };
-    user_form(&s, &ctx, None, input, vec![]).await
+    user_form(&s, &ctx, None, input, FormState::default()).await
 }
 
 async fn edit_user_page(
@@ -152,27 +153,22 @@ async fn edit_user_page(
         active: v.active.then(|| "on".into()),
         revision: v.revision.to_string(),
     };
-    user_form(&s, &ctx, Some(id), input, vec![]).await
+    user_form(&s, &ctx, Some(id), input, FormState::default()).await
 }
 
 async fn create_user(
     u: Require<Admin>,
     State(s): State<AppState>,
     ctx: Ctx,
-    CsrfForm(mut input): CsrfForm<UserInput>,
+    CsrfForm(input): CsrfForm<UserInput>,
 ) -> Result<Response> {
-    match users::create(&s.db, &s.district, &u.actor(), &input).await {
-        Ok(_) => Ok(crate::platform::http::redirect("/admin/users?saved=1")),
-        Err(AppError::Invalid(errs)) => {
-            input.password.clear();
-            let errors = errs
-                .iter()
-                .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
-                .collect();
-            user_form(&s, &ctx, None, input, errors).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = users::create(&s.db, &s.district, &u.actor(), &input)
+        .await
+        .map(|_| "/admin/users?saved=1".to_string());
+    redirect_or_show(result, "user", &ctx.tr, vec![], |form| {
+        user_form(&s, &ctx, None, input, form)
+    })
+    .await
 }
 
 async fn update_user(
@@ -180,39 +176,24 @@ async fn update_user(
     State(s): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    CsrfForm(mut input): CsrfForm<UserInput>,
+    CsrfForm(input): CsrfForm<UserInput>,
 ) -> Result<Response> {
-    if id == u.id && (input.active.is_none() || input.role != Role::DistrictAdmin.key()) {
-        // An admin cannot lock themself out of administration.
-        let errors = vec![(
-            "role".to_string(),
-            ctx.tr.t("errors.users.not_yourself").to_string(),
-        )];
-        input.password.clear();
-        return user_form(&s, &ctx, Some(id), input, errors).await;
-    }
-    match users::update(&s.db, &s.district, &u.actor(), id, &input).await {
-        Ok(()) => {
-            // Role, scope or password may have changed: requests must see it at once.
-            s.principals.retain(|p| p.id != id);
-            Ok(crate::platform::http::redirect("/admin/users?saved=1"))
-        }
-        Err(AppError::Invalid(errs)) => {
-            input.password.clear();
-            // after a stale save the form carries the revision saved since
-            if let Some(current) = crate::platform::revision::current_of(&errs) {
-                input.revision = current.into();
-            }
-            let errors = errs
-                .iter()
-                .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
-                .collect();
-            let mut resp = user_form(&s, &ctx, Some(id), input, errors).await?;
-            *resp.status_mut() = crate::platform::error::invalid_status(&errs);
-            Ok(resp)
-        }
-        Err(e) => Err(e),
-    }
+    let result =
+        if id == u.id && (input.active.is_none() || input.role != Role::DistrictAdmin.key()) {
+            // An admin cannot lock themself out of administration.
+            Err(AppError::invalid("role", "users.not_yourself"))
+        } else {
+            users::update(&s.db, &s.district, &u.actor(), id, &input).await
+        };
+    let result = result.map(|()| {
+        // Role, scope or password may have changed: requests must see it at once.
+        s.principals.retain(|p| p.id != id);
+        "/admin/users?saved=1".to_string()
+    });
+    redirect_or_show(result, "user", &ctx.tr, vec![], |form| {
+        user_form(&s, &ctx, Some(id), input, form)
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -13,6 +13,7 @@ use crate::platform::auth::guard::{Admin, Officials, Require};
 use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::{redirect_or_show, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::http::{AppState, render};
@@ -295,28 +296,25 @@ async fn submit(
     id: Option<i64>,
     input: DepartmentInput,
 ) -> Result<Response> {
-    match save(&s.db, &u.actor(), id, &input).await {
-        Ok(_) => Ok(crate::platform::http::redirect("/departments?saved=1")),
-        Err(AppError::Invalid(errs)) => {
-            let mut input = input;
-            // after a stale save the form carries the revision saved since
-            if let Some(current) = revision::current_of(&errs) {
-                input.revision = current.into();
-            }
-            let mut resp = render(&FormPage {
-                chrome: Chrome::build(&ctx, "/departments"),
-                id,
-                input,
-                errors: errs
-                    .iter()
-                    .map(|e| (e.field.clone(), ctx.tr.field_error(e)))
-                    .collect(),
-            })?;
-            *resp.status_mut() = crate::platform::error::invalid_status(&errs);
-            Ok(resp)
+    let result = save(&s.db, &u.actor(), id, &input)
+        .await
+        .map(|_| "/departments?saved=1".to_string());
+    let ctx = &ctx;
+    redirect_or_show(result, "department", &ctx.tr, vec![], |form| async move {
+        let mut input = input;
+        // after a stale save the form carries the revision saved since
+        if let Some(current) = form.values.get(revision::FIELD) {
+            input.revision = current.clone();
         }
-        Err(e) => Err(e),
-    }
+        let page = FormPage {
+            chrome: Chrome::build(ctx, "/departments"),
+            id,
+            input,
+            errors: form.errors.clone(),
+        };
+        render_form(&page, &form)
+    })
+    .await
 }
 
 async fn create(

@@ -16,6 +16,7 @@ use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::redirect_or_show;
 use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::Pager;
@@ -212,26 +213,20 @@ async fn post_per_capita(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(id) => Ok(crate::platform::http::redirect(&format!(
-            "/funding/batches/{id}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "per_capita",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("year", f.year),
-                    ("population_year", f.population_year),
-                    ("rate", f.rate),
-                    ("cap", f.cap),
-                ],
-            );
-            show_batches(&s, &ctx, &u, form).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|id| format!("/funding/batches/{id}"));
+    redirect_or_show(
+        result,
+        "per_capita",
+        &ctx.tr,
+        vec![
+            ("year", f.year),
+            ("population_year", f.population_year),
+            ("rate", f.rate),
+            ("cap", f.cap),
+        ],
+        |form| show_batches(&s, &ctx, &u, form),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -254,16 +249,11 @@ async fn post_rewards(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(id) => Ok(crate::platform::http::redirect(&format!(
-            "/funding/batches/{id}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error("rewards", &ctx.tr, &errs, vec![("year", f.year)]);
-            show_batches(&s, &ctx, &u, form).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|id| format!("/funding/batches/{id}"));
+    redirect_or_show(result, "rewards", &ctx.tr, vec![("year", f.year)], |form| {
+        show_batches(&s, &ctx, &u, form)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -330,17 +320,16 @@ async fn post_step(
     Path((id, step)): Path<(i64, String)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    match store::step(&s.db, &u.actor(), id, &step).await {
-        Ok(()) if step == "delete" => Ok(crate::platform::http::redirect("/funding/batches")),
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/funding/batches/{id}?saved={step}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error("step", &ctx.tr, &errs, vec![]);
-            show_batch(&s, &ctx, &u, id, 1, form, None).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = store::step(&s.db, &u.actor(), id, &step)
+        .await
+        .map(|()| match step.as_str() {
+            "delete" => "/funding/batches".to_string(),
+            _ => format!("/funding/batches/{id}?saved={step}"),
+        });
+    redirect_or_show(result, "step", &ctx.tr, vec![], |form| {
+        show_batch(&s, &ctx, &u, id, 1, form, None)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -672,28 +661,22 @@ async fn post_contribution(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect(
-            "/funding/contributions?saved=1",
-        )),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "contribution",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("community", f.community),
-                    ("kind", f.kind),
-                    ("source", f.source),
-                    ("amount", f.amount),
-                    ("received_on", f.received_on),
-                    ("note", f.note),
-                ],
-            );
-            show_contributions(&s, &ctx, &u, form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| "/funding/contributions?saved=1".to_string());
+    redirect_or_show(
+        result,
+        "contribution",
+        &ctx.tr,
+        vec![
+            ("community", f.community),
+            ("kind", f.kind),
+            ("source", f.source),
+            ("amount", f.amount),
+            ("received_on", f.received_on),
+            ("note", f.note),
+        ],
+        |form| show_contributions(&s, &ctx, &u, form, false),
+    )
+    .await
 }
 
 /// Donations and village self-raised funds in scope, newest first.
@@ -794,25 +777,21 @@ async fn post_budget(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect("/funding/budgets?saved=1")),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "budget",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("year", f.year),
-                    ("unit", f.unit),
-                    ("category", f.category),
-                    ("amount", f.amount),
-                    ("note", f.note),
-                ],
-            );
-            show_budgets(&s, &ctx, &u, form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| "/funding/budgets?saved=1".to_string());
+    redirect_or_show(
+        result,
+        "budget",
+        &ctx.tr,
+        vec![
+            ("year", f.year),
+            ("unit", f.unit),
+            ("category", f.category),
+            ("amount", f.amount),
+            ("note", f.note),
+        ],
+        |form| show_budgets(&s, &ctx, &u, form, false),
+    )
+    .await
 }
 
 /// Budgets in scope by year, level and category.

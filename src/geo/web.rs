@@ -14,6 +14,7 @@ use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::charts::{Bar, bar_chart};
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::redirect_or_show;
 use crate::platform::http::form::{FormState, Parse, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, query_without_page};
@@ -363,22 +364,11 @@ async fn after_post(
     result: Result<()>,
     values: Vec<(&str, String)>,
 ) -> Result<Response> {
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/communities/{code}?saved={form}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            show_community(
-                s,
-                ctx,
-                u,
-                code,
-                FormState::from_error(form, &ctx.tr, &errs, values),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| format!("/communities/{code}?saved={form}"));
+    redirect_or_show(result, form, &ctx.tr, values, |form| {
+        show_community(s, ctx, u, code, form)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]

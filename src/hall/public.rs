@@ -22,6 +22,7 @@ use crate::platform::auth::guard::Public;
 use crate::platform::db;
 use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::saved_or_show;
 use crate::platform::http::form::{FormState, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
@@ -330,35 +331,27 @@ async fn post_request(
         cases::register(&s.db, &s.district, &cal, &actor, &n, s.db.clock().now()).await
     }
     .await;
-    match result {
-        Ok((reg, notice)) => {
-            crate::hall::state(&s).notify(notice);
-            show_request(
-                &s,
-                &ctx,
-                FormState::default(),
-                Some((reg.number, reg.due_on)),
-            )
-            .await
-        }
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "request",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("community", f.community),
-                    ("item", f.item),
-                    ("applicant_name", f.applicant_name),
-                    ("applicant_phone", f.applicant_phone),
-                    ("address", f.address),
-                    ("description", f.description),
-                ],
-            );
-            show_request(&s, &ctx, form, None).await
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![
+        ("community", f.community),
+        ("item", f.item),
+        ("applicant_name", f.applicant_name),
+        ("applicant_phone", f.applicant_phone),
+        ("address", f.address),
+        ("description", f.description),
+    ];
+    let saved = |(reg, notice): (cases::Registered, _)| {
+        crate::hall::state(&s).notify(notice);
+        show_request(
+            &s,
+            &ctx,
+            FormState::default(),
+            Some((reg.number, reg.due_on)),
+        )
+    };
+    saved_or_show(result, saved, "request", &ctx.tr, values, |form| {
+        show_request(&s, &ctx, form, None)
+    })
+    .await
 }
 
 // ------------------------------------------------------------------ status
@@ -532,19 +525,18 @@ async fn post_rate(
         .await
     }
     .await;
-    match result {
-        Ok(_) => show_status(&s, &ctx, f, FormState::default(), true).await,
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "rate",
-                &ctx.tr,
-                &errs,
-                vec![("stars", f.stars.clone()), ("comment", f.comment.clone())],
-            );
-            show_status(&s, &ctx, f, form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![("stars", f.stars.clone()), ("comment", f.comment.clone())];
+    // the status page is drawn either way, for the request the form was sent from
+    let again = f.clone();
+    saved_or_show(
+        result,
+        |_| show_status(&s, &ctx, f, FormState::default(), true),
+        "rate",
+        &ctx.tr,
+        values,
+        |form| show_status(&s, &ctx, again, form, false),
+    )
+    .await
 }
 
 #[cfg(test)]

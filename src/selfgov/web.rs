@@ -18,7 +18,9 @@ use crate::platform::auth::{CurrentUser, Scope};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
-use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::form::{
+    FormState, field, from_pairs, redirect_or_show, render_form, sent_values,
+};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::time::day_start_utc;
@@ -50,66 +52,6 @@ pub fn router() -> Routes<AppState> {
         .get("/selfgov/c/{code}", community_page)
         .post("/selfgov/c/{code}/tags", post_tags)
         .post("/selfgov/c/{code}/{form}", post_community_form)
-}
-
-/// A form's values as sent, for showing it again (a repeated field's values joined by commas).
-pub(crate) fn values(pairs: &[(String, String)]) -> Vec<(&str, String)> {
-    let mut out: Vec<(&str, String)> = vec![];
-    for (k, v) in pairs {
-        match out.iter_mut().find(|(n, _)| *n == k.as_str()) {
-            Some((_, joined)) => {
-                joined.push(',');
-                joined.push_str(v);
-            }
-            None => out.push((k.as_str(), v.clone())),
-        }
-    }
-    out
-}
-
-/// After a form's POST: on success go to the address given; on field errors show the page
-/// again (`show`) with the form as sent and its errors; any other error goes to the error page.
-pub(crate) async fn redirect_or_show<Fut>(
-    result: Result<String>,
-    form: &'static str,
-    ctx: &Ctx,
-    pairs: &[(String, String)],
-    show: impl FnOnce(FormState) -> Fut,
-) -> Result<Response>
-where
-    Fut: std::future::Future<Output = Result<Response>>,
-{
-    match result {
-        Ok(to) => Ok(crate::platform::http::redirect(&to)),
-        Err(AppError::Invalid(errs)) => {
-            show(FormState::from_error(form, &ctx.tr, &errs, values(pairs))).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Pairs as a struct through serde (forms' structs all default their fields).
-pub(crate) fn parse<T: for<'de> Deserialize<'de> + Default>(pairs: &[(String, String)]) -> T {
-    let single: Vec<(String, String)> = {
-        let mut seen = std::collections::HashSet::new();
-        pairs
-            .iter()
-            .filter(|(k, _)| seen.insert(k.clone()))
-            .cloned()
-            .collect()
-    };
-    serde_urlencoded::to_string(&single)
-        .ok()
-        .and_then(|s| serde_urlencoded::from_str(&s).ok())
-        .unwrap_or_default()
-}
-
-pub(crate) fn ids_of(pairs: &[(String, String)], k: &str) -> Vec<i64> {
-    pairs
-        .iter()
-        .filter(|(n, _)| n == k)
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect()
 }
 
 // ------------------------------------------------------------------ overview
@@ -296,7 +238,7 @@ async fn post_joint(
     ctx: Ctx,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let mut input: crate::selfgov::meetings::store::MeetingInput = parse(&pairs);
+    let mut input: crate::selfgov::meetings::store::MeetingInput = from_pairs(&pairs);
     input.kind = MeetingKind::JointMeeting.key().to_string();
     input.room_id = String::new();
     let result = crate::selfgov::meetings::store::create_meeting(
@@ -309,7 +251,7 @@ async fn post_joint(
     .await
     .map(|id| format!("/selfgov/meetings/{id}"));
     let q = OverviewQuery::default();
-    redirect_or_show(result, "joint", &ctx, &pairs, |f| {
+    redirect_or_show(result, "joint", &ctx.tr, sent_values(&pairs), |f| {
         overview(&s, &ctx, &u, &q, f)
     })
     .await
@@ -331,7 +273,7 @@ async fn post_rule(
     .await
     .map(|_| "/selfgov#rules".to_string());
     let q = OverviewQuery::default();
-    redirect_or_show(result, "rule", &ctx, &pairs, |f| {
+    redirect_or_show(result, "rule", &ctx.tr, sent_values(&pairs), |f| {
         overview(&s, &ctx, &u, &q, f)
     })
     .await
@@ -459,25 +401,31 @@ async fn post_community_form(
     let (name, result): (&'static str, Result<String>) = match form.as_str() {
         "meeting" => (
             "meeting",
-            crate::selfgov::meetings::store::create_meeting(db, d, &u, &code, &parse(&pairs))
+            crate::selfgov::meetings::store::create_meeting(db, d, &u, &code, &from_pairs(&pairs))
                 .await
                 .map(|id| format!("/selfgov/meetings/{id}")),
         ),
         "proposal" => (
             "proposal",
-            crate::selfgov::proposals::store::create_proposal(db, d, &u, &code, &parse(&pairs))
-                .await
-                .map(|id| format!("/selfgov/proposals/{id}")),
+            crate::selfgov::proposals::store::create_proposal(
+                db,
+                d,
+                &u,
+                &code,
+                &from_pairs(&pairs),
+            )
+            .await
+            .map(|id| format!("/selfgov/proposals/{id}")),
         ),
         "notice" => (
             "notice",
-            crate::selfgov::boards::store::post_notice(db, d, &u, &code, &parse(&pairs))
+            crate::selfgov::boards::store::post_notice(db, d, &u, &code, &from_pairs(&pairs))
                 .await
                 .map(|_| format!("/selfgov/c/{code}#notices")),
         ),
         "room" => (
             "room",
-            crate::selfgov::rooms::store::save_room(db, d, &u, &code, None, &parse(&pairs))
+            crate::selfgov::rooms::store::save_room(db, d, &u, &code, None, &from_pairs(&pairs))
                 .await
                 .map(|id| format!("/selfgov/rooms/{id}")),
         ),
@@ -489,9 +437,15 @@ async fn post_community_form(
         ),
         "activity" => (
             "activity",
-            crate::selfgov::rooms::activities::create_activity(db, d, &u, &code, &parse(&pairs))
-                .await
-                .map(|_| format!("/selfgov/c/{code}#activities")),
+            crate::selfgov::rooms::activities::create_activity(
+                db,
+                d,
+                &u,
+                &code,
+                &from_pairs(&pairs),
+            )
+            .await
+            .map(|_| format!("/selfgov/c/{code}#activities")),
         ),
         "representatives" => (
             "representatives",
@@ -506,19 +460,30 @@ async fn post_community_form(
             .map(|_| format!("/selfgov/c/{code}#representatives")),
         ),
         "volunteer" => {
-            let r =
-                crate::selfgov::volunteers::store::add_volunteer(db, d, &u, &code, &parse(&pairs))
-                    .await;
+            let r = crate::selfgov::volunteers::store::add_volunteer(
+                db,
+                d,
+                &u,
+                &code,
+                &from_pairs(&pairs),
+            )
+            .await;
             return volunteers_result(&s, &ctx, &u, &code, "volunteer", r, &pairs).await;
         }
         "record" => {
-            let r = crate::selfgov::volunteers::store::add_record(db, d, &u, &code, &parse(&pairs))
-                .await;
+            let r = crate::selfgov::volunteers::store::add_record(
+                db,
+                d,
+                &u,
+                &code,
+                &from_pairs(&pairs),
+            )
+            .await;
             return volunteers_result(&s, &ctx, &u, &code, "record", r, &pairs).await;
         }
         _ => return Err(AppError::NotFound),
     };
-    redirect_or_show(result, name, &ctx, &pairs, |f| {
+    redirect_or_show(result, name, &ctx.tr, sent_values(&pairs), |f| {
         community(&s, &ctx, &u, &code, f)
     })
     .await
@@ -541,7 +506,7 @@ async fn post_tags(
     let result = store::set_tags(&s.db, &s.district, &u, &code, &tags, s.db.clock().today())
         .await
         .map(|_| format!("/selfgov/c/{code}"));
-    redirect_or_show(result, "tags", &ctx, &pairs, |f| {
+    redirect_or_show(result, "tags", &ctx.tr, sent_values(&pairs), |f| {
         community(&s, &ctx, &u, &code, f)
     })
     .await

@@ -1,6 +1,7 @@
 //! Work guidelines: a department's indicators and titles, drafted and published.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "assessment/guidelines.html")]
@@ -370,63 +371,59 @@ pub(super) async fn save_guideline_form(
     } else {
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(gid) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/guidelines/{gid}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let g = match id {
-                Some(id) => Some(store::guideline(&s.db.conn, u, id).await?),
-                None => None,
-            };
-            let mut values: HashMap<String, String> = pairs.iter().cloned().collect();
-            // after a stale save the form carries the revision saved since
-            if let Some(current) = crate::platform::revision::current_of(&errs) {
-                values.insert("revision".into(), current.into());
-            }
-            let items = rows_of(&pairs, 'i')
-                .into_iter()
-                .map(|r| ItemForm {
-                    title: field(&pairs, &format!("i{r}_title")),
-                    requirements: field(&pairs, &format!("i{r}_requirements")),
-                    standard: field(&pairs, &format!("i{r}_standard")),
-                })
-                .collect();
-            let indicators = rows_of(&pairs, 'n')
-                .into_iter()
-                .map(|r| IndicatorForm {
-                    category: field(&pairs, &format!("n{r}_category")),
-                    name: field(&pairs, &format!("n{r}_name")),
-                    max: field(&pairs, &format!("n{r}_max")),
-                    method: field(&pairs, &format!("n{r}_method")),
-                    deduction: !field(&pairs, &format!("n{r}_deduction")).is_empty(),
-                })
-                .collect();
-            let titles = rows_of(&pairs, 't')
-                .into_iter()
-                .map(|r| TitleForm {
-                    title: field(&pairs, &format!("t{r}_title")),
-                    category: field(&pairs, &format!("t{r}_category")),
-                    min: field(&pairs, &format!("t{r}_min")),
-                })
-                .collect();
-            let page = GuidelinePage {
-                chrome: Chrome::build(ctx, "/assessment"),
-                g,
-                editable: true,
-                can_version: false,
-                values,
-                items,
-                indicators,
-                titles,
-                departments: departments(s, &ctx.tr).await?,
-                is_admin: u.is_admin(),
-                form: FormState::from_error("guideline", &ctx.tr, &errs, vec![]),
-            };
-            render_form(&page, &page.form)
+    let result = result.map(|gid| format!("/assessment/guidelines/{gid}"));
+    redirect_or_show(result, "guideline", &ctx.tr, vec![], |form| async move {
+        let g = match id {
+            Some(id) => Some(store::guideline(&s.db.conn, u, id).await?),
+            None => None,
+        };
+        let mut values: HashMap<String, String> = pairs.iter().cloned().collect();
+        // after a stale save the form carries the revision saved since
+        if let Some(current) = form.values.get(crate::platform::revision::FIELD) {
+            values.insert(crate::platform::revision::FIELD.into(), current.clone());
         }
-        Err(e) => Err(e),
-    }
+        let items = rows_of(&pairs, 'i')
+            .into_iter()
+            .map(|r| ItemForm {
+                title: field(&pairs, &format!("i{r}_title")),
+                requirements: field(&pairs, &format!("i{r}_requirements")),
+                standard: field(&pairs, &format!("i{r}_standard")),
+            })
+            .collect();
+        let indicators = rows_of(&pairs, 'n')
+            .into_iter()
+            .map(|r| IndicatorForm {
+                category: field(&pairs, &format!("n{r}_category")),
+                name: field(&pairs, &format!("n{r}_name")),
+                max: field(&pairs, &format!("n{r}_max")),
+                method: field(&pairs, &format!("n{r}_method")),
+                deduction: !field(&pairs, &format!("n{r}_deduction")).is_empty(),
+            })
+            .collect();
+        let titles = rows_of(&pairs, 't')
+            .into_iter()
+            .map(|r| TitleForm {
+                title: field(&pairs, &format!("t{r}_title")),
+                category: field(&pairs, &format!("t{r}_category")),
+                min: field(&pairs, &format!("t{r}_min")),
+            })
+            .collect();
+        let page = GuidelinePage {
+            chrome: Chrome::build(ctx, "/assessment"),
+            g,
+            editable: true,
+            can_version: false,
+            values,
+            items,
+            indicators,
+            titles,
+            departments: departments(s, &ctx.tr).await?,
+            is_admin: u.is_admin(),
+            form,
+        };
+        render_form(&page, &page.form)
+    })
+    .await
 }
 
 pub(super) async fn post_new_guideline(

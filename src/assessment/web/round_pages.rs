@@ -1,6 +1,7 @@
 //! Assessment rounds: opening one, its sheets by community, signing it off.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "assessment/rounds.html")]
@@ -54,24 +55,20 @@ pub(super) async fn post_round(
         .filter_map(|(k, _)| k.strip_prefix("g_").and_then(|i| i.parse().ok()))
         .collect();
     let year = field(&pairs, "year").trim().parse::<i64>().unwrap_or(0);
-    match store::create_round(&s.db, &s.district, &u, year, &field(&pairs, "name"), &ids).await {
-        Ok(id) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/rounds/{id}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "round",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("year", field(&pairs, "year")),
-                    ("name", field(&pairs, "name")),
-                ],
-            );
-            show_rounds(&s, &ctx, &u, form).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = store::create_round(&s.db, &s.district, &u, year, &field(&pairs, "name"), &ids)
+        .await
+        .map(|id| format!("/assessment/rounds/{id}"));
+    redirect_or_show(
+        result,
+        "round",
+        &ctx.tr,
+        vec![
+            ("year", field(&pairs, "year")),
+            ("name", field(&pairs, "name")),
+        ],
+        |form| show_rounds(&s, &ctx, &u, form),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -132,22 +129,13 @@ pub(super) async fn post_sign_off(
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    match store::sign_off(&s.db, &u, id).await {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/rounds/{id}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            show_round(
-                &s,
-                &ctx,
-                &u,
-                id,
-                FormState::from_error("round", &ctx.tr, &errs, vec![]),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = store::sign_off(&s.db, &u, id)
+        .await
+        .map(|()| format!("/assessment/rounds/{id}"));
+    redirect_or_show(result, "round", &ctx.tr, vec![], |form| {
+        show_round(&s, &ctx, &u, id, form)
+    })
+    .await
 }
 
 pub(super) async fn post_pay(
@@ -157,22 +145,13 @@ pub(super) async fn post_pay(
     Path((id, guideline)): Path<(i64, i64)>,
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    match store::create_guideline_batch(&s.db, &s.district, &u.actor(), id, guideline).await {
-        Ok(batch) => Ok(crate::platform::http::redirect(&format!(
-            "/funding/batches/{batch}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            show_round(
-                &s,
-                &ctx,
-                &u,
-                id,
-                FormState::from_error("round", &ctx.tr, &errs, vec![]),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = store::create_guideline_batch(&s.db, &s.district, &u.actor(), id, guideline)
+        .await
+        .map(|batch| format!("/funding/batches/{batch}"));
+    redirect_or_show(result, "round", &ctx.tr, vec![], |form| {
+        show_round(&s, &ctx, &u, id, form)
+    })
+    .await
 }
 
 pub(super) async fn round_xlsx(

@@ -1,6 +1,7 @@
 //! A community's sheet: self-assessment, the town's review, the departments' scores, evidence.
 
 use super::*;
+use crate::platform::http::form::{redirect_or_show, sent_values};
 
 #[derive(Template)]
 #[template(path = "assessment/sheet.html")]
@@ -232,21 +233,11 @@ pub(super) async fn after_sheet_post(
     result: Result<()>,
     pairs: &[(String, String)],
 ) -> Result<Response> {
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/rounds/{id}/sheets/{code}?saved={form}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let values: Vec<(&str, String)> = pairs
-                .iter()
-                .filter(|(k, _)| k != "_csrf")
-                .map(|(k, v)| (k.as_str(), v.clone()))
-                .collect();
-            let fs = FormState::from_error(form, &ctx.tr, &errs, values);
-            show_sheet(s, ctx, u, id, code, fs, None).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| format!("/assessment/rounds/{id}/sheets/{code}?saved={form}"));
+    redirect_or_show(result, form, &ctx.tr, sent_values(pairs), |fs| {
+        show_sheet(s, ctx, u, id, code, fs, None)
+    })
+    .await
 }
 
 pub(super) async fn sheet_xlsx(
@@ -380,16 +371,11 @@ pub(super) async fn post_attachment(
             .await
             .map(|_| ())
     };
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/rounds/{id}/sheets/{code}?saved=file"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
-            show_sheet(&s, &ctx, &u, id, &code, fs, None).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| format!("/assessment/rounds/{id}/sheets/{code}?saved=file"));
+    redirect_or_show(result, "file", &ctx.tr, vec![], |form| {
+        show_sheet(&s, &ctx, &u, id, &code, form, None)
+    })
+    .await
 }
 
 pub(super) async fn get_attachment(
@@ -435,14 +421,11 @@ pub(super) async fn post_delete_attachment(
     CsrfForm(_): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
     crate::geo::store::load_community(&s.db, &s.district, &u.scope, &code).await?;
-    match store::delete_attachment(&s.db, &s.district, &u, id, &code, aid).await {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/assessment/rounds/{id}/sheets/{code}?saved=file"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let fs = FormState::from_error("file", &ctx.tr, &errs, vec![]);
-            show_sheet(&s, &ctx, &u, id, &code, fs, None).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = store::delete_attachment(&s.db, &s.district, &u, id, &code, aid)
+        .await
+        .map(|()| format!("/assessment/rounds/{id}/sheets/{code}?saved=file"));
+    redirect_or_show(result, "file", &ctx.tr, vec![], |form| {
+        show_sheet(&s, &ctx, &u, id, &code, form, None)
+    })
+    .await
 }

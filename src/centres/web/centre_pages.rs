@@ -1,6 +1,7 @@
 //! One centre: its project, inspections, acceptance and reward, its checklist.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "centres/centre.html")]
@@ -212,23 +213,11 @@ pub(super) async fn after_centre_post(
     result: Result<()>,
     values: Vec<(&str, String)>,
 ) -> Result<Response> {
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/centres/{code}?saved={form}"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            show_centre(
-                s,
-                ctx,
-                u,
-                code,
-                FormState::from_error(form, &ctx.tr, &errs, values),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| format!("/centres/{code}?saved={form}"));
+    redirect_or_show(result, form, &ctx.tr, values, |form| {
+        show_centre(s, ctx, u, code, form, None)
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]

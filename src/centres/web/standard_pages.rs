@@ -1,6 +1,7 @@
 //! The construction standards, edited as data: rooms, areas, rewards, by version.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "centres/standards.html")]
@@ -279,48 +280,43 @@ pub(super) async fn save_standard_form(
         errs.extend(more);
         Err(AppError::Invalid(errs))
     };
-    match result {
-        Ok(_) => Ok(crate::platform::http::redirect(
-            "/centres/standards?saved=1",
-        )),
-        Err(AppError::Invalid(errs)) => {
-            let mut values: HashMap<String, String> = pairs
-                .iter()
-                .filter(|(k, _)| !k.starts_with('i') || k == "_csrf")
-                .cloned()
-                .collect();
-            // after a stale save the form carries the revision saved since
-            if let Some(current) = crate::platform::revision::current_of(&errs) {
-                values.insert("revision".into(), current.into());
-            }
-            let get = |k: &str| field(&pairs, k);
-            let n = rows_of(&pairs, 'i');
-            let rows = n
-                .into_iter()
-                .map(|r| ItemRowForm {
-                    id: get(&format!("i{r}_id")),
-                    category: get(&format!("i{r}_category")),
-                    name: get(&format!("i{r}_name")),
-                    required: !get(&format!("i{r}_required")).is_empty(),
-                    min_area: get(&format!("i{r}_min_area")),
-                })
-                .collect();
-            let projects = match id {
-                Some(id) => store::load_standard(&s.db, id).await?.projects,
-                None => 0,
-            };
-            let page = StandardFormPage {
-                chrome: Chrome::build(ctx, "/centres"),
-                id,
-                values,
-                rows,
-                form: FormState::from_error("standard", &ctx.tr, &errs, vec![]),
-                projects,
-            };
-            render_form(&page, &page.form)
+    let result = result.map(|_| "/centres/standards?saved=1".to_string());
+    redirect_or_show(result, "standard", &ctx.tr, vec![], |form| async move {
+        let mut values: HashMap<String, String> = pairs
+            .iter()
+            .filter(|(k, _)| !k.starts_with('i') || k == "_csrf")
+            .cloned()
+            .collect();
+        // after a stale save the form carries the revision saved since
+        if let Some(current) = form.values.get(crate::platform::revision::FIELD) {
+            values.insert(crate::platform::revision::FIELD.into(), current.clone());
         }
-        Err(e) => Err(e),
-    }
+        let get = |k: &str| field(&pairs, k);
+        let rows = rows_of(&pairs, 'i')
+            .into_iter()
+            .map(|r| ItemRowForm {
+                id: get(&format!("i{r}_id")),
+                category: get(&format!("i{r}_category")),
+                name: get(&format!("i{r}_name")),
+                required: !get(&format!("i{r}_required")).is_empty(),
+                min_area: get(&format!("i{r}_min_area")),
+            })
+            .collect();
+        let projects = match id {
+            Some(id) => store::load_standard(&s.db, id).await?.projects,
+            None => 0,
+        };
+        let page = StandardFormPage {
+            chrome: Chrome::build(ctx, "/centres"),
+            id,
+            values,
+            rows,
+            form,
+            projects,
+        };
+        render_form(&page, &page.form)
+    })
+    .await
 }
 
 pub(super) async fn post_new_standard(

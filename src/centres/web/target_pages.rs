@@ -1,6 +1,7 @@
 //! The yearly coverage targets, district-wide and by town.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "centres/targets.html")]
@@ -72,23 +73,19 @@ pub(super) async fn post_target(
         }
         _ => Err(AppError::Invalid(p.errs)),
     };
-    match result {
-        Ok(()) => Ok(crate::platform::http::redirect("/centres/targets?saved=1")),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "target",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("year", f.year),
-                    ("town", f.town),
-                    ("target_pct", f.target_pct),
-                ],
-            );
-            show_targets(&s, &ctx, form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|()| "/centres/targets?saved=1".to_string());
+    redirect_or_show(
+        result,
+        "target",
+        &ctx.tr,
+        vec![
+            ("year", f.year),
+            ("town", f.town),
+            ("target_pct", f.target_pct),
+        ],
+        |form| show_targets(&s, &ctx, form, false),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

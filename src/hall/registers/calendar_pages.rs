@@ -1,6 +1,7 @@
 //! The working calendar: holidays and make-up working days, year by year.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -87,25 +88,18 @@ pub(super) async fn post_calendar(
         Some(_) => Err(AppError::invalid("name", "hall.comment_too_long")),
         None => Err(AppError::invalid("day", "common.date")),
     };
-    match result {
-        Ok(d) => {
-            crate::hall::state(&s).forget();
-            Ok(crate::platform::http::redirect(&format!(
-                "/hall/calendar?year={}&saved=1",
-                d.year()
-            )))
-        }
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "day",
-                &ctx.tr,
-                &errs,
-                vec![("day", f.day), ("kind", f.kind), ("name", f.name)],
-            );
-            show_calendar(&s, &ctx, s.db.clock().today().year(), form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|d| {
+        crate::hall::state(&s).forget();
+        format!("/hall/calendar?year={}&saved=1", d.year())
+    });
+    redirect_or_show(
+        result,
+        "day",
+        &ctx.tr,
+        vec![("day", f.day), ("kind", f.kind), ("name", f.name)],
+        |form| show_calendar(&s, &ctx, s.db.clock().today().year(), form, false),
+    )
+    .await
 }
 
 pub(super) async fn post_calendar_delete(

@@ -1,6 +1,7 @@
 //! The service catalogue: items, their groups, deadlines and departments.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "hall/items.html")]
@@ -154,19 +155,14 @@ pub(super) async fn save_item(
         Ok(save) => catalogue::save_item(&s.db, &u.actor(), id, &save).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(iid) => {
-            crate::hall::state(s).forget();
-            Ok(crate::platform::http::redirect(&format!(
-                "/hall/items/{iid}?saved=1"
-            )))
-        }
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error("item", &ctx.tr, &errs, item_values(&f));
-            show_item_form(s, ctx, id, form, false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|iid| {
+        crate::hall::state(s).forget();
+        format!("/hall/items/{iid}?saved=1")
+    });
+    redirect_or_show(result, "item", &ctx.tr, item_values(&f), |form| {
+        show_item_form(s, ctx, id, form, false)
+    })
+    .await
 }
 
 pub(super) async fn post_new_item(

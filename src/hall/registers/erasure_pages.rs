@@ -1,6 +1,7 @@
 //! Erasing a resident (the data subject's right): a confirmation with the numbers, then the erasure.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Template)]
 #[template(path = "hall/erase.html")]
@@ -194,30 +195,21 @@ pub(super) async fn save_resident(
         Ok(save) => residents::save(&s.db, &s.district, u, id, &save).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(rid) => Ok(crate::platform::http::redirect(&format!(
-            "/hall/residents/{rid}?saved=1"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "resident",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("community", input.community),
-                    ("name", input.name),
-                    ("id_number", input.id_number),
-                    ("phone", input.phone),
-                    ("address", input.address),
-                    ("household", input.household),
-                    ("tags", input.tags.join(",")),
-                    ("revision", input.revision),
-                ],
-            );
-            show_resident_form(ctx, u, id, form, false)
-        }
-        Err(e) => Err(e),
-    }
+    let values = vec![
+        ("community", input.community),
+        ("name", input.name),
+        ("id_number", input.id_number),
+        ("phone", input.phone),
+        ("address", input.address),
+        ("household", input.household),
+        ("tags", input.tags.join(",")),
+        ("revision", input.revision),
+    ];
+    let result = result.map(|rid| format!("/hall/residents/{rid}?saved=1"));
+    redirect_or_show(result, "resident", &ctx.tr, values, |form| async move {
+        show_resident_form(ctx, u, id, form, false)
+    })
+    .await
 }
 
 pub(super) async fn post_new_resident(

@@ -1,6 +1,7 @@
 //! Providers of contracted convenience services: the register, one provider, what they serve.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 role_set!(
     /// Providers: everyone in the hall but departments (who contract none).
@@ -205,16 +206,15 @@ pub(super) async fn save_provider(
         Ok(save) => providers::save(&s.db, &s.district, u, id, &save).await,
         Err(e) => Err(e),
     };
-    match result {
-        Ok(pid) => Ok(crate::platform::http::redirect(&format!(
-            "/hall/providers/{pid}?saved=1"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error("provider", &ctx.tr, &errs, provider_values(&input));
-            show_provider(s, ctx, u, id, Some(form), false).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|pid| format!("/hall/providers/{pid}?saved=1"));
+    redirect_or_show(
+        result,
+        "provider",
+        &ctx.tr,
+        provider_values(&input),
+        |form| show_provider(s, ctx, u, id, Some(form), false),
+    )
+    .await
 }
 
 pub(super) async fn post_new_provider(

@@ -1,6 +1,7 @@
 //! One case: its history, the next steps and their forms, the printable receipt.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -265,19 +266,14 @@ pub(super) async fn post_step(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok(notice) => {
-            crate::hall::state(&s).notify(notice);
-            Ok(crate::platform::http::redirect(&format!(
-                "/hall/cases/{id}?saved=1"
-            )))
-        }
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error("step", &ctx.tr, &errs, f.values());
-            show_case(&s, &ctx, &u, id, form, CaseView::default()).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|notice| {
+        crate::hall::state(&s).notify(notice);
+        format!("/hall/cases/{id}?saved=1")
+    });
+    redirect_or_show(result, "step", &ctx.tr, f.values(), |form| {
+        show_case(&s, &ctx, &u, id, form, CaseView::default())
+    })
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -295,19 +291,15 @@ pub(super) async fn post_public(
     Path(id): Path<i64>,
     CsrfForm(f): CsrfForm<PublicForm>,
 ) -> Result<Response> {
-    match cases::set_public_description(&s.db, &s.district, &u, id, &f.public_description).await {
-        Ok(()) => Ok(crate::platform::http::redirect(&format!(
-            "/hall/cases/{id}?saved=public"
-        ))),
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "public",
-                &ctx.tr,
-                &errs,
-                vec![("public_description", f.public_description)],
-            );
-            show_case(&s, &ctx, &u, id, form, CaseView::default()).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = cases::set_public_description(&s.db, &s.district, &u, id, &f.public_description)
+        .await
+        .map(|()| format!("/hall/cases/{id}?saved=public"));
+    redirect_or_show(
+        result,
+        "public",
+        &ctx.tr,
+        vec![("public_description", f.public_description)],
+        |form| show_case(&s, &ctx, &u, id, form, CaseView::default()),
+    )
+    .await
 }

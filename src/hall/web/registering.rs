@@ -1,6 +1,7 @@
 //! Registering a case at the window, with the resident found or added.
 
 use super::*;
+use crate::platform::http::form::redirect_or_show;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -143,34 +144,27 @@ pub(super) async fn post_register(
         }
         Err(e) => Err(e),
     };
-    match result {
-        Ok((reg, notice)) => {
-            crate::hall::state(&s).notify(notice);
-            Ok(crate::platform::http::redirect(&format!(
-                "/hall/cases/{}?registered=1",
-                reg.id
-            )))
-        }
-        Err(AppError::Invalid(errs)) => {
-            let form = FormState::from_error(
-                "case",
-                &ctx.tr,
-                &errs,
-                vec![
-                    ("community", f.community),
-                    ("item", f.item),
-                    ("resident_id", f.resident_id),
-                    ("applicant_name", f.applicant_name),
-                    ("applicant_phone", f.applicant_phone),
-                    ("id_number", f.id_number),
-                    ("description", f.description),
-                    ("address", f.address),
-                ],
-            );
-            show_register(&s, &ctx, &u, form, vec![], String::new()).await
-        }
-        Err(e) => Err(e),
-    }
+    let result = result.map(|(reg, notice)| {
+        crate::hall::state(&s).notify(notice);
+        format!("/hall/cases/{}?registered=1", reg.id)
+    });
+    redirect_or_show(
+        result,
+        "case",
+        &ctx.tr,
+        vec![
+            ("community", f.community),
+            ("item", f.item),
+            ("resident_id", f.resident_id),
+            ("applicant_name", f.applicant_name),
+            ("applicant_phone", f.applicant_phone),
+            ("id_number", f.id_number),
+            ("description", f.description),
+            ("address", f.address),
+        ],
+        |form| show_register(&s, &ctx, &u, form, vec![], String::new()),
+    )
+    .await
 }
 
 /// A case registered through the API (JSON), as at the window.

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 
-use crate::platform::error::{FieldError, Result};
-use crate::platform::http::response::render;
+use crate::platform::error::{AppError, FieldError, Result};
+use crate::platform::http::response::{redirect, render};
 use crate::platform::i18n::Tr;
 use crate::platform::time::parse_date;
 use crate::platform::types::{Area, Fen};
@@ -116,6 +116,84 @@ pub fn rows_of(pairs: &[(String, String)], prefix: char) -> Vec<usize> {
     rows.sort_unstable();
     rows.dedup();
     rows
+}
+
+/// The answer to a form's POST, the one way every form ends. `result` is the address to go
+/// to once saved (the page then says what was done); on field errors `show` draws the page
+/// again with form `form` as sent (`values`) and its errors in the user's language (see
+/// [`FormState::from_error`]: 409 after a stale save, else 422); any other error goes to the
+/// error page.
+pub async fn redirect_or_show<Fut>(
+    result: Result<String>,
+    form: &'static str,
+    tr: &Tr,
+    values: Vec<(&str, String)>,
+    show: impl FnOnce(FormState) -> Fut,
+) -> Result<Response>
+where
+    Fut: std::future::Future<Output = Result<Response>>,
+{
+    let saved = |to: String| std::future::ready(Ok(redirect(&to)));
+    saved_or_show(result, saved, form, tr, values, show).await
+}
+
+/// [`redirect_or_show`] for the few forms that answer a save with a page rather than a
+/// redirect (the public forms, which have no session to carry a message across one):
+/// `saved` draws it from what the save returned.
+pub async fn saved_or_show<T, Saved, Shown>(
+    result: Result<T>,
+    saved: impl FnOnce(T) -> Saved,
+    form: &'static str,
+    tr: &Tr,
+    values: Vec<(&str, String)>,
+    show: impl FnOnce(FormState) -> Shown,
+) -> Result<Response>
+where
+    Saved: std::future::Future<Output = Result<Response>>,
+    Shown: std::future::Future<Output = Result<Response>>,
+{
+    match result {
+        Ok(v) => saved(v).await,
+        Err(AppError::Invalid(errs)) => show(FormState::from_error(form, tr, &errs, values)).await,
+        Err(e) => Err(e),
+    }
+}
+
+/// A form's values as sent, for showing it again: a repeated field's values joined by
+/// commas, the CSRF token left out.
+pub fn sent_values(pairs: &[(String, String)]) -> Vec<(&str, String)> {
+    let mut out: Vec<(&str, String)> = vec![];
+    for (k, v) in pairs.iter().filter(|(k, _)| k != "_csrf") {
+        match out.iter_mut().find(|(n, _)| *n == k.as_str()) {
+            Some((_, joined)) => {
+                joined.push(',');
+                joined.push_str(v);
+            }
+            None => out.push((k.as_str(), v.clone())),
+        }
+    }
+    out
+}
+
+/// A form read as pairs, as a struct through serde (the first of a repeated field; a field
+/// that does not fit the struct leaves it at its default: the rules report what is missing).
+pub fn from_pairs<T: serde::de::DeserializeOwned + Default>(pairs: &[(String, String)]) -> T {
+    let mut seen = std::collections::HashSet::new();
+    let single: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| seen.insert(k)).collect();
+    serde_urlencoded::to_string(&single)
+        .ok()
+        .and_then(|s| serde_urlencoded::from_str(&s).ok())
+        .unwrap_or_default()
+}
+
+/// The ids ticked under one name (a list of checkboxes); what does not read as an id is
+/// left out.
+pub fn ids_of(pairs: &[(String, String)], k: &str) -> Vec<i64> {
+    pairs
+        .iter()
+        .filter(|(n, _)| n == k)
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect()
 }
 
 /// Render a page that carries a form: 422 when it shows errors.

@@ -14,6 +14,7 @@ use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::form::{from_pairs, ids_of, redirect_or_show, sent_values};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::selfgov::form::{F, Fields};
@@ -25,7 +26,7 @@ use crate::selfgov::meetings::store::Topic;
 use crate::selfgov::proposals::store::Proposal;
 use crate::selfgov::rules::NoticeRule;
 use crate::selfgov::store::{self, code_scope};
-use crate::selfgov::web::{ids_of, opts, parse, redirect_or_show};
+use crate::selfgov::web::opts;
 use crate::selfgov::{MeetingReaders, SelfgovWriters};
 
 /// Its routes with their access.
@@ -186,13 +187,19 @@ async fn post_meeting_action(
         ),
         "resolution" => (
             "resolution",
-            crate::selfgov::meetings::outcomes::record_resolution(db, d, &u, id, &parse(&pairs))
-                .await
-                .map(|_| format!("{back}#resolutions")),
+            crate::selfgov::meetings::outcomes::record_resolution(
+                db,
+                d,
+                &u,
+                id,
+                &from_pairs(&pairs),
+            )
+            .await
+            .map(|_| format!("{back}#resolutions")),
         ),
         "task" => (
             "task",
-            crate::selfgov::meetings::outcomes::add_task(db, d, &u, id, &parse(&pairs))
+            crate::selfgov::meetings::outcomes::add_task(db, d, &u, id, &from_pairs(&pairs))
                 .await
                 .map(|_| format!("{back}#tasks")),
         ),
@@ -223,7 +230,7 @@ async fn post_meeting_action(
         ),
         _ => return Err(AppError::NotFound),
     };
-    redirect_or_show(result, name, &ctx, &pairs, |f| {
+    redirect_or_show(result, name, &ctx.tr, sent_values(&pairs), |f| {
         meeting_view(&s, &ctx, &u, id, f, None)
     })
     .await

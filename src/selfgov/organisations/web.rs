@@ -13,12 +13,12 @@ use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::form::{from_pairs, redirect_or_show, sent_values};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::selfgov::form::{F, Fields};
 use crate::selfgov::organisations::store::Organisation;
 use crate::selfgov::store::{self};
-use crate::selfgov::web::{parse, redirect_or_show};
 use crate::selfgov::{SelfgovReaders, SelfgovWriters};
 
 /// Its routes with their access.
@@ -113,11 +113,11 @@ async fn post_new_org(
         &s.district,
         &u,
         None,
-        &parse(&pairs),
+        &from_pairs(&pairs),
     )
     .await
     .map(|id| format!("/selfgov/orgs/{id}"));
-    redirect_or_show(result, "org", &ctx, &pairs, |f| {
+    redirect_or_show(result, "org", &ctx.tr, sent_values(&pairs), |f| {
         orgs_view(&s, &ctx, &u, Default::default(), f)
     })
     .await
@@ -192,13 +192,13 @@ async fn post_org(
 ) -> Result<Response> {
     let o = crate::selfgov::organisations::store::organisation(&s.db, &s.district, &u.scope, id)
         .await?;
-    let mut input: crate::selfgov::organisations::store::OrgInput = parse(&pairs);
+    let mut input: crate::selfgov::organisations::store::OrgInput = from_pairs(&pairs);
     input.community = o.community_code.clone();
     let result =
         crate::selfgov::organisations::store::save_org(&s.db, &s.district, &u, Some(id), &input)
             .await
             .map(|_| format!("/selfgov/orgs/{id}"));
-    redirect_or_show(result, "org", &ctx, &pairs, |f| {
+    redirect_or_show(result, "org", &ctx.tr, sent_values(&pairs), |f| {
         org_view(&s, &ctx, &u, id, f)
     })
     .await
@@ -222,7 +222,7 @@ async fn post_review(
     )
     .await
     .map(|_| format!("/selfgov/orgs/{id}"));
-    redirect_or_show(result, "review", &ctx, &pairs, |f| {
+    redirect_or_show(result, "review", &ctx.tr, sent_values(&pairs), |f| {
         org_view(&s, &ctx, &u, id, f)
     })
     .await

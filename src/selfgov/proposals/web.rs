@@ -13,6 +13,7 @@ use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, render_form};
+use crate::platform::http::form::{from_pairs, redirect_or_show, sent_values};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::selfgov::form::{F, Fields};
@@ -20,7 +21,7 @@ use crate::selfgov::meetings::store::Meeting;
 use crate::selfgov::proposals::store::Proposal;
 use crate::selfgov::proposals::store::ProposalStats;
 use crate::selfgov::store::{self, code_scope};
-use crate::selfgov::web::{opts, parse, redirect_or_show};
+use crate::selfgov::web::opts;
 use crate::selfgov::{SelfgovReaders, SelfgovWriters};
 
 /// Its routes with their access.
@@ -84,11 +85,16 @@ async fn post_proposal_step(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let result =
-        crate::selfgov::proposals::store::step_proposal(&s.db, &s.district, &u, id, &parse(&pairs))
-            .await
-            .map(|_| format!("/selfgov/proposals/{id}"));
-    redirect_or_show(result, "step", &ctx, &pairs, |f| {
+    let result = crate::selfgov::proposals::store::step_proposal(
+        &s.db,
+        &s.district,
+        &u,
+        id,
+        &from_pairs(&pairs),
+    )
+    .await
+    .map(|_| format!("/selfgov/proposals/{id}"));
+    redirect_or_show(result, "step", &ctx.tr, sent_values(&pairs), |f| {
         proposal_view(&s, &ctx, &u, id, f)
     })
     .await

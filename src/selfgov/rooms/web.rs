@@ -14,6 +14,7 @@ use crate::platform::error::{AppError, Result};
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, field, render_form};
+use crate::platform::http::form::{from_pairs, redirect_or_show, sent_values};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::platform::time::{day_start_utc, parse_date};
@@ -23,7 +24,7 @@ use crate::selfgov::rooms::activities::Activity;
 use crate::selfgov::rooms::store::Booking;
 use crate::selfgov::rooms::store::Room;
 use crate::selfgov::store::{self, code_scope};
-use crate::selfgov::web::{opts, parse, redirect_or_show};
+use crate::selfgov::web::opts;
 use crate::selfgov::{SelfgovReaders, SelfgovWriters};
 
 /// Its routes with their access.
@@ -172,11 +173,11 @@ async fn post_room(
         &u,
         &room.community_code,
         Some(id),
-        &parse(&pairs),
+        &from_pairs(&pairs),
     )
     .await
     .map(|_| format!("/selfgov/rooms/{id}"));
-    redirect_or_show(result, "room", &ctx, &pairs, |f| {
+    redirect_or_show(result, "room", &ctx.tr, sent_values(&pairs), |f| {
         room_view(
             &s,
             &ctx,
@@ -196,13 +197,13 @@ async fn post_book(
     Path(id): Path<i64>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let input: crate::selfgov::rooms::store::BookingInput = parse(&pairs);
+    let input: crate::selfgov::rooms::store::BookingInput = from_pairs(&pairs);
     let day = parse_date(&input.date).unwrap_or_else(|| s.db.clock().today());
     let result = crate::selfgov::rooms::store::book(&s.db, &s.district, &u, id, &input)
         .await
         .map(|_| format!("/selfgov/rooms/{id}?week={day}#week"));
     let week = crate::selfgov::rooms::store::monday(day);
-    redirect_or_show(result, "book", &ctx, &pairs, |f| {
+    redirect_or_show(result, "book", &ctx.tr, sent_values(&pairs), |f| {
         room_view(&s, &ctx, &u, id, week, f)
     })
     .await

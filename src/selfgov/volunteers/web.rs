@@ -12,6 +12,7 @@ use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
 use crate::platform::http::form::{FormState, render_form};
+use crate::platform::http::form::{redirect_or_show, sent_values};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::routes::Routes;
 use crate::selfgov::SelfgovReaders;
@@ -20,7 +21,7 @@ use crate::selfgov::organisations::store::Organisation;
 use crate::selfgov::store::{self};
 use crate::selfgov::volunteers::store::ServiceRecord;
 use crate::selfgov::volunteers::store::Volunteer;
-use crate::selfgov::web::{opts, redirect_or_show};
+use crate::selfgov::web::opts;
 
 /// Its routes with their access.
 pub fn router() -> Routes<AppState> {
@@ -118,7 +119,7 @@ pub(crate) async fn volunteers_result(
     pairs: &[(String, String)],
 ) -> Result<Response> {
     let result = r.map(|_| format!("/selfgov/c/{code}/volunteers#{name}s"));
-    redirect_or_show(result, name, ctx, pairs, |f| {
+    redirect_or_show(result, name, &ctx.tr, sent_values(pairs), |f| {
         volunteers_view(s, ctx, u, code, false, f)
     })
     .await
