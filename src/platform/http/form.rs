@@ -295,6 +295,47 @@ impl Parse {
         }
         self.int(field, v).unwrap_or(0)
     }
+
+    /// Text that must be given, at most `max` characters; trimmed.
+    pub fn text(&mut self, field: &str, v: &str, max: usize) -> String {
+        let t = v.trim().to_string();
+        if t.is_empty() || t.chars().count() > max {
+            self.errs
+                .push(FieldError::new(field, "common.text_required").with(max));
+        }
+        t
+    }
+
+    /// An optional choice from a list, by id: `None` when left empty.
+    pub fn choice(&mut self, field: &str, v: &str) -> Option<i64> {
+        match v.trim() {
+            "" => None,
+            s => s.parse::<i64>().ok().or_else(|| {
+                self.error(field, "common.bad_choice");
+                None
+            }),
+        }
+    }
+
+    /// A count of people or votes: a whole number from 0 to 100,000.
+    pub fn count(&mut self, field: &str, v: &str) -> u32 {
+        match v.trim().parse::<u32>() {
+            Ok(n) if n <= 100_000 => n,
+            _ => {
+                self.error(field, "common.bad_count");
+                0
+            }
+        }
+    }
+
+    /// Done reading: the errors collected, if any, as one [`AppError::Invalid`].
+    pub fn finish(&mut self) -> Result<()> {
+        if self.errs.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(std::mem::take(&mut self.errs)))
+        }
+    }
 }
 
 #[cfg(test)]

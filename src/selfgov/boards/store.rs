@@ -8,9 +8,9 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::time::parse_date;
 use crate::platform::types::DivisionCode;
-use crate::selfgov::common::*;
 use crate::selfgov::store::check_writer;
 use crate::selfgov::store::in_scope;
 use crate::selfgov::store::live_community;
@@ -152,28 +152,36 @@ pub async fn post_notice(
 ) -> Result<i64> {
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     if !BOARDS.contains(&i.board.as_str()) {
-        errs.push(FieldError::new("board", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("board", "selfgov.bad_choice"));
     }
     if !NOTICE_CATEGORIES.contains(&i.category.as_str()) {
-        errs.push(FieldError::new("category", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("category", "selfgov.bad_choice"));
     }
-    let title = text("title", &i.title, 100, &mut errs);
-    let body = text("body", &i.body, 10_000, &mut errs);
+    let title = check.text("title", &i.title, 100);
+    let body = check.text("body", &i.body, 10_000);
     let publish = match i.publish_on.trim() {
         "" => Some(db.clock().today()),
         s => parse_date(s),
     };
     if publish.is_none() {
-        errs.push(FieldError::new("publish_on", "selfgov.bad_date"));
+        check
+            .errs
+            .push(FieldError::new("publish_on", "selfgov.bad_date"));
     }
     let expire = match i.expire_on.trim() {
         "" => None,
         s => match parse_date(s) {
             Some(d) => Some(d),
             None => {
-                errs.push(FieldError::new("expire_on", "selfgov.bad_date"));
+                check
+                    .errs
+                    .push(FieldError::new("expire_on", "selfgov.bad_date"));
                 None
             }
         },
@@ -181,12 +189,12 @@ pub async fn post_notice(
     if let (Some(p), Some(e)) = (publish, expire)
         && e < p
     {
-        errs.push(FieldError::new(
+        check.errs.push(FieldError::new(
             "expire_on",
             "selfgov.expires_before_publish",
         ));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     let now = db.clock().now();
     let nid = db::scalar(

@@ -8,6 +8,7 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::time::parse_date;
 use crate::platform::types::DivisionCode;
 use crate::selfgov::common::*;
@@ -67,33 +68,39 @@ pub async fn record_resolution(
 ) -> Result<(i64, bool)> {
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
-    let mut errs = vec![];
-    let text_ = text("text", &i.text, 2000, &mut errs);
+    let mut check = Parse::default();
+    let text_ = check.text("text", &i.text, 2000);
     let votes = Votes {
-        for_: count("votes_for", &i.votes_for, &mut errs),
-        against: count("votes_against", &i.votes_against, &mut errs),
-        abstain: count("abstentions", &i.abstentions, &mut errs),
+        for_: check.count("votes_for", &i.votes_for),
+        against: check.count("votes_against", &i.votes_against),
+        abstain: check.count("abstentions", &i.abstentions),
     };
-    let topic_id = opt_id("topic_id", &i.topic_id, &mut errs);
+    let topic_id = check.choice("topic_id", &i.topic_id);
     if let Some(t) = topic_id
         && !topics(db, &m).await?.iter().any(|x| x.id == t)
     {
-        errs.push(FieldError::new("topic_id", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("topic_id", "selfgov.bad_choice"));
     }
     let claimed = match i.outcome.as_str() {
         "passed" => Some(true),
         "failed" => Some(false),
         "" => None,
         _ => {
-            errs.push(FieldError::new("outcome", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("outcome", "selfgov.bad_choice"));
             None
         }
     };
     let Some(present) = m.present else {
-        errs.push(FieldError::new("votes_for", "selfgov.attendance_first"));
-        return Err(AppError::Invalid(errs));
+        check
+            .errs
+            .push(FieldError::new("votes_for", "selfgov.attendance_first"));
+        return Err(AppError::Invalid(check.errs));
     };
-    invalid_if(errs)?;
+    check.finish()?;
     let passed = rules::resolution(
         m.kind(),
         votes,
@@ -192,20 +199,24 @@ pub async fn add_task(
         (&i.description, &i.owner, &i.due_on, &i.resolution_id);
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
-    let mut errs = vec![];
-    let description = text("description", description, 500, &mut errs);
-    let owner = text("owner", owner, 60, &mut errs);
+    let mut check = Parse::default();
+    let description = check.text("description", description, 500);
+    let owner = check.text("owner", owner, 60);
     let due = parse_date(due_on);
     if due.is_none() {
-        errs.push(FieldError::new("due_on", "selfgov.bad_date"));
+        check
+            .errs
+            .push(FieldError::new("due_on", "selfgov.bad_date"));
     }
-    let resolution_id = opt_id("resolution_id", resolution_id, &mut errs);
+    let resolution_id = check.choice("resolution_id", resolution_id);
     if let Some(r) = resolution_id
         && !resolutions(db, &m).await?.iter().any(|x| x.id == r)
     {
-        errs.push(FieldError::new("resolution_id", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("resolution_id", "selfgov.bad_choice"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     let id = db::scalar(
         &tx,

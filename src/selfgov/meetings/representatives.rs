@@ -8,8 +8,8 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::types::DivisionCode;
-use crate::selfgov::common::*;
 use crate::selfgov::rules::Enforcement;
 use crate::selfgov::rules::MeetingKind;
 use crate::selfgov::rules::NoticeRule;
@@ -85,21 +85,23 @@ pub async fn set_notice_rule(
     if !u.is_admin() {
         return Err(AppError::Forbidden);
     }
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let Some(k) = MeetingKind::parse(kind) else {
         return Err(AppError::invalid("kind", "selfgov.bad_choice"));
     };
     let days = match days.trim().parse::<i32>() {
         Ok(n) if (0..=60).contains(&n) => n,
         _ => {
-            errs.push(FieldError::new("days", "selfgov.bad_days"));
+            check.errs.push(FieldError::new("days", "selfgov.bad_days"));
             0
         }
     };
     if !["warn", "refuse"].contains(&enforcement) {
-        errs.push(FieldError::new("enforcement", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("enforcement", "selfgov.bad_choice"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let before = notice_rule(db, k).await?;
     let tx = db.write_tx().await?;
     db::exec(
@@ -154,7 +156,7 @@ pub async fn add_representatives(
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
     let mut rows = vec![];
-    let mut errs = vec![];
+    let mut check = Parse::default();
     for (n, line) in lines.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
@@ -165,15 +167,19 @@ pub async fn add_representatives(
             .map(|(a, b)| (a.trim(), b.trim()))
             .unwrap_or((line, ""));
         if name.is_empty() || name.chars().count() > 30 {
-            errs.push(FieldError::new("names", "selfgov.bad_line").with(n + 1));
+            check
+                .errs
+                .push(FieldError::new("names", "selfgov.bad_line").with(n + 1));
         } else {
             rows.push((name.to_string(), group.to_string()));
         }
     }
-    if rows.is_empty() && errs.is_empty() {
-        errs.push(FieldError::new("names", "selfgov.names_required"));
+    if rows.is_empty() && check.errs.is_empty() {
+        check
+            .errs
+            .push(FieldError::new("names", "selfgov.names_required"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     db::insert_rows(
         &tx,

@@ -10,6 +10,7 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::revision;
 use crate::platform::time::show;
 use crate::platform::time::to_local as local;
@@ -98,14 +99,18 @@ pub async fn cancel_meeting(
 ) -> Result<()> {
     let m = meeting(db, district, &u.scope, meeting_id).await?;
     writable_code(db, district, u, &m.community_code).await?;
-    let mut errs = vec![];
-    let reason = text("reason", reason, 200, &mut errs);
+    let mut check = Parse::default();
+    let reason = check.text("reason", reason, 200);
     if m.cancelled() {
-        errs.push(FieldError::new("reason", "selfgov.already_cancelled"));
+        check
+            .errs
+            .push(FieldError::new("reason", "selfgov.already_cancelled"));
     } else if m.past(&db.clock().now()) {
-        errs.push(FieldError::new("reason", "selfgov.meeting_passed"));
+        check
+            .errs
+            .push(FieldError::new("reason", "selfgov.meeting_passed"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     let now = db.clock().now();
     db::exec(
@@ -201,18 +206,20 @@ pub async fn create_meeting(
     i: &MeetingInput,
 ) -> Result<i64> {
     let code = writable_code(db, district, u, code).await?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let kind = MeetingKind::parse(&i.kind);
     match kind {
-        None => errs.push(FieldError::new("kind", "selfgov.bad_choice")),
+        None => check
+            .errs
+            .push(FieldError::new("kind", "selfgov.bad_choice")),
         // joint meetings are the district's, the others a community's
-        Some(k) if (k == MeetingKind::JointMeeting) != (code == district.as_str()) => {
-            errs.push(FieldError::new("kind", "selfgov.kind_not_here"))
-        }
+        Some(k) if (k == MeetingKind::JointMeeting) != (code == district.as_str()) => check
+            .errs
+            .push(FieldError::new("kind", "selfgov.kind_not_here")),
         _ => {}
     }
-    let title = text("title", &i.title, 100, &mut errs);
-    let room_id = opt_id("room_id", &i.room_id, &mut errs);
+    let title = check.text("title", &i.title, 100);
+    let room_id = check.choice("room_id", &i.room_id);
     let plan =
         crate::selfgov::rooms::store::plan_booking(&crate::selfgov::rooms::store::BookingInput {
             title: title.clone(),
@@ -225,7 +232,9 @@ pub async fn create_meeting(
     let plan: Option<BookingPlan> = match plan {
         Ok(p) => Some(p),
         Err(AppError::Invalid(e)) => {
-            errs.extend(e.into_iter().filter(|e| e.field != "title"));
+            check
+                .errs
+                .extend(e.into_iter().filter(|e| e.field != "title"));
             None
         }
         Err(e) => return Err(e),
@@ -233,23 +242,29 @@ pub async fn create_meeting(
     if let Some(p) = &plan
         && utc(p.spans[0].start) <= db.clock().now()
     {
-        errs.push(FieldError::new("date", "selfgov.meeting_in_past"));
+        check
+            .errs
+            .push(FieldError::new("date", "selfgov.meeting_in_past"));
     }
     if room_id.is_none() && i.place.trim().is_empty() {
-        errs.push(FieldError::new("place", "selfgov.place_required"));
+        check
+            .errs
+            .push(FieldError::new("place", "selfgov.place_required"));
     }
     let room = match room_id {
         Some(r) => match crate::selfgov::rooms::store::room(db, district, &u.scope, r).await {
             Ok(x) if x.community_code == code => Some(x),
             _ => {
-                errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
+                check
+                    .errs
+                    .push(FieldError::new("room_id", "selfgov.bad_choice"));
                 None
             }
         },
         None => None,
     };
-    let (Some(plan), Some(kind), true) = (plan, kind, errs.is_empty()) else {
-        return Err(AppError::Invalid(errs));
+    let (Some(plan), Some(kind), true) = (plan, kind, check.errs.is_empty()) else {
+        return Err(AppError::Invalid(check.errs));
     };
     let span = plan.spans[0];
     let tx = db.write_tx().await?;
@@ -339,12 +354,14 @@ pub async fn publish_topic(
     if m.cancelled() {
         return Err(AppError::invalid("title", "selfgov.meeting_cancelled"));
     }
-    let mut errs = vec![];
-    let title = text("title", title, 100, &mut errs);
+    let mut check = Parse::default();
+    let title = check.text("title", title, 100);
     if body.chars().count() > 5000 {
-        errs.push(FieldError::new("body", "selfgov.text_required").with(5000));
+        check
+            .errs
+            .push(FieldError::new("body", "common.text_required").with(5000));
     }
-    let proposal_id = opt_id("proposal_id", proposal_id, &mut errs);
+    let proposal_id = check.choice("proposal_id", proposal_id);
     if let Some(p) = proposal_id {
         let ok = db::scalar(
             &db.conn,
@@ -353,7 +370,9 @@ pub async fn publish_topic(
         )
         .await?;
         if ok.is_none() {
-            errs.push(FieldError::new("proposal_id", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("proposal_id", "selfgov.bad_choice"));
         }
     }
     let rule = notice_rule(db, m.kind()).await?;
@@ -361,7 +380,7 @@ pub async fn publish_topic(
     let notice = match rules::check_notice(rule, local(now), local(m.starts_at)) {
         Ok(n) => Some(n),
         Err(k) => {
-            errs.push(
+            check.errs.push(
                 FieldError::new("title", k)
                     .with(rule.days)
                     .with(rules::publish_by(rule, local(m.starts_at).date())),
@@ -369,8 +388,8 @@ pub async fn publish_topic(
             None
         }
     };
-    let (Some(notice), true) = (notice, errs.is_empty()) else {
-        return Err(AppError::Invalid(errs));
+    let (Some(notice), true) = (notice, check.errs.is_empty()) else {
+        return Err(AppError::Invalid(check.errs));
     };
     let short = match notice {
         Notice::Late { short } => Some(short),
@@ -446,9 +465,9 @@ pub async fn record_attendance(
         }
         (Some(active.len() as i64), ids)
     } else {
-        let mut errs = vec![];
-        let n = count("head_count", head_count, &mut errs);
-        invalid_if(errs)?;
+        let mut check = Parse::default();
+        let n = check.count("head_count", head_count);
+        check.finish()?;
         return save_attendance(db, u, &m, None, i64::from(n), &[], names, base).await;
     };
     let n = present.len() as i64;
@@ -546,7 +565,7 @@ pub async fn save_minutes(
     writable_code(db, district, u, &m.community_code).await?;
     if minutes.chars().count() > 20_000 {
         return Err(AppError::Invalid(vec![
-            FieldError::new("minutes", "selfgov.text_required").with(20_000),
+            FieldError::new("minutes", "common.text_required").with(20_000),
         ]));
     }
     let tx = db.write_tx().await?;

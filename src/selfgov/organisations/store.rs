@@ -10,10 +10,10 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::revision;
 use crate::platform::time::parse_date;
 use crate::platform::types::DivisionCode;
-use crate::selfgov::common::*;
 use crate::selfgov::rules;
 use crate::selfgov::rules::Standing;
 use crate::selfgov::store::check_writer;
@@ -172,16 +172,20 @@ pub struct OrgSave {
 
 /// The organisation form checked (`today` bounds the founding date).
 pub fn check_org(i: &OrgInput, today: NaiveDate) -> Result<OrgSave> {
-    let mut errs = vec![];
-    let name = text("name", &i.name, 100, &mut errs);
+    let mut check = Parse::default();
+    let name = check.text("name", &i.name, 100);
     if !ORG_KINDS.contains(&i.kind.as_str()) {
-        errs.push(FieldError::new("kind", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("kind", "selfgov.bad_choice"));
     }
     let standing = match i.standing.as_str() {
         "registered" => Some(Standing::Registered),
         "filed" => Some(Standing::Filed),
         _ => {
-            errs.push(FieldError::new("standing", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("standing", "selfgov.bad_choice"));
             None
         }
     };
@@ -189,20 +193,26 @@ pub fn check_org(i: &OrgInput, today: NaiveDate) -> Result<OrgSave> {
     if let Some(s) = standing {
         match rules::check_org_identity(s, &i.credit_code, &i.certificate_no) {
             Ok(c) => credit_code = c,
-            Err((field, key)) => errs.push(FieldError::new(field, key)),
+            Err((field, key)) => check.errs.push(FieldError::new(field, key)),
         }
     }
     let founded = parse_date(&i.founded_on);
     match founded {
-        None => errs.push(FieldError::new("founded_on", "selfgov.bad_date")),
-        Some(d) if d > today => errs.push(FieldError::new("founded_on", "selfgov.future_date")),
+        None => check
+            .errs
+            .push(FieldError::new("founded_on", "selfgov.bad_date")),
+        Some(d) if d > today => check
+            .errs
+            .push(FieldError::new("founded_on", "selfgov.future_date")),
         _ => {}
     }
-    let leader = text("leader", &i.leader, 30, &mut errs);
+    let leader = check.text("leader", &i.leader, 30);
     let members = match i.members.trim().parse::<i64>() {
         Ok(n) if (1..=100_000).contains(&n) => n,
         _ => {
-            errs.push(FieldError::new("members", "selfgov.bad_members"));
+            check
+                .errs
+                .push(FieldError::new("members", "selfgov.bad_members"));
             0
         }
     };
@@ -212,9 +222,11 @@ pub fn check_org(i: &OrgInput, today: NaiveDate) -> Result<OrgSave> {
         i.status.clone()
     };
     if !["active", "dormant", "dissolved"].contains(&status.as_str()) {
-        errs.push(FieldError::new("status", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("status", "selfgov.bad_choice"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let cert = i.certificate_no.trim();
     Ok(OrgSave {
         community: i.community.trim().to_string(),
@@ -343,7 +355,7 @@ pub async fn review_org(
 ) -> Result<()> {
     let o = organisation(db, district, &u.scope, id).await?;
     check_writer(u, &o.community_code)?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let this = db
         .clock()
         .today()
@@ -364,14 +376,16 @@ pub async fn review_org(
             y
         }
         _ => {
-            errs.push(FieldError::new("year", "selfgov.bad_year"));
+            check.errs.push(FieldError::new("year", "selfgov.bad_year"));
             0
         }
     };
     if !["pass", "basic", "fail"].contains(&result) {
-        errs.push(FieldError::new("result", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("result", "selfgov.bad_choice"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     db::exec(
         &tx,

@@ -9,9 +9,9 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::time::parse_date;
 use crate::platform::types::DivisionCode;
-use crate::selfgov::common::*;
 use crate::selfgov::meetings::representatives::representatives;
 use crate::selfgov::rules;
 use crate::selfgov::rules::ProposalStatus;
@@ -152,30 +152,36 @@ pub async fn create_proposal(
 ) -> Result<i64> {
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     if !["resident", "representative", "topic"].contains(&i.source.as_str()) {
-        errs.push(FieldError::new("source", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("source", "selfgov.bad_choice"));
     }
-    let author = text("author", &i.author, 60, &mut errs);
-    let title = text("title", &i.title, 100, &mut errs);
+    let author = check.text("author", &i.author, 60);
+    let title = check.text("title", &i.title, 100);
     let received = match i.received_on.trim() {
         "" => Some(db.clock().today()),
         s => parse_date(s),
     };
     match received {
-        None => errs.push(FieldError::new("received_on", "selfgov.bad_date")),
-        Some(d) if d > db.clock().today() => {
-            errs.push(FieldError::new("received_on", "selfgov.future_date"))
-        }
+        None => check
+            .errs
+            .push(FieldError::new("received_on", "selfgov.bad_date")),
+        Some(d) if d > db.clock().today() => check
+            .errs
+            .push(FieldError::new("received_on", "selfgov.future_date")),
         _ => {}
     }
-    let rep = opt_id("representative_id", &i.representative_id, &mut errs);
+    let rep = check.choice("representative_id", &i.representative_id);
     if let Some(r) = rep
         && !representatives(db, &code).await?.iter().any(|x| x.id == r)
     {
-        errs.push(FieldError::new("representative_id", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("representative_id", "selfgov.bad_choice"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     let id = db::scalar(
         &tx,
@@ -226,11 +232,11 @@ pub async fn step_proposal(
 ) -> Result<()> {
     let p = proposal(db, district, &u.scope, id).await?;
     check_writer(u, &p.community_code)?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let Some(to) = parse_status(&i.to) else {
         return Err(AppError::invalid("to", "selfgov.bad_choice"));
     };
-    let meeting_id = opt_id("meeting_id", &i.meeting_id, &mut errs);
+    let meeting_id = check.choice("meeting_id", &i.meeting_id);
     if let Some(m) = meeting_id {
         let ok = db::scalar(
             &db.conn,
@@ -239,7 +245,9 @@ pub async fn step_proposal(
         )
         .await?;
         if ok.is_none() {
-            errs.push(FieldError::new("meeting_id", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("meeting_id", "selfgov.bad_choice"));
         }
     }
     let given = if to == ProposalStatus::NotAdopted {
@@ -253,9 +261,9 @@ pub async fn step_proposal(
             "selfgov.answer_required" => "answer",
             _ => "to",
         };
-        errs.push(FieldError::new(field, k));
+        check.errs.push(FieldError::new(field, k));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let (answer, reason) = match to {
         ProposalStatus::NotAdopted => (
             if i.answer.trim().is_empty() {

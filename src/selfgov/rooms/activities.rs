@@ -8,6 +8,7 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::revision;
 use crate::platform::time::show;
 use crate::platform::time::to_local as local;
@@ -168,16 +169,20 @@ pub async fn create_activity(
 ) -> Result<i64> {
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    let mut errs = vec![];
+    let mut check = Parse::default();
     if !ACTIVITY_KINDS.contains(&i.kind.as_str()) {
-        errs.push(FieldError::new("kind", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("kind", "selfgov.bad_choice"));
     }
     let participants = match i.participants.trim() {
         "" => None,
         s => match s.parse::<i64>() {
             Ok(n) if (0..=100_000).contains(&n) => Some(n),
             _ => {
-                errs.push(FieldError::new("participants", "selfgov.bad_count"));
+                check
+                    .errs
+                    .push(FieldError::new("participants", "common.bad_count"));
                 None
             }
         },
@@ -185,7 +190,9 @@ pub async fn create_activity(
     let room_id = match i.room_id.trim() {
         "" => None,
         s => s.parse::<i64>().ok().or_else(|| {
-            errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("room_id", "selfgov.bad_choice"));
             None
         }),
     };
@@ -202,26 +209,30 @@ pub async fn create_activity(
     let plan = match plan {
         Ok(p) => Some(p),
         Err(AppError::Invalid(e)) => {
-            errs.extend(e);
+            check.errs.extend(e);
             None
         }
         Err(e) => return Err(e),
     };
     if room_id.is_none() && i.place.trim().is_empty() {
-        errs.push(FieldError::new("place", "selfgov.place_required"));
+        check
+            .errs
+            .push(FieldError::new("place", "selfgov.place_required"));
     }
     let room = match room_id {
         Some(r) => match room(db, district, &u.scope, r).await {
             Ok(x) if x.community_code == code => Some(x),
             _ => {
-                errs.push(FieldError::new("room_id", "selfgov.bad_choice"));
+                check
+                    .errs
+                    .push(FieldError::new("room_id", "selfgov.bad_choice"));
                 None
             }
         },
         None => None,
     };
-    let Some(plan) = plan.filter(|_| errs.is_empty()) else {
-        return Err(AppError::Invalid(errs));
+    let Some(plan) = plan.filter(|_| check.errs.is_empty()) else {
+        return Err(AppError::Invalid(check.errs));
     };
     let span = plan.spans[0];
     let tx = db.write_tx().await?;
@@ -285,7 +296,7 @@ pub async fn update_activity(
         "" => a.participants,
         s => match s.parse::<i64>() {
             Ok(n) if (0..=100_000).contains(&n) => Some(n),
-            _ => return Err(AppError::invalid("participants", "selfgov.bad_count")),
+            _ => return Err(AppError::invalid("participants", "common.bad_count")),
         },
     };
     if a.cancelled && cancel {

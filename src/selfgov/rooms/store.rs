@@ -10,6 +10,7 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::revision;
 use crate::platform::time::show;
 use crate::platform::time::to_local as local;
@@ -121,36 +122,46 @@ struct RoomSave {
 }
 
 fn check_room(i: &RoomInput) -> Result<RoomSave> {
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let name = i.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 60 {
-        errs.push(FieldError::new("name", "selfgov.name_required"));
+        check
+            .errs
+            .push(FieldError::new("name", "selfgov.name_required"));
     }
     if !ROOM_KINDS.contains(&i.kind.as_str()) {
-        errs.push(FieldError::new("kind", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("kind", "selfgov.bad_choice"));
     }
     let capacity = match i.capacity.trim().parse::<i64>() {
         Ok(n) if (1..=10_000).contains(&n) => n,
         _ => {
-            errs.push(FieldError::new("capacity", "selfgov.bad_capacity"));
+            check
+                .errs
+                .push(FieldError::new("capacity", "selfgov.bad_capacity"));
             0
         }
     };
     let (o, c) = (hm(&i.opens), hm(&i.closes));
     if o.is_none() {
-        errs.push(FieldError::new("opens", "selfgov.bad_time"));
+        check
+            .errs
+            .push(FieldError::new("opens", "selfgov.bad_time"));
     }
     if c.is_none() {
-        errs.push(FieldError::new("closes", "selfgov.bad_time"));
+        check
+            .errs
+            .push(FieldError::new("closes", "selfgov.bad_time"));
     }
     if let (Some(o), Some(c)) = (o, c)
         && c <= o
     {
-        errs.push(FieldError::new("closes", "selfgov.closes_before_opens"));
+        check
+            .errs
+            .push(FieldError::new("closes", "selfgov.closes_before_opens"));
     }
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
+    check.finish()?;
     Ok(RoomSave {
         name,
         kind: i.kind.clone(),
@@ -373,35 +384,43 @@ pub struct BookingPlan {
 }
 
 pub fn plan_booking(i: &BookingInput) -> Result<BookingPlan> {
-    let mut errs = vec![];
+    let mut check = Parse::default();
     let title = i.title.trim().to_string();
     if title.is_empty() || title.chars().count() > 100 {
-        errs.push(FieldError::new("title", "selfgov.title_required"));
+        check
+            .errs
+            .push(FieldError::new("title", "selfgov.title_required"));
     }
     let organiser = i.organiser.trim().to_string();
     if organiser.is_empty() || organiser.chars().count() > 100 {
-        errs.push(FieldError::new("organiser", "selfgov.organiser_required"));
+        check
+            .errs
+            .push(FieldError::new("organiser", "selfgov.organiser_required"));
     }
     let organisation_id = match i.organisation_id.trim() {
         "" => None,
         s => match s.parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errs.push(FieldError::new("organisation_id", "selfgov.bad_choice"));
+                check
+                    .errs
+                    .push(FieldError::new("organisation_id", "selfgov.bad_choice"));
                 None
             }
         },
     };
     let date = crate::platform::time::parse_date(&i.date);
     if date.is_none() {
-        errs.push(FieldError::new("date", "selfgov.bad_date"));
+        check.errs.push(FieldError::new("date", "selfgov.bad_date"));
     }
     let (s, e) = (hm(&i.starts), hm(&i.ends));
     if s.is_none() {
-        errs.push(FieldError::new("starts", "selfgov.bad_time"));
+        check
+            .errs
+            .push(FieldError::new("starts", "selfgov.bad_time"));
     }
     if e.is_none() {
-        errs.push(FieldError::new("ends", "selfgov.bad_time"));
+        check.errs.push(FieldError::new("ends", "selfgov.bad_time"));
     }
     let mut spans = vec![];
     let mut series = None;
@@ -409,13 +428,15 @@ pub fn plan_booking(i: &BookingInput) -> Result<BookingPlan> {
         if i.until.trim().is_empty() {
             match Span::new(d.and_time(s), d.and_time(e)) {
                 Ok(sp) => spans.push(sp),
-                Err(k) => errs.push(FieldError::new("ends", k)),
+                Err(k) => check.errs.push(FieldError::new("ends", k)),
             }
         } else {
             let until = crate::platform::time::parse_date(&i.until);
             let interval = i.interval.trim().parse::<u32>().unwrap_or(1);
             match until {
-                None => errs.push(FieldError::new("until", "selfgov.bad_date")),
+                None => check
+                    .errs
+                    .push(FieldError::new("until", "selfgov.bad_date")),
                 Some(until) => {
                     let w = Weekly {
                         first: d,
@@ -439,16 +460,14 @@ pub fn plan_booking(i: &BookingInput) -> Result<BookingPlan> {
                                 } else {
                                     "until"
                                 };
-                            errs.push(FieldError::new(field, k));
+                            check.errs.push(FieldError::new(field, k));
                         }
                     }
                 }
             }
         }
     }
-    if !errs.is_empty() {
-        return Err(AppError::Invalid(errs));
-    }
+    check.finish()?;
     Ok(BookingPlan {
         title,
         organiser,

@@ -10,9 +10,9 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::error::FieldError;
 use crate::platform::error::Result;
+use crate::platform::http::form::Parse;
 use crate::platform::time::parse_date;
 use crate::platform::types::DivisionCode;
-use crate::selfgov::common::*;
 use crate::selfgov::rules;
 use crate::selfgov::store::check_writer;
 use crate::selfgov::store::code_scope;
@@ -100,19 +100,19 @@ pub async fn add_volunteer(
 ) -> Result<i64> {
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    let mut errs = vec![];
-    let name = text("name", &i.name, 30, &mut errs);
+    let mut check = Parse::default();
+    let name = check.text("name", &i.name, 30);
     let phone = match i.phone.trim() {
         "" => String::new(),
         p => match crate::platform::types::Phone::parse(p) {
             Ok(p) => p.as_str().to_string(),
             Err(k) => {
-                errs.push(FieldError::new("phone", k));
+                check.errs.push(FieldError::new("phone", k));
                 String::new()
             }
         },
     };
-    let org = opt_id("organisation_id", &i.organisation_id, &mut errs);
+    let org = check.choice("organisation_id", &i.organisation_id);
     if let Some(o) = org {
         let ok = db::scalar(
             &db.conn,
@@ -121,7 +121,9 @@ pub async fn add_volunteer(
         )
         .await?;
         if ok.is_none() {
-            errs.push(FieldError::new("organisation_id", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("organisation_id", "selfgov.bad_choice"));
         }
     }
     let joined = match i.joined_on.trim() {
@@ -129,9 +131,11 @@ pub async fn add_volunteer(
         s => parse_date(s),
     };
     if joined.is_none() {
-        errs.push(FieldError::new("joined_on", "selfgov.bad_date"));
+        check
+            .errs
+            .push(FieldError::new("joined_on", "selfgov.bad_date"));
     }
-    invalid_if(errs)?;
+    check.finish()?;
     // a volunteer is a resident: linked to the registry when the name and mobile match one
     let resident = if phone.is_empty() {
         None
@@ -240,8 +244,8 @@ pub async fn add_record(
 ) -> Result<i64> {
     check_writer(u, code)?;
     let (code, _) = live_community(db, district, code).await?;
-    let mut errs = vec![];
-    let vid = opt_id("volunteer_id", &i.volunteer_id, &mut errs);
+    let mut check = Parse::default();
+    let vid = check.choice("volunteer_id", &i.volunteer_id);
     #[derive(FromQueryResult)]
     struct V {
         organisation_id: Option<i64>,
@@ -258,29 +262,35 @@ pub async fn add_record(
         None => None,
     };
     if v.is_none() {
-        errs.push(FieldError::new("volunteer_id", "selfgov.bad_choice"));
+        check
+            .errs
+            .push(FieldError::new("volunteer_id", "selfgov.bad_choice"));
     }
     let served = parse_date(&i.served_on);
     match served {
-        None => errs.push(FieldError::new("served_on", "selfgov.bad_date")),
-        Some(d) if d > db.clock().today() => {
-            errs.push(FieldError::new("served_on", "selfgov.future_date"))
-        }
+        None => check
+            .errs
+            .push(FieldError::new("served_on", "selfgov.bad_date")),
+        Some(d) if d > db.clock().today() => check
+            .errs
+            .push(FieldError::new("served_on", "selfgov.future_date")),
         _ => {}
     }
-    let description = text("description", &i.description, 200, &mut errs);
+    let description = check.text("description", &i.description, 200);
     let tenths_ = match parse_hours(&i.hours).map(rules::check_hours) {
         Some(Ok(t)) => t,
         Some(Err(k)) => {
-            errs.push(FieldError::new("hours", k));
+            check.errs.push(FieldError::new("hours", k));
             0
         }
         None => {
-            errs.push(FieldError::new("hours", "selfgov.bad_hours"));
+            check
+                .errs
+                .push(FieldError::new("hours", "selfgov.bad_hours"));
             0
         }
     };
-    let activity = opt_id("activity_id", &i.activity_id, &mut errs);
+    let activity = check.choice("activity_id", &i.activity_id);
     if let Some(a) = activity {
         let ok = db::scalar(
             &db.conn,
@@ -289,10 +299,12 @@ pub async fn add_record(
         )
         .await?;
         if ok.is_none() {
-            errs.push(FieldError::new("activity_id", "selfgov.bad_choice"));
+            check
+                .errs
+                .push(FieldError::new("activity_id", "selfgov.bad_choice"));
         }
     }
-    invalid_if(errs)?;
+    check.finish()?;
     let tx = db.write_tx().await?;
     let id = db::scalar(
         &tx,
