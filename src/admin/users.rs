@@ -255,8 +255,8 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
             return Err(e.on_constraint(UNIQUE));
         }
     };
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "create",
         "user",
@@ -265,7 +265,6 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
         Some(&Audited::from(&c)),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -322,8 +321,8 @@ pub async fn update(
     if !i.password.is_empty() {
         after["password"] = "reset".into();
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "update",
         "user",
@@ -332,7 +331,6 @@ pub async fn update(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -357,8 +355,8 @@ pub async fn create_token(
     )
     .await?
     .unwrap_or_default();
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "create",
         "api_token",
@@ -367,6 +365,5 @@ pub async fn create_token(
         Some(&serde_json::json!({"user": u.username, "label": label, "expires_at": expires})),
     )
     .await?;
-    tx.commit().await?;
     Ok(token)
 }

@@ -356,8 +356,8 @@ async fn fill(
                 .map_err(err)?;
         }
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &Actor::system("demo"),
         "import",
         "assessment_sheet",
@@ -367,7 +367,6 @@ async fn fill(
     )
     .await
     .map_err(err)?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -156,8 +156,8 @@ pub async fn generate(
             .map_err(err)?;
         }
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &actor,
         "import",
         "centre_project",
@@ -170,7 +170,6 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    tx.commit().await?;
     Ok(())
 }
 

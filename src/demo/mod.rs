@@ -434,8 +434,8 @@ async fn insert_population(db: &Db, values: &[(String, i32, i64, i64)]) -> anyho
         *m.entry(*y).or_insert(0) += p;
         m
     });
-    crate::platform::audit::record(
-        &tx,
+    crate::platform::audit::commit(
+        tx,
         &Actor::system("demo"),
         "import",
         "population_snapshot",
@@ -445,7 +445,6 @@ async fn insert_population(db: &Db, values: &[(String, i32, i64, i64)]) -> anyho
     )
     .await
     .map_err(err)?;
-    tx.commit().await?;
     Ok(())
 }
 

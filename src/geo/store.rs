@@ -645,8 +645,8 @@ pub async fn set_population(
         households,
         permanent_population: population,
     };
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         if before.is_some() { "update" } else { "create" },
         "population_snapshot",
@@ -655,7 +655,6 @@ pub async fn set_population(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -720,8 +719,8 @@ pub async fn merge_community(
         vals![a.row.code.clone(), on, b.row.code.clone(), note.trim(), db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "merge",
         "community",
@@ -730,7 +729,6 @@ pub async fn merge_community(
         Some(&serde_json::json!({"merged_into": b.row.code, "merged_on": on, "note": note.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -769,8 +767,8 @@ pub async fn rename_community(
         vals![a.row.code.clone(), on, a.row.name.clone(), new_name, db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "rename",
         "community",
@@ -779,7 +777,6 @@ pub async fn rename_community(
         Some(&serde_json::json!({"name": new_name, "effective_on": on})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -323,8 +323,8 @@ pub async fn save_item(db: &Db, actor: &Actor, id: Option<i64>, s: &ItemSave) ->
         .map(|_| id),
     };
     let new_id = result.map_err(|e| e.on_constraint(ITEM_CONSTRAINTS))?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         if id.is_some() { "update" } else { "create" },
         "service_item",
@@ -333,7 +333,6 @@ pub async fn save_item(db: &Db, actor: &Actor, id: Option<i64>, s: &ItemSave) ->
         Some(s),
     )
     .await?;
-    tx.commit().await?;
     Ok(new_id)
 }
 
@@ -391,8 +390,8 @@ pub async fn set_day(db: &Db, actor: &Actor, day: NaiveDate, kind: &str, name: &
         vals![day, kind, name.trim()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "update",
         "calendar_day",
@@ -401,7 +400,6 @@ pub async fn set_day(db: &Db, actor: &Actor, day: NaiveDate, kind: &str, name: &
         Some(&serde_json::json!({"kind": kind, "name": name.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -411,8 +409,8 @@ pub async fn delete_day(db: &Db, actor: &Actor, day: NaiveDate) -> Result<()> {
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "delete",
         "calendar_day",
@@ -421,6 +419,5 @@ pub async fn delete_day(db: &Db, actor: &Actor, day: NaiveDate) -> Result<()> {
         None::<&()>,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -694,8 +694,8 @@ pub async fn add_key(db: &db::Db, actor: &Actor, label: &str) -> Result<String> 
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "create",
         "open311_client",
@@ -704,6 +704,5 @@ pub async fn add_key(db: &db::Db, actor: &Actor, label: &str) -> Result<String> 
         Some(&json!({ "label": label })),
     )
     .await?;
-    tx.commit().await?;
     Ok(key)
 }

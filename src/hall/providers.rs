@@ -467,8 +467,8 @@ pub async fn save(
             .collect(),
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if id.is_some() { "update" } else { "create" },
         "provider",
@@ -477,6 +477,5 @@ pub async fn save(
         Some(s),
     )
     .await?;
-    tx.commit().await?;
     Ok(pid)
 }

@@ -431,8 +431,8 @@ pub async fn save(
         .map(|_| id),
     };
     let rid = res.map_err(|e| e.on_constraint(CONSTRAINTS))?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if id.is_some() { "update" } else { "create" },
         "resident",
@@ -441,7 +441,6 @@ pub async fn save(
         Some(s),
     )
     .await?;
-    tx.commit().await?;
     Ok(rid)
 }
 
@@ -590,8 +589,8 @@ pub async fn erase(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -
         .await?;
     }
     db::exec(&tx, "DELETE FROM residents WHERE id = ?", vals![id]).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "erase",
         "resident",
@@ -600,7 +599,6 @@ pub async fn erase(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -
         Some(&e),
     )
     .await?;
-    tx.commit().await?;
     e.name = name;
     e.community_name = r.community_name;
     Ok(e)

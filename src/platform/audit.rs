@@ -9,7 +9,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::platform::auth::Actor;
-use crate::platform::db::{self, Db};
+use crate::platform::db::{self, Db, WriteTx};
 use crate::platform::error::Result;
 use crate::vals;
 
@@ -207,6 +207,23 @@ fn to_text(v: Option<serde_json::Value>) -> Result<Option<String>> {
         Some(v) => Some(serde_json::to_string(&v).map_err(anyhow::Error::from)?),
         None => None,
     })
+}
+
+/// The end of every audited write: append the entry and commit, in that order, so no change
+/// is stored without its line in the log (and none is acknowledged before the commit
+/// returned). Writes that log several entries call [`record`] for all but the last.
+pub async fn commit<B: Serialize, A: Serialize>(
+    tx: WriteTx,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    before: Option<&B>,
+    after: Option<&A>,
+) -> Result<()> {
+    record(&tx, actor, action, entity, entity_id, before, after).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Append one entry inside `tx`. The transaction must be a write transaction

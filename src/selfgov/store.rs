@@ -142,8 +142,8 @@ pub async fn set_tags(
             .collect(),
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "update",
         "community_tag",
@@ -152,6 +152,5 @@ pub async fn set_tags(
         Some(&tags),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -246,8 +246,8 @@ pub async fn save_guideline(
     let gid = write_guideline(&tx, u, before.as_ref(), department, g).await?;
     write_parts(&tx, gid, g).await?;
     let after = load_guideline(&tx, gid).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if before.is_some() { "update" } else { "create" },
         "guideline",
@@ -256,7 +256,6 @@ pub async fn save_guideline(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(gid)
 }
 
@@ -426,8 +425,8 @@ pub async fn publish(db: &Db, u: &CurrentUser, id: i64) -> Result<()> {
     if n != 1 {
         return Err(AppError::invalid("title", "assessment.published_read_only"));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "publish",
         "guideline",
@@ -436,7 +435,6 @@ pub async fn publish(db: &Db, u: &CurrentUser, id: i64) -> Result<()> {
         Some(&serde_json::json!({"status": "published"})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -516,8 +514,8 @@ pub async fn new_version(db: &Db, u: &CurrentUser, id: i64) -> Result<i64> {
         revision: None,
     };
     write_parts(&tx, nid, &input).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "guideline",
@@ -526,6 +524,5 @@ pub async fn new_version(db: &Db, u: &CurrentUser, id: i64) -> Result<i64> {
         Some(&serde_json::json!({"family": g.row.family, "version": version, "copied_from": id})),
     )
     .await?;
-    tx.commit().await?;
     Ok(nid)
 }

@@ -131,8 +131,8 @@ pub async fn create_round(
         vals![id, lo, hi],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "assessment_round",
@@ -141,7 +141,6 @@ pub async fn create_round(
         Some(&serde_json::json!({"year": year, "name": name, "guidelines": guideline_ids, "sheets": sheets})),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

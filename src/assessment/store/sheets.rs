@@ -374,8 +374,8 @@ pub async fn save_self(
         vals![note.trim(), submit, u.username.clone(), submit, now],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if submit { "submit" } else { "update" },
         "assessment_sheet",
@@ -387,7 +387,6 @@ pub async fn save_self(
         })),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -454,8 +453,8 @@ pub async fn add_attachment(
     )
     .await?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "sheet_attachment",
@@ -464,7 +463,6 @@ pub async fn add_attachment(
         Some(&serde_json::json!({"filename": name, "size": data.len(), "content_type": content_type})),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -539,8 +537,8 @@ pub async fn delete_attachment(
     .await?
     .ok_or(AppError::NotFound)?;
     db::exec(&tx, "DELETE FROM sheet_attachments WHERE id = ?", vals![id]).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "delete",
         "sheet_attachment",
@@ -549,7 +547,6 @@ pub async fn delete_attachment(
         None::<&()>,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -586,8 +583,8 @@ pub async fn town_review(
         vals![note, u.username.clone(), db.clock().now(), sheet.id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "review",
         "assessment_sheet",
@@ -596,7 +593,6 @@ pub async fn town_review(
         Some(&serde_json::json!({"town_note": note})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -682,8 +678,8 @@ pub async fn score(
         )
         .await?;
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "score",
         "assessment_sheet",
@@ -692,7 +688,6 @@ pub async fn score(
         Some(&serde_json::json!(entries.iter().map(|e| serde_json::json!({"indicator": e.indicator_id, "points_x10": e.points_x10, "note": e.note.trim()})).collect::<Vec<_>>())),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -728,8 +723,8 @@ pub async fn sign_off(db: &Db, u: &CurrentUser, round: i64) -> Result<()> {
     if n != 1 {
         return Err(AppError::invalid("round", "assessment.signed_off"));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "sign_off",
         "assessment_round",
@@ -738,6 +733,5 @@ pub async fn sign_off(db: &Db, u: &CurrentUser, round: i64) -> Result<()> {
         Some(&serde_json::json!({"status": "signed_off"})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

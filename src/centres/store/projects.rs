@@ -305,8 +305,8 @@ pub async fn save_project(
     )
     .await?;
     let after = project_of(&tx, &c.code).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         if before.is_some() { "update" } else { "create" },
         "centre_project",
@@ -315,7 +315,6 @@ pub async fn save_project(
         after.as_ref(),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -556,8 +555,8 @@ pub async fn save_checklist(
             .map(|l| (l.item_id, l.present, l.area_dm2, l.note.trim().to_string()))
             .collect(),
     );
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "update",
         "centre_checklist",
@@ -566,7 +565,6 @@ pub async fn save_checklist(
         Some(&after_json),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -611,8 +609,8 @@ pub async fn change_status(
     if n != 1 {
         return Err(AppError::Conflict("centre_project".into()));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "status",
         "centre_project",
@@ -621,7 +619,6 @@ pub async fn change_status(
         Some(&serde_json::json!({"status": to.key()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -657,8 +654,8 @@ pub async fn review(
         vals![note, actor.name.clone(), db.clock().now(), p.id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "review",
         "centre_project",
@@ -667,7 +664,6 @@ pub async fn review(
         Some(&serde_json::json!({"review_note": note})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

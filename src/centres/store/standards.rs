@@ -167,8 +167,8 @@ pub async fn save_standard(
         .into_iter()
         .find(|x| x.id == sid)
         .ok_or(AppError::NotFound)?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         if before.is_some() { "update" } else { "create" },
         "centre_standard",
@@ -177,7 +177,6 @@ pub async fn save_standard(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(sid)
 }
 

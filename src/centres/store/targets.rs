@@ -74,8 +74,8 @@ pub async fn set_target(
         vals![year as i32, town_code.clone(), pct as i32, db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         if before.is_some() { "update" } else { "create" },
         "coverage_target",
@@ -93,7 +93,6 @@ pub async fn set_target(
         Some(&serde_json::json!({ "target_pct": pct })),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -112,8 +111,8 @@ pub async fn delete_target(db: &Db, actor: &Actor, year: i64, town: &str) -> Res
         vals![year as i32, town.trim()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "delete",
         "coverage_target",
@@ -129,6 +128,5 @@ pub async fn delete_target(db: &Db, actor: &Actor, year: i64, town: &str) -> Res
         None::<&()>,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

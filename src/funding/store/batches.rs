@@ -765,8 +765,8 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, step: &str) -> Result<()> {
     if changed != 1 {
         return Err(AppError::invalid("step", "funding.already_approved"));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         match step {
             "approve" => "approve",
@@ -784,7 +784,6 @@ pub async fn step(db: &Db, actor: &Actor, id: i64, step: &str) -> Result<()> {
         .as_ref(),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

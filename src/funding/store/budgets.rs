@@ -145,8 +145,8 @@ pub async fn set_budget(
         vals![b.year as i32, level, unit, b.category.clone(), b.amount_fen, b.note.trim(), db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if before.is_some() { "update" } else { "create" },
         "budget",
@@ -157,6 +157,5 @@ pub async fn set_budget(
         Some(&serde_json::json!({"amount_fen": b.amount_fen, "note": b.note.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

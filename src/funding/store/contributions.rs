@@ -128,8 +128,8 @@ pub async fn record_contribution(
     )
     .await?
     .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "contribution",
@@ -141,6 +141,5 @@ pub async fn record_contribution(
         })),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }

@@ -447,8 +447,8 @@ pub async fn set_public_description(
         vals![text, db.clock().now(), id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "update",
         "case",
@@ -457,7 +457,6 @@ pub async fn set_public_description(
         Some(&serde_json::json!({"public_description": text})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -317,8 +317,8 @@ pub async fn register(
     )
     .await?;
     let (id, number) = (row.id, row.number);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "register",
         "case",
@@ -331,7 +331,6 @@ pub async fn register(
         })),
     )
     .await?;
-    tx.commit().await?;
     let notice = (!phone.is_empty()).then(|| Notice {
         phone: phone.clone(),
         text: match due_on {

@@ -159,8 +159,8 @@ pub async fn generate(
     }
     live_cases(db, district, &cal, &items, communities).await?;
     let tx = db.write_tx().await.map_err(err)?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &actor,
         "import",
         "case",
@@ -170,7 +170,6 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 
@@ -191,8 +190,8 @@ async fn calendar(db: &Db, actor: &Actor) -> anyhow::Result<()> {
     db::insert_rows(&tx, "calendar_days", &["day", "kind", "name"], rows)
         .await
         .map_err(err)?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "import",
         "calendar_day",
@@ -202,7 +201,6 @@ async fn calendar(db: &Db, actor: &Actor) -> anyhow::Result<()> {
     )
     .await
     .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 
@@ -296,8 +294,8 @@ async fn providers(
         provider_names.insert(id, name);
         provider_serves.push((id, cats, serves));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "import",
         "provider",
@@ -307,7 +305,6 @@ async fn providers(
     )
     .await
     .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // who serves what where (active ones only take requests)
     let mut dispatch: BTreeMap<(String, &'static str), Vec<i64>> = BTreeMap::new();
     let active: Vec<i64> = db::all_json::<(i64,), _>(

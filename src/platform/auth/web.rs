@@ -357,8 +357,8 @@ pub async fn set_password(
         vals![true, user_id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         actor,
         "password",
         "user",
@@ -367,7 +367,6 @@ pub async fn set_password(
         Some(&serde_json::json!({"password": "changed"})),
     )
     .await?;
-    tx.commit().await?;
     s.principals.retain(|u| u.id != user_id);
     Ok(())
 }

@@ -76,8 +76,8 @@ pub async fn withdraw_notice(
         vals![now, now, id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "delete",
         "notice",
@@ -86,7 +86,6 @@ pub async fn withdraw_notice(
         None::<&()>,
     )
     .await?;
-    tx.commit().await?;
     Ok(n.community_code)
 }
 
@@ -217,8 +216,8 @@ pub async fn post_notice(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "publish",
         "notice",
@@ -227,6 +226,5 @@ pub async fn post_notice(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(nid)
 }

@@ -191,8 +191,8 @@ pub async fn generate(
     roll_call(&tx).await?;
     meeting_outcomes(&tx, rng, (t, now)).await?;
     service_records(&tx, rng, (t, now)).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &actor,
         "import",
         "organisation",
@@ -202,7 +202,6 @@ pub async fn generate(
     )
     .await
     .map_err(err)?;
-    tx.commit().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
 

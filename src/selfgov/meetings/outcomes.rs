@@ -138,8 +138,8 @@ pub async fn record_resolution(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "resolve",
         "meeting",
@@ -148,7 +148,6 @@ pub async fn record_resolution(
         Some(&serde_json::json!({"resolution": id, "votes": votes, "passed": passed})),
     )
     .await?;
-    tx.commit().await?;
     Ok((id, passed))
 }
 
@@ -232,8 +231,8 @@ pub async fn add_task(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "meeting",
@@ -242,7 +241,6 @@ pub async fn add_task(
         Some(&serde_json::json!({"task": id, "description": description, "owner": owner, "due_on": due})),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -276,8 +274,8 @@ pub async fn finish_task(
         vals![db.clock().today(), task_id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "complete",
         "meeting",
@@ -286,6 +284,5 @@ pub async fn finish_task(
         Some(&serde_json::json!({"task": task_id})),
     )
     .await?;
-    tx.commit().await?;
     Ok(m.id)
 }

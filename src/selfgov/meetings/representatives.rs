@@ -110,8 +110,8 @@ pub async fn set_notice_rule(
         vals![days, enforcement, kind],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "update",
         "notice_rule",
@@ -120,7 +120,6 @@ pub async fn set_notice_rule(
         Some(&serde_json::json!({"days": days, "enforcement": enforcement})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -198,8 +197,8 @@ pub async fn add_representatives(
             "selfgov.duplicate_name",
         )])
     })?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "representative",
@@ -208,7 +207,6 @@ pub async fn add_representatives(
         Some(&rows),
     )
     .await?;
-    tx.commit().await?;
     Ok(rows.len())
 }
 
@@ -237,8 +235,8 @@ pub async fn set_representative_active(
         vals![active, id],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "update",
         "representative",
@@ -247,6 +245,5 @@ pub async fn set_representative_active(
         Some(&serde_json::json!({"active": active})),
     )
     .await?;
-    tx.commit().await?;
     Ok(r.community_code)
 }

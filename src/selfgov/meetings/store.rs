@@ -127,8 +127,8 @@ pub async fn cancel_meeting(
         )
         .await?;
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "cancel",
         "meeting",
@@ -137,7 +137,6 @@ pub async fn cancel_meeting(
         Some(&serde_json::json!({"reason": reason})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -297,8 +296,8 @@ pub async fn create_meeting(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "meeting",
@@ -307,7 +306,6 @@ pub async fn create_meeting(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -421,8 +419,8 @@ pub async fn publish_topic(
         )
         .await?;
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "publish",
         "meeting",
@@ -431,7 +429,6 @@ pub async fn publish_topic(
         Some(&serde_json::json!({"topic": id, "title": title, "short_days": short, "proposal": proposal_id})),
     )
     .await?;
-    tx.commit().await?;
     Ok((id, notice))
 }
 
@@ -524,8 +521,8 @@ async fn save_attendance(
         vals![list_size, present, names.trim(), db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "attend",
         "meeting",
@@ -534,7 +531,6 @@ async fn save_attendance(
         Some(&serde_json::json!({"list_size": list_size, "present": present, "representatives": ids})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -579,8 +575,8 @@ pub async fn save_minutes(
         vals![minutes.trim(), db.clock().now()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "update",
         "meeting",
@@ -589,6 +585,5 @@ pub async fn save_minutes(
         Some(&serde_json::json!({"minutes": minutes.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -330,8 +330,8 @@ pub async fn save_org(
         .map(|_| id),
     }
     .map_err(|e| e.on_constraint(ORG_CONSTRAINTS))?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if id.is_some() { "update" } else { "register" },
         "organisation",
@@ -340,7 +340,6 @@ pub async fn save_org(
         Some(&s),
     )
     .await?;
-    tx.commit().await?;
     Ok(oid)
 }
 
@@ -400,8 +399,8 @@ pub async fn review_org(
         vals![id, year, result, note.trim(), u.username.clone()],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "review",
         "organisation",
@@ -410,6 +409,5 @@ pub async fn review_org(
         Some(&serde_json::json!({"year": year, "result": result, "note": note.trim()})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -200,8 +200,8 @@ pub async fn create_proposal(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "proposal",
@@ -210,7 +210,6 @@ pub async fn create_proposal(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -305,8 +304,8 @@ pub async fn step_proposal(
         ],
     )
     .await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "status",
         "proposal",
@@ -315,7 +314,6 @@ pub async fn step_proposal(
         Some(&serde_json::json!({"status": to.key(), "answer": answer, "reason": reason, "meeting_id": meeting_id})),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -264,8 +264,8 @@ pub async fn create_activity(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "activity",
@@ -274,7 +274,6 @@ pub async fn create_activity(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -325,8 +324,8 @@ pub async fn update_activity(
         )
         .await?;
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if cancel { "cancel" } else { "update" },
         "activity",
@@ -337,6 +336,5 @@ pub async fn update_activity(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }

@@ -237,8 +237,8 @@ pub async fn save_room(
             "selfgov.duplicate_name",
         )])
     })?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         if id.is_some() { "update" } else { "create" },
         "room",
@@ -247,7 +247,6 @@ pub async fn save_room(
         Some(&s),
     )
     .await?;
-    tx.commit().await?;
     Ok(rid)
 }
 
@@ -601,8 +600,8 @@ pub async fn book(
     let plan = plan_booking(i)?;
     let tx = db.write_tx().await?;
     let ids = book_in(&tx, &r, &plan, &u.username).await?;
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "book",
         "booking",
@@ -611,7 +610,6 @@ pub async fn book(
         Some(&serde_json::json!({"room": r.id, "bookings": ids, "plan": plan})),
     )
     .await?;
-    tx.commit().await?;
     Ok(ids)
 }
 
@@ -690,8 +688,8 @@ pub async fn cancel_booking(
             .await?
         }
     };
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "cancel",
         "booking",
@@ -700,7 +698,6 @@ pub async fn cancel_booking(
         Some(&serde_json::json!({"reason": reason, "cancelled": n, "rest_of_series": rest_of_series})),
     )
     .await?;
-    tx.commit().await?;
     Ok(n)
 }
 

@@ -167,8 +167,8 @@ pub async fn add_volunteer(
     .await?
     .unwrap_or(0);
     // the name and phone are logged as set, never as values (audit::PERSONAL_FIELDS)
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "volunteer",
@@ -177,7 +177,6 @@ pub async fn add_volunteer(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -325,8 +324,8 @@ pub async fn add_record(
     )
     .await?
     .unwrap_or(0);
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "create",
         "service_record",
@@ -335,7 +334,6 @@ pub async fn add_record(
         Some(i),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -381,8 +379,8 @@ pub async fn verify_record(
     if n == 0 {
         return Err(AppError::invalid("record", "selfgov.already_verified"));
     }
-    audit::record(
-        &tx,
+    audit::commit(
+        tx,
         &u.actor(),
         "verify",
         "service_record",
@@ -391,7 +389,6 @@ pub async fn verify_record(
         None::<&()>,
     )
     .await?;
-    tx.commit().await?;
     Ok(r.community_code)
 }
 
