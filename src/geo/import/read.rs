@@ -210,142 +210,23 @@ pub(super) fn read_into(
     progress: &ProgressBar,
     mut send: impl FnMut(Msg) -> bool,
 ) {
-    // every code read with where: 8 bytes a row (5 MB for the whole country), checked for
-    // repeats once all is read (see `repeats`)
-    let mut seen: Vec<u64> = vec![];
     let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
-    let mut failed = false;
+    let mut reading = Reading {
+        area,
+        encoding,
+        seen: vec![],
+        failed: false,
+    };
     for (file_index, src) in sources.into_iter().enumerate() {
         progress.set_message(src.name.clone());
-        let file: std::sync::Arc<str> = src.name.as_str().into();
-        let error = |line: u64, message: String| {
-            Msg::Error(RowError {
-                file: src.name.clone(),
-                line,
-                message,
-            })
-        };
-        let guarded = LineGuard {
-            inner: src.reader,
-            since_newline: 0,
-        };
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(strip_bom(Box::new(guarded)));
-        let headers = match rdr.byte_headers() {
-            Ok(h) => h.clone(),
-            Err(e) => {
-                if !send(error(1, format!("cannot read the header: {e}"))) {
-                    return;
-                }
-                failed = true;
-                continue;
-            }
-        };
-        let (code_i, name_i, parent_i) = match columns(&headers, src.level) {
-            Ok(c) => c,
-            Err(m) => {
-                if !send(error(1, m)) {
-                    return;
-                }
-                failed = true;
-                continue;
-            }
-        };
-        let mut record = csv::ByteRecord::new();
-        let mut line = 1u64;
-        let mut chunk: Vec<DivisionRow> = Vec::with_capacity(BATCH);
-        loop {
-            match rdr.read_byte_record(&mut record) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    line += 1;
-                    let io = matches!(e.kind(), csv::ErrorKind::Io(_));
-                    if !send(error(line, format!("unreadable row: {e}"))) {
-                        return;
-                    }
-                    failed = true;
-                    if io {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            line = record.position().map(|p| p.line()).unwrap_or(line + 1);
-            progress.inc(1);
-            let field = |i: usize| text(record.get(i).unwrap_or(b""), encoding);
-            let (raw_code, name) = match (field(code_i), field(name_i)) {
-                (Ok(c), Ok(n)) => (c, n),
-                (Err(m), _) | (_, Err(m)) => {
-                    send(Msg::Fatal(format!("{} line {line}: {m}", src.name)));
-                    return;
-                }
-            };
-            let raw_code = raw_code.trim();
-            // A division listed again one level down with a zero part (东莞 441900 as its own
-            // area, 金门 350527000 as its own town): in 12 digits it is its parent's code, so
-            // the parent's row stands for both.
-            if repeats_parent(raw_code, src.level) {
-                continue;
-            }
-            let code = match DivisionCode::parse_level(raw_code, src.level) {
-                Ok(c) => c,
-                Err(e) => {
-                    if !send(error(line, format!("code {}: {e}", clip(raw_code)))) {
-                        return;
-                    }
-                    failed = true;
-                    continue;
-                }
-            };
-            if area.as_ref().is_some_and(|a| !in_area(a, &code)) {
-                continue;
-            }
-            let name = name.trim();
-            let mut problem = name_problem(&code, name);
-            if problem.is_none()
-                && let (Some(pi), Some(p)) = (parent_i, code.parent())
-            {
-                let given = match field(pi) {
-                    Ok(g) => g.trim().to_string(),
-                    Err(m) => {
-                        send(Msg::Fatal(format!("{} line {line}: {m}", src.name)));
-                        return;
-                    }
-                };
-                problem = parent_problem(&code, &given, &p);
-            }
-            if problem.is_none() {
-                seen.push(pack(&code, file_index, line));
-            }
-            if let Some(p) = problem {
-                if !send(error(line, p)) {
-                    return;
-                }
-                failed = true;
-                continue;
-            }
-            if failed {
-                continue; // nothing will be written: only the checks go on
-            }
-            chunk.push(DivisionRow {
-                code,
-                level: src.level,
-                name: name.to_string(),
-                file: file.clone(),
-                line,
-            });
-            if chunk.len() == BATCH && !send(Msg::Rows(std::mem::take(&mut chunk))) {
-                return;
-            }
-        }
-        if !chunk.is_empty() && !failed && !send(Msg::Rows(chunk)) {
+        if reading
+            .source(file_index, src, progress, &mut send)
+            .is_break()
+        {
             return;
         }
     }
-    for (code, first, again) in repeats(seen) {
+    for (code, first, again) in repeats(reading.seen) {
         let name = |f: usize| names.get(f).cloned().unwrap_or_default();
         let e = RowError {
             file: name(again.0),
@@ -359,6 +240,174 @@ pub(super) fn read_into(
         if !send(Msg::Error(e)) {
             return;
         }
+    }
+}
+
+/// What reading carries from file to file.
+struct Reading {
+    area: Option<DivisionCode>,
+    encoding: Encoding,
+    /// every code read with where: 8 bytes a row (5 MB for the whole country), checked for
+    /// repeats once all is read (see `repeats`)
+    seen: Vec<u64>,
+    /// a row was refused: nothing will be written, only the checks go on
+    failed: bool,
+}
+
+/// One data row, checked.
+enum Row {
+    /// Left out on purpose (outside the area, or its parent's row stands for it).
+    Skip,
+    /// Refused: the message for its line.
+    Bad(String),
+    /// The file cannot be read on (not in the encoding given): the message.
+    Fatal(String),
+    Good(DivisionCode, String),
+}
+
+type Flow = std::ops::ControlFlow<()>;
+
+impl Reading {
+    /// Read one source; `Break` when reading must stop (the writer is gone, or a fatal error).
+    fn source(
+        &mut self,
+        file_index: usize,
+        src: Source,
+        progress: &ProgressBar,
+        send: &mut impl FnMut(Msg) -> bool,
+    ) -> Flow {
+        let file: std::sync::Arc<str> = src.name.as_str().into();
+        let guarded = LineGuard {
+            inner: src.reader,
+            since_newline: 0,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(strip_bom(Box::new(guarded)));
+        let headers = match rdr.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => {
+                return self.refuse(send, &src.name, 1, format!("cannot read the header: {e}"));
+            }
+        };
+        let cols = match columns(&headers, src.level) {
+            Ok(c) => c,
+            Err(m) => return self.refuse(send, &src.name, 1, m),
+        };
+        let mut record = csv::ByteRecord::new();
+        let mut line = 1u64;
+        let mut chunk: Vec<DivisionRow> = Vec::with_capacity(BATCH);
+        loop {
+            match rdr.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    line += 1;
+                    let io = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    self.refuse(send, &src.name, line, format!("unreadable row: {e}"))?;
+                    if io {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            line = record.position().map(|p| p.line()).unwrap_or(line + 1);
+            progress.inc(1);
+            let (code, name) = match self.row(&record, cols, src.level) {
+                Row::Skip => continue,
+                Row::Bad(m) => {
+                    self.refuse(send, &src.name, line, m)?;
+                    continue;
+                }
+                Row::Fatal(m) => {
+                    send(Msg::Fatal(format!("{} line {line}: {m}", src.name)));
+                    return Flow::Break(());
+                }
+                Row::Good(code, name) => (code, name),
+            };
+            self.seen.push(pack(&code, file_index, line));
+            if self.failed {
+                continue;
+            }
+            chunk.push(DivisionRow {
+                code,
+                level: src.level,
+                name,
+                file: file.clone(),
+                line,
+            });
+            if chunk.len() == BATCH && !send(Msg::Rows(std::mem::take(&mut chunk))) {
+                return Flow::Break(());
+            }
+        }
+        if !chunk.is_empty() && !self.failed && !send(Msg::Rows(chunk)) {
+            return Flow::Break(());
+        }
+        Flow::Continue(())
+    }
+
+    /// Report a refused row; from then on nothing is written.
+    fn refuse(
+        &mut self,
+        send: &mut impl FnMut(Msg) -> bool,
+        file: &str,
+        line: u64,
+        message: String,
+    ) -> Flow {
+        self.failed = true;
+        let e = RowError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        if send(Msg::Error(e)) {
+            Flow::Continue(())
+        } else {
+            Flow::Break(())
+        }
+    }
+
+    /// Check one row: its code at the file's level, its name, and its parent's code.
+    fn row(
+        &self,
+        record: &csv::ByteRecord,
+        (code_i, name_i, parent_i): (usize, usize, Option<usize>),
+        level: Level,
+    ) -> Row {
+        let field = |i: usize| text(record.get(i).unwrap_or(b""), self.encoding);
+        let (raw_code, name) = match (field(code_i), field(name_i)) {
+            (Ok(c), Ok(n)) => (c, n),
+            (Err(m), _) | (_, Err(m)) => return Row::Fatal(m),
+        };
+        let raw_code = raw_code.trim();
+        // A division listed again one level down with a zero part (东莞 441900 as its own
+        // area, 金门 350527000 as its own town): in 12 digits it is its parent's code, so
+        // the parent's row stands for both.
+        if repeats_parent(raw_code, level) {
+            return Row::Skip;
+        }
+        let code = match DivisionCode::parse_level(raw_code, level) {
+            Ok(c) => c,
+            Err(e) => return Row::Bad(format!("code {}: {e}", clip(raw_code))),
+        };
+        if self.area.as_ref().is_some_and(|a| !in_area(a, &code)) {
+            return Row::Skip;
+        }
+        let name = name.trim();
+        if let Some(p) = name_problem(&code, name) {
+            return Row::Bad(p);
+        }
+        if let (Some(pi), Some(p)) = (parent_i, code.parent()) {
+            let given = match field(pi) {
+                Ok(g) => g,
+                Err(m) => return Row::Fatal(m),
+            };
+            if let Some(problem) = parent_problem(&code, given.trim(), &p) {
+                return Row::Bad(problem);
+            }
+        }
+        Row::Good(code, name.to_string())
     }
 }
 
