@@ -172,6 +172,26 @@ pub fn build(
         })
         .collect();
     let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
+    let totals = totals_of(facts, end);
+    let mut behind = behind_of(facts, towns, merges, year, today);
+    let behind_total = behind.len();
+    behind.truncate(BEHIND_SHOWN);
+    Dashboard {
+        year,
+        town: town.map(str::to_string),
+        by_year,
+        towns: town_rows,
+        current,
+        forecast_met,
+        totals,
+        behind_total,
+        behind,
+    }
+}
+
+/// What was built by the end of the year (`end`): centres, floor area, investment, pilots,
+/// accepted centres.
+fn totals_of(facts: &[FactRow], end: NaiveDate) -> Totals {
     let mut totals = Totals::default();
     for f in facts {
         if f.actual_completion.is_some_and(|d| d <= end) {
@@ -186,7 +206,19 @@ pub fn build(
             }
         }
     }
-    // Behind: communities of that year without a finished centre, their own or merged in.
+    totals
+}
+
+/// The communities of `year` without a finished centre (their own or one merged in), the
+/// ones that need a word first at the top: no project, overdue, planned too late.
+fn behind_of(
+    facts: &[FactRow],
+    towns: &[TownRef<'_>],
+    merges: &HashMap<String, Merge>,
+    year: i32,
+    today: NaiveDate,
+) -> Vec<BehindRow> {
+    let end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX);
     let covered: std::collections::HashSet<&str> = facts
         .iter()
         .filter(|f| f.actual_completion.is_some_and(|d| d <= end))
@@ -212,7 +244,6 @@ pub fn build(
             },
         })
         .collect();
-    // The ones that need a word first: no project, overdue, planned too late.
     behind.sort_by_key(|b| {
         let rank = match b.reason {
             Behind::NoProject => 0,
@@ -224,19 +255,7 @@ pub fn build(
         };
         (rank, b.code.clone())
     });
-    let behind_total = behind.len();
-    behind.truncate(BEHIND_SHOWN);
-    Dashboard {
-        year,
-        town: town.map(str::to_string),
-        by_year,
-        towns: town_rows,
-        current,
-        forecast_met,
-        totals,
-        behind_total,
-        behind,
-    }
+    behind
 }
 
 fn point(year: i32, count: Count, target: Option<i64>) -> YearPoint {

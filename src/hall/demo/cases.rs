@@ -50,8 +50,8 @@ impl CaseMaker<'_> {
         }
     }
 
-    /// One case: its item, applicant and channel drawn, its course planned, its row, its
-    /// timeline and its counters.
+    /// One case: its item, applicant and channel drawn, its course planned, where it was
+    /// referred, its row, its timeline and its counters.
     fn one_case(
         &self,
         c: &str,
@@ -60,35 +60,61 @@ impl CaseMaker<'_> {
         rng: &mut Rng,
         made: &mut Made,
     ) {
-        let CaseMaker {
-            cal,
-            items,
-            weights,
-            total_weight,
-            first,
-            today,
-            now,
-            providers,
-            ..
-        } = self;
-        let (cal, today, now, first, total_weight) = (*cal, *today, *now, *first, *total_weight);
-        let dispatch = &providers.dispatch;
-        let town_names = &providers.town_names;
-        let provider_names = &providers.names;
-        let mut received = first + Duration::days(off);
-        while !cal.is_working(received) {
+        let (cal, today, now) = (self.cal, self.today, self.now);
+        let d = self.draw(c, here, off, rng, made);
+        let plan = plan_case(rng, cal, d.item, d.received, today, d.channel);
+        let to = self.referral(c, d.item, &plan, rng);
+        let number = rules::case_number(c, d.year, d.seq as u32);
+        let seq = d.seq;
+        let at = |day: NaiveDate, h: u32| -> DateTime<Utc> {
+            day.and_hms_opt(h, rng_minute(seq), 0)
+                .map(crate::platform::time::to_utc)
+                .unwrap_or(now)
+        };
+        let in_community = to.kind.is_none() || to.kind == Some("provider");
+        let handling = plan.completed.map(|done| {
+            cal.working_days_between(plan.accepted.unwrap_or(d.received), done)
+                .max(0)
+        });
+        made.case_rows.push(case_row(
+            c,
+            &d,
+            &plan,
+            &to,
+            &number,
+            handling,
+            in_community,
+            &at,
+        ));
+        let ev = timeline(&plan, d.channel, d.received, to.name.as_deref(), &at);
+        made.event_rows.push((number, ev));
+        made.count(c, d.item.id, d.year, &plan, handling, in_community);
+    }
+
+    /// A case's received day (a working day, not after today), its item (by the items'
+    /// weights), its number in the community's year, its applicant and its channel.
+    fn draw(
+        &self,
+        c: &str,
+        here: &[(String, String, i64)],
+        off: i64,
+        rng: &mut Rng,
+        made: &mut Made,
+    ) -> Drawn<'_> {
+        let mut received = self.first + Duration::days(off);
+        while !self.cal.is_working(received) {
             received = received.succ_opt().unwrap_or(received);
         }
-        if received > today {
-            received = today;
+        if received > self.today {
+            received = self.today;
         }
-        let mut pick = rng.range(0, total_weight - 1);
+        let mut pick = rng.range(0, self.total_weight - 1);
         let mut ix = 0;
-        while pick >= weights[ix] {
-            pick -= weights[ix];
+        while pick >= self.weights[ix] {
+            pick -= self.weights[ix];
             ix += 1;
         }
-        let item = &items[ix];
+        let item = &self.items[ix];
         let year = received.year();
         let seq = {
             let e = made.counters.entry((c.to_string(), year)).or_insert(0);
@@ -97,7 +123,7 @@ impl CaseMaker<'_> {
         };
         let who = &here[rng.range(0, here.len() as i64 - 1) as usize];
         let walk_in = rng.range(0, 9) < 3;
-        let (app_name, app_phone, resident) = if walk_in {
+        let (applicant_name, applicant_phone, resident) = if walk_in {
             (name(rng), phone(rng), None)
         } else {
             (who.0.clone(), who.1.clone(), Some(who.2))
@@ -107,97 +133,139 @@ impl CaseMaker<'_> {
             1..=2 if item.online => "online",
             _ => "window",
         };
-        let plan = plan_case(rng, cal, item, received, today, channel);
+        Drawn {
+            item,
+            received,
+            year,
+            seq,
+            applicant_name,
+            applicant_phone,
+            resident,
+            channel,
+        }
+    }
+
+    /// Where a referred case went: a provider serving the community (convenience items), the
+    /// item's department, or the town's centre.
+    fn referral(&self, c: &str, item: &Item, plan: &Plan, rng: &mut Rng) -> Referral {
+        let providers = self.providers;
         let provider = if item.kind == "convenience" {
             item.provider_category.as_deref().and_then(|cat| {
-                dispatch
+                providers
+                    .dispatch
                     .get(&(c.to_string(), cat))
                     .map(|ps| ps[rng.range(0, ps.len() as i64 - 1) as usize])
             })
         } else {
             None
         };
-        let referred_kind = match (plan.referred, item.finish_at.as_str(), provider) {
+        let kind = match (plan.referred, item.finish_at.as_str(), provider) {
             (false, _, _) => None,
             (true, _, Some(_)) => Some("provider"),
             (true, "department", _) => Some("department"),
             (true, "town_centre", _) => Some("town_centre"),
             (true, _, None) => None,
         };
-        let referred_to = match referred_kind {
+        let name = match kind {
             Some("town_centre") => Some(format!(
                 "{}行政受理中心",
-                town_names
+                providers
+                    .town_names
                     .get(&format!("{}000", &c[..9]))
                     .map(String::as_str)
                     .unwrap_or("镇")
             )),
             Some("department") => item.department_name.clone(),
-            Some("provider") => provider.and_then(|p| provider_names.get(&p).cloned()),
+            Some("provider") => provider.and_then(|p| providers.names.get(&p).cloned()),
             _ => None,
         };
-        let number = rules::case_number(c, year, seq as u32);
-        let at = |d: NaiveDate, h: u32| -> DateTime<Utc> {
-            d.and_hms_opt(h, rng_minute(seq), 0)
-                .map(crate::platform::time::to_utc)
-                .unwrap_or(now)
-        };
-        let received_at = at(received, 9);
-        let in_community = referred_kind.is_none() || referred_kind == Some("provider");
-        let handling = plan.completed.map(|d| {
-            cal.working_days_between(plan.accepted.unwrap_or(received), d)
-                .max(0)
-        });
-        made.case_rows.push(vals![
-            number.clone(),
-            c.to_string(),
-            item.id,
-            resident,
-            app_name,
-            app_phone,
-            channel,
-            plan.status,
-            "",
-            "",
-            received_at,
-            received,
-            plan.accepted,
-            plan.due,
-            plan.rejected
-                .then(|| "材料不齐，已告知补齐后再办".to_string()),
-            referred_kind,
-            if referred_kind == Some("department") {
-                item.department_id
-            } else {
-                None
-            },
-            if referred_kind == Some("provider") {
-                provider
-            } else {
-                None
-            },
-            referred_to.clone(),
-            referred_kind.and(plan.referral_deadline),
-            plan.completed,
-            plan.completed.map(|_| in_community),
-            handling,
-            plan.completed
-                .map(|_| "已办结，结果已告知申请人".to_string()),
-            plan.rating.map(i64::from),
-            plan.rating.map(|s| if s >= 4 {
-                "满意".to_string()
-            } else {
-                "速度偏慢".to_string()
-            }),
-            plan.rating.and(plan.completed).map(|d| at(d, 17)),
-            (channel != "window").then(|| format!("demo{}{seq}{}", &c[6..], year)),
-            "demo",
-            received_at
-        ]);
-        let ev = timeline(&plan, channel, received, referred_to.as_deref(), &at);
-        made.event_rows.push((number, ev));
-        made.count(c, item.id, year, &plan, handling, in_community);
+        Referral {
+            kind,
+            provider,
+            name,
+        }
     }
+}
+
+/// A case's draw: what is asked, when, by whom, through which channel.
+struct Drawn<'a> {
+    item: &'a Item,
+    received: NaiveDate,
+    year: i32,
+    seq: i64,
+    applicant_name: String,
+    applicant_phone: String,
+    resident: Option<i64>,
+    channel: &'static str,
+}
+
+/// Where a case was referred, if it was.
+struct Referral {
+    kind: Option<&'static str>,
+    provider: Option<i64>,
+    name: Option<String>,
+}
+
+/// A case's row for the `cases` insert, in its columns' order.
+#[allow(clippy::too_many_arguments)]
+fn case_row(
+    c: &str,
+    d: &Drawn<'_>,
+    plan: &Plan,
+    to: &Referral,
+    number: &str,
+    handling: Option<i64>,
+    in_community: bool,
+    at: &dyn Fn(NaiveDate, u32) -> DateTime<Utc>,
+) -> Vec<Value> {
+    let item = d.item;
+    let received_at = at(d.received, 9);
+    vals![
+        number.to_string(),
+        c.to_string(),
+        item.id,
+        d.resident,
+        d.applicant_name.clone(),
+        d.applicant_phone.clone(),
+        d.channel,
+        plan.status,
+        "",
+        "",
+        received_at,
+        d.received,
+        plan.accepted,
+        plan.due,
+        plan.rejected
+            .then(|| "材料不齐，已告知补齐后再办".to_string()),
+        to.kind,
+        if to.kind == Some("department") {
+            item.department_id
+        } else {
+            None
+        },
+        if to.kind == Some("provider") {
+            to.provider
+        } else {
+            None
+        },
+        to.name.clone(),
+        to.kind.and(plan.referral_deadline),
+        plan.completed,
+        plan.completed.map(|_| in_community),
+        handling,
+        plan.completed
+            .map(|_| "已办结，结果已告知申请人".to_string()),
+        plan.rating.map(i64::from),
+        plan.rating.map(|s| if s >= 4 {
+            "满意".to_string()
+        } else {
+            "速度偏慢".to_string()
+        }),
+        plan.rating.and(plan.completed).map(|day| at(day, 17)),
+        (d.channel != "window").then(|| format!("demo{}{}{}", &c[6..], d.seq, d.year)),
+        "demo",
+        received_at
+    ]
 }
 
 /// A case's timeline after registration (the insert trigger writes its first entry).

@@ -238,40 +238,17 @@ async fn providers(
     .map_err(err)?
     .into_iter()
     .collect();
+    let pending = draw_providers(
+        communities,
+        &towns,
+        &town_names,
+        today,
+        db.clock().now(),
+        rng,
+    );
     let tx = db.write_tx().await.map_err(err)?;
-    let now = db.clock().now();
     let mut provider_serves: Vec<(i64, Vec<&'static str>, Vec<String>)> = vec![];
     let mut provider_names: BTreeMap<i64, String> = BTreeMap::new();
-    let mut credit_seq = 0i64;
-    let mut add_provider =
-        |name: String, cats: &[&'static str], serves: Vec<String>, rng: &mut Rng| {
-            credit_seq += 1;
-            provider_row(credit_seq, name, cats, serves, today, now, rng)
-        };
-    let mut pending = vec![add_provider(
-        "锡山便民家政服务社".into(),
-        &["housekeeping", "water_gas", "appliance_repair", "drain"],
-        towns
-            .get("320205106000")
-            .cloned()
-            .unwrap_or_else(|| communities.iter().take(20).cloned().collect()),
-        rng,
-    )];
-    for (town, cs) in &towns {
-        for (i, (suffix, cats)) in PROVIDER_KINDS.iter().enumerate() {
-            let _ = i;
-            // not every kind in every town
-            if (i + town.len() + cs.len()) % 5 == 3 {
-                continue;
-            }
-            let town_name = town_names
-                .get(town)
-                .cloned()
-                .unwrap_or_else(|| town.clone());
-            let name = format!("{town_name}{suffix}");
-            pending.push(add_provider(name, cats, cs.clone(), rng));
-        }
-    }
     for (name, v, cats, serves) in pending {
         let id = db::scalar(
             &tx,
@@ -305,7 +282,66 @@ async fn providers(
     )
     .await
     .map_err(err)?;
-    // who serves what where (active ones only take requests)
+    let dispatch = dispatch_of(db, &provider_serves).await?;
+
+    Ok(Providers {
+        names: provider_names,
+        town_names,
+        dispatch,
+    })
+}
+
+/// A provider drawn: its name, its row, the categories it serves and the communities.
+type ProviderDraft = (String, Vec<Value>, Vec<&'static str>, Vec<String>);
+
+/// The providers' rows, drawn: the district-wide housekeeping service first (the demo
+/// provider account), then most kinds in each town.
+fn draw_providers(
+    communities: &[String],
+    towns: &BTreeMap<String, Vec<String>>,
+    town_names: &BTreeMap<String, String>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    rng: &mut Rng,
+) -> Vec<ProviderDraft> {
+    let mut credit_seq = 0i64;
+    let mut add_provider =
+        |name: String, cats: &[&'static str], serves: Vec<String>, rng: &mut Rng| {
+            credit_seq += 1;
+            provider_row(credit_seq, name, cats, serves, today, now, rng)
+        };
+    let mut pending = vec![add_provider(
+        "锡山便民家政服务社".into(),
+        &["housekeeping", "water_gas", "appliance_repair", "drain"],
+        towns
+            .get("320205106000")
+            .cloned()
+            .unwrap_or_else(|| communities.iter().take(20).cloned().collect()),
+        rng,
+    )];
+    for (town, cs) in towns {
+        for (i, (suffix, cats)) in PROVIDER_KINDS.iter().enumerate() {
+            // not every kind in every town
+            if (i + town.len() + cs.len()) % 5 == 3 {
+                continue;
+            }
+            let town_name = town_names
+                .get(town)
+                .cloned()
+                .unwrap_or_else(|| town.clone());
+            let name = format!("{town_name}{suffix}");
+            pending.push(add_provider(name, cats, cs.clone(), rng));
+        }
+    }
+    pending
+}
+
+/// Who serves what where: (community, category) → the active providers (suspended ones take
+/// no requests).
+async fn dispatch_of(
+    db: &Db,
+    provider_serves: &[(i64, Vec<&'static str>, Vec<String>)],
+) -> anyhow::Result<BTreeMap<(String, &'static str), Vec<i64>>> {
     let mut dispatch: BTreeMap<(String, &'static str), Vec<i64>> = BTreeMap::new();
     let active: Vec<i64> = db::all_json::<(i64,), _>(
         &db.conn,
@@ -318,7 +354,7 @@ async fn providers(
     .into_iter()
     .map(|(id,)| id)
     .collect();
-    for (id, cats, serves) in &provider_serves {
+    for (id, cats, serves) in provider_serves {
         if !active.contains(id) {
             continue;
         }
@@ -328,12 +364,7 @@ async fn providers(
             }
         }
     }
-
-    Ok(Providers {
-        names: provider_names,
-        town_names,
-        dispatch,
-    })
+    Ok(dispatch)
 }
 
 /// A provider's row: a valid credit code, a three-year contract (a few ending within the month,
@@ -346,7 +377,7 @@ fn provider_row(
     today: NaiveDate,
     now: DateTime<Utc>,
     rng: &mut Rng,
-) -> (String, Vec<Value>, Vec<&'static str>, Vec<String>) {
+) -> ProviderDraft {
     let first17 = format!("92320205MA{:07}", 1_000_000 + credit_seq);
     let credit = crate::platform::types::CreditCode::check_char(&first17)
         .map(|c| format!("{first17}{}", c as char));

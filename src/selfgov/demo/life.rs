@@ -324,123 +324,19 @@ impl Life {
             notices,
             volunteers,
         } = std::mem::take(self);
-        db::insert_rows(
-            tx,
-            "meetings",
-            &[
-                "community_code",
-                "kind",
-                "title",
-                "starts_at",
-                "ends_at",
-                "room_id",
-                "place",
-                "list_size",
-                "present",
-                "minutes",
-                "created_by",
-                "created_at",
-                "updated_at",
-            ],
-            meetings,
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "bookings",
-            &[
-                "room_id",
-                "title",
-                "organiser",
-                "starts_at",
-                "ends_at",
-                "created_by",
-                "created_at",
-            ],
-            bookings,
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "activities",
-            &[
-                "community_code",
-                "kind",
-                "title",
-                "description",
-                "starts_at",
-                "ends_at",
-                "room_id",
-                "place",
-                "organiser",
-                "participants",
-                "cancelled",
-                "updated_at",
-            ],
-            activities,
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "proposals",
-            &[
-                "community_code",
-                "source",
-                "author",
-                "title",
-                "body",
-                "status",
-                "answer",
-                "reason",
-                "received_on",
-                "answered_on",
-                "implemented_on",
-                "updated_at",
-            ],
-            proposals,
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "notices",
-            &[
-                "community_code",
-                "board",
-                "category",
-                "title",
-                "body",
-                "publish_on",
-                "expire_on",
-                "created_by",
-                "created_at",
-                "updated_at",
-            ],
-            notices,
-        )
-        .await
-        .map_err(err)?;
-        db::insert_rows(
-            tx,
-            "volunteers",
-            &[
-                "community_code",
-                "name",
-                "phone",
-                "skills",
-                "party_member",
-                "organisation_id",
-                "joined_on",
-                "active",
-            ],
-            volunteers,
-        )
-        .await
-        .map_err(err)?;
-
+        let tables = [
+            ("meetings", MEETINGS_COLUMNS, meetings),
+            ("bookings", BOOKINGS_COLUMNS, bookings),
+            ("activities", ACTIVITIES_COLUMNS, activities),
+            ("proposals", PROPOSALS_COLUMNS, proposals),
+            ("notices", NOTICES_COLUMNS, notices),
+            ("volunteers", VOLUNTEERS_COLUMNS, volunteers),
+        ];
+        for (table, columns, rows) in tables {
+            db::insert_rows(tx, table, columns, rows)
+                .await
+                .map_err(err)?;
+        }
         Ok(())
     }
 
@@ -470,3 +366,89 @@ impl Life {
         Ok(())
     }
 }
+
+/// The columns of the demo's `meetings` rows, in their order.
+const MEETINGS_COLUMNS: &[&str] = &[
+    "community_code",
+    "kind",
+    "title",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "place",
+    "list_size",
+    "present",
+    "minutes",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// The columns of the demo's `bookings` rows, in their order.
+const BOOKINGS_COLUMNS: &[&str] = &[
+    "room_id",
+    "title",
+    "organiser",
+    "starts_at",
+    "ends_at",
+    "created_by",
+    "created_at",
+];
+
+/// The columns of the demo's `activities` rows, in their order.
+const ACTIVITIES_COLUMNS: &[&str] = &[
+    "community_code",
+    "kind",
+    "title",
+    "description",
+    "starts_at",
+    "ends_at",
+    "room_id",
+    "place",
+    "organiser",
+    "participants",
+    "cancelled",
+    "updated_at",
+];
+
+/// The columns of the demo's `proposals` rows, in their order.
+const PROPOSALS_COLUMNS: &[&str] = &[
+    "community_code",
+    "source",
+    "author",
+    "title",
+    "body",
+    "status",
+    "answer",
+    "reason",
+    "received_on",
+    "answered_on",
+    "implemented_on",
+    "updated_at",
+];
+
+/// The columns of the demo's `notices` rows, in their order.
+const NOTICES_COLUMNS: &[&str] = &[
+    "community_code",
+    "board",
+    "category",
+    "title",
+    "body",
+    "publish_on",
+    "expire_on",
+    "created_by",
+    "created_at",
+    "updated_at",
+];
+
+/// The columns of the demo's `volunteers` rows, in their order.
+const VOLUNTEERS_COLUMNS: &[&str] = &[
+    "community_code",
+    "name",
+    "phone",
+    "skills",
+    "party_member",
+    "organisation_id",
+    "joined_on",
+    "active",
+];
