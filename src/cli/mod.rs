@@ -378,8 +378,15 @@ async fn demo(
             .progress_chars("=> "),
         );
         steps.enable_steady_tick(std::time::Duration::from_millis(200));
-        crate::demo::generate_with_progress(&db, &district, scale.max(1), &steps).await?;
+        let took =
+            crate::demo::generate_with_progress(&db, &district, scale.max(1), &steps).await?;
         steps.finish_with_message("done");
+        let total: std::time::Duration = took.iter().map(|(_, d)| *d).sum();
+        let each: Vec<String> = took
+            .iter()
+            .map(|(step, d)| format!("{step} {:.1} s", d.as_secs_f64()))
+            .collect();
+        println!("Built in {:.1} s: {}", total.as_secs_f64(), each.join(", "));
     }
     if no_serve {
         return Ok(ExitCode::SUCCESS);

@@ -120,48 +120,76 @@ pub fn scale_to_total(weights: &[i64], total: i64) -> Vec<i64> {
 
 /// Build the demo into an empty, migrated database.
 pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::Result<()> {
-    generate_with_progress(db, district, scale, &indicatif::ProgressBar::hidden()).await
+    generate_with_progress(db, district, scale, &indicatif::ProgressBar::hidden()).await?;
+    Ok(())
 }
 
-/// The same, telling each step on a progress bar (7 steps).
+/// The same, telling each step on a progress bar (7 steps); what each step took, in order.
 pub async fn generate_with_progress(
     db: &Db,
     district: &DivisionCode,
     scale: u32,
     steps: &indicatif::ProgressBar,
-) -> anyhow::Result<()> {
-    steps.set_length(7);
-    steps.set_message("区划 divisions");
+) -> anyhow::Result<Vec<(&'static str, std::time::Duration)>> {
+    let mut took = Took::new(steps, 7, "区划 divisions");
     let actor = Actor::system("demo");
     let mut rng = Rng::new(2008);
     divisions(db, district, scale, &mut rng, &actor).await?;
-    steps.inc(1);
-    steps.set_message("撤并 merges");
+    took.next("撤并 merges");
     merges(db, district, &actor).await?;
-    steps.inc(1);
-    steps.set_message("人口 population");
+    took.next("人口 population");
     let (communities, active) = population(db, district, scale, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("服务中心 service centres");
+    took.next("服务中心 service centres");
 
     // 6. Service centres: the standard, targets and every community's centre history.
     crate::centres::demo::generate(db, district, &communities, &mut rng).await?;
     crate::funding::demo::generate(db, district, scale, FIRST_YEAR, LATEST_YEAR).await?;
     crate::assessment::demo::generate(db, district, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("服务大厅 service hall");
+    took.next("服务大厅 service hall");
 
     // 7. The service hall: calendar, providers (the first is the demo provider account's),
     // residents and the history of cases of the communities of today.
     crate::hall::demo::generate(db, district, &active, scale, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("自治互助 self-government");
+    took.next("自治互助 self-government");
     crate::selfgov::demo::generate(db, district, &active, scale, &mut rng).await?;
-    steps.inc(1);
-    steps.set_message("账号 accounts");
+    took.next("账号 accounts");
     accounts(db, district, &actor).await?;
-    steps.inc(1);
-    Ok(())
+    Ok(took.done())
+}
+
+/// The steps' progress and what each took.
+struct Took<'a> {
+    bar: &'a indicatif::ProgressBar,
+    step: &'static str,
+    since: std::time::Instant,
+    took: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl<'a> Took<'a> {
+    fn new(bar: &'a indicatif::ProgressBar, steps: u64, first: &'static str) -> Self {
+        bar.set_length(steps);
+        bar.set_message(first);
+        Took {
+            bar,
+            step: first,
+            since: std::time::Instant::now(),
+            took: vec![],
+        }
+    }
+
+    fn next(&mut self, step: &'static str) {
+        self.took.push((self.step, self.since.elapsed()));
+        self.bar.inc(1);
+        self.bar.set_message(step);
+        self.step = step;
+        self.since = std::time::Instant::now();
+    }
+
+    fn done(mut self) -> Vec<(&'static str, std::time::Duration)> {
+        self.took.push((self.step, self.since.elapsed()));
+        self.bar.inc(1);
+        self.took
+    }
 }
 
 /// The former villages merged into neighbours (77 villages in 2008, 66 today): code, name,

@@ -447,6 +447,36 @@ pub async fn exec<C: ConnectionTrait>(
     Ok(c.execute_raw(s).await?.rows_affected())
 }
 
+/// Drop the named indexes for a bulk load and give back the statements that build them
+/// again ([`build_indexes`] after the load): a million rows inserted into indexes in random
+/// order cost more than sorting them once. An index that does not exist is left out.
+pub async fn drop_indexes<C: ConnectionTrait>(
+    c: &C,
+    names: &[&str],
+) -> Result<Vec<String>, AppError> {
+    let definition = match c.get_database_backend() {
+        DbBackend::Postgres => "SELECT indexdef AS sql FROM pg_indexes WHERE indexname = ?",
+        _ => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+    };
+    let mut made = vec![];
+    for name in names {
+        let sql: Vec<(String,)> = all_json(c, &["sql"], definition, vals![*name]).await?;
+        if let Some((sql,)) = sql.into_iter().next() {
+            c.execute_unprepared(&format!("DROP INDEX {name}")).await?;
+            made.push(sql);
+        }
+    }
+    Ok(made)
+}
+
+/// Build again the indexes [`drop_indexes`] dropped.
+pub async fn build_indexes<C: ConnectionTrait>(c: &C, made: &[String]) -> Result<(), AppError> {
+    for sql in made {
+        c.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
 /// Bulk rows (demo data, generated history): multi-row inserts in chunks inside the caller's
 /// transaction. The caller records one audit entry for the lot.
 pub async fn insert_rows<C: ConnectionTrait>(

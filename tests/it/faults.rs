@@ -551,6 +551,29 @@ async fn a_value_already_taken_is_a_field_error_on_either_backend() {
     );
 }
 
+/// The demo drops the cases' secondary indexes for its load and builds them again after it:
+/// the demo database has every index the migrations define, on either backend.
+#[tokio::test]
+async fn the_demo_builds_the_indexes_it_dropped_for_its_load() {
+    let t = TestApp::demo().await;
+    let sql = match t.db().conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'cases' AND indexname IN \
+             ('cases_item', 'cases_provider', 'cases_department', 'cases_phone', 'cases_open', \
+              'cases_overdue', 'cases_community')"
+        }
+        _ => {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cases' AND name IN \
+             ('cases_item', 'cases_provider', 'cases_department', 'cases_phone', 'cases_open', \
+              'cases_overdue', 'cases_community')"
+        }
+    };
+    assert_eq!(
+        db::scalar(&t.db().conn, sql, vec![]).await.unwrap(),
+        Some(7)
+    );
+}
+
 // ------------------------------------------------------------------ 7. a stable order
 
 /// Defect 7: upcoming meetings sorted by start time alone showed different subsets on SQLite and
