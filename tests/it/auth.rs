@@ -251,11 +251,21 @@ async fn language_switch_sets_a_cookie_and_translates() {
         "{}",
         &en.body[..200]
     );
+    let page = crate::html::Page::parse(&en.body);
     assert!(
-        en.body.contains("Communities") && en.body.contains("Residents&#x27; committee")
-            || en.body.contains("Residents' committee")
-            || en.body.contains("Residents&#39; committee")
+        page.texts("nav a").contains(&"Communities".to_string()),
+        "{:?}",
+        page.texts("nav a")
     );
+    let rows = page.table("table");
+    assert_eq!(rows[0][2], "Kind", "{:?}", rows[0]);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|r| r[2] == "Residents' committee" || r[2] == "Village committee"),
+        "every community's kind in English: {rows:?}"
+    );
+    assert!(rows[1..].iter().any(|r| r[2] == "Residents' committee"));
     assert!(
         !en.body.contains("筛选"),
         "no Chinese UI strings left in English"

@@ -74,6 +74,64 @@ pub async fn loaded(c: &fantoccini::Client) {
     panic!("the page did not load within 5 s");
 }
 
+/// Type a date into an `<input type="date">` the way a person does: its digits, in the order
+/// the browser's locale shows the fields (Chromium's date field takes them segment by
+/// segment); then check the field holds it.
+pub async fn type_date(c: &fantoccini::Client, id: &str, date: &str) {
+    let order: String = c
+        .execute(
+            "return new Intl.DateTimeFormat().formatToParts(new Date(2026, 10, 25)) \
+             .filter(p => p.type !== 'literal').map(p => p.type[0]).join('')",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or("ymd")
+        .to_string();
+    let (y, rest) = date.split_once('-').unwrap();
+    let (m, d) = rest.split_once('-').unwrap();
+    let keys: String = order
+        .chars()
+        .map(|part| match part {
+            'y' => y,
+            'm' => m,
+            _ => d,
+        })
+        .collect();
+    type_into(c, id, &keys, date).await;
+}
+
+/// Type a time (`08:30`) into an `<input type="time">`: hours and minutes, and AM or PM where
+/// the locale counts twelve hours; then check the field holds it.
+pub async fn type_time(c: &fantoccini::Client, id: &str, time: &str) {
+    let twelve = c
+        .execute(
+            "return new Intl.DateTimeFormat([], {hour: 'numeric'}).resolvedOptions().hour12 === true",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap_or(false);
+    let (h, m) = time.split_once(':').unwrap();
+    let keys = if twelve {
+        let h: u32 = h.parse().unwrap();
+        let h12 = if h.is_multiple_of(12) { 12 } else { h % 12 };
+        format!("{h12:02}{m}{}", if h < 12 { "A" } else { "P" })
+    } else {
+        format!("{h}{m}")
+    };
+    type_into(c, id, &keys, time).await;
+}
+
+async fn type_into(c: &fantoccini::Client, id: &str, keys: &str, expected: &str) {
+    let input = c.find(fantoccini::Locator::Id(id)).await.unwrap();
+    input.send_keys(keys).await.unwrap();
+    let value = input.prop("value").await.unwrap().unwrap_or_default();
+    assert_eq!(value, expected, "typed {keys:?} into #{id}");
+}
+
 impl Browser {
     /// `None` (with a notice) where chromedriver is missing; CI installs it and fails there.
     pub async fn start() -> Option<Browser> {
@@ -239,10 +297,7 @@ async fn staff_sign_in_open_their_community_and_switch_language() {
         .text()
         .await
         .unwrap();
-    assert!(
-        body.contains("历年常住人口") || body.contains("人口"),
-        "population section"
-    );
+    assert!(body.contains("历年常住人口"), "population section: {body}");
     std::fs::write(
         shots.join("community-zh.png"),
         c.screenshot().await.unwrap(),

@@ -272,9 +272,19 @@ async fn community_list_filters_paginates_and_exports() {
     let t = TestApp::demo().await;
     let admin = t.session("admin").await;
     let page = t.get("/communities?kind=village", Some(&admin)).await;
-    assert!(page.body.contains("共 66 个社区"), "66 village committees");
+    let html = crate::html::Page::parse(&page.body);
+    assert!(
+        html.text("p.caption").starts_with("共 66 个社区"),
+        "66 village committees"
+    );
+    let rows = html.table("table");
+    assert!(
+        rows[1..].iter().all(|r| r[2] == "村委会"),
+        "only village committees listed: {rows:?}"
+    );
     let p2 = t.get("/communities?page=3", Some(&admin)).await;
-    assert!(p2.body.contains("第 3 页，共 3 页"));
+    let pager = crate::html::Page::parse(&p2.body).text("nav.pagination");
+    assert!(pager.contains("第 3 页，共 3 页"), "{pager}");
     let q = t
         .get("/api/v1/communities?q=黄土塘", Some(&admin))
         .await
@@ -302,6 +312,13 @@ async fn community_list_filters_paginates_and_exports() {
     assert_eq!(r.headers().unwrap().get(0), Some("区划代码"));
     assert_eq!(r.records().count(), 19);
     let towns = t.get("/towns", Some(&admin)).await;
-    assert!(towns.body.contains("397,000"), "totals row");
+    let html = crate::html::Page::parse(&towns.body);
+    let rows = html.table("table");
+    let total = rows.last().unwrap();
+    assert_eq!(
+        total[total.len() - 2],
+        "397,000",
+        "the totals row's population: {total:?}"
+    );
     assert!(towns.body.contains("<svg"), "chart");
 }

@@ -14,6 +14,7 @@ mod funding;
 mod fuzz;
 mod geo;
 mod hall;
+mod html;
 mod import;
 mod matrix;
 mod security;

@@ -1650,17 +1650,6 @@ async fn browser_forum_topic_and_room_booking() {
     let Some(b) = crate::browser::Browser::start().await else {
         return;
     };
-    let set = |id: &'static str, v: String| {
-        let c = b.c.clone();
-        async move {
-            c.execute(
-                "document.getElementById(arguments[0]).value = arguments[1];",
-                vec![id.into(), v.into()],
-            )
-            .await
-            .unwrap();
-        }
-    };
     let text = |id: &'static str, v: &'static str| {
         let c = b.c.clone();
         async move {
@@ -1699,7 +1688,7 @@ async fn browser_forum_topic_and_room_booking() {
         .await
         .unwrap();
     text("meeting-title", "村民论坛：村道绿化").await;
-    set("meeting-date", day(12)).await;
+    crate::browser::type_date(&b.c, "meeting-date", &day(12)).await;
     b.c.find(Locator::Id("meeting-room_id"))
         .await
         .unwrap()
@@ -1747,9 +1736,9 @@ async fn browser_forum_topic_and_room_booking() {
     for attempt in 0..2 {
         text("book-title", "太极拳班").await;
         text("book-organiser", "老年协会").await;
-        set("book-date", day(9)).await;
-        set("book-starts", "08:30".into()).await;
-        set("book-ends", "09:30".into()).await;
+        crate::browser::type_date(&b.c, "book-date", &day(9)).await;
+        crate::browser::type_time(&b.c, "book-starts", "08:30").await;
+        crate::browser::type_time(&b.c, "book-ends", "09:30").await;
         click("form[action$='/book'] button[type=submit]").await;
         let body = b.body().await;
         if attempt == 0 {
