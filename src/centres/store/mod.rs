@@ -21,12 +21,14 @@ use crate::platform::types::DivisionCode;
 use crate::vals;
 
 mod facts;
+mod inspections;
 mod ledger;
 mod projects;
 mod standards;
 mod targets;
 
 pub use facts::*;
+pub use inspections::*;
 pub use ledger::*;
 pub use projects::*;
 pub use standards::*;
