@@ -24,7 +24,6 @@ pub mod organisations;
 pub mod proposals;
 pub mod public;
 pub mod rooms;
-pub mod rules;
 pub mod store;
 pub mod volunteers;
 pub mod web;

@@ -27,13 +27,13 @@ use crate::platform::time::day_start_utc;
 
 use crate::selfgov::boards::store::NoticeRow;
 use crate::selfgov::meetings::representatives::Representative;
+use crate::selfgov::meetings::rules::MeetingKind;
 use crate::selfgov::meetings::store::Meeting;
 use crate::selfgov::organisations::store::Organisation;
 use crate::selfgov::proposals::store::Proposal;
 use crate::selfgov::proposals::store::ProposalStats;
 use crate::selfgov::rooms::activities::Activity;
 use crate::selfgov::rooms::store::Room;
-use crate::selfgov::rules::MeetingKind;
 use crate::selfgov::store::{self, code_scope};
 
 /// Self-government's staff pages: the overview and a community's workspace here, and each

@@ -3,5 +3,6 @@
 
 pub mod outcomes;
 pub mod representatives;
+pub mod rules;
 pub mod store;
 pub mod web;

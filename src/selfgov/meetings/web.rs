@@ -21,10 +21,10 @@ use crate::selfgov::form::{F, Fields};
 use crate::selfgov::meetings::outcomes::Resolution;
 use crate::selfgov::meetings::outcomes::Task;
 use crate::selfgov::meetings::representatives::Representative;
+use crate::selfgov::meetings::rules::NoticeRule;
 use crate::selfgov::meetings::store::Meeting;
 use crate::selfgov::meetings::store::Topic;
 use crate::selfgov::proposals::store::Proposal;
-use crate::selfgov::rules::NoticeRule;
 use crate::selfgov::store::{self, code_scope};
 use crate::selfgov::web::opts;
 use crate::selfgov::{MeetingReaders, SelfgovWriters};
@@ -117,7 +117,7 @@ async fn meeting_view(
         .into_iter()
         .filter(|p| !p.status().answered() || p.meeting_id == Some(id))
         .collect(),
-        publish_by: crate::selfgov::rules::publish_by(
+        publish_by: crate::selfgov::meetings::rules::publish_by(
             rule,
             crate::platform::time::to_local(m.starts_at).date(),
         ),
@@ -164,10 +164,10 @@ async fn post_meeting_action(
             )
             .await
             .map(|(_, n)| match n {
-                crate::selfgov::rules::Notice::Late { short } => {
+                crate::selfgov::meetings::rules::Notice::Late { short } => {
                     format!("{back}?late={short}#topics")
                 }
-                crate::selfgov::rules::Notice::InTime => format!("{back}#topics"),
+                crate::selfgov::meetings::rules::Notice::InTime => format!("{back}#topics"),
             }),
         ),
         "attendance" => (

@@ -1,4 +1,5 @@
 //! Volunteers (志愿者) and their verified service hours.
 
+pub mod rules;
 pub mod store;
 pub mod web;
