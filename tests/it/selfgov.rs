@@ -593,8 +593,12 @@ async fn bad_input_is_refused_with_field_errors_and_nothing_written() {
             .post(&format!("/selfgov/c/{HTT}/{form}"), &s, fields)
             .await;
         assert_eq!(r.status, 422, "{form}: {}", r.body);
-        assert!(r.body.contains(msg), "{form} should say {msg}");
-        assert!(r.body.contains("error-summary"));
+        // beside the field it is about, in the form that was sent
+        let errors = crate::html::Page::parse(&r.body).field_errors();
+        assert!(
+            errors.iter().any(|(_, m)| m.contains(msg)),
+            "{form} should say {msg} beside a field: {errors:?}"
+        );
     }
     // organisations: a filed one with a bad credit code, a registered one without its certificate
     let base: Vec<(&str, &str)> = vec![
