@@ -16,3 +16,4 @@ pub mod home;
 pub mod platform;
 pub mod public;
 pub mod selfgov;
+pub mod workers;

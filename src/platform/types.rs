@@ -568,6 +568,27 @@ pub fn thousands_i(n: i64) -> String {
     }
 }
 
+/// An enum of fixed choices stored and sent by a stable key (`"under_construction"`): `key()`,
+/// `parse()` and `ALL`, serde in snake case, an OpenAPI schema.
+#[macro_export]
+macro_rules! keyed_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $key:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn key(self) -> &'static str {
+                match self { $($name::$variant => $key),+ }
+            }
+            pub fn parse(s: &str) -> Option<$name> {
+                match s.trim() { $($key => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

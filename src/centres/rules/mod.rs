@@ -19,31 +19,13 @@ pub const MAX_AREA_DM2: i64 = 100_000 * 100;
 /// The largest single amount of money: 100 million yuan (in fen).
 pub const MAX_AMOUNT_FEN: i64 = 100_000_000 * 100;
 
-macro_rules! keyed_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $key:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($key => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-keyed_enum!(
+crate::keyed_enum!(
     /// How the centre is built. `Integrated`: demolition or planning blocks a build, so the
     /// community's existing rooms deliver the functions (the blocking reason is recorded).
     Mode { New = "new", Renovation = "renovation", Integrated = "integrated" }
 );
 
-keyed_enum!(
+crate::keyed_enum!(
     /// Where a project stands: planned → under construction → completed → accepted, or
     /// acceptance failed → rectifying → accepted again.
     Status {
@@ -56,7 +38,7 @@ keyed_enum!(
     }
 );
 
-keyed_enum!(
+crate::keyed_enum!(
     /// The parts of the standard: 一厅 七站 七室 两栏 一校 一场地, and barrier-free facilities.
     Category {
         Hall = "hall",

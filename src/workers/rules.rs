@@ -1,0 +1,539 @@
+//! Pure rules of the community workforce (社区工作者队伍, issue 15). No IO, no clock: every
+//! date is an argument.
+//!
+//! - who a worker is from their ID number, and their age and age band on a date (age is
+//!   computed, never stored);
+//! - the periods a worker serves in a community or office (one record, its history kept);
+//! - certificates and their registration, and which count for the report's target;
+//! - training hours against a yearly target, and a registration period's continuing
+//!   education;
+//! - the posts a community is entitled to by its size (an editable norm);
+//! - recruitment: conditions, weighted scores and the ranking;
+//! - the headline measure: communities with a certified social worker, against a target.
+
+use std::collections::HashSet;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::platform::types::IdNumber;
+
+crate::keyed_enum!(
+    /// Education, as the report counts it (年龄偏高、文化偏低).
+    Education {
+        Junior = "junior",
+        Senior = "senior",
+        College = "college",
+        Bachelor = "bachelor",
+        Postgraduate = "postgraduate",
+    }
+);
+
+impl Education {
+    /// 大专 and above: the share the report wants to raise.
+    pub fn college_or_above(self) -> bool {
+        self >= Education::College
+    }
+}
+
+crate::keyed_enum!(
+    /// Political status.
+    Political {
+        Party = "party",
+        Probationary = "probationary",
+        League = "league",
+        Democratic = "democratic",
+        Masses = "masses",
+    }
+);
+
+crate::keyed_enum!(
+    /// The post a worker holds.
+    Post {
+        Secretary = "secretary",
+        Director = "director",
+        DeputyDirector = "deputy_director",
+        Member = "member",
+        FullTime = "full_time_worker",
+        Assistant = "assistant",
+        Other = "other",
+    }
+);
+
+crate::keyed_enum!(
+    /// How a worker is employed: full-time (专职), part-time, a public-welfare post
+    /// (公益性岗位), an elected committee member, or seconded (借调).
+    Employment {
+        FullTime = "full_time",
+        PartTime = "part_time",
+        PublicWelfare = "public_welfare",
+        Elected = "elected",
+        Seconded = "seconded",
+    }
+);
+
+crate::keyed_enum!(
+    /// A certificate: the three levels of the social-work qualification (助理社会工作师,
+    /// 社会工作师, 高级社会工作师), or another certificate kept on the record.
+    CertificateLevel {
+        Assistant = "assistant",
+        SocialWorker = "social_worker",
+        Senior = "senior",
+        Other = "other",
+    }
+);
+
+impl CertificateLevel {
+    /// A professional social-work qualification: what the report's target counts.
+    pub fn is_social_work(self) -> bool {
+        self != CertificateLevel::Other
+    }
+}
+
+crate::keyed_enum!(
+    /// Age bands of the workforce dashboard.
+    AgeBand { UpTo35 = "up_to_35", From36To50 = "from_36_to_50", Over50 = "over_50" }
+);
+
+/// Birth date and sex read from an ID number (GB 11643): the number must be valid.
+pub fn identity(id_number: &str) -> Result<(NaiveDate, bool), &'static str> {
+    let id = IdNumber::parse(id_number)?;
+    Ok((id.birth_date(), id.is_male()))
+}
+
+/// Age in completed years on `on` (0 before the birth date).
+pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
+    if on < birth {
+        return 0;
+    }
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    u32::try_from(years).unwrap_or(0)
+}
+
+pub fn age_band(age: u32) -> AgeBand {
+    match age {
+        0..=35 => AgeBand::UpTo35,
+        36..=50 => AgeBand::From36To50,
+        _ => AgeBand::Over50,
+    }
+}
+
+/// A period a worker serves in a unit (a community, or a town's or the district's office),
+/// both ends counted; no end while it lasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub unit: String,
+    pub start: NaiveDate,
+    pub end: Option<NaiveDate>,
+}
+
+impl Period {
+    pub fn covers(&self, on: NaiveDate) -> bool {
+        self.start <= on && self.end.is_none_or(|e| on <= e)
+    }
+}
+
+/// The period that covers `on`, if the worker served then.
+pub fn serving_on(periods: &[Period], on: NaiveDate) -> Option<&Period> {
+    periods.iter().find(|p| p.covers(on))
+}
+
+/// A worker's periods: each ends on or after its start, no two overlap, at most one is
+/// open (the current one, the latest).
+pub fn check_periods(periods: &[Period]) -> Result<(), &'static str> {
+    let mut sorted: Vec<&Period> = periods.iter().collect();
+    sorted.sort_by_key(|p| p.start);
+    for p in &sorted {
+        if p.end.is_some_and(|e| e < p.start) {
+            return Err("workers.period_ends_before_start");
+        }
+    }
+    for pair in sorted.windows(2) {
+        match pair[0].end {
+            None => return Err("workers.period_open_before_another"),
+            Some(e) if e >= pair[1].start => return Err("workers.periods_overlap"),
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A certificate on a worker's record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Certificate {
+    pub level: CertificateLevel,
+    pub obtained_on: NaiveDate,
+    /// The registration's end (登记有效期); none when the certificate needs no registration.
+    pub registered_until: Option<NaiveDate>,
+}
+
+impl Certificate {
+    /// Held and registered on `on`.
+    pub fn valid_on(&self, on: NaiveDate) -> bool {
+        self.obtained_on <= on && self.registered_until.is_none_or(|u| on <= u)
+    }
+
+    /// Counts for the target on `on`: a social-work qualification, valid then.
+    pub fn certifies_on(&self, on: NaiveDate) -> bool {
+        self.level.is_social_work() && self.valid_on(on)
+    }
+
+    /// Days until the registration ends, when it ends within `within` days of `on`
+    /// (a reminder); `None` otherwise or once it has ended.
+    pub fn expiring(&self, on: NaiveDate, within: i64) -> Option<i64> {
+        let left = (self.registered_until? - on).num_days();
+        (0..=within).contains(&left).then_some(left)
+    }
+}
+
+/// Hours still missing against a requirement (0 when met).
+pub fn hours_short(required: u32, done: u32) -> u32 {
+    required.saturating_sub(done)
+}
+
+/// The posts a community is entitled to by its size: one full-time worker per
+/// `per_households` households, rounded up, never fewer than `minimum` (the district's
+/// norm, kept as data).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostNorm {
+    pub per_households: u32,
+    pub minimum: u32,
+}
+
+impl PostNorm {
+    pub fn entitled(self, households: u32) -> u32 {
+        let by_size = households.div_ceil(self.per_households.max(1));
+        by_size.max(self.minimum)
+    }
+
+    pub fn check(self) -> Result<(), &'static str> {
+        if self.per_households == 0 || self.per_households > 100_000 || self.minimum > 1_000 {
+            Err("workers.bad_norm")
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The conditions of a recruitment round's post.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conditions {
+    pub min_education: Education,
+    /// The oldest an applicant may be on the closing date.
+    pub max_age: u32,
+}
+
+impl Conditions {
+    /// Whether an applicant meets the conditions, and if not, the first one missed.
+    pub fn admits(self, education: Education, age: u32) -> Result<(), &'static str> {
+        if education < self.min_education {
+            Err("workers.education_below_condition")
+        } else if age > self.max_age {
+            Err("workers.over_age_limit")
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// An applicant's total from the written and interview scores (tenths of a point) with the
+/// written test's weight in percent: in hundredths of a point, rounded half up.
+pub fn weighted_total(written: u32, interview: u32, written_pct: u32) -> Result<u32, &'static str> {
+    if written_pct > 100 {
+        return Err("workers.bad_weight");
+    }
+    let thousandths = written * written_pct + interview * (100 - written_pct);
+    Ok((thousandths + 5) / 10)
+}
+
+/// Ranks by total, best first, ties sharing a rank (1, 2, 2, 4); ties keep the order given.
+pub fn rank<T: Copy>(totals: &[(T, u32)]) -> Vec<(T, u32, usize)> {
+    let mut order: Vec<usize> = (0..totals.len()).collect();
+    order.sort_by(|&a, &b| totals[b].1.cmp(&totals[a].1).then(a.cmp(&b)));
+    let mut out = Vec::with_capacity(totals.len());
+    for (place, &i) in order.iter().enumerate() {
+        let rank = match out.last() {
+            Some(&(_, prev, r)) if prev == totals[i].1 => r,
+            _ => place + 1,
+        };
+        out.push((totals[i].0, totals[i].1, rank));
+    }
+    out
+}
+
+/// Communities with a certified social worker, out of the communities counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    pub communities: u32,
+    pub covered: u32,
+}
+
+impl Coverage {
+    /// The share in tenths of a percent (803 = 80.3 %); 0 with no communities.
+    pub fn permille(self) -> u32 {
+        if self.communities == 0 {
+            0
+        } else {
+            ((u64::from(self.covered) * 1000 + u64::from(self.communities) / 2)
+                / u64::from(self.communities)) as u32
+        }
+    }
+
+    /// Meets a target in whole percent (exactly, not by the rounded share).
+    pub fn meets(self, target_pct: u32) -> bool {
+        u64::from(self.covered) * 100 >= u64::from(target_pct) * u64::from(self.communities)
+    }
+}
+
+/// The coverage of `communities` (the current ones, each once) given those that have a
+/// certified worker serving on the day, and the communities still without one, in the
+/// order given.
+pub fn coverage<'a>(
+    communities: &[&'a str],
+    certified: &HashSet<&str>,
+) -> (Coverage, Vec<&'a str>) {
+    let uncovered: Vec<&str> = communities
+        .iter()
+        .copied()
+        .filter(|c| !certified.contains(c))
+        .collect();
+    let n = communities.len() as u32;
+    (
+        Coverage {
+            communities: n,
+            covered: n - uncovered.len() as u32,
+        },
+        uncovered,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn identity_age_and_bands() {
+        // 11010519491231002X: born 1949-12-31, the 17th digit 2 is even: a woman
+        assert_eq!(identity("11010519491231002X"), Ok((d("1949-12-31"), false)));
+        assert_eq!(identity("110105194912310021"), Err("id.check"));
+        assert_eq!(age_on(d("1949-12-31"), d("2008-12-30")), 58);
+        assert_eq!(age_on(d("1949-12-31"), d("2008-12-31")), 59);
+        assert_eq!(age_on(d("2000-02-29"), d("2001-02-28")), 0);
+        assert_eq!(age_on(d("2000-02-29"), d("2001-03-01")), 1);
+        assert_eq!(age_on(d("2010-01-01"), d("2008-01-01")), 0);
+        assert_eq!(age_band(35), AgeBand::UpTo35);
+        assert_eq!(age_band(36), AgeBand::From36To50);
+        assert_eq!(age_band(50), AgeBand::From36To50);
+        assert_eq!(age_band(51), AgeBand::Over50);
+        assert!(Education::College.college_or_above());
+        assert!(!Education::Senior.college_or_above());
+        assert_eq!(Education::parse(" bachelor "), Some(Education::Bachelor));
+        assert_eq!(Post::FullTime.key(), "full_time_worker");
+    }
+
+    #[test]
+    fn periods_keep_one_record_across_communities() {
+        let moved = vec![
+            Period {
+                unit: "320205106203".into(),
+                start: d("2005-03-01"),
+                end: Some(d("2010-06-30")),
+            },
+            Period {
+                unit: "320205106204".into(),
+                start: d("2010-07-01"),
+                end: None,
+            },
+        ];
+        assert_eq!(check_periods(&moved), Ok(()));
+        assert_eq!(
+            serving_on(&moved, d("2010-06-30")).unwrap().unit,
+            "320205106203"
+        );
+        assert_eq!(
+            serving_on(&moved, d("2010-07-01")).unwrap().unit,
+            "320205106204"
+        );
+        assert_eq!(serving_on(&moved, d("2005-02-28")), None);
+        let overlapping = vec![
+            Period {
+                end: Some(d("2010-07-01")),
+                ..moved[0].clone()
+            },
+            moved[1].clone(),
+        ];
+        assert_eq!(check_periods(&overlapping), Err("workers.periods_overlap"));
+        let two_open = vec![
+            Period {
+                end: None,
+                ..moved[0].clone()
+            },
+            moved[1].clone(),
+        ];
+        assert_eq!(
+            check_periods(&two_open),
+            Err("workers.period_open_before_another")
+        );
+        let backwards = vec![Period {
+            end: Some(d("2005-02-01")),
+            ..moved[0].clone()
+        }];
+        assert_eq!(
+            check_periods(&backwards),
+            Err("workers.period_ends_before_start")
+        );
+    }
+
+    #[test]
+    fn certificates_count_while_registered() {
+        let c = Certificate {
+            level: CertificateLevel::Assistant,
+            obtained_on: d("2008-11-20"),
+            registered_until: Some(d("2011-11-19")),
+        };
+        assert!(!c.certifies_on(d("2008-11-19")));
+        assert!(c.certifies_on(d("2008-11-20")));
+        assert!(c.certifies_on(d("2011-11-19")));
+        assert!(!c.certifies_on(d("2011-11-20")), "registration lapsed");
+        assert_eq!(c.expiring(d("2011-10-20"), 30), Some(30));
+        assert_eq!(c.expiring(d("2011-10-19"), 30), None, "not yet");
+        assert_eq!(c.expiring(d("2011-11-20"), 30), None, "already ended");
+        let other = Certificate {
+            level: CertificateLevel::Other,
+            registered_until: None,
+            ..c
+        };
+        assert!(other.valid_on(d("2030-01-01")) && !other.certifies_on(d("2030-01-01")));
+        assert_eq!(hours_short(72, 50), 22);
+        assert_eq!(hours_short(72, 80), 0);
+    }
+
+    #[test]
+    fn posts_by_size_and_recruitment() {
+        let norm = PostNorm {
+            per_households: 300,
+            minimum: 5,
+        };
+        assert_eq!(norm.entitled(0), 5);
+        assert_eq!(norm.entitled(1500), 5);
+        assert_eq!(norm.entitled(1501), 6);
+        assert_eq!(norm.entitled(3000), 10);
+        assert_eq!(norm.check(), Ok(()));
+        assert_eq!(
+            PostNorm {
+                per_households: 0,
+                minimum: 5
+            }
+            .check(),
+            Err("workers.bad_norm")
+        );
+        let post = Conditions {
+            min_education: Education::College,
+            max_age: 35,
+        };
+        assert_eq!(post.admits(Education::Bachelor, 35), Ok(()));
+        assert_eq!(
+            post.admits(Education::Senior, 30),
+            Err("workers.education_below_condition")
+        );
+        assert_eq!(
+            post.admits(Education::College, 36),
+            Err("workers.over_age_limit")
+        );
+        // written 82.5 at 60 %, interview 90.0 at 40 %: 85.50
+        assert_eq!(weighted_total(825, 900, 60), Ok(8550));
+        // 77.3 and 81.6 at 50 %: 79.45
+        assert_eq!(weighted_total(773, 816, 50), Ok(7945));
+        assert_eq!(
+            weighted_total(1, 0, 50),
+            Ok(5),
+            "half a hundredth rounds up"
+        );
+        assert_eq!(weighted_total(800, 800, 101), Err("workers.bad_weight"));
+        let ranked = rank(&[("甲", 7945), ("乙", 8550), ("丙", 7945), ("丁", 7000)]);
+        assert_eq!(
+            ranked,
+            vec![
+                ("乙", 8550, 1),
+                ("甲", 7945, 2),
+                ("丙", 7945, 2),
+                ("丁", 7000, 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn coverage_of_certified_communities() {
+        let communities = ["A", "B", "C", "D"];
+        let certified: HashSet<&str> = ["A", "C", "Z"].into_iter().collect();
+        let (c, without) = coverage(&communities, &certified);
+        assert_eq!(
+            c,
+            Coverage {
+                communities: 4,
+                covered: 2
+            }
+        );
+        assert_eq!(without, ["B", "D"]);
+        assert_eq!(c.permille(), 500);
+        assert!(c.meets(50) && !c.meets(51));
+        let third = Coverage {
+            communities: 3,
+            covered: 1,
+        };
+        assert_eq!(third.permille(), 333);
+        assert!(!third.meets(34) && third.meets(33));
+        assert_eq!(Coverage::default().permille(), 0);
+        assert!(Coverage::default().meets(100), "nothing to cover");
+    }
+
+    proptest! {
+        #[test]
+        fn ranks_are_competition_ranks(totals in proptest::collection::vec(0u32..20, 0..40)) {
+            let given: Vec<(usize, u32)> = totals.iter().copied().enumerate().collect();
+            let ranked = rank(&given);
+            prop_assert_eq!(ranked.len(), given.len());
+            for (id, total, r) in &ranked {
+                // one more than the number of totals strictly better
+                let better = given.iter().filter(|(_, t)| t > total).count();
+                prop_assert_eq!(*r, better + 1, "{} {}", id, total);
+            }
+        }
+
+        #[test]
+        fn coverage_counts_each_community_once(
+            n in 0usize..60, picked in proptest::collection::vec(0usize..80, 0..80),
+        ) {
+            let names: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+            let communities: Vec<&str> = names.iter().map(String::as_str).collect();
+            let extra: Vec<String> = picked.iter().map(|i| format!("c{i}")).collect();
+            let certified: HashSet<&str> = extra.iter().map(String::as_str).collect();
+            let (c, without) = coverage(&communities, &certified);
+            prop_assert_eq!(c.communities as usize, n);
+            prop_assert_eq!((c.communities - c.covered) as usize, without.len());
+            prop_assert!(c.permille() <= 1000);
+            prop_assert_eq!(c.meets(100), without.is_empty());
+        }
+
+        #[test]
+        fn age_grows_by_one_each_birthday(
+            birth in 0i64..30_000, later in 0i64..40_000,
+        ) {
+            let b = d("1930-01-01") + chrono::Duration::days(birth);
+            let on = b + chrono::Duration::days(later);
+            let age = age_on(b, on);
+            // between the completed years by 365.25-day years, give or take one
+            let approx = (later as f64 / 365.2425) as i64;
+            prop_assert!((i64::from(age) - approx).abs() <= 1);
+            // any 366 days hold exactly one birthday (a 29 February one falls on 1 March)
+            prop_assert_eq!(age_on(b, on + chrono::Duration::days(366)), age + 1);
+        }
+    }
+}
