@@ -34,6 +34,7 @@ pub fn routes() -> Routes<AppState> {
         .merge(crate::selfgov::router())
         .merge(crate::public::router())
         .merge(crate::departments::router())
+        .merge(crate::workers::router())
         .merge(crate::admin::router())
 }
 

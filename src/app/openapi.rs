@@ -51,6 +51,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::hall::Api::openapi(),
         crate::selfgov::Api::openapi(),
         crate::departments::Api::openapi(),
+        crate::workers::Api::openapi(),
         crate::admin::Api::openapi(),
     ] {
         doc.merge(part);

@@ -124,14 +124,14 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     Ok(())
 }
 
-/// The same, telling each step on a progress bar (7 steps); what each step took, in order.
+/// The same, telling each step on a progress bar (8 steps); what each step took, in order.
 pub async fn generate_with_progress(
     db: &Db,
     district: &DivisionCode,
     scale: u32,
     steps: &indicatif::ProgressBar,
 ) -> anyhow::Result<Vec<(&'static str, std::time::Duration)>> {
-    let mut took = Took::new(steps, 7, "区划 divisions");
+    let mut took = Took::new(steps, 8, "区划 divisions");
     let actor = Actor::system("demo");
     let mut rng = Rng::new(2008);
     divisions(db, district, scale, &mut rng, &actor).await?;
@@ -152,6 +152,8 @@ pub async fn generate_with_progress(
     crate::hall::demo::generate(db, district, &active, scale, &mut rng).await?;
     took.next("自治互助 self-government");
     crate::selfgov::demo::generate(db, district, &active, scale, &mut rng).await?;
+    took.next("社区工作者 workers");
+    crate::workers::demo::generate(db, &active).await?;
     took.next("账号 accounts");
     accounts(db, district, &actor).await?;
     Ok(took.done())

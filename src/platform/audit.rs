@@ -130,6 +130,10 @@ pub const PERSONAL_FIELDS: &[(&str, &[&str])] = &[
         &["name", "id_number", "phone", "address", "household", "tags"],
     ),
     (
+        "worker",
+        &["name", "id_number", "phone", "birth_date", "pay_fen"],
+    ),
+    (
         "case",
         &[
             "applicant_name",

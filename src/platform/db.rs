@@ -590,6 +590,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "reliability",
         sql: include_str!("../../migrations/0009_reliability.sql"),
     },
+    Migration {
+        version: 10,
+        name: "workers",
+        sql: include_str!("../../migrations/0010_workers.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

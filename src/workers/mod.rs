@@ -2,8 +2,20 @@
 //! certificates, training, secondments and recruitment, and the report's target of one
 //! certified social worker in every community.
 //!
-//! So far its pure rules (`rules`): identity and age from the ID number, service periods,
-//! certificates and their registration, training hours, the post norm, recruitment scores
-//! and ranking, and coverage. The register's store, pages and API build on them.
+//! So far: the pure rules (`rules`: identity and age from the ID number, service periods,
+//! certificates and their registration, training hours, the post norm, recruitment scores and
+//! ranking, coverage), and the register (`store`, `web`): workers with their periods and
+//! certificates, read within the reader's territory with personal fields masked, and the
+//! coverage of communities with a certified social worker.
 
+pub mod demo;
 pub mod rules;
+pub mod store;
+pub mod web;
+
+pub use web::router;
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(web::api_list, web::api_worker))]
+pub struct Api;

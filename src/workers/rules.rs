@@ -532,8 +532,15 @@ mod tests {
             // between the completed years by 365.25-day years, give or take one
             let approx = (later as f64 / 365.2425) as i64;
             prop_assert!((i64::from(age) - approx).abs() <= 1);
-            // any 366 days hold exactly one birthday (a 29 February one falls on 1 March)
-            prop_assert_eq!(age_on(b, on + chrono::Duration::days(366)), age + 1);
+            // the age grows by one on the birthday (29 February's on 1 March in other years)
+            // and on no other day
+            let next_day = on.succ_opt().unwrap();
+            let grows = age_on(b, next_day) - age;
+            let birthday = (next_day.month(), next_day.day()) == (b.month(), b.day())
+                || ((b.month(), b.day()) == (2, 29)
+                    && (next_day.month(), next_day.day()) == (3, 1)
+                    && NaiveDate::from_ymd_opt(next_day.year(), 2, 29).is_none());
+            prop_assert_eq!(grows, u32::from(birthday), "{} {}", b, next_day);
         }
     }
 }

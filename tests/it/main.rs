@@ -19,6 +19,7 @@ mod import;
 mod matrix;
 mod security;
 mod selfgov;
+mod workers;
 
 use axum::Router;
 use axum::body::Body;

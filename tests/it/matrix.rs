@@ -118,6 +118,11 @@ impl Foreign {
         put("standard", "SELECT MIN(id) FROM centre_standards".into()).await;
         put("batch", "SELECT MIN(id) FROM payment_batches".into()).await;
         put("line", "SELECT MIN(id) FROM payment_lines".into()).await;
+        put(
+            "worker",
+            format!("SELECT MIN(worker_id) FROM worker_periods WHERE unit_code = '{B}'"),
+        )
+        .await;
         put("item", "SELECT MIN(id) FROM service_items".into()).await;
         put("department", "SELECT MIN(id) FROM departments".into()).await;
         put(
@@ -181,6 +186,8 @@ impl Foreign {
             ("/selfgov/representatives/", "representative"),
             ("/departments/", "department"),
             ("/admin/users/", "user"),
+            ("/workers/", "worker"),
+            ("/api/v1/workers/", "worker"),
         ];
         // records that belong to a community; the others are the district's reference data
         let scoped_kinds = [
@@ -197,6 +204,7 @@ impl Foreign {
             "activity",
             "record",
             "representative",
+            "worker",
         ];
         let mut scoped = false;
         let mut out = String::new();
@@ -253,6 +261,25 @@ impl Foreign {
 /// Plant texts in B that only B (and the district) may read.
 async fn plant_canaries(t: &TestApp) {
     let b_staff = t.session("staff2").await;
+    let r = t
+        .post(
+            "/workers",
+            &b_staff,
+            &[
+                ("unit", B),
+                ("name", "金丝雀丙丁"),
+                ("gender", "female"),
+                ("birth_date", "1985-04-02"),
+                ("education", "college"),
+                ("political", "masses"),
+                ("post", "full_time_worker"),
+                ("employment", "full_time"),
+                ("start_on", "2020-03-01"),
+                ("phone", "13900000043"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
     let r = t
         .post(
             "/hall/residents",

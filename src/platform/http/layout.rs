@@ -69,6 +69,12 @@ impl Chrome {
                 if u.role != Role::Provider {
                     nav.push(item("/selfgov", "nav.selfgov"));
                 }
+                if matches!(
+                    u.role,
+                    Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
+                ) {
+                    nav.push(item("/workers", "nav.workers"));
+                }
                 if u.is_admin() {
                     nav.push(item("/admin/users", "nav.users"));
                     nav.push(item("/admin/audit", "nav.audit"));

@@ -1,0 +1,514 @@
+//! The register's pages and API: the list with the certified-social-worker coverage of the
+//! territory, a worker's record (periods, certificates) and its forms.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use chrono::NaiveDate;
+
+use crate::geo::store::community_scope_sql;
+use crate::platform::auth::CurrentUser;
+use crate::platform::auth::guard::{Require, Territorial};
+use crate::platform::db::{self, Db};
+use crate::platform::error::Result;
+use crate::platform::http::AppState;
+use crate::platform::http::ctx::{CsrfForm, Ctx};
+use crate::platform::http::form::{FormState, redirect_or_show, render_form};
+use crate::platform::http::layout::Chrome;
+use crate::platform::http::pagination::{Pager, page_number, query_without_page};
+use crate::platform::i18n::Tr;
+use crate::platform::types::DivisionCode;
+use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
+use crate::workers::store::{
+    self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
+};
+
+/// Who keeps and reads the register: the district, towns and communities' staff.
+pub type Keepers = Territorial;
+
+/// One field of a form, drawn by the templates' one loop.
+pub struct Field {
+    pub name: &'static str,
+    pub label: String,
+    /// text, date, select
+    pub kind: &'static str,
+    pub value: String,
+    pub options: Vec<(String, String)>,
+    pub error: String,
+    pub hint: String,
+}
+
+impl Field {
+    pub fn selected(&self, v: &str) -> bool {
+        self.value == v
+    }
+}
+
+fn options<T: Copy>(
+    tr: &Tr,
+    group: &str,
+    all: &[T],
+    key: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|x| {
+            let k = key(*x);
+            (k.to_string(), tr.t(&format!("{group}.{k}")).to_string())
+        })
+        .collect()
+}
+
+/// The units the user may register workers in: their communities, and the town's or the
+/// district's office for those above.
+async fn units(db: &Db, district: &DivisionCode, u: &CurrentUser) -> Result<Vec<(String, String)>> {
+    let (scope, v) = community_scope_sql(&u.scope, district);
+    let rows: Vec<(String, String)> = db::all_json(
+        &db.conn,
+        &["code", "name"],
+        &format!(
+            "SELECT c.code, c.name FROM divisions c WHERE {scope} AND c.level >= 3 \
+             AND c.merged_into IS NULL ORDER BY c.code"
+        ),
+        v,
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(c, _)| store::may_write(u, c))
+        .collect())
+}
+
+fn worker_fields(
+    tr: &Tr,
+    form: &FormState,
+    w: Option<&Worker>,
+    units: Vec<(String, String)>,
+    today: NaiveDate,
+) -> Vec<Field> {
+    let sent = form.form == "worker";
+    let value = |name: &str, current: String| {
+        if sent {
+            form.value("worker", name)
+        } else {
+            current
+        }
+    };
+    let cur = |f: fn(&Worker) -> String| w.map(f).unwrap_or_default();
+    let field = |name: &'static str,
+                 kind: &'static str,
+                 current: String,
+                 options: Vec<(String, String)>| Field {
+        name,
+        label: tr.t(&format!("workers.field.{name}")).to_string(),
+        kind,
+        value: value(name, current),
+        options,
+        error: form.error("worker", name),
+        hint: String::new(),
+    };
+    let mut id = field(
+        "id_number",
+        "text",
+        cur(|w| w.id_number.as_ref().map(|i| i.shown()).unwrap_or_default()),
+        vec![],
+    );
+    id.hint = tr.t("workers.id_number_hint").to_string();
+    vec![
+        field("unit", "select", cur(|w| w.unit_code.clone()), units),
+        field("name", "text", cur(|w| w.name.shown()), vec![]),
+        id,
+        field(
+            "gender",
+            "select",
+            cur(|w| if w.male { "male" } else { "female" }.to_string()),
+            vec![
+                ("male".into(), tr.t("workers.gender.male").to_string()),
+                ("female".into(), tr.t("workers.gender.female").to_string()),
+            ],
+        ),
+        field(
+            "birth_date",
+            "date",
+            cur(|w| w.birth_date.to_string()),
+            vec![],
+        ),
+        field(
+            "education",
+            "select",
+            cur(|w| w.education.clone()),
+            options(tr, "workers.education", Education::ALL, Education::key),
+        ),
+        field(
+            "political",
+            "select",
+            cur(|w| w.political.clone()),
+            options(tr, "workers.political", Political::ALL, Political::key),
+        ),
+        field(
+            "post",
+            "select",
+            cur(|w| w.post.clone()),
+            options(tr, "workers.post", Post::ALL, Post::key),
+        ),
+        field(
+            "employment",
+            "select",
+            cur(|w| w.employment.clone()),
+            options(tr, "workers.employment", Employment::ALL, Employment::key),
+        ),
+        field(
+            "start_on",
+            "date",
+            w.map(|w| w.start_on.to_string())
+                .unwrap_or_else(|| today.to_string()),
+            vec![],
+        ),
+        field(
+            "contract_end",
+            "date",
+            cur(|w| w.contract_end.map(|d| d.to_string()).unwrap_or_default()),
+            vec![],
+        ),
+        field("phone", "text", cur(|w| w.phone.shown()), vec![]),
+        field(
+            "pay",
+            "text",
+            cur(|w| {
+                w.pay_fen
+                    .map(|f| crate::platform::types::Fen(f).yuan_string())
+                    .unwrap_or_default()
+            }),
+            vec![],
+        ),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "workers/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    workers: Vec<Worker>,
+    pager: Pager,
+    q: WorkerQuery,
+    posts: Vec<(String, String)>,
+    coverage: Coverage,
+    without: Vec<(String, String)>,
+    can_register: bool,
+    today: NaiveDate,
+}
+
+impl ListPage {
+    fn label(&self, group: &str, key: &str) -> String {
+        self.chrome.t(&format!("workers.{group}.{key}")).to_string()
+    }
+    fn coverage_of(&self) -> String {
+        self.chrome.tr.f(
+            "workers.coverage_of",
+            &[&self.coverage.covered, &self.coverage.communities],
+        )
+    }
+    fn coverage_pct(&self) -> String {
+        let p = self.coverage.permille();
+        format!("{}.{}%", p / 10, p % 10)
+    }
+    fn certified_is(&self, v: &str) -> bool {
+        self.q.certified.as_deref() == Some(v)
+    }
+    fn post_is(&self, v: &str) -> bool {
+        self.q.post.as_deref() == Some(v)
+    }
+}
+
+async fn list_page(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(mut q): Query<WorkerQuery>,
+) -> Result<Response> {
+    let today = ctx.clock.today();
+    q.page = Some(page_number(q.page));
+    let (workers, total) = store::list(&s.db, &s.district, &u, &q, today).await?;
+    let (coverage, without) = store::coverage(&s.db, &s.district, &u, today).await?;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (unit, post, certified) = (opt(&q.unit), opt(&q.post), opt(&q.certified));
+    let base = query_without_page(&[("unit", &unit), ("post", &post), ("certified", &certified)]);
+    let page = ListPage {
+        chrome: Chrome::build(&ctx, "/workers"),
+        pager: Pager::new(q.page.unwrap_or(1), total, store::PER_PAGE, base),
+        posts: options(&ctx.tr, "workers.post", Post::ALL, Post::key),
+        workers,
+        q,
+        coverage,
+        without,
+        can_register: !units(&s.db, &s.district, &u).await?.is_empty(),
+        today,
+    };
+    crate::platform::http::render(&page)
+}
+
+/// A page of the register.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WorkerList {
+    /// Workers matching the filters, in all.
+    pub total: u64,
+    pub workers: Vec<Worker>,
+}
+
+/// A worker's record: the worker today, their periods and certificates.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct WorkerRecord {
+    pub worker: Worker,
+    pub periods: Vec<PeriodRow>,
+    pub certificates: Vec<CertificateRow>,
+}
+
+/// The register in the caller's territory, 100 a page (`page`), personal fields as the caller
+/// may see them.
+#[utoipa::path(get, path = "/api/v1/workers", tag = "workers", security(("bearer" = [])),
+    params(WorkerQuery),
+    responses((status = 200, body = WorkerList), (status = 401), (status = 403)))]
+pub async fn api_list(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WorkerQuery>,
+) -> Result<Json<WorkerList>> {
+    let (workers, total) = store::list(&s.db, &s.district, &u, &q, ctx.clock.today()).await?;
+    Ok(Json(WorkerList { total, workers }))
+}
+
+/// A worker's record.
+#[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The worker's id")),
+    responses((status = 200, body = WorkerRecord), (status = 401), (status = 403), (status = 404)))]
+pub async fn api_worker(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<WorkerRecord>> {
+    let worker = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
+    let periods = store::periods(&s.db, &worker).await?;
+    let certificates = store::certificates(&s.db, &worker).await?;
+    Ok(Json(WorkerRecord {
+        worker,
+        periods,
+        certificates,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "workers/worker.html")]
+struct WorkerPage {
+    chrome: Chrome,
+    w: Option<Worker>,
+    periods: Vec<PeriodRow>,
+    certificates: Vec<CertificateRow>,
+    fields: Vec<Field>,
+    cert_fields: Vec<Field>,
+    form: FormState,
+    can_edit: bool,
+    /// What was just saved: `certificate`, or the record.
+    saved: Option<String>,
+    today: NaiveDate,
+}
+
+impl WorkerPage {
+    fn saved_message(&self) -> String {
+        match self.saved.as_deref() {
+            Some("certificate") => self.chrome.t("workers.saved_certificate").to_string(),
+            _ => self.chrome.t("workers.saved").to_string(),
+        }
+    }
+    fn label(&self, group: &str, key: &str) -> String {
+        self.chrome.t(&format!("workers.{group}.{key}")).to_string()
+    }
+    fn age(&self) -> u32 {
+        self.w.as_ref().map(|w| w.age_on(self.today)).unwrap_or(0)
+    }
+    fn cert_valid(&self, c: &CertificateRow) -> bool {
+        c.rule().valid_on(self.today)
+    }
+    fn pay(&self) -> String {
+        self.w
+            .as_ref()
+            .and_then(|w| w.pay_fen)
+            .map(|f| crate::platform::types::Fen(f).yuan_string())
+            .unwrap_or_default()
+    }
+}
+
+fn cert_fields(tr: &Tr, form: &FormState) -> Vec<Field> {
+    let field = |name: &'static str, kind: &'static str, options: Vec<(String, String)>| Field {
+        name,
+        label: tr.t(&format!("workers.field.{name}")).to_string(),
+        kind,
+        value: form.value("certificate", name),
+        options,
+        error: form.error("certificate", name),
+        hint: String::new(),
+    };
+    vec![
+        field(
+            "level",
+            "select",
+            options(
+                tr,
+                "workers.level",
+                CertificateLevel::ALL,
+                CertificateLevel::key,
+            ),
+        ),
+        field("number", "text", vec![]),
+        field("obtained_on", "date", vec![]),
+        field("registered_until", "date", vec![]),
+    ]
+}
+
+async fn show_worker(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    form: FormState,
+    saved: Option<String>,
+) -> Result<Response> {
+    let today = ctx.clock.today();
+    let w = match id {
+        Some(id) => Some(store::load(&s.db, &s.district, u, id, today).await?),
+        None => None,
+    };
+    let (periods, certificates) = match &w {
+        Some(w) => (
+            store::periods(&s.db, w).await?,
+            store::certificates(&s.db, w).await?,
+        ),
+        None => (vec![], vec![]),
+    };
+    let can_edit = match &w {
+        Some(w) => store::may_write(u, &w.unit_code),
+        None => true,
+    };
+    let units = units(&s.db, &s.district, u).await?;
+    if w.is_none() && units.is_empty() {
+        return Err(crate::platform::error::AppError::Forbidden);
+    }
+    let page = WorkerPage {
+        chrome: Chrome::build(ctx, "/workers"),
+        fields: worker_fields(&ctx.tr, &form, w.as_ref(), units, today),
+        cert_fields: cert_fields(&ctx.tr, &form),
+        w,
+        periods,
+        certificates,
+        form,
+        can_edit,
+        saved,
+        today,
+    };
+    render_form(&page, &page.form)
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct SavedQuery {
+    saved: Option<String>,
+}
+
+async fn new_page(u: Require<Keepers>, State(s): State<AppState>, ctx: Ctx) -> Result<Response> {
+    show_worker(&s, &ctx, &u, None, FormState::default(), None).await
+}
+
+async fn worker_page(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<SavedQuery>,
+) -> Result<Response> {
+    show_worker(&s, &ctx, &u, Some(id), FormState::default(), q.saved).await
+}
+
+fn input_values(i: &WorkerInput) -> Vec<(&'static str, String)> {
+    vec![
+        ("unit", i.unit.clone()),
+        ("name", i.name.clone()),
+        ("id_number", i.id_number.clone()),
+        ("gender", i.gender.clone()),
+        ("birth_date", i.birth_date.clone()),
+        ("education", i.education.clone()),
+        ("political", i.political.clone()),
+        ("post", i.post.clone()),
+        ("employment", i.employment.clone()),
+        ("start_on", i.start_on.clone()),
+        ("contract_end", i.contract_end.clone()),
+        ("phone", i.phone.clone()),
+        ("pay", i.pay.clone()),
+        ("revision", i.revision.clone()),
+    ]
+}
+
+async fn create(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(input): CsrfForm<WorkerInput>,
+) -> Result<Response> {
+    let result = store::save(&s.db, &s.district, &u, None, &input)
+        .await
+        .map(|id| format!("/workers/{id}?saved=1"));
+    redirect_or_show(result, "worker", &ctx.tr, input_values(&input), |form| {
+        show_worker(&s, &ctx, &u, None, form, None)
+    })
+    .await
+}
+
+async fn update(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(input): CsrfForm<WorkerInput>,
+) -> Result<Response> {
+    let result = store::save(&s.db, &s.district, &u, Some(id), &input)
+        .await
+        .map(|id| format!("/workers/{id}?saved=1"));
+    redirect_or_show(result, "worker", &ctx.tr, input_values(&input), |form| {
+        show_worker(&s, &ctx, &u, Some(id), form, None)
+    })
+    .await
+}
+
+async fn add_certificate(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(input): CsrfForm<CertificateInput>,
+) -> Result<Response> {
+    let result = store::add_certificate(&s.db, &s.district, &u, id, &input)
+        .await
+        .map(|_| format!("/workers/{id}?saved=certificate#certificates"));
+    let values = vec![
+        ("level", input.level.clone()),
+        ("number", input.number.clone()),
+        ("obtained_on", input.obtained_on.clone()),
+        ("registered_until", input.registered_until.clone()),
+    ];
+    redirect_or_show(result, "certificate", &ctx.tr, values, |form| {
+        show_worker(&s, &ctx, &u, Some(id), form, None)
+    })
+    .await
+}
+
+pub fn router() -> crate::platform::http::routes::Routes<AppState> {
+    crate::platform::http::routes::Routes::new()
+        .get("/workers", list_page)
+        .post("/workers", create)
+        .get("/workers/new", new_page)
+        .get("/workers/{id}", worker_page)
+        .post("/workers/{id}", update)
+        .post("/workers/{id}/certificates", add_certificate)
+        .get("/api/v1/workers", api_list)
+        .get("/api/v1/workers/{id}", api_worker)
+}

@@ -1,0 +1,289 @@
+//! The register of community workers (issue 15, its first part): registered from the ID
+//! number, read within the territory with personal fields and pay shown only to those who may
+//! see them, moved between communities on one record, certificates moving the coverage.
+
+use crate::html::Page;
+use crate::{TestApp, json};
+
+const HTT: &str = "320205106203"; // 黄土塘村, staff's, in 东港镇 (donggang)
+const MENLOU: &str = "320205001001"; // 门楼社区, staff2's, in 东亭街道
+
+fn worker(unit: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("unit", unit.to_string()),
+        ("name", "王建英".into()),
+        ("id_number", "11010519491231002X".into()),
+        ("education", "college".into()),
+        ("political", "party".into()),
+        ("post", "full_time_worker".into()),
+        ("employment", "full_time".into()),
+        ("start_on", "2008-03-01".into()),
+        ("phone", "13912345678".into()),
+        ("pay", "3,200".into()),
+    ]
+}
+
+fn pairs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, x)| (*k, x.as_str())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_register_from_registration_to_coverage() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let staff = t.session("staff").await;
+    let staff2 = t.session("staff2").await;
+    let town = t.session("donggang").await;
+
+    // the demo: 130 communities, 118 with a certified social worker
+    let page = t.get("/workers", Some(&admin)).await;
+    assert_eq!(page.status, 200);
+    let html = Page::parse(&page.body);
+    assert_eq!(html.text("#coverage-h + p strong"), "90.8%");
+    assert!(
+        html.text("#coverage-h + p").contains("118 / 130"),
+        "{}",
+        html.text("#coverage-h + p")
+    );
+
+    // staff register a worker of their community: birth date and sex from the ID number
+    let audit = t.count("SELECT COUNT(*) FROM audit_log").await;
+    let fields = worker(HTT);
+    let r = t.post("/workers", &staff, &pairs(&fields)).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id: i64 = r
+        .location()
+        .trim_start_matches("/workers/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(t.count("SELECT COUNT(*) FROM audit_log").await, audit + 1);
+    // the audit entry keeps that personal fields were set, not their values
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'worker' AND (after_json LIKE '%王建英%' \
+             OR after_json LIKE '%11010519491231002X%' OR after_json LIKE '%13912345678%' \
+             OR after_json LIKE '%320000%')"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'worker' AND after_json LIKE '%full_time_worker%'"
+        )
+        .await,
+        1,
+        "the post itself is kept"
+    );
+    let rec = json(&t, &format!("/api/v1/workers/{id}"), &staff).await;
+    assert_eq!(rec["worker"]["birth_date"], "1949-12-31");
+    assert_eq!(rec["worker"]["male"], false);
+    // staff see personal data in full, not the pay
+    assert_eq!(rec["worker"]["id_number"], "11010519491231002X");
+    assert_eq!(rec["worker"]["phone"], "13912345678");
+    assert!(rec["worker"]["pay_fen"].is_null());
+    // the town sees the pay, personal data masked
+    let rec = json(&t, &format!("/api/v1/workers/{id}"), &town).await;
+    assert_eq!(rec["worker"]["pay_fen"], 320_000);
+    assert_eq!(rec["worker"]["id_number"], "1101**********002X");
+    assert_eq!(rec["worker"]["phone"], "139****5678");
+    // another community's staff: not found, nothing to change
+    assert_eq!(
+        t.get(&format!("/workers/{id}"), Some(&staff2)).await.status,
+        404
+    );
+    let r = t
+        .post(&format!("/workers/{id}"), &staff2, &pairs(&worker(MENLOU)))
+        .await;
+    assert!(matches!(r.status.as_u16(), 403 | 404), "{}", r.status);
+    // and cannot register into a community not theirs
+    let r = t.post("/workers", &staff2, &pairs(&worker(HTT))).await;
+    assert_eq!(r.status, 403);
+
+    // the same ID number twice is a field error beside it; nothing is written
+    let before = t.count("SELECT COUNT(*) FROM workers").await;
+    let r = t.post("/workers", &staff, &pairs(&fields)).await;
+    assert_eq!(r.status, 422);
+    let beside = Page::parse(&r.body).field_error("id_number");
+    assert_eq!(
+        beside.as_deref(),
+        Some("这个身份证号已在社区工作者名册中。")
+    );
+    // a bad check character and an unknown education
+    let mut bad = worker(HTT);
+    bad[2].1 = "110105194912310021".into();
+    bad[3].1 = "phd".into();
+    let r = t.post("/workers", &staff, &pairs(&bad)).await;
+    assert_eq!(r.status, 422);
+    let page = Page::parse(&r.body);
+    assert!(
+        page.field_error("id_number").is_some(),
+        "{:?}",
+        page.field_errors()
+    );
+    assert!(
+        page.field_error("education").is_some(),
+        "{:?}",
+        page.field_errors()
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, before);
+
+    // the district moves the worker to 门楼 on 1 November: one record, two periods
+    let rev =
+        json(&t, &format!("/api/v1/workers/{id}"), &admin).await["worker"]["revision"].to_string();
+    let mut moved = worker(MENLOU);
+    moved[7].1 = "2026-11-01".into();
+    moved.push(("revision", rev));
+    let r = t
+        .post(&format!("/workers/{id}"), &admin, &pairs(&moved))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rec = json(&t, &format!("/api/v1/workers/{id}"), &admin).await;
+    assert_eq!(rec["worker"]["unit_code"], MENLOU);
+    let periods = rec["periods"].as_array().unwrap();
+    assert_eq!(periods.len(), 2);
+    assert_eq!(periods[1]["unit_code"], HTT);
+    assert_eq!(periods[1]["end_on"], "2026-10-31");
+    assert!(periods[0]["end_on"].is_null());
+    // now it is 门楼's: staff of 黄土塘 no longer see it, staff of 门楼 do
+    assert_eq!(
+        t.get(&format!("/workers/{id}"), Some(&staff)).await.status,
+        404
+    );
+    assert_eq!(
+        t.get(&format!("/workers/{id}"), Some(&staff2)).await.status,
+        200
+    );
+
+    // a community without a certified worker: its worker gets a certificate, coverage moves
+    let html = Page::parse(&t.get("/workers", Some(&admin)).await.body);
+    let first_without = html.attrs("#coverage-h ~ details a", "href")[0].clone();
+    let without = first_without
+        .trim_start_matches("/workers?unit=")
+        .to_string();
+    let theirs = t
+        .count(&format!(
+            "SELECT MIN(worker_id) FROM worker_periods WHERE unit_code = '{without}' AND end_on IS NULL"
+        ))
+        .await;
+    let r = t
+        .post(
+            &format!("/workers/{theirs}/certificates"),
+            &admin,
+            &[
+                ("level", "assistant"),
+                ("number", "2026320205001"),
+                ("obtained_on", "2026-11-20"),
+                ("registered_until", "2029-11-19"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let html = Page::parse(&t.get("/workers", Some(&admin)).await.body);
+    assert!(
+        html.text("#coverage-h + p").contains("119 / 130"),
+        "{}",
+        html.text("#coverage-h + p")
+    );
+    // a certificate registered after it ends is refused beside the field
+    let r = t
+        .post(
+            &format!("/workers/{theirs}/certificates"),
+            &admin,
+            &[
+                ("level", "assistant"),
+                ("number", "X1"),
+                ("obtained_on", "2026-11-20"),
+                ("registered_until", "2020-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        Page::parse(&r.body)
+            .field_error("registered_until")
+            .is_some(),
+        "{}",
+        r.body
+    );
+
+    // staff's list holds their community only; the town's, its communities
+    let rows = Page::parse(&t.get("/workers", Some(&staff)).await.body).table("#workers");
+    assert!(rows.len() > 1);
+    assert!(rows[1..].iter().all(|r| r[1] == "黄土塘村委会"), "{rows:?}");
+    let api = json(&t, "/api/v1/workers", &town).await;
+    assert!(
+        api["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["unit_code"].as_str().unwrap().starts_with("320205106")),
+        "{api}"
+    );
+    // departments and providers have no register
+    for u in ["minzheng", "provider", "assessor"] {
+        let s = t.session(u).await;
+        assert_eq!(t.get("/workers", Some(&s)).await.status, 403, "{u}");
+    }
+}
+
+/// In Chromium, as the town (东港镇): the coverage and the communities still without a
+/// certified social worker; open one, open a worker of it, record the certificate through the
+/// form, and see the community leave the list.
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_town_records_a_certificate_and_the_coverage_moves() {
+    use fantoccini::Locator;
+    let Some(b) = crate::browser::Browser::start().await else {
+        return;
+    };
+    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
+    b.sign_in("donggang").await;
+    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
+    let before = Page::parse(&b.c.source().await.unwrap()).text("#coverage-h + p strong");
+    b.c.find(Locator::Css("#coverage-h ~ details summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.shot("workers-list.png").await;
+    crate::browser::follow(&b.c, Locator::Css("#coverage-h ~ details li a")).await;
+    crate::browser::follow(&b.c, Locator::Css("#workers tbody tr a")).await;
+    let path = b.c.current_url().await.unwrap().path().to_string();
+    assert!(path.starts_with("/workers/"), "{path}");
+    b.c.find(Locator::XPath("//summary[contains(., '登记证书')]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.c.find(Locator::Id("certificate-level"))
+        .await
+        .unwrap()
+        .select_by_value("assistant")
+        .await
+        .unwrap();
+    b.c.find(Locator::Id("certificate-number"))
+        .await
+        .unwrap()
+        .send_keys("2026320205106")
+        .await
+        .unwrap();
+    crate::browser::type_date(&b.c, "certificate-obtained_on", "2026-11-20").await;
+    crate::browser::type_date(&b.c, "certificate-registered_until", "2029-11-19").await;
+    crate::browser::follow(
+        &b.c,
+        Locator::Css("form[action$='/certificates'] button[type=submit]"),
+    )
+    .await;
+    let body = b.body().await;
+    assert!(body.contains("证书已登记"), "{body}");
+    assert!(body.contains("2026320205106"), "{body}");
+    b.shot("workers-worker.png").await;
+    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
+    let after = Page::parse(&b.c.source().await.unwrap()).text("#coverage-h + p strong");
+    assert_ne!(before, after, "the coverage moved");
+}
