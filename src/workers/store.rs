@@ -121,7 +121,8 @@ fn post_order() -> String {
 /// Rows per page of the register.
 pub const PER_PAGE: u64 = 100;
 
-/// The current workers in `u`'s territory, filtered; and how many there are in all.
+/// The current workers in `u`'s territory, filtered: a page of them (`q.page`) and how many
+/// there are in all.
 pub async fn list(
     db: &Db,
     district: &DivisionCode,
@@ -129,42 +130,85 @@ pub async fn list(
     q: &WorkerQuery,
     today: NaiveDate,
 ) -> Result<(Vec<Worker>, u64)> {
-    let (scope, mut v) = community_scope_sql(&u.scope, district);
+    let (inner, having, values) = filtered(district, u, q, today);
+    let total = db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM ({inner}) x {having}"),
+        values.clone(),
+    )
+    .await?
+    .unwrap_or(0) as u64;
+    let offset = crate::platform::http::pagination::offset(q.page, PER_PAGE);
+    let rows = rows_of(
+        db,
+        u,
+        &inner,
+        having,
+        values,
+        &format!("LIMIT {PER_PAGE} OFFSET {offset}"),
+    )
+    .await?;
+    Ok((rows, total))
+}
+
+/// Every current worker in `u`'s territory matching the filters (the export: no pages).
+pub async fn all(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    q: &WorkerQuery,
+    today: NaiveDate,
+) -> Result<Vec<Worker>> {
+    let (inner, having, values) = filtered(district, u, q, today);
+    rows_of(db, u, &inner, having, values, "").await
+}
+
+/// The register's query for `u` and the filters: the inner select, the condition on
+/// `certified`, the values.
+fn filtered(
+    district: &DivisionCode,
+    u: &CurrentUser,
+    q: &WorkerQuery,
+    today: NaiveDate,
+) -> (String, &'static str, Vec<sea_orm::Value>) {
+    let (scope, v) = community_scope_sql(&u.scope, district);
     let mut cond = scope;
+    let mut values = vals![today, today];
+    values.extend(v);
     if let Some(unit) = q.unit.as_deref().filter(|x| !x.is_empty()) {
         cond.push_str(" AND p.unit_code = ?");
-        v.push(unit.into());
+        values.push(unit.into());
     }
     if let Some(post) = q.post.as_deref().filter(|x| !x.is_empty()) {
         cond.push_str(" AND p.post = ?");
-        v.push(post.into());
+        values.push(post.into());
     }
     let having = match q.certified.as_deref() {
         Some("yes") => "WHERE certified > 0",
         Some("no") => "WHERE certified = 0",
         _ => "",
     };
-    let mut all = vals![today, today];
-    all.extend(v);
-    let inner = format!("{SELECT} WHERE {cond}");
-    let total = db::scalar(
-        &db.conn,
-        &format!("SELECT COUNT(*) FROM ({inner}) x {having}"),
-        all.clone(),
-    )
-    .await?
-    .unwrap_or(0) as u64;
-    let offset = crate::platform::http::pagination::offset(q.page, PER_PAGE);
+    (format!("{SELECT} WHERE {cond}"), having, values)
+}
+
+async fn rows_of(
+    db: &Db,
+    u: &CurrentUser,
+    inner: &str,
+    having: &str,
+    values: Vec<sea_orm::Value>,
+    limit: &str,
+) -> Result<Vec<Worker>> {
     let rows: Vec<Worker> = db::all(
         &db.conn,
         &format!(
-            "SELECT * FROM ({inner}) x {having} ORDER BY unit_code, {}, id LIMIT {PER_PAGE} OFFSET {offset}",
+            "SELECT * FROM ({inner}) x {having} ORDER BY unit_code, {}, id {limit}",
             post_order()
         ),
-        all,
+        values,
     )
     .await?;
-    Ok((rows.into_iter().map(|w| w.for_viewer(u)).collect(), total))
+    Ok(rows.into_iter().map(|w| w.for_viewer(u)).collect())
 }
 
 /// One current worker in `u`'s territory, or 404.
@@ -695,6 +739,75 @@ pub async fn coverage(
         })
         .collect();
     Ok((count, without))
+}
+
+/// The workforce of a territory on a day: how many by age band, education, post and
+/// employment (the report's "年龄偏高、文化偏低", in numbers).
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct Profile {
+    pub workers: u32,
+    /// (band key, count), youngest first.
+    pub age_bands: Vec<(String, u32)>,
+    /// (education key, count), lowest first.
+    pub education: Vec<(String, u32)>,
+    /// Workers with 大专 or above.
+    pub college_or_above: u32,
+    /// (post key, count), in rank order.
+    pub posts: Vec<(String, u32)>,
+    /// (employment key, count).
+    pub employment: Vec<(String, u32)>,
+}
+
+/// A worker as the profile counts them: birth date, education, post, employment.
+type ProfileRow = (NaiveDate, String, String, String);
+
+/// The profile of the current workers in `u`'s territory on `on`.
+pub async fn profile(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    on: NaiveDate,
+) -> Result<Profile> {
+    let (scope, v) = community_scope_sql(&u.scope, district);
+    let rows: Vec<ProfileRow> = db::all_json(
+        &db.conn,
+        &["birth_date", "education", "post", "employment"],
+        &format!(
+            "SELECT w.birth_date, w.education, p.post, p.employment FROM workers w \
+             JOIN worker_periods p ON p.worker_id = w.id AND p.end_on IS NULL \
+             JOIN divisions c ON c.code = p.unit_code WHERE {scope}"
+        ),
+        v,
+    )
+    .await?;
+    let count = |keys: Vec<&'static str>, of: &dyn Fn(&ProfileRow) -> String| {
+        keys.into_iter()
+            .map(|k| {
+                let n = rows.iter().filter(|r| of(r) == k).count() as u32;
+                (k.to_string(), n)
+            })
+            .collect::<Vec<_>>()
+    };
+    use crate::workers::rules::AgeBand;
+    Ok(Profile {
+        workers: rows.len() as u32,
+        age_bands: count(AgeBand::ALL.iter().map(|b| b.key()).collect(), &|r| {
+            rules::age_band(rules::age_on(r.0, on)).key().to_string()
+        }),
+        education: count(Education::ALL.iter().map(|e| e.key()).collect(), &|r| {
+            r.1.clone()
+        }),
+        college_or_above: rows
+            .iter()
+            .filter(|r| Education::parse(&r.1).is_some_and(|e| e.college_or_above()))
+            .count() as u32,
+        posts: count(Post::ALL.iter().map(|p| p.key()).collect(), &|r| {
+            r.2.clone()
+        }),
+        employment: count(Employment::ALL.iter().map(|e| e.key()).collect(), &|r| {
+            r.3.clone()
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
 use crate::platform::types::DivisionCode;
-use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
+use crate::workers::rules::{
+    self, CertificateLevel, Coverage, Education, Employment, Political, Post,
+};
 use crate::workers::store::{
     self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
 };
@@ -196,6 +198,10 @@ struct ListPage {
     without: Vec<(String, String)>,
     can_register: bool,
     today: NaiveDate,
+    profile: store::Profile,
+    /// The profile's charts (inline SVG): age bands, education, posts.
+    charts: Vec<String>,
+    xlsx_href: String,
 }
 
 impl ListPage {
@@ -210,6 +216,14 @@ impl ListPage {
     }
     fn coverage_pct(&self) -> String {
         let p = self.coverage.permille();
+        format!("{}.{}%", p / 10, p % 10)
+    }
+    fn college_share(&self) -> String {
+        let p = rules::Coverage {
+            communities: self.profile.workers,
+            covered: self.profile.college_or_above,
+        }
+        .permille();
         format!("{}.{}%", p / 10, p % 10)
     }
     fn certified_is(&self, v: &str) -> bool {
@@ -233,8 +247,17 @@ async fn list_page(
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let (unit, post, certified) = (opt(&q.unit), opt(&q.post), opt(&q.certified));
     let base = query_without_page(&[("unit", &unit), ("post", &post), ("certified", &certified)]);
+    let profile = store::profile(&s.db, &s.district, &u, today).await?;
+    let charts = profile_charts(&ctx.tr, &profile);
+    let xlsx_href = match base.as_str() {
+        "" => "/workers.xlsx".to_string(),
+        b => format!("/workers.xlsx?{b}"),
+    };
     let page = ListPage {
         chrome: Chrome::build(&ctx, "/workers"),
+        profile,
+        charts,
+        xlsx_href,
         pager: Pager::new(q.page.unwrap_or(1), total, store::PER_PAGE, base),
         posts: options(&ctx.tr, "workers.post", Post::ALL, Post::key),
         workers,
@@ -245,6 +268,97 @@ async fn list_page(
         today,
     };
     crate::platform::http::render(&page)
+}
+
+/// The profile as bar charts: age bands, education, posts.
+fn profile_charts(tr: &Tr, p: &store::Profile) -> Vec<String> {
+    use crate::platform::charts::{Bar, bar_chart};
+    let bars = |group: &str, counts: &[(String, u32)]| -> Vec<Bar> {
+        counts
+            .iter()
+            .map(|(k, n)| Bar {
+                label: tr.t(&format!("workers.{group}.{k}")).to_string(),
+                value: i64::from(*n),
+                href: None,
+            })
+            .collect()
+    };
+    vec![
+        bar_chart(tr.t("workers.by_age"), &bars("age_band", &p.age_bands)),
+        bar_chart(
+            tr.t("workers.by_education"),
+            &bars("education", &p.education),
+        ),
+        bar_chart(tr.t("workers.by_post"), &bars("post", &p.posts)),
+    ]
+}
+
+/// The register as a spreadsheet, as filtered, with Chinese headers (or the page's
+/// language), personal fields as the caller may see them.
+async fn list_xlsx(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WorkerQuery>,
+) -> Result<Response> {
+    use crate::platform::sheet::{self, Cell};
+    let today = ctx.clock.today();
+    let workers = store::all(&s.db, &s.district, &u, &q, today).await?;
+    let tr = &ctx.tr;
+    let f = |k: &str| tr.t(&format!("workers.field.{k}")).to_string();
+    let headers = [
+        f("unit"),
+        f("name"),
+        f("gender"),
+        tr.t("workers.age").to_string(),
+        f("education"),
+        f("political"),
+        f("post"),
+        f("employment"),
+        f("start_on"),
+        f("contract_end"),
+        f("id_number"),
+        f("phone"),
+        f("pay"),
+        tr.t("workers.certified").to_string(),
+    ];
+    let label =
+        |group: &str, k: &str| Cell::text(tr.t(&format!("workers.{group}.{k}")).to_string());
+    let rows: Vec<Vec<Cell>> = workers
+        .iter()
+        .map(|w| {
+            vec![
+                Cell::text(w.unit_name.clone()),
+                Cell::text(w.name.shown()),
+                label("gender", if w.male { "male" } else { "female" }),
+                Cell::Int(i64::from(w.age_on(today))),
+                label("education", &w.education),
+                label("political", &w.political),
+                label("post", &w.post),
+                label("employment", &w.employment),
+                Cell::Date(w.start_on),
+                w.contract_end.map(Cell::Date).unwrap_or(Cell::Empty),
+                Cell::text(w.id_number.as_ref().map(|i| i.shown()).unwrap_or_default()),
+                Cell::text(w.phone.shown()),
+                w.pay_fen.map(Cell::Money).unwrap_or(Cell::Empty),
+                Cell::text(if w.certified > 0 {
+                    tr.t("workers.certified_yes").to_string()
+                } else {
+                    String::new()
+                }),
+            ]
+        })
+        .collect();
+    let bytes = sheet::xlsx(
+        tr.t("workers.title"),
+        &headers,
+        &rows,
+        &[
+            16.0, 10.0, 6.0, 6.0, 12.0, 12.0, 14.0, 14.0, 12.0, 12.0, 20.0, 14.0, 12.0, 8.0,
+        ],
+        2,
+    )?;
+    Ok(sheet::xlsx_response(bytes, "workers.xlsx"))
 }
 
 /// A page of the register.
@@ -506,6 +620,7 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .get("/workers", list_page)
         .post("/workers", create)
         .get("/workers/new", new_page)
+        .get("/workers.xlsx", list_xlsx)
         .get("/workers/{id}", worker_page)
         .post("/workers/{id}", update)
         .post("/workers/{id}/certificates", add_certificate)

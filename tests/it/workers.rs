@@ -223,6 +223,32 @@ async fn the_register_from_registration_to_coverage() {
             .all(|w| w["unit_code"].as_str().unwrap().starts_with("320205106")),
         "{api}"
     );
+    // the register as a spreadsheet (Chinese headers), as the reader may see it
+    let rows = crate::sheet(crate::raw(&t, "/workers.xlsx", &staff).await);
+    assert_eq!(rows[0][0], calamine::Data::String("所在单位".into()));
+    assert_eq!(rows[0][10], calamine::Data::String("身份证号".into()));
+    let staff_total = json(&t, "/api/v1/workers", &staff).await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(rows.len() as u64, staff_total + 1);
+    let town_rows = crate::sheet(crate::raw(&t, "/workers.xlsx?post=secretary", &town).await);
+    assert!(town_rows.len() > 1);
+    assert!(
+        town_rows[1..]
+            .iter()
+            .all(|r| r[6] == calamine::Data::String("党组织书记".into())
+                && r[11].to_string().contains("****")),
+        "the town's: secretaries only, phones masked: {town_rows:?}"
+    );
+    // the profile: the staff's community's seven demo workers and the one registered, moved away
+    let html = Page::parse(&t.get("/workers", Some(&staff)).await.body);
+    assert!(
+        html.text("#profile-h + p").starts_with("共 7 人"),
+        "{}",
+        html.text("#profile-h + p")
+    );
+    assert_eq!(html.texts("#profile-h ~ .charts svg").len(), 3);
+
     // departments and providers have no register
     for u in ["minzheng", "provider", "assessor"] {
         let s = t.session(u).await;
