@@ -59,6 +59,7 @@ async fn todo(s: &AppState, u: &CurrentUser) -> Result<Vec<Todo>> {
     funding_todo(s, u, &mut out).await?;
     hall_todo(s, u, &mut out).await?;
     selfgov_todo(s, u, &w, &mut out).await?;
+    workers_todo(s, u, &mut out).await?;
     Ok(out.0)
 }
 
@@ -172,6 +173,28 @@ async fn centres_todo(s: &AppState, u: &CurrentUser, w: &Within, out: &mut Todos
             n,
             "/centres/ledger?status=completed".into(),
         );
+    }
+    Ok(())
+}
+
+/// For the district and the towns: community workers whose certificate registration or
+/// contract ends within the reminder horizon (the register's own filters).
+async fn workers_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<()> {
+    use crate::workers::store::{WorkerQuery, list};
+    if !matches!(u.role, Role::DistrictAdmin | Role::TownOfficer) {
+        return Ok(());
+    }
+    let today = s.db.clock().today();
+    for (due, key) in [
+        ("certificate", "home.todo.worker_certificates"),
+        ("contract", "home.todo.worker_contracts"),
+    ] {
+        let q = WorkerQuery {
+            due: Some(due.into()),
+            ..Default::default()
+        };
+        let (_, total) = list(&s.db, &s.district, u, &q, today).await?;
+        out.push(key, Some(total as i64), format!("/workers?due={due}"));
     }
     Ok(())
 }

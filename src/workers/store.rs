@@ -105,6 +105,8 @@ pub struct WorkerQuery {
     pub post: Option<String>,
     /// `yes`: with a valid social-work certificate; `no`: without.
     pub certified: Option<String>,
+    /// What falls due within [`DUE_DAYS`]: `certificate` (a registration ends) or `contract`.
+    pub due: Option<String>,
     pub page: Option<u64>,
 }
 
@@ -117,6 +119,10 @@ fn post_order() -> String {
         .collect();
     format!("CASE post{arms} END")
 }
+
+/// How far ahead reminders look: a certificate's registration or a contract ending within
+/// this many days.
+pub const DUE_DAYS: i64 = 60;
 
 /// Rows per page of the register.
 pub const PER_PAGE: u64 = 100;
@@ -182,6 +188,21 @@ fn filtered(
     if let Some(post) = q.post.as_deref().filter(|x| !x.is_empty()) {
         cond.push_str(" AND p.post = ?");
         values.push(post.into());
+    }
+    let horizon = today + chrono::Duration::days(DUE_DAYS);
+    match q.due.as_deref() {
+        Some("certificate") => {
+            cond.push_str(
+                " AND EXISTS (SELECT 1 FROM worker_certificates x WHERE x.worker_id = w.id \
+                 AND x.registered_until BETWEEN ? AND ?)",
+            );
+            values.extend(vals![today, horizon]);
+        }
+        Some("contract") => {
+            cond.push_str(" AND w.contract_end BETWEEN ? AND ?");
+            values.extend(vals![today, horizon]);
+        }
+        _ => {}
     }
     let having = match q.certified.as_deref() {
         Some("yes") => "WHERE certified > 0",

@@ -245,8 +245,13 @@ async fn list_page(
     let (workers, total) = store::list(&s.db, &s.district, &u, &q, today).await?;
     let (coverage, without) = store::coverage(&s.db, &s.district, &u, today).await?;
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
-    let (unit, post, certified) = (opt(&q.unit), opt(&q.post), opt(&q.certified));
-    let base = query_without_page(&[("unit", &unit), ("post", &post), ("certified", &certified)]);
+    let (unit, post, certified, due) = (opt(&q.unit), opt(&q.post), opt(&q.certified), opt(&q.due));
+    let base = query_without_page(&[
+        ("unit", &unit),
+        ("post", &post),
+        ("certified", &certified),
+        ("due", &due),
+    ]);
     let profile = store::profile(&s.db, &s.district, &u, today).await?;
     let charts = profile_charts(&ctx.tr, &profile);
     let xlsx_href = match base.as_str() {

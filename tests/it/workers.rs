@@ -249,6 +249,30 @@ async fn the_register_from_registration_to_coverage() {
     );
     assert_eq!(html.texts("#profile-h ~ .charts svg").len(), 3);
 
+    // reminders: the town's home page counts the contracts ending within 60 days, and the
+    // register lists exactly those
+    let due = json(&t, "/api/v1/workers?due=contract", &town).await;
+    let n = due["total"].as_u64().unwrap();
+    assert!(n > 0);
+    assert!(
+        due["workers"].as_array().unwrap().iter().all(|w| {
+            let end = w["contract_end"].as_str().unwrap_or("");
+            ("2026-12-01"..="2027-01-30").contains(&end)
+        }),
+        "{due}"
+    );
+    let home = Page::parse(&t.get("/", Some(&town)).await.body);
+    let line = format!("{n} 名社区工作者的合同将在 60 天内到期");
+    assert!(
+        home.texts(".todo a").contains(&line),
+        "{:?}",
+        home.texts(".todo a")
+    );
+    assert!(
+        home.attrs(".todo a", "href")
+            .contains(&"/workers?due=contract".to_string())
+    );
+
     // departments and providers have no register
     for u in ["minzheng", "provider", "assessor"] {
         let s = t.session(u).await;
