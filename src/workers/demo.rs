@@ -30,12 +30,25 @@ const TEAM: [(&str, &str); 7] = [
     ("assistant", "public_welfare"),
 ];
 
-/// A valid ID number of the district for a birth date.
-fn id_number(birth: NaiveDate, seq: i64, male: bool) -> String {
-    let order = (seq % 500) * 2 + i64::from(male);
-    let first17 = format!("320205{}{:03}", birth.format("%Y%m%d"), order % 1000);
-    let check = IdNumber::check_char(&first17) as char;
-    format!("{first17}{check}")
+/// A valid ID number of the district for a birth date, not among those `used` (the order
+/// code's parity is the sex; the next free one is taken).
+fn id_number(
+    birth: NaiveDate,
+    seq: i64,
+    male: bool,
+    used: &mut std::collections::HashSet<String>,
+) -> String {
+    for step in 0..500 {
+        let order = ((seq + step) % 500) * 2 + i64::from(male);
+        let first17 = format!("320205{}{order:03}", birth.format("%Y%m%d"));
+        let check = IdNumber::check_char(&first17) as char;
+        let id = format!("{first17}{check}");
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
+    // 500 workers of one sex born on one day: the last one goes without a number
+    String::new()
 }
 
 /// One worker drawn: their row, their period and, if any, their certificate.
@@ -45,6 +58,7 @@ struct Drawn {
     certificate: Option<(&'static str, NaiveDate, NaiveDate)>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw(
     c: &str,
     slot: usize,
@@ -52,6 +66,7 @@ fn draw(
     certified_slot: Option<usize>,
     today: NaiveDate,
     rng: &mut Rng,
+    used: &mut std::collections::HashSet<String>,
 ) -> Drawn {
     let (post, employment) = TEAM[slot];
     // the earlier they started, the older and the less schooled (the report's 2007)
@@ -116,7 +131,7 @@ fn draw(
         row: vals![
             name(rng),
             male,
-            id_number(birth, seq, male),
+            Some(id_number(birth, seq, male, used)).filter(|i| !i.is_empty()),
             birth,
             education,
             political,
@@ -135,12 +150,21 @@ pub async fn generate(db: &Db, communities: &[String]) -> anyhow::Result<()> {
     let today = db.clock().today();
     let now = db.clock().now();
     let mut drawn: Vec<Drawn> = Vec::with_capacity(communities.len() * TEAM.len());
+    let mut used = std::collections::HashSet::new();
     for (i, c) in communities.iter().enumerate() {
         // one community in eleven has nobody certified yet; the others one worker
         let certified_slot = (i % 11 != 7).then(|| 4 + (i % 3));
         for slot in 0..TEAM.len() {
             let seq = drawn.len() as i64 + 1;
-            drawn.push(draw(c, slot, seq, certified_slot, today, &mut rng));
+            drawn.push(draw(
+                c,
+                slot,
+                seq,
+                certified_slot,
+                today,
+                &mut rng,
+                &mut used,
+            ));
         }
     }
     let tx = db.write_tx().await.map_err(err)?;
@@ -222,4 +246,26 @@ pub async fn generate(db: &Db, communities: &[String]) -> anyhow::Result<()> {
     .await
     .map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_id_numbers_are_valid_and_never_repeat() {
+        let birth = NaiveDate::from_ymd_opt(1975, 6, 1).unwrap();
+        let mut used = std::collections::HashSet::new();
+        // every worker of one sex born on one day gets a number of their own, the same seq
+        // over and over included
+        for _ in 0..500 {
+            let id = id_number(birth, 7, true, &mut used);
+            let parsed = IdNumber::parse(&id).unwrap();
+            assert!(parsed.is_male());
+            assert_eq!(parsed.birth_date(), birth);
+        }
+        assert_eq!(used.len(), 500);
+        assert_eq!(id_number(birth, 7, true, &mut used), "", "the 501st");
+        assert!(IdNumber::parse(&id_number(birth, 7, false, &mut used)).is_ok());
+    }
 }
