@@ -503,11 +503,6 @@ pub async fn save(
     input: &WorkerInput,
 ) -> Result<i64> {
     let today = db.clock().today();
-    let s = check_worker(input, today)?;
-    let unit = live_unit(db, district, &s.unit).await?;
-    if !may_write(u, &unit) {
-        return Err(AppError::Forbidden);
-    }
     let before = match id {
         Some(id) => {
             let w = load(db, district, u, id, today).await?;
@@ -518,6 +513,12 @@ pub async fn save(
         }
         None => None,
     };
+    let input = as_stored(db, u, before.as_ref(), input).await?;
+    let s = check_worker(&input, today)?;
+    let unit = live_unit(db, district, &s.unit).await?;
+    if !may_write(u, &unit) {
+        return Err(AppError::Forbidden);
+    }
     let tx = db.write_tx().await?;
     let now = tx.clock().now();
     let written: Result<i64> = async {
@@ -593,6 +594,41 @@ pub async fn save(
     )
     .await?;
     Ok(wid)
+}
+
+/// The form as it is to be stored, for a writer who does not see everything: an ID number or
+/// mobile sent back as it was shown (masked) keeps the stored one, and the pay of a worker
+/// already registered, which such a writer does not see, keeps the stored amount (they may
+/// give it when registering).
+async fn as_stored(
+    db: &Db,
+    u: &CurrentUser,
+    before: Option<&Worker>,
+    input: &WorkerInput,
+) -> Result<WorkerInput> {
+    let mut i = input.clone();
+    if let Some(b) = before.filter(|_| !sees_personal(u)) {
+        if let Some(id) = &b.id_number
+            && i.id_number.trim() == id.shown()
+        {
+            i.id_number = id.expose().to_string();
+        }
+        if i.phone.trim() == b.phone.shown() {
+            i.phone = b.phone.expose().to_string();
+        }
+    }
+    if let Some(b) = before.filter(|_| !sees_pay(u)) {
+        let stored = db::scalar(
+            &db.conn,
+            "SELECT pay_fen FROM workers WHERE id = ?",
+            vals![b.id],
+        )
+        .await?;
+        i.pay = stored
+            .map(|f| crate::platform::types::Fen(f).yuan_string())
+            .unwrap_or_default();
+    }
+    Ok(i)
 }
 
 /// Open the worker's period in the unit and post saved, closing the current one when it

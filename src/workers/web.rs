@@ -87,6 +87,7 @@ fn worker_fields(
     w: Option<&Worker>,
     units: Vec<(String, String)>,
     today: NaiveDate,
+    show_pay: bool,
 ) -> Vec<Field> {
     let sent = form.form == "worker";
     let value = |name: &str, current: String| {
@@ -116,7 +117,7 @@ fn worker_fields(
         vec![],
     );
     id.hint = tr.t("workers.id_number_hint").to_string();
-    vec![
+    let mut fields = vec![
         field("unit", "select", cur(|w| w.unit_code.clone()), units),
         field("name", "text", cur(|w| w.name.shown()), vec![]),
         id,
@@ -183,7 +184,10 @@ fn worker_fields(
             }),
             vec![],
         ),
-    ]
+    ];
+    // pay on a registered worker only for those who see it (the store keeps it for the others)
+    fields.retain(|f| show_pay || f.name != "pay");
+    fields
 }
 
 #[derive(Template)]
@@ -515,7 +519,14 @@ async fn show_worker(
     }
     let page = WorkerPage {
         chrome: Chrome::build(ctx, "/workers"),
-        fields: worker_fields(&ctx.tr, &form, w.as_ref(), units, today),
+        fields: worker_fields(
+            &ctx.tr,
+            &form,
+            w.as_ref(),
+            units,
+            today,
+            w.is_none() || store::sees_pay(u),
+        ),
         cert_fields: cert_fields(&ctx.tr, &form),
         w,
         periods,

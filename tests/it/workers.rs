@@ -90,6 +90,39 @@ async fn the_register_from_registration_to_coverage() {
     assert_eq!(rec["worker"]["pay_fen"], 320_000);
     assert_eq!(rec["worker"]["id_number"], "1101**********002X");
     assert_eq!(rec["worker"]["phone"], "139****5678");
+    // the town saves the record as its form shows it (ID and mobile masked): they stay
+    let rev = rec["worker"]["revision"].to_string();
+    let mut edit = worker(HTT);
+    edit[2].1 = "1101**********002X".into();
+    edit[8].1 = "139****5678".into();
+    edit[1].1 = "王建英".into();
+    edit.push(("revision", rev));
+    let r = t
+        .post(&format!("/workers/{id}"), &town, &pairs(&edit))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // staff, who neither see nor set the pay, save without it: it stays
+    let form = Page::parse(&t.get(&format!("/workers/{id}"), Some(&staff)).await.body);
+    assert!(
+        form.attrs("form input[name=pay]", "value").is_empty(),
+        "no pay field for staff"
+    );
+    let rev =
+        json(&t, &format!("/api/v1/workers/{id}"), &staff).await["worker"]["revision"].to_string();
+    let mut edit: Vec<_> = worker(HTT)
+        .into_iter()
+        .filter(|(k, _)| *k != "pay")
+        .collect();
+    edit.push(("revision", rev));
+    let r = t
+        .post(&format!("/workers/{id}"), &staff, &pairs(&edit))
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rec = json(&t, &format!("/api/v1/workers/{id}"), &admin).await;
+    assert_eq!(rec["worker"]["id_number"], "11010519491231002X");
+    assert_eq!(rec["worker"]["phone"], "13912345678");
+    assert_eq!(rec["worker"]["pay_fen"], 320_000);
+
     // another community's staff: not found, nothing to change
     assert_eq!(
         t.get(&format!("/workers/{id}"), Some(&staff2)).await.status,
