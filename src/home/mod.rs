@@ -180,7 +180,7 @@ async fn centres_todo(s: &AppState, u: &CurrentUser, w: &Within, out: &mut Todos
 /// For the district and the towns: community workers whose certificate registration or
 /// contract ends within the reminder horizon (the register's own filters).
 async fn workers_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<()> {
-    use crate::workers::store::{WorkerQuery, list};
+    use crate::workers::store::{WorkerQuery, count};
     if !matches!(u.role, Role::DistrictAdmin | Role::TownOfficer) {
         return Ok(());
     }
@@ -193,7 +193,7 @@ async fn workers_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<
             due: Some(due.into()),
             ..Default::default()
         };
-        let (_, total) = list(&s.db, &s.district, u, &q, today).await?;
+        let total = count(&s.db, &s.district, u, &q, today).await?;
         out.push(key, Some(total as i64), format!("/workers?due={due}"));
     }
     Ok(())

@@ -136,14 +136,8 @@ pub async fn list(
     q: &WorkerQuery,
     today: NaiveDate,
 ) -> Result<(Vec<Worker>, u64)> {
+    let total = count(db, district, u, q, today).await?;
     let (inner, having, values) = filtered(district, u, q, today);
-    let total = db::scalar(
-        &db.conn,
-        &format!("SELECT COUNT(*) FROM ({inner}) x {having}"),
-        values.clone(),
-    )
-    .await?
-    .unwrap_or(0) as u64;
     let offset = crate::platform::http::pagination::offset(q.page, PER_PAGE);
     let rows = rows_of(
         db,
@@ -155,6 +149,25 @@ pub async fn list(
     )
     .await?;
     Ok((rows, total))
+}
+
+/// How many current workers in `u`'s territory match the filters (the home page's reminders
+/// read this alone).
+pub async fn count(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    q: &WorkerQuery,
+    today: NaiveDate,
+) -> Result<u64> {
+    let (inner, having, values) = filtered(district, u, q, today);
+    Ok(db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM ({inner}) x {having}"),
+        values,
+    )
+    .await?
+    .unwrap_or(0) as u64)
 }
 
 /// Every current worker in `u`'s territory matching the filters (the export: no pages).
