@@ -234,9 +234,100 @@ pub fn share_line_chart(title: &str, labels: &[String], series: &[Series]) -> St
     svg
 }
 
+/// One row of a population pyramid: the band's label, the left (men) and right (women)
+/// counts.
+pub struct PyramidRow {
+    pub label: String,
+    pub left: i64,
+    pub right: i64,
+}
+
+/// A population pyramid: bands from the youngest at the bottom, the left side's bars grow
+/// leftwards from the middle and the right side's rightwards, each with its number.
+pub fn pyramid_chart(
+    title: &str,
+    left_name: &str,
+    right_name: &str,
+    rows: &[PyramidRow],
+) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let (row_h, label_w, half) = (24, 70, 260);
+    let width = half * 2 + label_w + 20;
+    let top = 24;
+    let height = top + rows.len() as i64 * row_h + 8;
+    let mid_l = 10 + half;
+    let mid_r = mid_l + label_w;
+    let max = rows
+        .iter()
+        .flat_map(|r| [r.left, r.right])
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let len = |v: i64| (v.max(0) as f64 / max as f64 * (half - 50) as f64).round() as i64;
+    let mut svg = format!(
+        "<figure class=\"chart\"><svg viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\" xmlns=\"http://www.w3.org/2000/svg\">\
+         <text x=\"{lx}\" y=\"14\" text-anchor=\"end\" class=\"chart-label\">{l}</text>\
+         <text x=\"{rx}\" y=\"14\" class=\"chart-label\">{r}</text>",
+        t = xml_escape(title),
+        lx = mid_l - 4,
+        rx = mid_r + 4,
+        l = xml_escape(left_name),
+        r = xml_escape(right_name),
+    );
+    for (i, row) in rows.iter().rev().enumerate() {
+        let y = top + i as i64 * row_h;
+        let (wl, wr) = (len(row.left), len(row.right));
+        svg.push_str(&format!(
+            "<rect x=\"{xl}\" y=\"{y}\" width=\"{wl}\" height=\"{bh}\" class=\"chart-bar\"><title>{vl}</title></rect>\
+             <text x=\"{tl}\" y=\"{ty}\" text-anchor=\"end\" class=\"chart-value\">{vl}</text>\
+             <text x=\"{cx}\" y=\"{ty}\" text-anchor=\"middle\" class=\"chart-label\">{label}</text>\
+             <rect x=\"{mid_r}\" y=\"{y}\" width=\"{wr}\" height=\"{bh}\" class=\"chart-bar alt\"><title>{vr}</title></rect>\
+             <text x=\"{tr}\" y=\"{ty}\" class=\"chart-value\">{vr}</text>",
+            xl = mid_l - wl,
+            bh = row_h - 6,
+            tl = mid_l - wl - 4,
+            ty = y + 14,
+            vl = thousands_i(row.left),
+            cx = (mid_l + mid_r) / 2,
+            label = xml_escape(&row.label),
+            tr = mid_r + wr + 4,
+            vr = thousands_i(row.right),
+        ));
+    }
+    svg.push_str(&format!(
+        "</svg><figcaption>{}</figcaption></figure>",
+        xml_escape(title)
+    ));
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pyramid_puts_the_youngest_at_the_bottom() {
+        let rows = [
+            PyramidRow {
+                label: "≤25".into(),
+                left: 10,
+                right: 4,
+            },
+            PyramidRow {
+                label: ">60".into(),
+                left: 0,
+                right: 1_200,
+            },
+        ];
+        let svg = pyramid_chart("年龄结构", "男", "女", &rows);
+        let young = svg.find("≤25").unwrap();
+        let old = svg.find("&gt;60").unwrap();
+        assert!(old < young, "drawn top-down, the oldest first");
+        assert!(svg.contains("1,200") && svg.contains(">10<"));
+        assert_eq!(pyramid_chart("x", "a", "b", &[]), "");
+    }
 
     #[test]
     fn bars_scale_to_the_largest_and_escape_text() {

@@ -595,6 +595,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "workers",
         sql: include_str!("../../migrations/0010_workers.sql"),
     },
+    Migration {
+        version: 11,
+        name: "workforce",
+        sql: include_str!("../../migrations/0011_workforce.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.

@@ -8,7 +8,10 @@
 //! certificates, read within the reader's territory with personal fields masked, and the
 //! coverage of communities with a certified social worker.
 
+pub mod dashboard;
+pub mod dashboard_pages;
 pub mod demo;
+pub mod norms;
 pub mod rules;
 pub mod store;
 pub mod web;
@@ -17,5 +20,5 @@ pub use web::router;
 
 /// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(web::api_list, web::api_worker))]
+#[openapi(paths(web::api_list, web::api_worker, dashboard_pages::api_dashboard))]
 pub struct Api;

@@ -19,9 +19,7 @@ use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
 use crate::platform::types::DivisionCode;
-use crate::workers::rules::{
-    self, CertificateLevel, Coverage, Education, Employment, Political, Post,
-};
+use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
 use crate::workers::store::{
     self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
 };
@@ -202,9 +200,6 @@ struct ListPage {
     without: Vec<(String, String)>,
     can_register: bool,
     today: NaiveDate,
-    profile: store::Profile,
-    /// The profile's charts (inline SVG): age bands, education, posts.
-    charts: Vec<String>,
     xlsx_href: String,
 }
 
@@ -220,14 +215,6 @@ impl ListPage {
     }
     fn coverage_pct(&self) -> String {
         let p = self.coverage.permille();
-        format!("{}.{}%", p / 10, p % 10)
-    }
-    fn college_share(&self) -> String {
-        let p = rules::Coverage {
-            communities: self.profile.workers,
-            covered: self.profile.college_or_above,
-        }
-        .permille();
         format!("{}.{}%", p / 10, p % 10)
     }
     fn certified_is(&self, v: &str) -> bool {
@@ -256,16 +243,12 @@ async fn list_page(
         ("certified", &certified),
         ("due", &due),
     ]);
-    let profile = store::profile(&s.db, &s.district, &u, today).await?;
-    let charts = profile_charts(&ctx.tr, &profile);
     let xlsx_href = match base.as_str() {
         "" => "/workers.xlsx".to_string(),
         b => format!("/workers.xlsx?{b}"),
     };
     let page = ListPage {
         chrome: Chrome::build(&ctx, "/workers"),
-        profile,
-        charts,
         xlsx_href,
         pager: Pager::new(q.page.unwrap_or(1), total, store::PER_PAGE, base),
         posts: options(&ctx.tr, "workers.post", Post::ALL, Post::key),
@@ -277,29 +260,6 @@ async fn list_page(
         today,
     };
     crate::platform::http::render(&page)
-}
-
-/// The profile as bar charts: age bands, education, posts.
-fn profile_charts(tr: &Tr, p: &store::Profile) -> Vec<String> {
-    use crate::platform::charts::{Bar, bar_chart};
-    let bars = |group: &str, counts: &[(String, u32)]| -> Vec<Bar> {
-        counts
-            .iter()
-            .map(|(k, n)| Bar {
-                label: tr.t(&format!("workers.{group}.{k}")).to_string(),
-                value: i64::from(*n),
-                href: None,
-            })
-            .collect()
-    };
-    vec![
-        bar_chart(tr.t("workers.by_age"), &bars("age_band", &p.age_bands)),
-        bar_chart(
-            tr.t("workers.by_education"),
-            &bars("education", &p.education),
-        ),
-        bar_chart(tr.t("workers.by_post"), &bars("post", &p.posts)),
-    ]
 }
 
 /// The register as a spreadsheet, as filtered, with Chinese headers (or the page's
@@ -642,4 +602,5 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .post("/workers/{id}/certificates", add_certificate)
         .get("/api/v1/workers", api_list)
         .get("/api/v1/workers/{id}", api_worker)
+        .merge(crate::workers::dashboard_pages::routes())
 }

@@ -274,13 +274,10 @@ async fn the_register_from_registration_to_coverage() {
         "the town's: secretaries only, phones masked: {town_rows:?}"
     );
     // the profile: the staff's community's seven demo workers and the one registered, moved away
-    let html = Page::parse(&t.get("/workers", Some(&staff)).await.body);
-    assert!(
-        html.text("#profile-h + p").starts_with("共 7 人"),
-        "{}",
-        html.text("#profile-h + p")
-    );
-    assert_eq!(html.texts("#profile-h ~ .charts svg").len(), 3);
+    let html = Page::parse(&t.get("/workers/dashboard", Some(&staff)).await.body);
+    let figures = html.texts("#figures dd");
+    assert_eq!(figures[0], "7", "{figures:?}");
+    assert_eq!(html.texts(".charts svg").len(), 4);
 
     // reminders: the town's home page counts the contracts ending within 60 days, and the
     // register lists exactly those
@@ -369,4 +366,187 @@ async fn browser_town_records_a_certificate_and_the_coverage_moves() {
     b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
     let after = Page::parse(&b.c.source().await.unwrap()).text("#coverage-h + p strong");
     assert_ne!(before, after, "the coverage moved");
+}
+
+/// The dashboard's figures agree with the register and with each other, on the district's
+/// targets and norm, which the district sets (and nobody else).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let town = t.session("donggang").await;
+    let staff = t.session("staff").await;
+
+    let d = json(&t, "/api/v1/workers/dashboard", &admin).await;
+    let total = &d["total"];
+    let workers = total["workers"].as_u64().unwrap();
+    let listed = json(&t, "/api/v1/workers", &admin).await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        workers, listed,
+        "the dashboard counts the register's workers"
+    );
+    assert_eq!(total["communities"], 130);
+    assert_eq!(total["covered"], 118);
+    let sum = |k: &str| -> u64 {
+        d["towns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t[k].as_u64().unwrap())
+            .sum()
+    };
+    for k in ["workers", "communities", "covered", "vacancies", "entitled"] {
+        assert_eq!(sum(k), total[k].as_u64().unwrap(), "towns add up: {k}");
+    }
+    let pyramid: u64 = d["pyramid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[1].as_u64().unwrap() + b[2].as_u64().unwrap())
+        .sum();
+    assert_eq!(pyramid, workers);
+    let bands: u64 = d["age_bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[1].as_u64().unwrap())
+        .sum();
+    assert_eq!(bands, workers);
+    let this_year = d["by_year"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(this_year["year"], 2026);
+    assert_eq!(this_year["covered"], 118);
+    assert_eq!(this_year["headcount"].as_u64().unwrap(), workers);
+    assert_eq!(d["uncovered_total"], 12);
+    assert_eq!(d["uncovered"].as_array().unwrap().len(), 12);
+
+    // a town sees its own towns only; asking for another is 404, a bad code 400
+    let own = json(&t, "/api/v1/workers/dashboard", &town).await;
+    assert_eq!(own["towns"].as_array().unwrap().len(), 1);
+    assert_eq!(own["towns"][0]["code"], "320205106000");
+    let narrowed = json(&t, "/api/v1/workers/dashboard?town=320205106000", &admin).await;
+    assert_eq!(narrowed["total"], own["total"]);
+    let r = t
+        .get("/api/v1/workers/dashboard?town=320205001000", Some(&town))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = t.get("/workers/dashboard?town=x%00y", Some(&admin)).await;
+    assert_eq!(r.status, 422);
+    let r = t.get("/workers/dashboard?year=99999", Some(&admin)).await;
+    assert_eq!(r.status, 422);
+
+    // the district sets 2026's targets; a bad number is named on its field, nothing saved
+    let r = t
+        .post(
+            "/workers/targets",
+            &admin,
+            &[
+                ("year", "2026"),
+                ("coverage_pct", "150"),
+                ("training_hours", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let page = Page::parse(&r.body);
+    assert_eq!(
+        page.field_error("coverage_pct").as_deref(),
+        Some("请填写 0 到 100 的整数。")
+    );
+    assert_eq!(
+        page.field_error("training_hours").as_deref(),
+        Some("请输入整数。")
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM workforce_targets").await, 0);
+    for who in [&town, &staff] {
+        let r = t
+            .post(
+                "/workers/targets",
+                who,
+                &[
+                    ("year", "2026"),
+                    ("coverage_pct", "95"),
+                    ("training_hours", "40"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+    }
+    let r = t
+        .post(
+            "/workers/targets",
+            &admin,
+            &[
+                ("year", "2026"),
+                ("coverage_pct", "95"),
+                ("training_hours", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&admin)).await.body);
+    assert!(page.text(".notice").contains("年度目标已保存"));
+    assert_eq!(
+        page.table("#targets")[1][..3],
+        ["2026".to_string(), "95%".into(), "40".into()]
+    );
+    let html = Page::parse(&t.get("/workers/dashboard", Some(&admin)).await.body);
+    assert!(html.text("#coverage-h + p").contains("年度目标 95%"));
+    assert!(html.text("#coverage-h + p").contains("未达到目标"));
+    // nobody is in the exam course yet: even so the target is out of reach this year
+    assert!(
+        html.text("#forecast").contains("达不到 95% 的目标"),
+        "{}",
+        html.text("#forecast")
+    );
+    // a later year keeps the latest target; the year's coverage line carries it
+    let d = json(&t, "/api/v1/workers/dashboard?year=2027", &admin).await;
+    assert_eq!(d["target"]["coverage_pct"], 95);
+    assert!(d["forecast"].is_null(), "a forecast for this year only");
+    assert!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'workforce_target'")
+            .await
+            == 1
+    );
+
+    // the norm: one full-time worker per 100 households, at least 2; vacancies follow
+    let before = json(&t, "/api/v1/workers/dashboard", &admin).await["total"]["vacancies"]
+        .as_u64()
+        .unwrap();
+    let r = t
+        .post(
+            "/workers/norms",
+            &admin,
+            &[
+                ("per_households", "100"),
+                ("minimum", "2"),
+                ("ce_hours", "72"),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = json(&t, "/api/v1/workers/dashboard", &admin).await["total"].clone();
+    assert!(after["vacancies"].as_u64().unwrap() > before, "{after}");
+    // the same form sent again from the old page is a conflict, not a silent overwrite
+    let r = t
+        .post(
+            "/workers/norms",
+            &admin,
+            &[
+                ("per_households", "0"),
+                ("minimum", "2"),
+                ("ce_hours", "72"),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body)
+            .field_error("per_households")
+            .as_deref(),
+        Some("请填写 1 到 100000 的整数。")
+    );
 }

@@ -317,6 +317,23 @@ impl Parse {
         }
     }
 
+    /// A whole number from `lo` to `hi`, required (thousands separators allowed).
+    pub fn between(&mut self, field: &str, v: &str, lo: i64, hi: i64) -> i64 {
+        if v.trim().is_empty() {
+            self.error(field, "common.required");
+            return lo;
+        }
+        match self.int(field, v) {
+            Some(n) if (lo..=hi).contains(&n) => n,
+            Some(_) => {
+                self.errs
+                    .push(FieldError::new(field, "common.between").with(lo).with(hi));
+                lo
+            }
+            None => lo,
+        }
+    }
+
     /// A count of people or votes: a whole number from 0 to 100,000.
     pub fn count(&mut self, field: &str, v: &str) -> u32 {
         match v.trim().parse::<u32>() {
