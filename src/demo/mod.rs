@@ -153,7 +153,7 @@ pub async fn generate_with_progress(
     took.next("自治互助 self-government");
     crate::selfgov::demo::generate(db, district, &active, scale, &mut rng).await?;
     took.next("社区工作者 workers");
-    crate::workers::demo::generate(db, &active).await?;
+    crate::workers::demo::generate(db, district, &active).await?;
     took.next("账号 accounts");
     accounts(db, district, &actor).await?;
     Ok(took.done())

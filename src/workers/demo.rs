@@ -1,18 +1,23 @@
-//! The demo's community workers: about seven in each community (a party secretary, a
-//! director, a deputy, committee members, full-time workers and an assistant), older and
-//! with less schooling the earlier they started, as the report found them in 2007; social-work
-//! certificates from the first national exams (2008) on, so that most communities but not
-//! all have a certified social worker today. Its own generator: the other domains' demo data
-//! does not move when this one changes.
+//! The demo's community workforce since 2007, as the report found it and as it changed: seven
+//! posts in each community (a party secretary, a director, a deputy, a committee member, two
+//! full-time workers and an assistant), each held by a chain of people - the 2007 holders
+//! older and with less schooling, their successors younger and better schooled. Three to
+//! five certified social workers in the whole district in 2007; the first national exam in
+//! 2008 certifies one worker in almost every community, the late towns' in 2009-2010; since
+//! then a community loses its coverage when its certified worker leaves, until the successor
+//! is certified. Courses every year (induction, the exam's preparation, continuing
+//! education, the towns' topical courses) with their attendance, the district's targets, and
+//! today one community in eleven without a certified worker. Its own generator: the other
+//! domains' demo data does not move when this one changes.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::Value;
 
 use crate::platform::audit;
 use crate::platform::auth::Actor;
-use crate::platform::db::{self, Db};
+use crate::platform::db::{self, Db, WriteTx};
 use crate::platform::sample::{Rng, name};
-use crate::platform::types::IdNumber;
+use crate::platform::types::{DivisionCode, IdNumber};
 use crate::vals;
 
 fn err(e: crate::platform::error::AppError) -> anyhow::Error {
@@ -29,6 +34,10 @@ const TEAM: [(&str, &str); 7] = [
     ("full_time_worker", "full_time"),
     ("assistant", "public_welfare"),
 ];
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
 
 /// A valid ID number of the district for a birth date, not among those `used` (the order
 /// code's parity is the sex; the next free one is taken).
@@ -51,186 +60,251 @@ fn id_number(
     String::new()
 }
 
-/// One worker drawn: their row, their period and, if any, their certificate.
-struct Drawn {
-    row: Vec<Value>,
-    period: (String, &'static str, &'static str, NaiveDate),
-    certificate: Option<(&'static str, NaiveDate, NaiveDate)>,
+/// One person who held a post.
+struct Holder {
+    community: usize,
+    slot: usize,
+    birth: NaiveDate,
+    male: bool,
+    education: &'static str,
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    /// (level, obtained, registered until)
+    certificates: Vec<(&'static str, NaiveDate, NaiveDate)>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw(
-    c: &str,
-    slot: usize,
-    seq: i64,
-    certified_slot: Option<usize>,
-    today: NaiveDate,
-    rng: &mut Rng,
-    used: &mut std::collections::HashSet<String>,
-) -> Drawn {
-    let (post, employment) = TEAM[slot];
-    // the earlier they started, the older and the less schooled (the report's 2007)
-    let start_year = if slot < 4 {
-        rng.range(1996, 2021)
-    } else {
-        rng.range(2006, 2025)
-    } as i32;
-    let start = NaiveDate::from_ymd_opt(start_year, rng.range(1, 12) as u32, 1).unwrap_or(today);
-    let age_at_start = if start_year < 2008 {
-        rng.range(38, 52)
-    } else {
-        rng.range(23, 40)
-    };
-    // nobody in the register today is past 60: the older ones of 2007 have retired
-    let birth_year = (start_year - age_at_start as i32).max(today.year() - 60);
-    let birth = NaiveDate::from_ymd_opt(birth_year, 1, 1).unwrap_or(today)
-        + Duration::days(rng.range(0, 364));
-    let education = match (start_year < 2008, rng.range(0, 9)) {
-        (true, 0..=3) => "junior",
-        (true, 4..=7) => "senior",
-        (true, _) => "college",
-        (false, 0) => "senior",
-        (false, 1..=4) => "college",
-        (false, 5..=8) => "bachelor",
-        (false, _) => "postgraduate",
-    };
-    let male = rng.range(0, 1) == 1;
-    let political = if slot < 2 || rng.range(0, 2) == 0 {
-        "party"
-    } else {
-        "masses"
-    };
-    let phone = format!("1391700{:04}", seq % 10_000);
-    let pay = match employment {
-        "full_time" => 380_000 + rng.range(0, 80) * 1_000,
-        "public_welfare" => 240_000,
-        _ => 300_000 + rng.range(0, 60) * 1_000,
-    };
-    let contract_end = (employment != "elected")
-        .then(|| NaiveDate::from_ymd_opt(today.year() + rng.range(0, 2) as i32, 12, 31))
-        .flatten();
-    let certificate = (certified_slot == Some(slot)).then(|| {
-        let year = rng.range(2008, 2024) as i32;
-        let obtained = NaiveDate::from_ymd_opt(year, 11, 20)
-            .unwrap_or(today)
-            .max(start);
-        let obtained = obtained.min(today);
-        // registered for three years, renewed since: valid to the end of the current term
-        let mut until = obtained + Duration::days(3 * 365);
-        while until < today {
-            until += Duration::days(3 * 365);
-        }
-        let level = if rng.range(0, 4) == 0 {
-            "social_worker"
-        } else {
-            "assistant"
-        };
-        (level, obtained, until)
-    });
-    Drawn {
-        row: vals![
-            name(rng),
-            male,
-            Some(id_number(birth, seq, male, used)).filter(|i| !i.is_empty()),
-            birth,
-            education,
-            political,
-            phone,
-            pay,
-            contract_end
-        ],
-        period: (c.to_string(), post, employment, start),
-        certificate,
+impl Holder {
+    fn serves_on(&self, d: NaiveDate) -> bool {
+        self.start <= d && self.end.is_none_or(|e| e >= d)
+    }
+    fn certified_on(&self, d: NaiveDate) -> bool {
+        self.certificates.iter().any(|(_, o, u)| *o <= d && d <= *u)
     }
 }
 
-/// The register of the communities of today.
-pub async fn generate(db: &Db, communities: &[String]) -> anyhow::Result<()> {
+/// Schooling by the year someone started: the later, the more of them with college.
+fn education(start_year: i32, rng: &mut Rng) -> &'static str {
+    let r = rng.range(0, 99);
+    if start_year < 2008 {
+        match r {
+            0..=39 => "junior",
+            40..=84 => "senior",
+            85..=96 => "college",
+            _ => "bachelor",
+        }
+    } else {
+        // every year after 2008 moves ten points from high school up to a degree, at most 60
+        let shift = ((start_year - 2008) * 3).clamp(0, 40) as i64;
+        match r {
+            r if r < 25 - shift / 2 => "senior",
+            r if r < 65 - shift => "college",
+            r if r < 97 => "bachelor",
+            _ => "postgraduate",
+        }
+    }
+}
+
+/// The chain of holders of one post of one community, from the 2007 holder to today's.
+fn chain(community: usize, slot: usize, today: NaiveDate, rng: &mut Rng) -> Vec<Holder> {
+    let mut out = vec![];
+    let first_year = if slot < 4 {
+        rng.range(1996, 2006)
+    } else {
+        rng.range(2002, 2007)
+    } as i32;
+    let mut start = ymd(first_year, rng.range(1, 12) as u32, 1);
+    loop {
+        let age = if start.year() < 2008 {
+            rng.range(36, 52)
+        } else {
+            rng.range(23, 38)
+        } as i32;
+        let birth = ymd(start.year() - age, 1, 1) + Duration::days(rng.range(0, 364));
+        let retires = ymd(birth.year() + 60, birth.month(), 1);
+        let stays = start + Duration::days(rng.range(4 * 365, 22 * 365));
+        let end = stays.min(retires);
+        let mut h = Holder {
+            community,
+            slot,
+            birth,
+            male: rng.range(0, 1) == 1,
+            education: education(start.year(), rng),
+            start,
+            end: (end < today).then_some(end),
+            certificates: vec![],
+        };
+        if h.end.is_none() {
+            out.push(h);
+            return out;
+        }
+        // the successor starts the next month
+        let next = end + Duration::days(rng.range(1, 45));
+        if next >= today {
+            h.end = None;
+            out.push(h);
+            return out;
+        }
+        out.push(h);
+        start = next;
+    }
+}
+
+/// A certificate obtained on `obtained` by `h`, registered in three-year terms while they
+/// serve (the registration lapses with the term in which they leave).
+fn certify(h: &mut Holder, level: &'static str, obtained: NaiveDate, today: NaiveDate) {
+    let last = h.end.unwrap_or(today);
+    let mut until = ymd(obtained.year() + 3, obtained.month(), obtained.day()).pred_opt();
+    while let Some(u) = until
+        && u < last
+    {
+        until = ymd(u.year() + 3, u.month(), u.day()).into();
+    }
+    if let Some(u) = until {
+        h.certificates.push((level, obtained, u));
+    }
+}
+
+/// The exam's day in a year (the national exam was held in November in those years).
+fn exam_day(year: i32) -> NaiveDate {
+    ymd(year, 11, 20)
+}
+
+/// Give the post's holders their certificates, as the community's story goes: one of the
+/// district's first certified workers in 2007, the 2008 exam (2009 or 2010 in the late
+/// towns), a successor certified within two years, some young graduates certified on their
+/// own; `uncovered` communities lost theirs recently.
+#[allow(clippy::too_many_arguments)]
+fn certificates_of(
+    holders: &mut [Holder],
+    first_in_2007: bool,
+    late: bool,
+    uncovered: bool,
+    certified_slot: bool,
+    today: NaiveDate,
+    rng: &mut Rng,
+) {
+    if certified_slot {
+        let mut first_exam = if late {
+            exam_day(rng.range(2009, 2010) as i32)
+        } else {
+            exam_day(2008)
+        };
+        if first_in_2007 {
+            first_exam = ymd(2007, 6, 30);
+        }
+        let n = holders.len();
+        for (i, h) in holders.iter_mut().enumerate() {
+            let current = i == n - 1;
+            if uncovered && current {
+                continue;
+            }
+            let obtained = if h.serves_on(first_exam) {
+                first_exam
+            } else if h.start > first_exam {
+                // a successor: certified at the first exam after a year, or hired certified
+                let after = exam_day(h.start.year() + 1);
+                if after <= today && h.end.is_none_or(|e| e > after) {
+                    after
+                } else if current {
+                    h.start - Duration::days(rng.range(30, 700))
+                } else {
+                    continue;
+                }
+            } else {
+                continue;
+            };
+            let level = if rng.range(0, 4) == 0 {
+                "social_worker"
+            } else {
+                "assistant"
+            };
+            certify(h, level, obtained, today);
+        }
+    } else if !uncovered {
+        for h in holders.iter_mut() {
+            let degree = matches!(h.education, "bachelor" | "postgraduate");
+            if degree && h.start.year() >= 2012 && rng.range(0, 3) == 0 {
+                let obtained = exam_day(h.start.year() + rng.range(1, 3) as i32);
+                if obtained <= today && h.end.is_none_or(|e| e > obtained) {
+                    certify(h, "assistant", obtained, today);
+                }
+            }
+        }
+    }
+}
+
+/// Every community's holders, certificates included.
+fn draw_all(communities: &[String], today: NaiveDate, rng: &mut Rng) -> Vec<Holder> {
+    let towns: Vec<&str> = {
+        let mut t: Vec<&str> = communities.iter().map(|c| &c[..9]).collect();
+        t.dedup();
+        t
+    };
+    let mut out = Vec::with_capacity(communities.len() * TEAM.len() * 2);
+    for (i, c) in communities.iter().enumerate() {
+        let town = towns.iter().position(|t| *t == &c[..9]).unwrap_or(0);
+        // the late towns: one in four, half of their communities certified after 2008
+        let late = town % 4 == 3 && i % 2 == 0;
+        // one community in eleven has lost its certified worker and not yet replaced them
+        let uncovered = i % 11 == 7;
+        let certified_slot = 4 + (i % 3);
+        for slot in 0..TEAM.len() {
+            let mut holders = chain(i, slot, today, rng);
+            if uncovered && slot == certified_slot {
+                // the certified worker left within the last three years
+                let last = holders.len() - 1;
+                if holders[last].start < ymd(today.year() - 3, 1, 1) {
+                    let end = ymd(
+                        today.year() - rng.range(1, 2) as i32,
+                        rng.range(1, 12) as u32,
+                        1,
+                    );
+                    holders[last].end = Some(end);
+                    let mut next = chain(i, slot, today, rng)
+                        .pop()
+                        .unwrap_or_else(|| unreachable!());
+                    next.start = end + Duration::days(30);
+                    next.end = None;
+                    next.birth = ymd(today.year() - 30, 1, 1) + Duration::days(rng.range(0, 3000));
+                    next.education = "bachelor";
+                    holders.push(next);
+                }
+            }
+            certificates_of(
+                &mut holders,
+                i < 4,
+                late,
+                uncovered,
+                slot == certified_slot,
+                today,
+                rng,
+            );
+            out.extend(holders);
+        }
+    }
+    out
+}
+
+/// The register of the communities of today with its history since 2007, the courses of
+/// every year and the district's targets.
+pub async fn generate(
+    db: &Db,
+    district: &DivisionCode,
+    communities: &[String],
+) -> anyhow::Result<()> {
     let mut rng = Rng::new(2015);
     let today = db.clock().today();
     let now = db.clock().now();
-    let mut drawn: Vec<Drawn> = Vec::with_capacity(communities.len() * TEAM.len());
-    let mut used = std::collections::HashSet::new();
-    for (i, c) in communities.iter().enumerate() {
-        // one community in eleven has nobody certified yet; the others one worker
-        let certified_slot = (i % 11 != 7).then(|| 4 + (i % 3));
-        for slot in 0..TEAM.len() {
-            let seq = drawn.len() as i64 + 1;
-            drawn.push(draw(
-                c,
-                slot,
-                seq,
-                certified_slot,
-                today,
-                &mut rng,
-                &mut used,
-            ));
-        }
-    }
+    let holders = draw_all(communities, today, &mut rng);
     let tx = db.write_tx().await.map_err(err)?;
-    let n = drawn.len();
-    let mut rows = Vec::with_capacity(n);
-    let mut rest = Vec::with_capacity(n);
-    for d in drawn {
-        let mut row = d.row;
-        row.extend(vals![now, now]);
-        rows.push(row);
-        rest.push((d.period, d.certificate));
-    }
+    let ids = insert_workers(&tx, communities, &holders, today, now, &mut rng).await?;
+    let courses =
+        insert_training(&tx, district, communities, &holders, &ids, today, &mut rng).await?;
     db::insert_rows(
         &tx,
-        "workers",
-        &[
-            "name",
-            "male",
-            "id_number",
-            "birth_date",
-            "education",
-            "political",
-            "phone",
-            "pay_fen",
-            "contract_end",
-            "created_at",
-            "updated_at",
-        ],
-        rows,
-    )
-    .await
-    .map_err(err)?;
-    // the rows' ids in the order inserted (the register is empty before the demo)
-    let ids: Vec<(i64,)> =
-        db::all_json(&tx, &["id"], "SELECT id FROM workers ORDER BY id", vals![])
-            .await
-            .map_err(err)?;
-    let mut periods = Vec::with_capacity(n);
-    let mut certificates = vec![];
-    for ((id,), ((unit, post, employment, start), certificate)) in ids.into_iter().zip(rest) {
-        periods.push(vals![id, unit, post, employment, start]);
-        if let Some((level, obtained, until)) = certificate {
-            let number = format!("{}{:07}", obtained.year(), id);
-            certificates.push(vals![id, level, number, obtained, until]);
-        }
-    }
-    db::insert_rows(
-        &tx,
-        "worker_periods",
-        &["worker_id", "unit_code", "post", "employment", "start_on"],
-        periods,
-    )
-    .await
-    .map_err(err)?;
-    let certified = certificates.len();
-    db::insert_rows(
-        &tx,
-        "worker_certificates",
-        &[
-            "worker_id",
-            "level",
-            "number",
-            "obtained_on",
-            "registered_until",
-        ],
-        certificates,
+        "workforce_targets",
+        &["year", "coverage_pct", "training_hours", "updated_at"],
+        vec![vals![2008, 100, 24, now], vals![2020, 100, 40, now]],
     )
     .await
     .map_err(err)?;
@@ -241,7 +315,371 @@ pub async fn generate(db: &Db, communities: &[String]) -> anyhow::Result<()> {
         "worker",
         "demo",
         None::<&()>,
-        Some(&serde_json::json!({ "workers": n, "certificates": certified })),
+        Some(&serde_json::json!({ "workers": holders.len(), "courses": courses })),
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+async fn insert_workers(
+    tx: &WriteTx,
+    communities: &[String],
+    holders: &[Holder],
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    rng: &mut Rng,
+) -> anyhow::Result<Vec<i64>> {
+    let mut used = std::collections::HashSet::new();
+    let mut rows = Vec::with_capacity(holders.len());
+    for (seq, h) in holders.iter().enumerate() {
+        let (_, employment) = TEAM[h.slot];
+        let political = if h.slot < 2 || rng.range(0, 2) == 0 {
+            "party"
+        } else {
+            "masses"
+        };
+        let pay = match employment {
+            "full_time" => 380_000 + rng.range(0, 80) * 1_000,
+            "public_welfare" => 240_000,
+            _ => 300_000 + rng.range(0, 60) * 1_000,
+        };
+        let contract_end = match (employment, h.end) {
+            ("elected", _) => None,
+            (_, Some(end)) => Some(end),
+            _ => NaiveDate::from_ymd_opt(today.year() + rng.range(0, 2) as i32, 12, 31),
+        };
+        let id = id_number(h.birth, seq as i64 + 1, h.male, &mut used);
+        rows.push(vals![
+            name(rng),
+            h.male,
+            Some(id).filter(|i| !i.is_empty()),
+            h.birth,
+            h.education,
+            political,
+            format!("1391700{:04}", (seq + 1) % 10_000),
+            pay,
+            contract_end,
+            now,
+            now
+        ]);
+    }
+    for chunk in rows.chunks(20_000) {
+        db::insert_rows(
+            tx,
+            "workers",
+            &[
+                "name",
+                "male",
+                "id_number",
+                "birth_date",
+                "education",
+                "political",
+                "phone",
+                "pay_fen",
+                "contract_end",
+                "created_at",
+                "updated_at",
+            ],
+            chunk.to_vec(),
+        )
+        .await
+        .map_err(err)?;
+    }
+    // the rows' ids in the order inserted (the register is empty before the demo)
+    let ids: Vec<(i64,)> = db::all_json(tx, &["id"], "SELECT id FROM workers ORDER BY id", vals![])
+        .await
+        .map_err(err)?;
+    let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
+    let mut periods = Vec::with_capacity(holders.len());
+    let mut certificates = vec![];
+    for (h, id) in holders.iter().zip(&ids) {
+        let (post, employment) = TEAM[h.slot];
+        periods.push(vals![
+            *id,
+            communities[h.community].clone(),
+            post,
+            employment,
+            h.start,
+            h.end
+        ]);
+        for (level, obtained, until) in &h.certificates {
+            let number = format!("{}{:07}", obtained.year(), id);
+            certificates.push(vals![*id, *level, number, *obtained, *until]);
+        }
+    }
+    for chunk in periods.chunks(20_000) {
+        db::insert_rows(
+            tx,
+            "worker_periods",
+            &[
+                "worker_id",
+                "unit_code",
+                "post",
+                "employment",
+                "start_on",
+                "end_on",
+            ],
+            chunk.to_vec(),
+        )
+        .await
+        .map_err(err)?;
+    }
+    for chunk in certificates.chunks(20_000) {
+        db::insert_rows(
+            tx,
+            "worker_certificates",
+            &[
+                "worker_id",
+                "level",
+                "number",
+                "obtained_on",
+                "registered_until",
+            ],
+            chunk.to_vec(),
+        )
+        .await
+        .map_err(err)?;
+    }
+    Ok(ids)
+}
+
+/// A course of the demo and who attended: (worker index, hours credited or none yet).
+struct DemoCourse {
+    title: String,
+    organiser: String,
+    kind: &'static str,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    hours: i64,
+    place: String,
+    enrolled: Vec<(usize, Option<i64>)>,
+}
+
+/// Who is in the course's list, by the holders' indexes.
+type Pick<'a> = &'a dyn Fn(&Holder) -> bool;
+
+/// The courses of one year: the district's induction, exam preparation and continuing
+/// education, each town's topical course (`towns`: code, name, its holders' indexes).
+fn courses_of_year(
+    year: i32,
+    district: &DivisionCode,
+    towns: &[(String, String, Vec<usize>)],
+    holders: &[Holder],
+    today: NaiveDate,
+    rng: &mut Rng,
+) -> Vec<DemoCourse> {
+    let mut out = vec![];
+    let d = district.as_str();
+    let all: Vec<usize> = (0..holders.len()).collect();
+    let mut course = |title: String,
+                      organiser: &str,
+                      kind,
+                      from: NaiveDate,
+                      hours: i64,
+                      among: &[usize],
+                      place: String,
+                      pick: Pick<'_>| {
+        let enrolled = among
+            .iter()
+            .filter(|&&i| pick(&holders[i]))
+            .map(|&i| (i, Some(if rng.range(0, 19) == 0 { 0 } else { hours })))
+            .collect();
+        out.push(DemoCourse {
+            title,
+            organiser: organiser.to_string(),
+            kind,
+            starts_on: from,
+            ends_on: from + Duration::days(if hours > 24 { 40 } else { 3 }),
+            hours,
+            place,
+            enrolled,
+        });
+    };
+    let (spring, last_spring) = (ymd(year, 4, 1), ymd(year - 1, 4, 1));
+    course(
+        format!("{year} 年新任社区工作者岗前培训"),
+        d,
+        "induction",
+        ymd(year, 4, 8),
+        24,
+        &all,
+        "区社区工作者培训中心".into(),
+        &|h| h.start < spring && h.start >= last_spring,
+    );
+    if year >= 2008 {
+        let exam = exam_day(year);
+        course(
+            format!("{year} 年社会工作者职业水平考试考前培训"),
+            d,
+            "exam_prep",
+            ymd(year, 9, 1),
+            32,
+            &all,
+            "区社区工作者培训中心".into(),
+            &|h| h.certificates.iter().any(|(_, o, _)| *o == exam),
+        );
+    }
+    if year >= 2009 {
+        let on = ymd(year, 10, 12);
+        course(
+            format!("{year} 年社会工作者继续教育"),
+            d,
+            "continuing",
+            on,
+            24,
+            &all,
+            "区社区工作者培训中心".into(),
+            &|h| h.serves_on(on) && h.certified_on(on),
+        );
+    }
+    let on = ymd(year, 6, 10);
+    for (code, name, mine) in towns {
+        course(
+            format!("{name} {year} 年社区工作专题培训"),
+            code,
+            "topical",
+            on,
+            16,
+            mine,
+            format!("{name}社区服务中心"),
+            &|h| (h.slot == 1 || h.slot == 4) && h.serves_on(on),
+        );
+    }
+    out.retain(|c| c.starts_on <= today);
+    for c in &mut out {
+        if c.ends_on >= today {
+            for e in &mut c.enrolled {
+                e.1 = None;
+            }
+        }
+    }
+    out
+}
+
+/// Every year's courses since 2007, and the winter course for next year's exam starting
+/// in a few days, in which half the communities without a certified worker have enrolled
+/// theirs.
+#[allow(clippy::too_many_arguments)]
+async fn insert_training(
+    tx: &WriteTx,
+    district: &DivisionCode,
+    communities: &[String],
+    holders: &[Holder],
+    ids: &[i64],
+    today: NaiveDate,
+    rng: &mut Rng,
+) -> anyhow::Result<usize> {
+    let names: Vec<(String, String)> = db::all_json(
+        tx,
+        &["code", "name"],
+        "SELECT code, name FROM divisions WHERE level = 4 ORDER BY code",
+        vals![],
+    )
+    .await
+    .map_err(err)?;
+    let mut by_town: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, h) in holders.iter().enumerate() {
+        by_town
+            .entry(&communities[h.community][..9])
+            .or_default()
+            .push(i);
+    }
+    let towns: Vec<(String, String, Vec<usize>)> = names
+        .into_iter()
+        .filter_map(|(code, name)| {
+            let mine = by_town.remove(&code[..9])?;
+            Some((code, name, mine))
+        })
+        .collect();
+    let mut courses = vec![];
+    for year in 2007..=today.year() {
+        courses.extend(courses_of_year(year, district, &towns, holders, today, rng));
+    }
+    let next = today.year() + 1;
+    let mut winter = DemoCourse {
+        title: format!("{next} 年社工职业水平考试考前辅导（冬季班）"),
+        organiser: district.as_str().to_string(),
+        kind: "exam_prep",
+        starts_on: today + Duration::days(4),
+        ends_on: today + Duration::days(25),
+        hours: 32,
+        place: "区社区工作者培训中心".into(),
+        enrolled: vec![],
+    };
+    let uncovered: Vec<usize> = (0..communities.len()).filter(|i| i % 11 == 7).collect();
+    for (n, c) in uncovered.iter().enumerate() {
+        if n % 2 == 1
+            && let Some(i) = holders
+                .iter()
+                .position(|h| h.community == *c && h.slot == 4 + (c % 3) && h.end.is_none())
+        {
+            winter.enrolled.push((i, None));
+        }
+    }
+    courses.push(winter);
+    let now = tx.clock().now();
+    let rows: Vec<Vec<Value>> = courses
+        .iter()
+        .map(|c| {
+            vals![
+                c.title.clone(),
+                c.organiser.clone(),
+                c.kind,
+                c.starts_on,
+                c.ends_on,
+                c.hours,
+                c.place.clone(),
+                now
+            ]
+        })
+        .collect();
+    for chunk in rows.chunks(5_000) {
+        db::insert_rows(
+            tx,
+            "training_courses",
+            &[
+                "title",
+                "organiser_code",
+                "kind",
+                "starts_on",
+                "ends_on",
+                "hours",
+                "place",
+                "created_at",
+            ],
+            chunk.to_vec(),
+        )
+        .await
+        .map_err(err)?;
+    }
+    let course_ids: Vec<(i64,)> = db::all_json(
+        tx,
+        &["id"],
+        "SELECT id FROM training_courses ORDER BY id",
+        vals![],
+    )
+    .await
+    .map_err(err)?;
+    let mut enrolments: Vec<Vec<Value>> = vec![];
+    for (c, (cid,)) in courses.iter().zip(&course_ids) {
+        for (i, hours) in &c.enrolled {
+            enrolments.push(vals![*cid, ids[*i], *hours, now]);
+            if enrolments.len() == 20_000 {
+                insert_enrolments(tx, std::mem::take(&mut enrolments)).await?;
+            }
+        }
+    }
+    insert_enrolments(tx, enrolments).await?;
+    Ok(courses.len())
+}
+
+async fn insert_enrolments(tx: &WriteTx, rows: Vec<Vec<Value>>) -> anyhow::Result<()> {
+    db::insert_rows(
+        tx,
+        "training_enrolments",
+        &["course_id", "worker_id", "hours", "enrolled_at"],
+        rows,
     )
     .await
     .map_err(err)?;

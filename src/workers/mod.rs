@@ -14,11 +14,19 @@ pub mod demo;
 pub mod norms;
 pub mod rules;
 pub mod store;
+pub mod training;
+pub mod training_pages;
 pub mod web;
 
 pub use web::router;
 
 /// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(web::api_list, web::api_worker, dashboard_pages::api_dashboard))]
+#[openapi(paths(
+    web::api_list,
+    web::api_worker,
+    dashboard_pages::api_dashboard,
+    training_pages::api_courses,
+    training_pages::api_course
+))]
 pub struct Api;

@@ -90,6 +90,41 @@ impl CertificateLevel {
 }
 
 crate::keyed_enum!(
+    /// A training course's kind: induction (岗前), topical (专题), continuing education
+    /// (继续教育, what a certificate's registration needs), a degree (学历提升), or the
+    /// preparation course for the social-work qualification exam (考前培训).
+    CourseKind {
+        Induction = "induction",
+        Topical = "topical",
+        Continuing = "continuing",
+        Degree = "degree",
+        ExamPrep = "exam_prep",
+    }
+);
+
+/// How long a certificate's registration lasts before it is renewed (社会工作者登记, three
+/// years).
+pub const REGISTRATION_YEARS: i32 = 3;
+
+/// The registration period of a social-work certificate that is valid on `on`: from the
+/// later of its obtaining and three years before the registration ends, to that end. `None`
+/// for a certificate without registration, not valid on the day, or not a social-work one.
+pub fn registration_period(c: &Certificate, on: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let until = c.registered_until?;
+    if !c.valid_on(on) || !c.level.is_social_work() {
+        return None;
+    }
+    let back = NaiveDate::from_ymd_opt(
+        until.year() - REGISTRATION_YEARS,
+        until.month(),
+        until.day(),
+    )
+    .or_else(|| NaiveDate::from_ymd_opt(until.year() - REGISTRATION_YEARS, 2, 28))?
+    .succ_opt()?;
+    Some((back.max(c.obtained_on), until))
+}
+
+crate::keyed_enum!(
     /// Age bands of the workforce dashboard.
     AgeBand { UpTo35 = "up_to_35", From36To50 = "from_36_to_50", Over50 = "over_50" }
 );

@@ -41,6 +41,27 @@ pub fn may_write(u: &CurrentUser, unit: &str) -> bool {
     }
 }
 
+/// The units `u` keeps workers' records in: their communities, and the town's or the
+/// district's office for those above, in code order.
+pub async fn writable_units(
+    db: &Db,
+    district: &DivisionCode,
+    u: &CurrentUser,
+) -> Result<Vec<(String, String)>> {
+    let (scope, v) = community_scope_sql(&u.scope, district);
+    let rows: Vec<(String, String)> = db::all_json(
+        &db.conn,
+        &["code", "name"],
+        &format!(
+            "SELECT c.code, c.name FROM divisions c WHERE {scope} AND c.level >= 3 \
+             AND c.merged_into IS NULL ORDER BY c.code"
+        ),
+        v,
+    )
+    .await?;
+    Ok(rows.into_iter().filter(|(c, _)| may_write(u, c)).collect())
+}
+
 /// A worker as the register shows them today: the current period's unit and post.
 #[derive(Clone, Debug, FromQueryResult, Serialize, utoipa::ToSchema)]
 pub struct Worker {

@@ -5,12 +5,11 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
-use crate::geo::store::community_scope_sql;
 use crate::platform::auth::CurrentUser;
 use crate::platform::auth::guard::{Require, Territorial};
-use crate::platform::db::{self, Db};
+
 use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
@@ -18,11 +17,11 @@ use crate::platform::http::form::{FormState, redirect_or_show, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
-use crate::platform::types::DivisionCode;
 use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
 use crate::workers::store::{
     self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
 };
+use crate::workers::training::{self, Attended, Continuing};
 
 /// Who keeps and reads the register: the district, towns and communities' staff.
 pub type Keepers = Territorial;
@@ -45,7 +44,8 @@ impl Field {
     }
 }
 
-fn options<T: Copy>(
+/// The labels of a keyed enum's values for a select: (key, label in `group`).
+pub fn label_options<T: Copy>(
     tr: &Tr,
     group: &str,
     all: &[T],
@@ -57,26 +57,6 @@ fn options<T: Copy>(
             (k.to_string(), tr.t(&format!("{group}.{k}")).to_string())
         })
         .collect()
-}
-
-/// The units the user may register workers in: their communities, and the town's or the
-/// district's office for those above.
-async fn units(db: &Db, district: &DivisionCode, u: &CurrentUser) -> Result<Vec<(String, String)>> {
-    let (scope, v) = community_scope_sql(&u.scope, district);
-    let rows: Vec<(String, String)> = db::all_json(
-        &db.conn,
-        &["code", "name"],
-        &format!(
-            "SELECT c.code, c.name FROM divisions c WHERE {scope} AND c.level >= 3 \
-             AND c.merged_into IS NULL ORDER BY c.code"
-        ),
-        v,
-    )
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(c, _)| store::may_write(u, c))
-        .collect())
 }
 
 fn worker_fields(
@@ -138,25 +118,25 @@ fn worker_fields(
             "education",
             "select",
             cur(|w| w.education.clone()),
-            options(tr, "workers.education", Education::ALL, Education::key),
+            label_options(tr, "workers.education", Education::ALL, Education::key),
         ),
         field(
             "political",
             "select",
             cur(|w| w.political.clone()),
-            options(tr, "workers.political", Political::ALL, Political::key),
+            label_options(tr, "workers.political", Political::ALL, Political::key),
         ),
         field(
             "post",
             "select",
             cur(|w| w.post.clone()),
-            options(tr, "workers.post", Post::ALL, Post::key),
+            label_options(tr, "workers.post", Post::ALL, Post::key),
         ),
         field(
             "employment",
             "select",
             cur(|w| w.employment.clone()),
-            options(tr, "workers.employment", Employment::ALL, Employment::key),
+            label_options(tr, "workers.employment", Employment::ALL, Employment::key),
         ),
         field(
             "start_on",
@@ -251,12 +231,14 @@ async fn list_page(
         chrome: Chrome::build(&ctx, "/workers"),
         xlsx_href,
         pager: Pager::new(q.page.unwrap_or(1), total, store::PER_PAGE, base),
-        posts: options(&ctx.tr, "workers.post", Post::ALL, Post::key),
+        posts: label_options(&ctx.tr, "workers.post", Post::ALL, Post::key),
         workers,
         q,
         coverage,
         without,
-        can_register: !units(&s.db, &s.district, &u).await?.is_empty(),
+        can_register: !store::writable_units(&s.db, &s.district, &u)
+            .await?
+            .is_empty(),
         today,
     };
     crate::platform::http::render(&page)
@@ -392,15 +374,26 @@ struct WorkerPage {
     cert_fields: Vec<Field>,
     form: FormState,
     can_edit: bool,
-    /// What was just saved: `certificate`, or the record.
+    /// What was just saved: `certificate`, `training`, or the record.
     saved: Option<String>,
     today: NaiveDate,
+    training: Vec<Attended>,
+    hours_this_year: u32,
+    hours_target: Option<i32>,
+    continuing: Vec<Continuing>,
+    ce_required: u32,
+    /// Courses the worker may be enrolled in (for those who keep their record).
+    open_courses: Vec<(String, String)>,
 }
 
 impl WorkerPage {
     fn saved_message(&self) -> String {
         match self.saved.as_deref() {
             Some("certificate") => self.chrome.t("workers.saved_certificate").to_string(),
+            Some("training") => self
+                .chrome
+                .t("workers.training.saved_enrolled_one")
+                .to_string(),
             _ => self.chrome.t("workers.saved").to_string(),
         }
     }
@@ -412,6 +405,23 @@ impl WorkerPage {
     }
     fn cert_valid(&self, c: &CertificateRow) -> bool {
         c.rule().valid_on(self.today)
+    }
+    fn kind(&self, k: &str) -> String {
+        self.chrome
+            .t(&format!("workers.course_kind.{k}"))
+            .to_string()
+    }
+    fn this_year_text(&self) -> String {
+        self.chrome.tr.f(
+            "workers.training.this_year",
+            &[&self.today.year(), &self.hours_this_year],
+        )
+    }
+    fn continuing_text(&self, c: &Continuing) -> String {
+        self.chrome.tr.f(
+            "workers.training.continuing",
+            &[&c.from, &c.until, &c.done, &self.ce_required],
+        )
     }
     fn pay(&self) -> String {
         self.w
@@ -436,7 +446,7 @@ fn cert_fields(tr: &Tr, form: &FormState) -> Vec<Field> {
         field(
             "level",
             "select",
-            options(
+            label_options(
                 tr,
                 "workers.level",
                 CertificateLevel::ALL,
@@ -449,7 +459,7 @@ fn cert_fields(tr: &Tr, form: &FormState) -> Vec<Field> {
     ]
 }
 
-async fn show_worker(
+pub async fn show_worker(
     s: &AppState,
     ctx: &Ctx,
     u: &CurrentUser,
@@ -473,12 +483,47 @@ async fn show_worker(
         Some(w) => store::may_write(u, &w.unit_code),
         None => true,
     };
-    let units = units(&s.db, &s.district, u).await?;
+    let units = store::writable_units(&s.db, &s.district, u).await?;
     if w.is_none() && units.is_empty() {
         return Err(crate::platform::error::AppError::Forbidden);
     }
+    let training = match &w {
+        Some(w) => training::of_worker(&s.db, w).await?,
+        None => vec![],
+    };
+    let norms = crate::workers::norms::norms(&s.db).await?;
+    let targets = crate::workers::norms::targets(&s.db).await?;
+    let open_courses = if can_edit && w.is_some() {
+        training::open_courses(&s.db, &s.district, u, today)
+            .await?
+            .into_iter()
+            .filter(|c| !training.iter().any(|a| a.course_id == c.id))
+            .map(|c| {
+                (
+                    c.id.to_string(),
+                    format!(
+                        "{}（{} – {}，{} {}）",
+                        c.title,
+                        c.starts_on,
+                        c.ends_on,
+                        c.hours,
+                        ctx.tr.t("workers.training.hours_unit")
+                    ),
+                )
+            })
+            .collect()
+    } else {
+        vec![]
+    };
     let page = WorkerPage {
         chrome: Chrome::build(ctx, "/workers"),
+        hours_this_year: training::hours_in(&training, today.year()),
+        hours_target: crate::workers::norms::target_for(&targets, today.year())
+            .map(|t| t.training_hours),
+        continuing: training::continuing(&certificates, &training, norms.ce_hours, today),
+        ce_required: norms.ce_hours,
+        training,
+        open_courses,
         fields: worker_fields(
             &ctx.tr,
             &form,
@@ -603,4 +648,5 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .get("/api/v1/workers", api_list)
         .get("/api/v1/workers/{id}", api_worker)
         .merge(crate::workers::dashboard_pages::routes())
+        .merge(crate::workers::training_pages::routes())
 }

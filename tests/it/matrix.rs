@@ -120,7 +120,15 @@ impl Foreign {
         put("line", "SELECT MIN(id) FROM payment_lines".into()).await;
         put(
             "worker",
-            format!("SELECT MIN(worker_id) FROM worker_periods WHERE unit_code = '{B}'"),
+            format!(
+                "SELECT MIN(worker_id) FROM worker_periods WHERE unit_code = '{B}' \
+                 AND end_on IS NULL"
+            ),
+        )
+        .await;
+        put(
+            "course",
+            format!("SELECT MIN(id) FROM training_courses WHERE organiser_code = '{TOWN_B}'"),
         )
         .await;
         put("item", "SELECT MIN(id) FROM service_items".into()).await;
@@ -186,6 +194,8 @@ impl Foreign {
             ("/selfgov/representatives/", "representative"),
             ("/departments/", "department"),
             ("/admin/users/", "user"),
+            ("/workers/courses/", "course"),
+            ("/api/v1/workers/courses/", "course"),
             ("/workers/", "worker"),
             ("/api/v1/workers/", "worker"),
         ];
@@ -205,6 +215,7 @@ impl Foreign {
             "record",
             "representative",
             "worker",
+            "course",
         ];
         let mut scoped = false;
         let mut out = String::new();

@@ -419,6 +419,19 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
     assert_eq!(this_year["covered"], 118);
     assert_eq!(this_year["headcount"].as_u64().unwrap(), workers);
     assert_eq!(d["uncovered_total"], 12);
+    // the report's story: 3-5 certified social workers in the whole district in 2007, most
+    // communities covered by the end of 2008 but not all
+    let years = d["by_year"].as_array().unwrap();
+    assert_eq!(years[0]["year"], 2007);
+    assert!(
+        (3..=5).contains(&years[0]["covered"].as_u64().unwrap()),
+        "{}",
+        years[0]
+    );
+    let y2008 = years[1]["covered"].as_u64().unwrap();
+    assert!(y2008 > 100 && y2008 < years[1]["communities"].as_u64().unwrap());
+    assert_eq!(years[1]["target_pct"], 100);
+    assert!(years.iter().all(|y| y["joined"].as_u64().unwrap() > 0));
     assert_eq!(d["uncovered"].as_array().unwrap().len(), 12);
 
     // a town sees its own towns only; asking for another is 404, a bad code 400
@@ -458,7 +471,7 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
         page.field_error("training_hours").as_deref(),
         Some("请输入整数。")
     );
-    assert_eq!(t.count("SELECT COUNT(*) FROM workforce_targets").await, 0);
+    assert_eq!(t.count("SELECT COUNT(*) FROM workforce_targets").await, 2);
     for who in [&town, &staff] {
         let r = t
             .post(
@@ -488,7 +501,7 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
     let page = Page::parse(&t.get(r.location(), Some(&admin)).await.body);
     assert!(page.text(".notice").contains("年度目标已保存"));
     assert_eq!(
-        page.table("#targets")[1][..3],
+        page.table("#targets")[3][..3],
         ["2026".to_string(), "95%".into(), "40".into()]
     );
     let html = Page::parse(&t.get("/workers/dashboard", Some(&admin)).await.body);
@@ -548,5 +561,214 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
             .field_error("per_households")
             .as_deref(),
         Some("请填写 1 到 100000 的整数。")
+    );
+}
+
+/// Training: a town's exam course seen by its communities and not by another town's, workers
+/// enrolled from their record and from the course by unit, attendance credited within the
+/// course's hours, the hours and the "closest to a certificate" on the dashboard.
+#[tokio::test(flavor = "multi_thread")]
+async fn training_courses_enrolment_and_hours() {
+    let t = TestApp::demo().await;
+    let town = t.session("donggang").await;
+    let staff = t.session("staff").await;
+    let staff2 = t.session("staff2").await;
+    let admin = t.session("admin").await;
+
+    // a course with bad dates and hours: every field named, nothing stored
+    let before = t.count("SELECT COUNT(*) FROM training_courses").await;
+    let r = t
+        .post(
+            "/workers/courses",
+            &town,
+            &[
+                ("title", "社工考前辅导"),
+                ("organiser", "320205106000"),
+                ("kind", "exam_prep"),
+                ("starts_on", "2026-11-10"),
+                ("ends_on", "2026-11-01"),
+                ("hours", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let page = Page::parse(&r.body);
+    assert_eq!(
+        page.field_error("ends_on").as_deref(),
+        Some("结束日期不能早于开始日期。")
+    );
+    assert_eq!(
+        page.field_error("hours").as_deref(),
+        Some("请填写 1 到 2000 的整数。")
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM training_courses").await,
+        before
+    );
+    // a town may not organise in another town's name
+    let r = t
+        .post(
+            "/workers/courses",
+            &town,
+            &[
+                ("title", "社工考前辅导"),
+                ("organiser", "320205001000"),
+                ("kind", "exam_prep"),
+                ("starts_on", "2026-11-10"),
+                ("ends_on", "2026-11-20"),
+                ("hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = t
+        .post(
+            "/workers/courses",
+            &town,
+            &[
+                ("title", "社工考前辅导"),
+                ("organiser", "320205106000"),
+                ("kind", "exam_prep"),
+                ("starts_on", "2026-11-10"),
+                ("ends_on", "2026-11-20"),
+                ("hours", "24"),
+                ("place", "东港镇社区服务中心"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let course = r.location().trim_start_matches("/workers/courses/");
+    let course: i64 = course.split('?').next().unwrap().parse().unwrap();
+    let path = format!("/workers/courses/{course}");
+    // its communities' staff see it; another town's do not
+    assert_eq!(t.get(&path, Some(&staff)).await.status, 200);
+    assert_eq!(t.get(&path, Some(&staff2)).await.status, 404);
+
+    // a community of the town without a certified worker: the town enrols one of its
+    // workers from the worker's record
+    let dash = json(&t, "/api/v1/workers/dashboard", &town).await;
+    let uncovered = dash["uncovered"][0]["code"].as_str().unwrap().to_string();
+    assert!(
+        dash["uncovered"][0]["closest"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let ws = json(&t, &format!("/api/v1/workers?unit={uncovered}"), &town).await;
+    let w = ws["workers"][0]["id"].as_i64().unwrap();
+    let r = t
+        .post(
+            &format!("/workers/{w}/training"),
+            &town,
+            &[("course", &course.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&town)).await.body);
+    assert!(page.text(".notice").contains("已报名"));
+    assert!(page.text("#training-list").contains("社工考前辅导"));
+    let dash = json(&t, "/api/v1/workers/dashboard", &town).await;
+    let first = &dash["uncovered"][0];
+    assert_eq!(first["code"], uncovered.as_str());
+    assert_eq!(first["closest"][0][0], w, "{first}");
+    // staff cannot enrol another community's worker: it is not theirs to see
+    let r = t
+        .post(
+            &format!("/workers/courses/{course}/enrol"),
+            &staff,
+            &[("workers", &w.to_string())],
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // staff enrol two of their own from the course page, by unit
+    let mine = json(&t, &format!("/api/v1/workers?unit={HTT}"), &staff).await;
+    let (a, b) = (
+        mine["workers"][0]["id"].as_i64().unwrap(),
+        mine["workers"][1]["id"].as_i64().unwrap(),
+    );
+    let page = Page::parse(
+        &t.get(&format!("{path}?unit={HTT}"), Some(&staff))
+            .await
+            .body,
+    );
+    assert_eq!(page.attrs("#enrol-workers input", "value").len(), 7);
+    let r = t
+        .post(
+            &format!("{path}/enrol"),
+            &staff,
+            &[
+                ("workers", &a.to_string()),
+                ("workers", &b.to_string()),
+                ("unit", HTT),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&staff)).await.body);
+    assert!(
+        page.text(".notice").contains("已为 2 人报名"),
+        "{}",
+        page.text(".notice")
+    );
+    // the staff see their two; the town's enrolment is only counted for them
+    assert_eq!(page.table("#enrolled-list").len(), 3);
+    assert!(
+        page.text("#others").contains("另有 1 人"),
+        "{}",
+        page.text("#others")
+    );
+
+    // attendance: more than the course's hours is refused, nothing written
+    let ha = format!("hours_{a}");
+    let hb = format!("hours_{b}");
+    let r = t
+        .post(
+            &format!("{path}/attendance"),
+            &staff,
+            &[(ha.as_str(), "30"), (hb.as_str(), "0")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body).field_error(&ha).as_deref(),
+        Some("请填写 0 到 24 的整数。")
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM training_enrolments WHERE hours IS NOT NULL")
+            .await,
+        t.count("SELECT COUNT(*) FROM training_enrolments WHERE hours IS NOT NULL AND course_id <> (SELECT MAX(id) FROM training_courses)")
+            .await
+    );
+    let r = t
+        .post(
+            &format!("{path}/attendance"),
+            &staff,
+            &[
+                (ha.as_str(), "24"),
+                (hb.as_str(), "0"),
+                ("hours_999999", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&staff)).await.body);
+    assert!(page.text(".notice").contains("已记录 2 人的学时"));
+    let record = Page::parse(&t.get(&format!("/workers/{a}"), Some(&staff)).await.body);
+    assert!(
+        record.text("#hours-this-year").contains("2026 年已计入"),
+        "{}",
+        record.text("#hours-this-year")
+    );
+    // the district's dashboard counts the hours
+    let d = json(&t, "/api/v1/workers/dashboard", &admin).await;
+    assert!(d["total"]["training_hours"].as_u64().unwrap() >= 24);
+    // the course in the API and the audit trail
+    let api = json(&t, &format!("/api/v1/workers/courses/{course}"), &staff).await;
+    assert_eq!(api["course"]["enrolled"], 3);
+    assert_eq!(api["enrolled"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'training_enrolment'")
+            .await,
+        3
     );
 }
