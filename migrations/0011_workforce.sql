@@ -118,3 +118,6 @@ ALTER TABLE guideline_indicators ADD COLUMN measure TEXT
     CHECK (measure IS NULL OR measure IN ('certified_worker', 'training_hours'));
 
 CREATE INDEX worker_certificates_dates ON worker_certificates (obtained_on, worker_id);
+
+-- An account belongs to one worker at most.
+CREATE UNIQUE INDEX workers_user ON workers (user_id);

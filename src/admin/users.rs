@@ -229,8 +229,40 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
     let c = check(db, district, i, true).await?;
     let hash = auth::hash_password(&i.password)?;
     let tx = db.write_tx().await?;
-    let r = db::scalar(
-        &tx,
+    match insert(&tx, actor, &c, hash).await {
+        Ok(id) => {
+            tx.commit().await?;
+            Ok(id)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Create an account inside the caller's transaction (another domain's record that comes
+/// with an account: both or neither), audited in it. The caller commits or rolls back.
+pub async fn create_in(
+    db: &Db,
+    tx: &crate::platform::db::WriteTx,
+    district: &DivisionCode,
+    actor: &Actor,
+    i: &UserInput,
+) -> Result<i64> {
+    let c = check(db, district, i, true).await?;
+    let hash = auth::hash_password(&i.password)?;
+    insert(tx, actor, &c, hash).await
+}
+
+async fn insert(
+    tx: &crate::platform::db::WriteTx,
+    actor: &Actor,
+    c: &Checked,
+    hash: String,
+) -> Result<i64> {
+    let id = db::scalar(
+        tx,
         "INSERT INTO users (username, display_name, password_hash, role, department_id, town_code, community_code, \
          provider_id, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         vals![
@@ -246,23 +278,17 @@ pub async fn create(db: &Db, district: &DivisionCode, actor: &Actor, i: &UserInp
             crate::platform::time::real_now()
         ],
     )
-    .await;
-    let id = match r {
-        Ok(Some(id)) => id,
-        Ok(None) => return Err(AppError::Internal(anyhow::anyhow!("insert returned no id"))),
-        Err(e) => {
-            tx.rollback().await?;
-            return Err(e.on_constraint(UNIQUE));
-        }
-    };
-    audit::commit(
+    .await
+    .map_err(|e| e.on_constraint(UNIQUE))?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("insert returned no id")))?;
+    audit::record(
         tx,
         actor,
         "create",
         "user",
         &id.to_string(),
         None::<&()>,
-        Some(&Audited::from(&c)),
+        Some(&Audited::from(c)),
     )
     .await?;
     Ok(id)

@@ -8,6 +8,7 @@
 //! certificates, read within the reader's territory with personal fields masked, and the
 //! coverage of communities with a certified social worker.
 
+pub mod accounts;
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;

@@ -8,15 +8,16 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 
 use crate::platform::auth::CurrentUser;
-use crate::platform::auth::guard::{Require, Territorial};
+use crate::platform::auth::guard::{Admin, Require, Territorial};
 
 use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
-use crate::platform::http::form::{FormState, redirect_or_show, render_form};
+use crate::platform::http::form::{FormState, redirect_or_show, render_form, saved_or_show};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
+use crate::workers::accounts::{self, Account};
 use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
 use crate::workers::store::{
     self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
@@ -384,6 +385,13 @@ struct WorkerPage {
     ce_required: u32,
     /// Courses the worker may be enrolled in (for those who keep their record).
     open_courses: Vec<(String, String)>,
+    account: Option<Account>,
+    /// The district's: accounts of the unit that may be linked, the username offered for a
+    /// new one, and the one just made with its first password (shown this once).
+    is_admin: bool,
+    account_candidates: Vec<Account>,
+    suggested_username: String,
+    new_account: Option<(String, String)>,
 }
 
 impl WorkerPage {
@@ -394,6 +402,7 @@ impl WorkerPage {
                 .chrome
                 .t("workers.training.saved_enrolled_one")
                 .to_string(),
+            Some("account") => self.chrome.t("workers.account.saved_link").to_string(),
             _ => self.chrome.t("workers.saved").to_string(),
         }
     }
@@ -402,6 +411,16 @@ impl WorkerPage {
     }
     fn age(&self) -> u32 {
         self.w.as_ref().map(|w| w.age_on(self.today)).unwrap_or(0)
+    }
+    fn role(&self, k: &str) -> String {
+        self.chrome.tk("roles", k).to_string()
+    }
+    fn account_value(&self) -> String {
+        if self.form.form == "account" {
+            self.form.value("account", "username")
+        } else {
+            self.suggested_username.clone()
+        }
     }
     fn cert_valid(&self, c: &CertificateRow) -> bool {
         c.rule().valid_on(self.today)
@@ -467,6 +486,18 @@ pub async fn show_worker(
     form: FormState,
     saved: Option<String>,
 ) -> Result<Response> {
+    let page = worker_page_of(s, ctx, u, id, form, saved).await?;
+    render_form(&page, &page.form)
+}
+
+async fn worker_page_of(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    id: Option<i64>,
+    form: FormState,
+    saved: Option<String>,
+) -> Result<WorkerPage> {
     let today = ctx.clock.today();
     let w = match id {
         Some(id) => Some(store::load(&s.db, &s.district, u, id, today).await?),
@@ -515,8 +546,28 @@ pub async fn show_worker(
     } else {
         vec![]
     };
-    let page = WorkerPage {
+    let is_admin = matches!(u.role, crate::platform::auth::Role::DistrictAdmin);
+    let (account, account_candidates) = match &w {
+        Some(w) => (
+            accounts::linked(&s.db, w).await?,
+            if is_admin {
+                accounts::candidates(&s.db, w).await?
+            } else {
+                vec![]
+            },
+        ),
+        None => (None, vec![]),
+    };
+    Ok(WorkerPage {
         chrome: Chrome::build(ctx, "/workers"),
+        suggested_username: w
+            .as_ref()
+            .map(accounts::suggested_username)
+            .unwrap_or_default(),
+        account,
+        account_candidates,
+        is_admin,
+        new_account: None,
         hours_this_year: training::hours_in(&training, today.year()),
         hours_target: crate::workers::norms::target_for(&targets, today.year())
             .map(|t| t.training_hours),
@@ -540,8 +591,81 @@ pub async fn show_worker(
         can_edit,
         saved,
         today,
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct AccountForm {
+    username: String,
+}
+
+/// Make the worker's account and link it (the district): the page shows the username and
+/// the first password this once, to be handed to the person.
+async fn create_account(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(i): CsrfForm<AccountForm>,
+) -> Result<Response> {
+    let w = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
+    let result = accounts::create(&s.db, &s.district, &u.actor(), &w, &i.username).await;
+    let shown = |made: (String, String)| {
+        let (s, ctx, u) = (&s, &ctx, &u);
+        async move {
+            let mut page = worker_page_of(s, ctx, u, Some(id), FormState::default(), None).await?;
+            page.new_account = Some(made);
+            crate::platform::http::render(&page)
+        }
     };
-    render_form(&page, &page.form)
+    saved_or_show(
+        result,
+        shown,
+        "account",
+        &ctx.tr,
+        vec![("username", i.username.clone())],
+        |form| show_worker(&s, &ctx, &u, Some(id), form, None),
+    )
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct LinkForm {
+    user: String,
+}
+
+/// Link an account of the worker's unit to the record, or unlink (`user` empty).
+async fn link_account(
+    u: Require<Admin>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(i): CsrfForm<LinkForm>,
+) -> Result<Response> {
+    let w = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
+    let user = match i.user.trim() {
+        "" => Ok(None),
+        x => x
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| crate::platform::error::AppError::invalid("user", "common.bad_choice")),
+    };
+    let result = match user {
+        Ok(user) => accounts::link(&s.db, &u.actor(), &w, user)
+            .await
+            .map(|_| format!("/workers/{id}?saved=account#account")),
+        Err(e) => Err(e),
+    };
+    redirect_or_show(
+        result,
+        "link",
+        &ctx.tr,
+        vec![("user", i.user.clone())],
+        |form| show_worker(&s, &ctx, &u, Some(id), form, None),
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -645,6 +769,8 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .get("/workers/{id}", worker_page)
         .post("/workers/{id}", update)
         .post("/workers/{id}/certificates", add_certificate)
+        .post("/workers/{id}/account", link_account)
+        .post("/workers/{id}/account/new", create_account)
         .get("/api/v1/workers", api_list)
         .get("/api/v1/workers/{id}", api_worker)
         .merge(crate::workers::dashboard_pages::routes())

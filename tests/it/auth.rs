@@ -2,7 +2,7 @@
 
 use crate::TestApp;
 
-async fn login_csrf(t: &TestApp) -> (String, String) {
+pub async fn login_csrf(t: &TestApp) -> (String, String) {
     let r = t.get("/login", None).await;
     assert_eq!(r.status, 200);
     let cookie = r

@@ -772,3 +772,169 @@ async fn training_courses_enrolment_and_hours() {
         3
     );
 }
+
+/// The district makes a worker's account from the register in one step (shown its first
+/// password once, which signs in), or links an existing account of the unit; nobody else may.
+#[tokio::test(flavor = "multi_thread")]
+async fn accounts_made_and_linked_from_the_register() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let town = t.session("donggang").await;
+    let staff = t.session("staff").await;
+    let ws = json(&t, &format!("/api/v1/workers?unit={HTT}"), &admin).await;
+    let (w1, w2) = (
+        ws["workers"][0]["id"].as_i64().unwrap(),
+        ws["workers"][1]["id"].as_i64().unwrap(),
+    );
+    let page = Page::parse(&t.get(&format!("/workers/{w1}"), Some(&admin)).await.body);
+    assert_eq!(page.text("#account + p"), "还没有登录账号。");
+    assert_eq!(page.attrs("#account-username", "value"), [format!("w{w1}")]);
+    // only the district
+    for s in [&town, &staff] {
+        let r = t
+            .post(
+                &format!("/workers/{w1}/account/new"),
+                s,
+                &[("username", "x1")],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+    }
+    let users = t.count("SELECT COUNT(*) FROM users").await;
+    // a bad or taken username: said on the field, nothing made, nothing linked
+    for (name, message) in [
+        (
+            "A B",
+            "用户名须为 3–32 位小写字母、数字、点、横线或下划线。",
+        ),
+        ("staff", "用户名已被使用。"),
+    ] {
+        let r = t
+            .post(
+                &format!("/workers/{w1}/account/new"),
+                &admin,
+                &[("username", name)],
+            )
+            .await;
+        assert_eq!(r.status, 422, "{name}: {}", r.body);
+        assert_eq!(
+            Page::parse(&r.body).field_error("username").as_deref(),
+            Some(message),
+            "{name}"
+        );
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM users").await, users);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM workers WHERE id = {w1} AND user_id IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    let r = t
+        .post(
+            &format!("/workers/{w1}/account/new"),
+            &admin,
+            &[("username", &format!("w{w1}"))],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let page = Page::parse(&r.body);
+    let shown = page.texts("#new-account code");
+    assert_eq!(shown[0], format!("w{w1}"));
+    assert_eq!(shown[1].len(), 12);
+    // the first password signs in, as community staff of the worker's community
+    let (cookie, csrf) = crate::auth::login_csrf(&t).await;
+    let ok = t
+        .post_raw(
+            "/login",
+            Some(&cookie),
+            &[
+                ("_csrf", &csrf),
+                ("username", &shown[0]),
+                ("password", &shown[1]),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM users u JOIN workers w ON w.user_id = u.id WHERE w.id = {w1} \
+             AND u.role = 'community_staff' AND u.community_code = '{HTT}'"
+        ))
+        .await,
+        1
+    );
+    // a second account for the same person is refused
+    let r = t
+        .post(
+            &format!("/workers/{w1}/account/new"),
+            &admin,
+            &[("username", "w-again")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body).texts(".error-summary li"),
+        ["此人已有登录账号。"]
+    );
+    // link the community's existing staff account to another worker, then unlink it
+    let page = Page::parse(&t.get(&format!("/workers/{w2}"), Some(&admin)).await.body);
+    let options = page.attrs("#link-user option", "value");
+    let staff_id = t
+        .count("SELECT id FROM users WHERE username = 'staff'")
+        .await
+        .to_string();
+    assert!(options.contains(&staff_id), "{options:?}");
+    assert!(
+        !options.contains(
+            &t.count(&format!("SELECT user_id FROM workers WHERE id = {w1}"))
+                .await
+                .to_string()
+        ),
+        "an account linked already is not offered"
+    );
+    let r = t
+        .post(
+            &format!("/workers/{w2}/account"),
+            &admin,
+            &[("user", &staff_id)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&admin)).await.body);
+    assert!(page.text(".notice").contains("账号关联已更新"));
+    assert!(page.text("#account + p").contains("社区工作者"));
+    // the staff themselves see whose account it is, with no form
+    let page = Page::parse(&t.get(&format!("/workers/{w2}"), Some(&staff)).await.body);
+    assert!(page.attrs("form[action$='/account']", "action").is_empty());
+    let r = t
+        .post(&format!("/workers/{w2}/account"), &admin, &[("user", "")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM workers WHERE id = {w2} AND user_id IS NOT NULL"
+        ))
+        .await,
+        0
+    );
+    // another unit's account cannot be linked
+    let other = t
+        .count("SELECT id FROM users WHERE username = 'staff2'")
+        .await
+        .to_string();
+    let r = t
+        .post(
+            &format!("/workers/{w2}/account"),
+            &admin,
+            &[("user", &other)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'worker_account'")
+            .await,
+        3
+    );
+}
