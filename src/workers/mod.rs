@@ -14,6 +14,7 @@ pub mod dashboard_pages;
 pub mod demo;
 pub mod norms;
 pub mod rules;
+pub mod secondments;
 pub mod store;
 pub mod training;
 pub mod training_pages;

@@ -557,27 +557,7 @@ pub async fn save(
     let now = tx.clock().now();
     let written: Result<i64> = async {
         let wid = match id {
-            None => db::scalar(
-                &tx,
-                "INSERT INTO workers (name, male, id_number, birth_date, education, political, \
-                 phone, pay_fen, contract_end, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                vals![
-                    s.name.clone(),
-                    s.male,
-                    s.id_number.clone(),
-                    s.birth_date,
-                    s.education,
-                    s.political,
-                    s.phone.clone(),
-                    s.pay_fen,
-                    s.contract_end,
-                    now,
-                    now
-                ],
-            )
-            .await?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))?,
+            None => insert_worker(&tx, &s, now).await?,
             Some(id) => {
                 revision::update(
                     &tx,
@@ -624,6 +604,65 @@ pub async fn save(
         before.as_ref().map(|b| {
             serde_json::json!({"unit": b.unit_code, "post": b.post, "employment": b.employment})
         }).as_ref(),
+        Some(&s),
+    )
+    .await?;
+    Ok(wid)
+}
+
+async fn insert_worker(
+    tx: &crate::platform::db::WriteTx,
+    s: &WorkerSave,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64> {
+    db::scalar(
+        tx,
+        "INSERT INTO workers (name, male, id_number, birth_date, education, political, \
+         phone, pay_fen, contract_end, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        vals![
+            s.name.clone(),
+            s.male,
+            s.id_number.clone(),
+            s.birth_date,
+            s.education,
+            s.political,
+            s.phone.clone(),
+            s.pay_fen,
+            s.contract_end,
+            now,
+            now
+        ],
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(anyhow::anyhow!("no id returned")))
+}
+
+/// Register a new worker inside the caller's transaction (a hire from a recruitment round:
+/// the worker and the applicant's link to them, both or neither), audited in it.
+pub async fn register_in(
+    db: &Db,
+    tx: &crate::platform::db::WriteTx,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    input: &WorkerInput,
+) -> Result<i64> {
+    let s = check_worker(input, db.clock().today())?;
+    let unit = live_unit(db, district, &s.unit).await?;
+    if !may_write(u, &unit) {
+        return Err(AppError::Forbidden);
+    }
+    let wid = insert_worker(tx, &s, tx.clock().now())
+        .await
+        .map_err(|e| e.on_constraint(UNIQUE))?;
+    write_period(tx, wid, &s, None).await?;
+    audit::record(
+        tx,
+        &u.actor(),
+        "create",
+        "worker",
+        &wid.to_string(),
+        None::<&()>,
         Some(&s),
     )
     .await?;

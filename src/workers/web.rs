@@ -19,6 +19,7 @@ use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
 use crate::workers::accounts::{self, Account};
 use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
+use crate::workers::secondments::{self, Secondment, SecondmentInput};
 use crate::workers::store::{
     self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
 };
@@ -327,6 +328,8 @@ pub struct WorkerRecord {
     pub worker: Worker,
     pub periods: Vec<PeriodRow>,
     pub certificates: Vec<CertificateRow>,
+    pub training: Vec<Attended>,
+    pub secondments: Vec<Secondment>,
 }
 
 /// The register in the caller's territory, 100 a page (`page`), personal fields as the caller
@@ -357,10 +360,14 @@ pub async fn api_worker(
     let worker = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
     let periods = store::periods(&s.db, &worker).await?;
     let certificates = store::certificates(&s.db, &worker).await?;
+    let training = training::of_worker(&s.db, &worker).await?;
+    let secondments = secondments::of_worker(&s.db, &worker).await?;
     Ok(Json(WorkerRecord {
         worker,
         periods,
         certificates,
+        training,
+        secondments,
     }))
 }
 
@@ -386,6 +393,8 @@ struct WorkerPage {
     /// Courses the worker may be enrolled in (for those who keep their record).
     open_courses: Vec<(String, String)>,
     account: Option<Account>,
+    secondments: Vec<Secondment>,
+    secondment_fields: Vec<Field>,
     /// The district's: accounts of the unit that may be linked, the username offered for a
     /// new one, and the one just made with its first password (shown this once).
     is_admin: bool,
@@ -403,6 +412,8 @@ impl WorkerPage {
                 .t("workers.training.saved_enrolled_one")
                 .to_string(),
             Some("account") => self.chrome.t("workers.account.saved_link").to_string(),
+            Some("secondment") => self.chrome.t("workers.secondment.saved").to_string(),
+            Some("report") => self.chrome.t("workers.secondment.saved_report").to_string(),
             _ => self.chrome.t("workers.saved").to_string(),
         }
     }
@@ -558,8 +569,14 @@ async fn worker_page_of(
         ),
         None => (None, vec![]),
     };
+    let secondments = match &w {
+        Some(w) => secondments::of_worker(&s.db, w).await?,
+        None => vec![],
+    };
     Ok(WorkerPage {
         chrome: Chrome::build(ctx, "/workers"),
+        secondment_fields: secondment_fields(&ctx.tr, &form),
+        secondments,
         suggested_username: w
             .as_ref()
             .map(accounts::suggested_username)
@@ -592,6 +609,79 @@ async fn worker_page_of(
         saved,
         today,
     })
+}
+
+fn secondment_fields(tr: &Tr, form: &FormState) -> Vec<Field> {
+    ["host", "starts_on", "ends_on", "purpose"]
+        .into_iter()
+        .map(|name| Field {
+            name,
+            label: tr.t(&format!("workers.secondment.{name}")).to_string(),
+            kind: if name.ends_with("_on") {
+                "date"
+            } else {
+                "text"
+            },
+            value: form.value("secondment", name),
+            options: vec![],
+            error: form.error("secondment", name),
+            hint: String::new(),
+        })
+        .collect()
+}
+
+async fn add_secondment(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(i): CsrfForm<SecondmentInput>,
+) -> Result<Response> {
+    let result = secondments::add(&s.db, &s.district, &u, id, &i)
+        .await
+        .map(|_| format!("/workers/{id}?saved=secondment#secondments"));
+    let values = vec![
+        ("host", i.host.clone()),
+        ("starts_on", i.starts_on.clone()),
+        ("ends_on", i.ends_on.clone()),
+        ("purpose", i.purpose.clone()),
+    ];
+    redirect_or_show(result, "secondment", &ctx.tr, values, |form| {
+        show_worker(&s, &ctx, &u, Some(id), form, None)
+    })
+    .await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ReportForm {
+    secondment: String,
+    report: String,
+}
+
+async fn secondment_report(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    CsrfForm(i): CsrfForm<ReportForm>,
+) -> Result<Response> {
+    let sid: i64 = i
+        .secondment
+        .trim()
+        .parse()
+        .map_err(|_| crate::platform::error::AppError::NotFound)?;
+    let result = secondments::report(&s.db, &s.district, &u, id, sid, &i.report)
+        .await
+        .map(|_| format!("/workers/{id}?saved=report#secondments"));
+    let values = vec![
+        ("report", i.report.clone()),
+        ("secondment", i.secondment.clone()),
+    ];
+    redirect_or_show(result, "report", &ctx.tr, values, |form| {
+        show_worker(&s, &ctx, &u, Some(id), form, None)
+    })
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -770,6 +860,8 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .post("/workers/{id}", update)
         .post("/workers/{id}/certificates", add_certificate)
         .post("/workers/{id}/account", link_account)
+        .post("/workers/{id}/secondments", add_secondment)
+        .post("/workers/{id}/secondments/report", secondment_report)
         .post("/workers/{id}/account/new", create_account)
         .get("/api/v1/workers", api_list)
         .get("/api/v1/workers/{id}", api_worker)

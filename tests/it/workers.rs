@@ -938,3 +938,84 @@ async fn accounts_made_and_linked_from_the_register() {
         3
     );
 }
+
+/// Secondments: recorded on the record by its keepers, with field errors for bad dates, a
+/// report written afterwards (bounded), in the API; another community's staff cannot.
+#[tokio::test(flavor = "multi_thread")]
+async fn secondments_and_their_reports() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let staff2 = t.session("staff2").await;
+    let ws = json(&t, &format!("/api/v1/workers?unit={HTT}"), &staff).await;
+    let w = ws["workers"][4]["id"].as_i64().unwrap();
+    let path = format!("/workers/{w}/secondments");
+    let r = t
+        .post(
+            &path,
+            &staff,
+            &[
+                ("host", ""),
+                ("starts_on", "2026-03-01"),
+                ("ends_on", "2026-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let page = Page::parse(&r.body);
+    assert_eq!(
+        page.field_error("host").as_deref(),
+        Some("请填写（最多 60 个字）。")
+    );
+    assert_eq!(
+        page.field_error("ends_on").as_deref(),
+        Some("结束日期不能早于开始日期。")
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM worker_secondments").await, 0);
+    let fields = [
+        ("host", "区民政局基层政权科"),
+        ("starts_on", "2026-03-01"),
+        ("ends_on", "2026-08-31"),
+        ("purpose", "熟悉社区建设政策"),
+    ];
+    assert_eq!(t.post(&path, &staff2, &fields).await.status, 404);
+    let r = t.post(&path, &staff, &fields).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&staff)).await.body);
+    assert!(page.text(".notice").contains("挂职已登记"));
+    let sid = t
+        .count("SELECT MAX(id) FROM worker_secondments")
+        .await
+        .to_string();
+    let long = "很".repeat(5_001);
+    let r = t
+        .post(
+            &format!("{path}/report"),
+            &staff,
+            &[("secondment", &sid), ("report", &long)],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = t
+        .post(
+            &format!("{path}/report"),
+            &staff,
+            &[
+                ("secondment", &sid),
+                ("report", "半年挂职，参与了全区社区服务中心验收。"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&staff)).await.body);
+    assert!(
+        page.text(".secondment blockquote")
+            .contains("全区社区服务中心验收")
+    );
+    let api = json(&t, &format!("/api/v1/workers/{w}"), &staff).await;
+    assert_eq!(api["secondments"][0]["host"], "区民政局基层政权科");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'worker_secondment'")
+            .await,
+        2
+    );
+}
