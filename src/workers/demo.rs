@@ -300,6 +300,7 @@ pub async fn generate(
     let ids = insert_workers(&tx, communities, &holders, today, now, &mut rng).await?;
     let courses =
         insert_training(&tx, district, communities, &holders, &ids, today, &mut rng).await?;
+    recruitment_2008(&tx, &mut rng).await?;
     db::insert_rows(
         &tx,
         "workforce_targets",
@@ -672,6 +673,99 @@ async fn insert_training(
     }
     insert_enrolments(tx, enrolments).await?;
     Ok(courses.len())
+}
+
+/// The 2008 round that brought full-time workers in: a post in each of the first six
+/// communities that hired one that summer, four applicants each (one over the age limit),
+/// the best hired - and the worker's record is theirs.
+async fn recruitment_2008(tx: &WriteTx, rng: &mut Rng) -> anyhow::Result<()> {
+    let hired: Vec<(i64, String, String, Option<String>, String)> = db::all_json(
+        tx,
+        &["id", "unit_code", "name", "id_number", "education"],
+        "SELECT w.id, p.unit_code, w.name, w.id_number, w.education FROM workers w \
+         JOIN worker_periods p ON p.worker_id = w.id WHERE p.post = 'full_time_worker' \
+         AND p.start_on BETWEEN '2008-07-01' AND '2008-12-31' AND w.id_number IS NOT NULL \
+         ORDER BY p.unit_code, w.id LIMIT 6",
+        vals![],
+    )
+    .await
+    .map_err(err)?;
+    if hired.is_empty() {
+        return Ok(());
+    }
+    let now = tx.clock().now();
+    let round = db::scalar(
+        tx,
+        "INSERT INTO recruitment_rounds (title, closes_on, written_pct, created_at) \
+         VALUES (?, ?, ?, ?) RETURNING id",
+        vals!["2008 年社区专职工作者公开招聘", ymd(2008, 5, 31), 60, now],
+    )
+    .await
+    .map_err(err)?
+    .unwrap_or(0);
+    let mut used = std::collections::HashSet::new();
+    for (n, (wid, unit, name_of, id, education)) in hired.into_iter().enumerate() {
+        let post = db::scalar(
+            tx,
+            "INSERT INTO recruitment_posts (round_id, unit_code, post, places, min_education, \
+             max_age) VALUES (?, ?, 'full_time_worker', 1, 'senior', 40) RETURNING id",
+            vals![round, unit],
+        )
+        .await
+        .map_err(err)?
+        .unwrap_or(0);
+        let mut rows = vec![vals![
+            post,
+            name_of,
+            id.unwrap_or_default(),
+            education,
+            "社会工作",
+            "",
+            900 - rng.range(0, 60) as i32,
+            880 - rng.range(0, 60) as i32,
+            Some(wid),
+            now
+        ]];
+        for k in 0..3 {
+            // the last of each post is 45 on the closing day, over the limit
+            let age = if k == 2 { 45 } else { rng.range(23, 34) as i32 };
+            let birth = ymd(2008 - age, 3, 1) + Duration::days(rng.range(0, 60));
+            let male = rng.range(0, 1) == 1;
+            let number = id_number(birth, (n * 3 + k) as i64 + 1, male, &mut used);
+            rows.push(vals![
+                post,
+                name(rng),
+                number,
+                if k == 0 { "college" } else { "senior" },
+                ["行政管理", "汉语言文学", "会计"][k],
+                "",
+                700 + rng.range(0, 120) as i32,
+                700 + rng.range(0, 120) as i32,
+                None::<i64>,
+                now
+            ]);
+        }
+        db::insert_rows(
+            tx,
+            "recruitment_applicants",
+            &[
+                "post_id",
+                "name",
+                "id_number",
+                "education",
+                "major",
+                "experience",
+                "written_x10",
+                "interview_x10",
+                "worker_id",
+                "created_at",
+            ],
+            rows,
+        )
+        .await
+        .map_err(err)?;
+    }
+    Ok(())
 }
 
 async fn insert_enrolments(tx: &WriteTx, rows: Vec<Vec<Value>>) -> anyhow::Result<()> {

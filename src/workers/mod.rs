@@ -13,6 +13,8 @@ pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
 pub mod norms;
+pub mod recruitment;
+pub mod recruitment_pages;
 pub mod rules;
 pub mod secondments;
 pub mod store;

@@ -414,6 +414,7 @@ impl WorkerPage {
             Some("account") => self.chrome.t("workers.account.saved_link").to_string(),
             Some("secondment") => self.chrome.t("workers.secondment.saved").to_string(),
             Some("report") => self.chrome.t("workers.secondment.saved_report").to_string(),
+            Some("hired") => self.chrome.t("workers.recruitment.saved_hired").to_string(),
             _ => self.chrome.t("workers.saved").to_string(),
         }
     }
@@ -867,4 +868,5 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .get("/api/v1/workers/{id}", api_worker)
         .merge(crate::workers::dashboard_pages::routes())
         .merge(crate::workers::training_pages::routes())
+        .merge(crate::workers::recruitment_pages::routes())
 }

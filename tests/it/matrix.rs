@@ -127,6 +127,11 @@ impl Foreign {
         )
         .await;
         put(
+            "recruitment",
+            "SELECT MIN(id) FROM recruitment_rounds".into(),
+        )
+        .await;
+        put(
             "course",
             format!("SELECT MIN(id) FROM training_courses WHERE organiser_code = '{TOWN_B}'"),
         )
@@ -195,6 +200,8 @@ impl Foreign {
             ("/departments/", "department"),
             ("/admin/users/", "user"),
             ("/workers/courses/", "course"),
+            ("/workers/recruitment/", "recruitment"),
+            ("/api/v1/workers/recruitment/", "recruitment"),
             ("/api/v1/workers/courses/", "course"),
             ("/workers/", "worker"),
             ("/api/v1/workers/", "worker"),

@@ -1019,3 +1019,205 @@ async fn secondments_and_their_reports() {
         2
     );
 }
+
+/// Recruitment: the district's alone; a round, a post with its conditions, applicants
+/// (one over the age limit), scores with field errors, the ranking by the weighted total,
+/// and the hire that makes the first a worker - the one outside the places cannot be hired.
+#[tokio::test(flavor = "multi_thread")]
+async fn recruitment_from_round_to_hire() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let town = t.session("donggang").await;
+    assert_eq!(t.get("/workers/recruitment", Some(&town)).await.status, 403);
+    // the demo's 2008 round: a post in each of the first communities that hired, each filled by its best applicant, now a worker
+    let page = Page::parse(&t.get("/workers/recruitment", Some(&admin)).await.body);
+    let rounds = page.table("#rounds");
+    assert_eq!(
+        rounds[1][..2],
+        ["2008 年社区专职工作者公开招聘", "2008-05-31"]
+    );
+    let posts: u32 = rounds[1][2].parse().unwrap();
+    assert!(posts >= 4, "{rounds:?}");
+    assert_eq!(rounds[1][3], (posts * 4).to_string());
+    assert_eq!(rounds[1][4], posts.to_string());
+    let api = json(&t, "/api/v1/workers/recruitment/1", &admin).await;
+    for r in api["ranked"].as_array().unwrap() {
+        assert_eq!(
+            r["applicant"]["worker_id"].is_null(),
+            r["rank"] != 1,
+            "the first of each post is the one hired: {r}"
+        );
+    }
+    let r = t
+        .post(
+            "/workers/recruitment",
+            &admin,
+            &[
+                ("title", "2026 年社区专职工作者招聘"),
+                ("closes_on", "2026-11-30"),
+                ("written_pct", "60"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let path = r.location().split('?').next().unwrap().to_string();
+    let round: i64 = path.rsplit('/').next().unwrap().parse().unwrap();
+    assert_eq!(t.get(&path, Some(&town)).await.status, 403);
+    assert_eq!(
+        t.get(&format!("/api/v1/workers/recruitment/{round}"), Some(&town))
+            .await
+            .status,
+        403
+    );
+    let r = t
+        .post(
+            &format!("{path}/posts"),
+            &admin,
+            &[
+                ("unit", HTT),
+                ("post", "full_time_worker"),
+                ("places", "1"),
+                ("min_education", "college"),
+                ("max_age", "35"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let post = t
+        .count("SELECT MAX(id) FROM recruitment_posts")
+        .await
+        .to_string();
+    // three applicants: born 1995 and 1998 (college), and 1980 (over 35 on the closing day)
+    let people = [
+        ("李明", "110105199501010010", "bachelor"),
+        ("赵芳", "110105199803030021", "college"),
+        ("钱进", "110105198001010016", "bachelor"),
+    ];
+    for (name, id, edu) in people {
+        let id = fix_check(id);
+        let r = t
+            .post(
+                &format!("{path}/applicants"),
+                &admin,
+                &[
+                    ("post", &post),
+                    ("name", name),
+                    ("id_number", &id),
+                    ("education", edu),
+                    ("major", "社会工作"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{name}: {}", r.body);
+    }
+    let again = fix_check(people[0].1);
+    let r = t
+        .post(
+            &format!("{path}/applicants"),
+            &admin,
+            &[
+                ("post", &post),
+                ("name", "李明"),
+                ("id_number", &again),
+                ("education", "bachelor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body).field_error("id_number").as_deref(),
+        Some("这个人已报名这个岗位。")
+    );
+    let a = |n: i64| format!("{}", n);
+    let first = t.count("SELECT MAX(id) FROM recruitment_applicants").await - 2;
+    let (li, zhao, qian) = (first, first + 1, first + 2);
+    // a bad score is named on its box; nothing saved
+    let r = t
+        .post(
+            &format!("{path}/scores"),
+            &admin,
+            &[
+                (&format!("written_{li}") as &str, "86.5"),
+                (&format!("interview_{li}"), "101"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body)
+            .field_error(&format!("interview_{li}"))
+            .as_deref(),
+        Some("成绩须为 0 到 100 分，最多一位小数。")
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM recruitment_applicants WHERE written_x10 IS NOT NULL AND id >= {li}"
+        ))
+        .await,
+        0
+    );
+    let scores = [
+        (format!("written_{li}"), "80"),
+        (format!("interview_{li}"), "90"),
+        (format!("written_{zhao}"), "88.5"),
+        (format!("interview_{zhao}"), "86"),
+        (format!("written_{qian}"), "99"),
+        (format!("interview_{qian}"), "99"),
+    ];
+    let pairs: Vec<(&str, &str)> = scores.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let r = t.post(&format!("{path}/scores"), &admin, &pairs).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    // 赵芳: 88.5×60% + 86×40% = 87.50 first; 李明 84.00 second; 钱进 over the age limit
+    let api = json(&t, &format!("/api/v1/workers/recruitment/{round}"), &admin).await;
+    let ranked = api["ranked"].as_array().unwrap();
+    assert_eq!(ranked[0]["applicant"]["name"], "赵芳");
+    assert_eq!(ranked[0]["total_x100"], 8750);
+    assert_eq!(ranked[0]["within_places"], true);
+    assert_eq!(ranked[1]["applicant"]["name"], "李明");
+    assert_eq!(ranked[1]["rank"], 2);
+    assert_eq!(ranked[2]["ineligible"], "workers.over_age_limit");
+    let page = Page::parse(&t.get(&path, Some(&admin)).await.body);
+    assert_eq!(page.table(".ranking")[1][1], "赵芳");
+    // outside the places: refused, nothing made
+    let workers = t.count("SELECT COUNT(*) FROM workers").await;
+    let r = t
+        .post(
+            &format!("{path}/hire"),
+            &admin,
+            &[("applicant", &a(li)), ("start_on", "2026-12-01")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, workers);
+    let r = t
+        .post(
+            &format!("{path}/hire"),
+            &admin,
+            &[("applicant", &a(zhao)), ("start_on", "2026-12-01")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&admin)).await.body);
+    assert!(page.text(".notice").contains("已录用"));
+    assert!(page.text("h1").contains("赵芳"));
+    assert_eq!(
+        t.count(&format!("SELECT COUNT(*) FROM recruitment_applicants WHERE id = {zhao} AND worker_id IS NOT NULL")).await,
+        1
+    );
+    // hired once only
+    let r = t
+        .post(
+            &format!("{path}/hire"),
+            &admin,
+            &[("applicant", &a(zhao)), ("start_on", "2026-12-01")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+}
+
+/// An ID number with its check character computed (GB 11643), from the first 17 digits.
+fn fix_check(id: &str) -> String {
+    let first17 = &id[..17];
+    let c = shequ::platform::types::IdNumber::check_char(first17) as char;
+    format!("{first17}{c}")
+}
