@@ -12,6 +12,8 @@ pub mod accounts;
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
+pub mod import;
+pub mod import_pages;
 pub mod norms;
 pub mod recruitment;
 pub mod recruitment_pages;

@@ -402,6 +402,11 @@ fn choice<T: Copy>(
     }
 }
 
+/// Check a worker's form as registering would (`today` bounds the dates): its field errors.
+pub fn check(i: &WorkerInput, today: NaiveDate) -> Result<()> {
+    check_worker(i, today).map(|_| ())
+}
+
 /// Check the form (`today` bounds the dates).
 fn check_worker(i: &WorkerInput, today: NaiveDate) -> Result<WorkerSave> {
     let mut check = Parse::default();

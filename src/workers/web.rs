@@ -869,4 +869,5 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .merge(crate::workers::dashboard_pages::routes())
         .merge(crate::workers::training_pages::routes())
         .merge(crate::workers::recruitment_pages::routes())
+        .merge(crate::workers::import_pages::routes())
 }

@@ -586,7 +586,7 @@ async fn browser_score_sheet() {
 }
 
 /// A multipart upload of one file (with the CSRF field unless `csrf` is None).
-async fn upload(
+pub async fn upload(
     t: &TestApp,
     path: &str,
     s: &Session,

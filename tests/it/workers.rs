@@ -1221,3 +1221,238 @@ fn fix_check(id: &str) -> String {
     let c = shequ::platform::types::IdNumber::check_char(first17) as char;
     format!("{first17}{c}")
 }
+
+/// A worker list from a spreadsheet: the template downloads; a file with problems writes
+/// nothing and lists every problem by row and column; the corrected file imports; the same
+/// file again changes nothing; not a spreadsheet, or an ID number stored as a number, is said.
+#[tokio::test(flavor = "multi_thread")]
+async fn importing_a_worker_list_is_all_or_nothing_and_idempotent() {
+    use rust_xlsxwriter::{ExcelDateTime, Workbook};
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let template = crate::sheet(crate::raw(&t, "/workers/import/template.xlsx", &staff).await);
+    assert_eq!(template[0][0], calamine::Data::String("所在单位".into()));
+    assert_eq!(
+        template[1][0],
+        calamine::Data::String("黄土塘村委会".into())
+    );
+
+    // a sheet as a village keeps it: a title row, then the headers, then people
+    let book = |rows: &[[&str; 10]], id_as_number: bool| -> Vec<u8> {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        ws.write_string(0, 0, "黄土塘村社区工作者花名册").unwrap();
+        let head = [
+            "所在单位",
+            "姓名",
+            "身份证号",
+            "性别",
+            "出生日期",
+            "学历",
+            "政治面貌",
+            "岗位",
+            "用工方式",
+            "任职开始日期",
+        ];
+        for (c, h) in head.iter().enumerate() {
+            ws.write_string(1, c as u16, *h).unwrap();
+        }
+        for (r, row) in rows.iter().enumerate() {
+            let r = r as u32 + 2;
+            for (c, v) in row.iter().enumerate() {
+                if c == 9 {
+                    let (y, m, d) = (
+                        v[..4].parse().unwrap(),
+                        v[5..7].parse().unwrap(),
+                        v[8..].parse().unwrap(),
+                    );
+                    ws.write_datetime(r, 9, ExcelDateTime::from_ymd(y, m, d).unwrap())
+                        .unwrap();
+                } else if c == 2 && id_as_number && !v.is_empty() {
+                    ws.write_number(r, 2, v[..17].parse::<f64>().unwrap())
+                        .unwrap();
+                } else {
+                    ws.write_string(r, c as u16, *v).unwrap();
+                }
+            }
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let good1 = [
+        "黄土塘村",
+        "孙晓梅",
+        "11010519491231002X",
+        "",
+        "",
+        "本科",
+        "群众",
+        "专职社区工作者",
+        "专职",
+        "2026-03-01",
+    ];
+    let good2 = [
+        "黄土塘村",
+        "周建国",
+        "",
+        "男",
+        "1990-05-04",
+        "大专",
+        "中共党员",
+        "社区协管员",
+        "公益性岗位",
+        "2025-07-01",
+    ];
+    let bad = [
+        "门楼社区",
+        "吴",
+        "",
+        "女",
+        "1991-01-01",
+        "博士",
+        "群众",
+        "委员",
+        "专职",
+        "2024-01-01",
+    ];
+    let dup = [
+        "黄土塘村",
+        "孙晓梅",
+        "11010519491231002X",
+        "",
+        "",
+        "本科",
+        "群众",
+        "专职社区工作者",
+        "专职",
+        "2026-03-01",
+    ];
+    let before = t.count("SELECT COUNT(*) FROM workers").await;
+    let r = crate::assessment::upload(
+        &t,
+        "/workers/import",
+        &staff,
+        Some(&staff.csrf),
+        "名册.xlsx",
+        &book(&[good1, good2, bad, dup], false),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let page = Page::parse(&r.body);
+    let problems = page.table("#problems");
+    assert_eq!(
+        problems[1..],
+        [
+            vec![
+                "5".to_string(),
+                "所在单位".into(),
+                "不是您可以登记的单位（请填社区或镇（街道）的名称）。".into()
+            ],
+            vec!["5".to_string(), "学历".into(), "请从列表中选择。".into()],
+            vec![
+                "6".to_string(),
+                "身份证号".into(),
+                "与第 3 行的身份证号相同。".into()
+            ],
+        ]
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM workers").await,
+        before,
+        "nothing written"
+    );
+
+    let file = book(&[good1, good2], false);
+    let r = crate::assessment::upload(
+        &t,
+        "/workers/import",
+        &staff,
+        Some(&staff.csrf),
+        "名册.xlsx",
+        &file,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        Page::parse(&r.body)
+            .text("#done")
+            .contains("已导入 2 人；0 人")
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, before + 2);
+    let w = json(
+        &t,
+        &format!("/api/v1/workers?unit={HTT}&post=assistant"),
+        &staff,
+    )
+    .await;
+    assert!(
+        w["workers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["name"] == "周建国" && x["employment"] == "public_welfare")
+    );
+    // the same file again: nobody registered twice
+    let r = crate::assessment::upload(
+        &t,
+        "/workers/import",
+        &staff,
+        Some(&staff.csrf),
+        "名册.xlsx",
+        &file,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        Page::parse(&r.body)
+            .text("#done")
+            .contains("已导入 0 人；2 人")
+    );
+    assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, before + 2);
+
+    // not a spreadsheet; an ID number Excel turned into a number; no CSRF
+    let r = crate::assessment::upload(
+        &t,
+        "/workers/import",
+        &staff,
+        Some(&staff.csrf),
+        "x.xlsx",
+        b"PK\x03\x04 not really",
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        Page::parse(&r.body)
+            .text("#problems")
+            .contains("这不是 .xlsx 表格文件")
+    );
+    let good3 = [
+        "黄土塘村",
+        "郑一",
+        "110105198001010016",
+        "",
+        "",
+        "本科",
+        "群众",
+        "委员",
+        "兼职",
+        "2026-01-05",
+    ];
+    let r = crate::assessment::upload(
+        &t,
+        "/workers/import",
+        &staff,
+        Some(&staff.csrf),
+        "x.xlsx",
+        &book(&[good3], true),
+    )
+    .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        Page::parse(&r.body)
+            .text("#problems")
+            .contains("身份证号被存成了数字")
+    );
+    let r = crate::assessment::upload(&t, "/workers/import", &staff, None, "x.xlsx", &file).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, before + 2);
+}
