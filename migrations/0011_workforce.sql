@@ -121,3 +121,93 @@ CREATE INDEX worker_certificates_dates ON worker_certificates (obtained_on, work
 
 -- An account belongs to one worker at most.
 CREATE UNIQUE INDEX workers_user ON workers (user_id);
+
+-- The workforce's figures change only when these tables do: every write to them raises one
+-- counter, in the writing statement itself (whoever writes: a page, the CLI, another
+-- process), and the dashboard keeps what it counted until the counter moves. New divisions
+-- (the national import) do not raise it; the dashboard's copies also expire after minutes.
+CREATE TABLE workforce_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n BIGINT NOT NULL
+);
+INSERT INTO workforce_version (id, n) VALUES (1, 0);
+-- @sqlite
+CREATE TRIGGER workers_v_insert AFTER INSERT ON workers
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workers_v_update AFTER UPDATE ON workers
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workers_v_delete AFTER DELETE ON workers
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_periods_v_insert AFTER INSERT ON worker_periods
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_periods_v_update AFTER UPDATE ON worker_periods
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_periods_v_delete AFTER DELETE ON worker_periods
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_certificates_v_insert AFTER INSERT ON worker_certificates
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_certificates_v_update AFTER UPDATE ON worker_certificates
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER worker_certificates_v_delete AFTER DELETE ON worker_certificates
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_courses_v_insert AFTER INSERT ON training_courses
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_courses_v_update AFTER UPDATE ON training_courses
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_courses_v_delete AFTER DELETE ON training_courses
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_enrolments_v_insert AFTER INSERT ON training_enrolments
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_enrolments_v_update AFTER UPDATE ON training_enrolments
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER training_enrolments_v_delete AFTER DELETE ON training_enrolments
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_targets_v_insert AFTER INSERT ON workforce_targets
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_targets_v_update AFTER UPDATE ON workforce_targets
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_targets_v_delete AFTER DELETE ON workforce_targets
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_norms_v_insert AFTER INSERT ON workforce_norms
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_norms_v_update AFTER UPDATE ON workforce_norms
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER workforce_norms_v_delete AFTER DELETE ON workforce_norms
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER population_snapshots_v_insert AFTER INSERT ON population_snapshots
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER population_snapshots_v_update AFTER UPDATE ON population_snapshots
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER population_snapshots_v_delete AFTER DELETE ON population_snapshots
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER divisions_v_update AFTER UPDATE ON divisions
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+CREATE TRIGGER divisions_v_delete AFTER DELETE ON divisions
+BEGIN UPDATE workforce_version SET n = n + 1 WHERE id = 1; END;
+-- @end
+-- @postgres
+CREATE FUNCTION workforce_bump() RETURNS trigger AS $$
+BEGIN
+    UPDATE workforce_version SET n = n + 1 WHERE id = 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER workers_v AFTER INSERT OR UPDATE OR DELETE ON workers
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER worker_periods_v AFTER INSERT OR UPDATE OR DELETE ON worker_periods
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER worker_certificates_v AFTER INSERT OR UPDATE OR DELETE ON worker_certificates
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER training_courses_v AFTER INSERT OR UPDATE OR DELETE ON training_courses
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER training_enrolments_v AFTER INSERT OR UPDATE OR DELETE ON training_enrolments
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER workforce_targets_v AFTER INSERT OR UPDATE OR DELETE ON workforce_targets
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER workforce_norms_v AFTER INSERT OR UPDATE OR DELETE ON workforce_norms
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER population_snapshots_v AFTER INSERT OR UPDATE OR DELETE ON population_snapshots
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+CREATE TRIGGER divisions_v AFTER UPDATE OR DELETE ON divisions
+    FOR EACH STATEMENT EXECUTE FUNCTION workforce_bump();
+-- @end

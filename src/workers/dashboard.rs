@@ -123,6 +123,71 @@ pub struct Workforce {
 /// How many communities without a certified worker the dashboard lists.
 pub const UNCOVERED_SHOWN: usize = 200;
 
+/// What the dashboard counted, kept per territory, year and day until the workforce's tables
+/// change (the migration's `workforce_version`, raised by every write to them) or
+/// [`CACHE_TTL`] passes. One per application state (a part, `AppState::part`).
+#[derive(Default)]
+pub struct Counted(std::sync::Mutex<std::collections::HashMap<String, CountedEntry>>);
+
+type CountedEntry = (i64, std::time::Instant, std::sync::Arc<Workforce>);
+
+/// How long a count is kept at most (divisions added by the national import do not raise
+/// the version).
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The most counts kept (territories × years × days).
+const CACHE_MAX: usize = 512;
+
+impl Counted {
+    fn get(&self, key: &str, version: i64) -> Option<std::sync::Arc<Workforce>> {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (v, at, w) = map.get(key)?;
+        (*v == version && at.elapsed() < CACHE_TTL).then(|| w.clone())
+    }
+
+    fn put(&self, key: String, version: i64, w: std::sync::Arc<Workforce>) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= CACHE_MAX {
+            map.retain(|_, (v, at, _)| *v == version && at.elapsed() < CACHE_TTL);
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+        }
+        map.insert(key, (version, std::time::Instant::now(), w));
+    }
+}
+
+/// The workforce's version: raised by every write to the tables its figures come from.
+pub async fn version(db: &Db) -> Result<i64> {
+    Ok(db::scalar(
+        &db.conn,
+        "SELECT n FROM workforce_version WHERE id = 1",
+        vals![],
+    )
+    .await?
+    .unwrap_or(0))
+}
+
+/// [`workforce`], counted once per version of the workforce's tables.
+pub async fn workforce_counted(
+    db: &Db,
+    counted: &Counted,
+    district: &DivisionCode,
+    u: &CurrentUser,
+    year: i32,
+    today: NaiveDate,
+) -> Result<std::sync::Arc<Workforce>> {
+    let key = format!("{:?}|{year}|{today}", u.scope);
+    let v = version(db).await?;
+    if let Some(w) = counted.get(&key, v) {
+        return Ok(w);
+    }
+    // a write during the count leaves this copy under the old version: the next read misses
+    let w = std::sync::Arc::new(workforce(db, district, u, year, today).await?);
+    counted.put(key, v, w.clone());
+    Ok(w)
+}
+
 /// Scope plus "serving on the day" over `worker_periods p JOIN divisions c`.
 fn serving(u: &CurrentUser, district: &DivisionCode, on: NaiveDate) -> (String, Vec<Value>) {
     let (scope, mut v) = community_scope_sql(&u.scope, district);
@@ -429,6 +494,17 @@ async fn name_towns(db: &Db, towns: &mut BTreeMap<String, TownRow>) -> Result<()
     Ok(())
 }
 
+/// A certified worker's service in a community: (unit, certificate obtained, registered
+/// until, period's start, period's end, the community's merge).
+type Stretch = (
+    String,
+    NaiveDate,
+    Option<NaiveDate>,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+);
+
 /// Workers by the year of their first start and of their last end (none while serving).
 type Flow = (Option<i32>, Option<i32>, u32);
 
@@ -468,27 +544,45 @@ async fn by_year(
         v.clone(),
     )
     .await?;
-    let rows = vec!["(?, ?)"; years.len()].join(", ");
-    let mut values: Vec<Value> = years.iter().flat_map(|(y, d)| vals![*y, *d]).collect();
-    values.extend(v.clone());
-    let covered: Vec<(i32, u32)> = db::all_json(
+    // every stretch in which a certified worker served a community: a community is covered
+    // at a year's end when a stretch spans it (one pass here rather than one per year in SQL)
+    let stretches: Vec<Stretch> = db::all_json(
         &db.conn,
-        &["yr", "n"],
+        &[
+            "unit_code",
+            "obtained_on",
+            "registered_until",
+            "start_on",
+            "end_on",
+            "merged_on",
+        ],
         &format!(
-            "WITH y (yr, d) AS (VALUES {rows}) \
-             SELECT y.yr AS yr, COUNT(DISTINCT p.unit_code) AS n FROM y \
-             JOIN worker_certificates x ON x.level <> 'other' AND x.obtained_on <= y.d \
-               AND (x.registered_until IS NULL OR x.registered_until >= y.d) \
-             JOIN worker_periods p ON p.worker_id = x.worker_id AND p.start_on <= y.d \
-               AND (p.end_on IS NULL OR p.end_on >= y.d) \
+            "SELECT p.unit_code, x.obtained_on, x.registered_until, p.start_on, p.end_on, \
+             c.merged_on FROM worker_certificates x \
+             JOIN worker_periods p ON p.worker_id = x.worker_id \
              JOIN divisions c ON c.code = p.unit_code AND c.level = 5 \
-               AND (c.merged_on IS NULL OR c.merged_on > y.d) \
-             WHERE {scope} GROUP BY y.yr"
+             WHERE x.level <> 'other' AND {scope}"
         ),
-        values,
+        v.clone(),
     )
     .await?;
-    let covered: BTreeMap<i32, u32> = covered.into_iter().collect();
+    let mut covered: BTreeMap<i32, std::collections::HashSet<&str>> = BTreeMap::new();
+    for (unit, obtained, until, start, end, merged) in &stretches {
+        let lo = (*obtained).max(*start);
+        let hi = until
+            .unwrap_or(NaiveDate::MAX)
+            .min(end.unwrap_or(NaiveDate::MAX));
+        let hi = merged.and_then(|m| m.pred_opt()).map_or(hi, |m| hi.min(m));
+        for (y, d) in &years {
+            if lo <= *d && *d <= hi {
+                covered.entry(*y).or_default().insert(unit.as_str());
+            }
+        }
+    }
+    let covered: BTreeMap<i32, u32> = covered
+        .into_iter()
+        .map(|(y, units)| (y, units.len() as u32))
+        .collect();
     let flows: Vec<Flow> = db::all_json(
         &db.conn,
         &["a", "b", "n"],

@@ -310,30 +310,44 @@ async fn the_register_from_registration_to_coverage() {
     }
 }
 
-/// In Chromium, as the town (东港镇): the coverage and the communities still without a
-/// certified social worker; open one, open a worker of it, record the certificate through the
-/// form, and see the community leave the list.
+/// In Chromium, as the town (东港镇): on the workforce dashboard, a community without a
+/// certified social worker; open it, open a worker of it, enrol them in the exam course from
+/// their record, record the certificate through the form, and see the dashboard's coverage
+/// move.
 #[tokio::test(flavor = "multi_thread")]
 async fn browser_town_records_a_certificate_and_the_coverage_moves() {
     use fantoccini::Locator;
     let Some(b) = crate::browser::Browser::start().await else {
         return;
     };
-    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
-    b.sign_in("donggang").await;
-    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
-    let before = Page::parse(&b.c.source().await.unwrap()).text("#coverage-h + p strong");
-    b.c.find(Locator::Css("#coverage-h ~ details summary"))
-        .await
-        .unwrap()
-        .click()
+    b.c.goto(&format!("{}/workers/dashboard", b.base))
         .await
         .unwrap();
-    b.shot("workers-list.png").await;
-    crate::browser::follow(&b.c, Locator::Css("#coverage-h ~ details li a")).await;
+    b.sign_in("donggang").await;
+    b.c.goto(&format!("{}/workers/dashboard", b.base))
+        .await
+        .unwrap();
+    let before = Page::parse(&b.c.source().await.unwrap()).text("#coverage-figure");
+    b.shot("workers-dashboard.png").await;
+    crate::browser::follow(&b.c, Locator::Css("#uncovered tbody th a")).await;
     crate::browser::follow(&b.c, Locator::Css("#workers tbody tr a")).await;
     let path = b.c.current_url().await.unwrap().path().to_string();
     assert!(path.starts_with("/workers/"), "{path}");
+    // enrol them in the exam's preparation course open now
+    b.c.find(Locator::Id("training-course"))
+        .await
+        .unwrap()
+        .select_by_index(1)
+        .await
+        .unwrap();
+    crate::browser::follow(
+        &b.c,
+        Locator::Css("form[action$='/training'] button[type=submit]"),
+    )
+    .await;
+    let body = b.body().await;
+    assert!(body.contains("已报名参加培训班"), "{body}");
+    assert!(body.contains("考前辅导"), "{body}");
     b.c.find(Locator::XPath("//summary[contains(., '登记证书')]"))
         .await
         .unwrap()
@@ -363,8 +377,10 @@ async fn browser_town_records_a_certificate_and_the_coverage_moves() {
     assert!(body.contains("证书已登记"), "{body}");
     assert!(body.contains("2026320205106"), "{body}");
     b.shot("workers-worker.png").await;
-    b.c.goto(&format!("{}/workers", b.base)).await.unwrap();
-    let after = Page::parse(&b.c.source().await.unwrap()).text("#coverage-h + p strong");
+    b.c.goto(&format!("{}/workers/dashboard", b.base))
+        .await
+        .unwrap();
+    let after = Page::parse(&b.c.source().await.unwrap()).text("#coverage-figure");
     assert_ne!(before, after, "the coverage moved");
 }
 
