@@ -31,6 +31,8 @@ struct DirectoryPage {
     town: String,
     groups: Vec<(&'static str, Vec<Provider>)>,
     life: PublicLife,
+    /// Today's duty at the service hall: who, from when to when.
+    duty: Vec<crate::workers::roster::Duty>,
 }
 
 async fn directory_page(
@@ -42,7 +44,9 @@ async fn directory_page(
     let (community, town) = public::community_name(&s, &code).await?;
     let ps = providers::serving(&s.db, &code, s.db.clock().today()).await?;
     let life = crate::selfgov::public::life(&s, &code).await?;
+    let duty = crate::workers::roster::today(&s.db, &code, s.db.clock().today()).await?;
     render(&DirectoryPage {
+        duty,
         life,
         chrome: Chrome::build(&ctx, ""),
         code,

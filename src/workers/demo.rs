@@ -301,6 +301,7 @@ pub async fn generate(
     let courses =
         insert_training(&tx, district, communities, &holders, &ids, today, &mut rng).await?;
     recruitment_2008(&tx, &mut rng).await?;
+    insert_roster(&tx, communities, &holders, &ids, today).await?;
     db::insert_rows(
         &tx,
         "workforce_targets",
@@ -761,6 +762,50 @@ async fn recruitment_2008(tx: &WriteTx, rng: &mut Rng) -> anyhow::Result<()> {
                 "created_at",
             ],
             rows,
+        )
+        .await
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// This week's and next week's duty at every community's service hall: the full-time
+/// workers and the assistant take the weekdays in turn, 08:30-17:00; the director Saturday
+/// morning.
+async fn insert_roster(
+    tx: &WriteTx,
+    communities: &[String],
+    holders: &[Holder],
+    ids: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<()> {
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()));
+    let mut current: Vec<[Option<i64>; 7]> = vec![[None; 7]; communities.len()];
+    for (h, id) in holders.iter().zip(ids) {
+        if h.end.is_none() {
+            current[h.community][h.slot] = Some(*id);
+        }
+    }
+    let mut rows = vec![];
+    for (c, slots) in communities.iter().zip(&current) {
+        for day in 0..14i64 {
+            let date = monday + Duration::days(day);
+            let (worker, starts, ends) = match day % 7 {
+                5 => (slots[1], "09:00", "12:00"),
+                6 => continue,
+                d => (slots[4 + (d as usize % 3)], "08:30", "17:00"),
+            };
+            if let Some(w) = worker {
+                rows.push(vals![c.clone(), date, w, starts, ends]);
+            }
+        }
+    }
+    for chunk in rows.chunks(20_000) {
+        db::insert_rows(
+            tx,
+            "duty_roster",
+            &["community_code", "on_date", "worker_id", "starts", "ends"],
+            chunk.to_vec(),
         )
         .await
         .map_err(err)?;

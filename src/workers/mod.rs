@@ -17,6 +17,7 @@ pub mod import_pages;
 pub mod norms;
 pub mod recruitment;
 pub mod recruitment_pages;
+pub mod roster;
 pub mod rules;
 pub mod secondments;
 pub mod store;

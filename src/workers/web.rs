@@ -181,6 +181,7 @@ struct ListPage {
     coverage: Coverage,
     without: Vec<(String, String)>,
     can_register: bool,
+    is_admin: bool,
     today: NaiveDate,
     xlsx_href: String,
 }
@@ -198,6 +199,9 @@ impl ListPage {
     fn coverage_pct(&self) -> String {
         let p = self.coverage.permille();
         format!("{}.{}%", p / 10, p % 10)
+    }
+    fn is_district(&self) -> bool {
+        self.is_admin
     }
     fn certified_is(&self, v: &str) -> bool {
         self.q.certified.as_deref() == Some(v)
@@ -238,6 +242,7 @@ async fn list_page(
         q,
         coverage,
         without,
+        is_admin: matches!(u.role, crate::platform::auth::Role::DistrictAdmin),
         can_register: !store::writable_units(&s.db, &s.district, &u)
             .await?
             .is_empty(),
@@ -870,4 +875,5 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .merge(crate::workers::training_pages::routes())
         .merge(crate::workers::recruitment_pages::routes())
         .merge(crate::workers::import_pages::routes())
+        .merge(crate::workers::roster::routes())
 }

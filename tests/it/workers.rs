@@ -1472,3 +1472,110 @@ async fn importing_a_worker_list_is_all_or_nothing_and_idempotent() {
     assert_eq!(r.status, 403);
     assert_eq!(t.count("SELECT COUNT(*) FROM workers").await, before + 2);
 }
+
+/// The duty roster: staff put a worker of their community on duty (times checked), the
+/// public page shows today's duty and so the hall's hours, removal is confirmed; another
+/// community's staff cannot touch it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_duty_roster_and_todays_duty_on_the_public_page() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let staff2 = t.session("staff2").await;
+    // the demo's week: today (a Tuesday) someone is on duty 08:30-17:00
+    let public = Page::parse(&t.get(&format!("/p/{HTT}"), None).await.body);
+    let duty = public.texts("#duty li");
+    assert_eq!(duty.len(), 1, "{duty:?}");
+    assert!(duty[0].ends_with("08:30–17:00"), "{duty:?}");
+    let page = Page::parse(&t.get("/workers/roster", Some(&staff)).await.body);
+    assert_eq!(page.table("#roster").len(), 8, "a week");
+    let mine = json(&t, &format!("/api/v1/workers?unit={HTT}"), &staff).await;
+    let w = mine["workers"][2]["id"].as_i64().unwrap().to_string();
+    let r = t
+        .post(
+            "/workers/roster",
+            &staff,
+            &[
+                ("unit", HTT),
+                ("on_date", "2026-12-01"),
+                ("worker", &w),
+                ("starts", "17:00"),
+                ("ends", "9点"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body).field_error("ends").as_deref(),
+        Some("请按 08:30 的格式填写时间。")
+    );
+    let r = t
+        .post(
+            "/workers/roster",
+            &staff,
+            &[
+                ("unit", HTT),
+                ("on_date", "2026-12-01"),
+                ("worker", &w),
+                ("starts", "17:00"),
+                ("ends", "20:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(r.location(), Some(&staff)).await.body);
+    assert!(page.text(".notice").contains("值班已安排"));
+    let public = Page::parse(&t.get(&format!("/p/{HTT}"), None).await.body);
+    assert_eq!(public.texts("#duty li").len(), 2);
+    assert!(public.texts("#duty li")[1].ends_with("17:00–20:00"));
+    // not theirs: 门楼社区's staff, and a worker of another community
+    let fields = [
+        ("unit", HTT),
+        ("on_date", "2026-12-01"),
+        ("worker", w.as_str()),
+        ("starts", "08:00"),
+        ("ends", "09:00"),
+    ];
+    assert_eq!(
+        t.post("/workers/roster", &staff2, &fields).await.status,
+        404
+    );
+    let other = json(&t, "/api/v1/workers", &staff2).await["workers"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let r = t
+        .post(
+            "/workers/roster",
+            &staff,
+            &[
+                ("unit", HTT),
+                ("on_date", "2026-12-01"),
+                ("worker", &other),
+                ("starts", "08:00"),
+                ("ends", "09:00"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    // removal names what it removes before it is done
+    assert!(
+        page.texts("#roster details button")
+            .iter()
+            .any(|b| b.contains("17:00–20:00"))
+    );
+    let r = t
+        .post(
+            "/workers/roster/remove",
+            &staff,
+            &[("unit", HTT), ("on_date", "2026-12-01"), ("worker", &w)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let public = Page::parse(&t.get(&format!("/p/{HTT}"), None).await.body);
+    assert_eq!(public.texts("#duty li").len(), 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'duty_roster'")
+            .await,
+        2
+    );
+}
