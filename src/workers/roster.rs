@@ -203,7 +203,7 @@ impl RosterPage {
         self.chrome
             .tk(
                 "workers.roster.weekday",
-                &d.weekday().num_days_from_monday().to_string(),
+                d.weekday().num_days_from_monday().to_string(),
             )
             .to_string()
     }
