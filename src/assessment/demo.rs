@@ -178,6 +178,7 @@ pub async fn generate(db: &Db, district: &DivisionCode, rng: &mut Rng) -> anyhow
                     max_x10: Some(m * 10),
                     method: (*method).into(),
                     deduction: *d,
+                    measure: String::new(),
                 })
                 .collect(),
             titles: spec

@@ -130,7 +130,12 @@ pub struct IndicatorInput {
     pub max_x10: Option<i64>,
     pub method: String,
     pub deduction: bool,
+    /// A workforce measure the system fills the indicator from (`MEASURES`), or empty.
+    pub measure: String,
 }
+
+/// Workforce measures an indicator may be bound to: the system fills it, nobody types it.
+pub const MEASURES: &[&str] = &["certified_worker", "training_hours"];
 
 /// Checks on a guideline's fixed fields and indicator rows.
 pub fn validate_guideline(
@@ -189,6 +194,9 @@ pub fn validate_guideline(
         }
         if !METHODS.contains(&i.method.as_str()) {
             errs.push(FieldError::new(&f("method"), "assessment.bad_method"));
+        }
+        if !i.measure.is_empty() && !MEASURES.contains(&i.measure.as_str()) {
+            errs.push(FieldError::new(&f("measure"), "common.bad_choice"));
         }
     }
     errs

@@ -14,6 +14,7 @@ pub mod dashboard_pages;
 pub mod demo;
 pub mod import;
 pub mod import_pages;
+pub mod measures;
 pub mod norms;
 pub mod recruitment;
 pub mod recruitment_pages;

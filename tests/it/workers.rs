@@ -1579,3 +1579,125 @@ async fn the_duty_roster_and_todays_duty_on_the_public_page() {
         2
     );
 }
+
+/// An assessment indicator bound to a workforce measure: the guideline's editor binds it
+/// (and refuses a measure that does not exist), the sheet shows the system's figure with its
+/// source instead of a box to type in, typed points for it are refused, and the points follow
+/// the register.
+#[tokio::test(flavor = "multi_thread")]
+async fn indicators_bound_to_workforce_measures() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    // the editor: a template's new draft, one indicator bound to "has a certified social worker"
+    let template = t
+        .count(
+            "SELECT MIN(id) FROM guidelines WHERE department_id IS NULL AND status = 'published'",
+        )
+        .await;
+    let r = t
+        .post(
+            &format!("/assessment/guidelines/{template}/new-version"),
+            &admin,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let draft = r.location().to_string();
+    let form = |measure: &'static str| {
+        vec![
+            ("title", "和谐社区建设考核（社工）"),
+            ("year", "2027"),
+            ("subsidy_basis", "none"),
+            ("subsidy", "0"),
+            ("full_at", "85"),
+            ("zero_below", "60"),
+            ("n0_name", "配备持证社会工作者"),
+            ("n0_max", "5"),
+            ("n0_method", "report"),
+            ("n0_measure", measure),
+            ("n1_name", "居民满意度"),
+            ("n1_max", "95"),
+            ("n1_method", "survey"),
+        ]
+    };
+    let r = t.post(&draft, &admin, &form("headcount")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = t.post(&draft, &admin, &form("certified_worker")).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = Page::parse(&t.get(&draft, Some(&admin)).await.body);
+    assert_eq!(
+        page.attrs("select[name=n0_measure] option[selected]", "value"),
+        ["certified_worker"]
+    );
+
+    // the open round's sheets: bind its first indicator (as a new round of the draft would)
+    let round = t
+        .count("SELECT id FROM assessment_rounds WHERE status = 'open'")
+        .await;
+    let indicator = t
+        .count(&format!(
+            "SELECT MIN(i.id) FROM guideline_indicators i JOIN round_guidelines rg \
+             ON rg.guideline_id = i.guideline_id WHERE rg.round_id = {round}"
+        ))
+        .await;
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &t.db().conn,
+        &format!(
+            "UPDATE guideline_indicators SET measure = 'certified_worker' WHERE id = {indicator}"
+        ),
+    )
+    .await
+    .unwrap();
+    let dash = json(&t, "/api/v1/workers/dashboard", &admin).await;
+    let uncovered = dash["uncovered"][0]["code"].as_str().unwrap().to_string();
+    let line = |sheet: &serde_json::Value| -> serde_json::Value {
+        sheet["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["lines"].as_array().unwrap().clone())
+            .find(|l| l["indicator"]["id"] == indicator)
+            .unwrap()
+    };
+    let covered = json(
+        &t,
+        &format!("/api/v1/assessment/rounds/{round}/sheets/{HTT}"),
+        &admin,
+    )
+    .await;
+    let l = line(&covered);
+    assert_eq!(l["measured"]["met"], true, "{l}");
+    assert_eq!(l["effective_x10"], l["indicator"]["max_x10"]);
+    let not = json(
+        &t,
+        &format!("/api/v1/assessment/rounds/{round}/sheets/{uncovered}"),
+        &admin,
+    )
+    .await;
+    let l = line(&not);
+    assert_eq!(l["measured"]["met"], false, "{l}");
+    assert_eq!(l["effective_x10"], 0);
+    // the page: the figure and its source, no box for it
+    let page = Page::parse(
+        &t.get(
+            &format!("/assessment/rounds/{round}/sheets/{uncovered}"),
+            Some(&admin),
+        )
+        .await
+        .body,
+    );
+    assert!(
+        page.text(".measured")
+            .contains("没有持有效证书的社会工作者"),
+        "{}",
+        page.text(".measured")
+    );
+    assert_eq!(
+        page.attrs(".measured a", "href"),
+        [format!("/workers?unit={uncovered}&certified=yes")]
+    );
+    assert!(
+        page.attrs(&format!("input[name=p{indicator}]"), "name")
+            .is_empty()
+    );
+}

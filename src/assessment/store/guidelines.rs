@@ -57,6 +57,8 @@ pub struct Indicator {
     pub max_x10: i64,
     pub method: String,
     pub deduction: bool,
+    /// The workforce measure that fills it (assessment::rules::MEASURES), if any.
+    pub measure: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -167,7 +169,7 @@ pub(super) async fn indicators_of<C: ConnectionTrait>(
     db::all(
         c,
         &format!(
-            "SELECT id, guideline_id, category, name, max_x10, method, deduction FROM guideline_indicators \
+            "SELECT id, guideline_id, category, name, max_x10, method, deduction, measure FROM guideline_indicators \
              WHERE guideline_id IN ({ph}) ORDER BY guideline_id, position, id"
         ),
         ids.iter().map(|i| Value::from(*i)).collect(),
@@ -384,8 +386,8 @@ pub(super) async fn write_parts<C: ConnectionTrait>(
     for (pos, i) in g.indicators.iter().enumerate() {
         db::exec(
             c,
-            "INSERT INTO guideline_indicators (guideline_id, position, category, name, max_x10, method, deduction) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO guideline_indicators (guideline_id, position, category, name, max_x10, method, deduction, measure) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             vals![
                 gid,
                 pos as i32,
@@ -393,7 +395,8 @@ pub(super) async fn write_parts<C: ConnectionTrait>(
                 i.name.trim(),
                 i.max_x10.unwrap_or(10),
                 i.method.clone(),
-                i.deduction
+                i.deduction,
+                Some(i.measure.clone()).filter(|m| !m.is_empty())
             ],
         )
         .await?;
@@ -508,6 +511,7 @@ pub async fn new_version(db: &Db, u: &CurrentUser, id: i64) -> Result<i64> {
                 max_x10: Some(i.max_x10),
                 method: i.method.clone(),
                 deduction: i.deduction,
+                measure: i.measure.clone().unwrap_or_default(),
             })
             .collect(),
         titles: g.titles.clone(),

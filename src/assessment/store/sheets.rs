@@ -37,6 +37,8 @@ pub struct SheetLine {
     pub effective_x10: Option<i64>,
     /// Points lost against the maximum, when scored.
     pub lost_x10: Option<i64>,
+    /// For an indicator bound to a workforce measure: the system's figure, which scores it.
+    pub measured: Option<crate::workers::measures::Measured>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -122,6 +124,7 @@ pub async fn load_sheet(
         scores.into_iter().map(|s| (s.indicator_id, s)).collect();
     let guidelines = round_guidelines(&db.conn, round).await?;
     let population = population_at(db, &community.code, r.year).await?;
+    let measured = measures_of(db, &guidelines, &community.code, r.year).await?;
     let mut parts = vec![];
     for g in guidelines {
         let lines: Vec<SheetLine> = g
@@ -129,15 +132,23 @@ pub async fn load_sheet(
             .iter()
             .map(|i| {
                 let score = by_indicator.get(&i.id).cloned();
-                let eff = score
-                    .as_ref()
-                    .and_then(|s| s.points_x10)
-                    .map(|p| rules::effective(i.max_x10, p, i.deduction));
+                let m = measured.get(&i.id).cloned();
+                // a measured indicator counts what the system finds, whatever is stored
+                let points = match &m {
+                    Some(m) => Some(crate::workers::measures::points_x10(
+                        m.met,
+                        i.max_x10,
+                        i.deduction,
+                    )),
+                    None => score.as_ref().and_then(|s| s.points_x10),
+                };
+                let eff = points.map(|p| rules::effective(i.max_x10, p, i.deduction));
                 SheetLine {
                     indicator: i.clone(),
                     effective_x10: eff,
                     lost_x10: eff.map(|e| i.max_x10 - e),
                     score,
+                    measured: m,
                 }
             })
             .collect();
@@ -188,6 +199,91 @@ pub async fn load_sheet(
         sheet,
         parts,
     })
+}
+
+/// The workforce measures of a community's indicators bound to one, by indicator.
+async fn measures_of(
+    db: &Db,
+    guidelines: &[Guideline],
+    code: &str,
+    year: i32,
+) -> Result<HashMap<i64, crate::workers::measures::Measured>> {
+    let mut out = HashMap::new();
+    for i in guidelines.iter().flat_map(|g| &g.indicators) {
+        if let Some(m) = &i.measure
+            && let Some(v) =
+                crate::workers::measures::evaluate(db, code, year, db.clock().today(), m).await?
+        {
+            out.insert(i.id, v);
+        }
+    }
+    Ok(out)
+}
+
+/// Write the system's points for every measured indicator of a round's sheets (or one
+/// community's), so that results, rankings and payments read them like typed ones.
+async fn fill_measured(
+    db: &Db,
+    tx: &crate::platform::db::WriteTx,
+    round: &crate::assessment::store::Round,
+    code: Option<&str>,
+) -> Result<usize> {
+    let guidelines = round_guidelines(tx, round.id).await?;
+    if !guidelines
+        .iter()
+        .any(|g| g.indicators.iter().any(|i| i.measure.is_some()))
+    {
+        return Ok(0);
+    }
+    let sheets: Vec<(i64, String)> = db::all_json(
+        tx,
+        &["id", "community_code"],
+        "SELECT id, community_code FROM assessment_sheets WHERE round_id = ? \
+         AND (? = '' OR community_code = ?) ORDER BY id",
+        vals![round.id, code.unwrap_or(""), code.unwrap_or("")],
+    )
+    .await?;
+    let tr = crate::platform::i18n::Tr::new(crate::platform::i18n::Lang::Zh);
+    let now = tx.clock().now();
+    let mut n = 0;
+    for (sheet, community) in sheets {
+        for i in guidelines.iter().flat_map(|g| &g.indicators) {
+            let Some(m) = &i.measure else { continue };
+            let Some(v) = crate::workers::measures::evaluate(
+                db,
+                &community,
+                round.year,
+                db.clock().today(),
+                m,
+            )
+            .await?
+            else {
+                continue;
+            };
+            let note = {
+                let args: Vec<&dyn std::fmt::Display> =
+                    v.args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+                tr.f(&v.key, &args)
+            };
+            db::exec(
+                tx,
+                "INSERT INTO assessment_scores (sheet_id, indicator_id, points_x10, note, scored_by, scored_at) \
+                 VALUES (?, ?, ?, ?, 'system', ?) ON CONFLICT (sheet_id, indicator_id) DO UPDATE SET \
+                 points_x10 = excluded.points_x10, note = excluded.note, scored_by = excluded.scored_by, \
+                 scored_at = excluded.scored_at",
+                vals![
+                    sheet,
+                    i.id,
+                    crate::workers::measures::points_x10(v.met, i.max_x10, i.deduction),
+                    note,
+                    now
+                ],
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// The latest permanent population recorded for a community up to a year.
@@ -635,6 +731,10 @@ pub async fn score(
                 &format!("p{}", e.indicator_id),
                 "assessment.not_your_indicator",
             )),
+            Some((i, _)) if i.measure.is_some() => errs.push(FieldError::new(
+                &format!("p{}", e.indicator_id),
+                "assessment.measured",
+            )),
             Some((i, _)) => match e.points_x10 {
                 None => errs.push(FieldError::new(
                     &format!("p{}", e.indicator_id),
@@ -668,6 +768,8 @@ pub async fn score(
         return Err(AppError::invalid("round", "assessment.signed_off"));
     }
     let now = db.clock().now();
+    let r = load_round(&tx, round).await?;
+    fill_measured(db, &tx, &r, Some(&sheet.community_code)).await?;
     for e in entries {
         db::exec(
             &tx,
@@ -699,6 +801,8 @@ pub async fn sign_off(db: &Db, u: &CurrentUser, round: i64) -> Result<()> {
     if r.status != "open" {
         return Err(AppError::invalid("round", "assessment.signed_off"));
     }
+    // the measured indicators, as the register stands at sign-off
+    fill_measured(db, &tx, &r, None).await?;
     let missing = db::scalar(
         &tx,
         "SELECT COUNT(*) FROM assessment_sheets s JOIN round_guidelines rg ON rg.round_id = s.round_id \

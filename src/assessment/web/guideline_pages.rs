@@ -36,6 +36,7 @@ pub(super) struct IndicatorForm {
     pub(super) max: String,
     pub(super) method: String,
     pub(super) deduction: bool,
+    pub(super) measure: String,
 }
 
 pub(super) struct TitleForm {
@@ -66,6 +67,9 @@ impl GuidelinePage {
     }
     fn err(&self, f: String) -> String {
         self.form.error("guideline", &f)
+    }
+    fn measures(&self) -> &'static [&'static str] {
+        rules::MEASURES
     }
     fn methods(&self) -> &'static [&'static str] {
         rules::METHODS
@@ -117,6 +121,7 @@ pub(super) fn page_rows(
                     max: rules::points_text(i.max_x10),
                     method: i.method.clone(),
                     deduction: i.deduction,
+                    measure: i.measure.clone().unwrap_or_default(),
                 })
                 .collect()
         })
@@ -145,6 +150,7 @@ pub(super) fn page_rows(
             max: String::new(),
             method: "material".into(),
             deduction: false,
+            measure: String::new(),
         });
     }
     titles.push(TitleForm {
@@ -319,6 +325,7 @@ pub(super) fn parse_guideline(
             max_x10,
             method: field(pairs, &format!("n{r}_method")),
             deduction: !field(pairs, &format!("n{r}_deduction")).is_empty(),
+            measure: field(pairs, &format!("n{r}_measure")),
         });
     }
     let titles = rows_of(pairs, 't')
@@ -398,6 +405,7 @@ pub(super) async fn save_guideline_form(
                 max: field(&pairs, &format!("n{r}_max")),
                 method: field(&pairs, &format!("n{r}_method")),
                 deduction: !field(&pairs, &format!("n{r}_deduction")).is_empty(),
+                measure: field(&pairs, &format!("n{r}_measure")),
             })
             .collect();
         let titles = rows_of(&pairs, 't')

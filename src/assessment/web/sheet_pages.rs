@@ -42,6 +42,11 @@ impl SheetPage {
             .map(|s| s.evidence.clone())
             .unwrap_or_default()
     }
+    fn measured_text(&self, m: &crate::workers::measures::Measured) -> String {
+        let args: Vec<&dyn std::fmt::Display> =
+            m.args.iter().map(|a| a as &dyn std::fmt::Display).collect();
+        self.chrome.tr.f(&m.key, &args)
+    }
     fn points_value(&self, line: &store::SheetLine) -> String {
         if self.form.form == "score" {
             return self.form.value("score", &format!("p{}", line.indicator.id));
