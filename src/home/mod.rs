@@ -196,6 +196,19 @@ async fn workers_todo(s: &AppState, u: &CurrentUser, out: &mut Todos) -> Result<
         let total = count(&s.db, &s.district, u, &q, today).await?;
         out.push(key, Some(total as i64), format!("/workers?due={due}"));
     }
+    // training hours short of the year's target: from September, when there is still time
+    if chrono::Datelike::month(&today) >= 9 {
+        let q = WorkerQuery {
+            due: Some("training".into()),
+            ..Default::default()
+        };
+        let total = count(&s.db, &s.district, u, &q, today).await?;
+        out.push(
+            "home.todo.worker_training",
+            Some(total as i64),
+            "/workers?due=training".into(),
+        );
+    }
     Ok(())
 }
 

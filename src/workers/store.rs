@@ -3,7 +3,7 @@
 //! for the district and the worker's own town; written by those who keep the unit's records,
 //! every change audited.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -126,7 +126,8 @@ pub struct WorkerQuery {
     pub post: Option<String>,
     /// `yes`: with a valid social-work certificate; `no`: without.
     pub certified: Option<String>,
-    /// What falls due within [`DUE_DAYS`]: `certificate` (a registration ends) or `contract`.
+    /// What falls due within [`DUE_DAYS`]: `certificate` (a registration ends) or `contract`;
+    /// or `training`: short of this year's training hours target.
     pub due: Option<String>,
     pub page: Option<u64>,
 }
@@ -158,7 +159,8 @@ pub async fn list(
     today: NaiveDate,
 ) -> Result<(Vec<Worker>, u64)> {
     let total = count(db, district, u, q, today).await?;
-    let (inner, having, values) = filtered(district, u, q, today);
+    let target = training_target(db, q, today).await?;
+    let (inner, having, values) = filtered(district, u, q, today, target);
     let offset = crate::platform::http::pagination::offset(q.page, PER_PAGE);
     let rows = rows_of(
         db,
@@ -181,7 +183,8 @@ pub async fn count(
     q: &WorkerQuery,
     today: NaiveDate,
 ) -> Result<u64> {
-    let (inner, having, values) = filtered(district, u, q, today);
+    let target = training_target(db, q, today).await?;
+    let (inner, having, values) = filtered(district, u, q, today, target);
     Ok(db::scalar(
         &db.conn,
         &format!("SELECT COUNT(*) FROM ({inner}) x {having}"),
@@ -199,8 +202,19 @@ pub async fn all(
     q: &WorkerQuery,
     today: NaiveDate,
 ) -> Result<Vec<Worker>> {
-    let (inner, having, values) = filtered(district, u, q, today);
+    let target = training_target(db, q, today).await?;
+    let (inner, having, values) = filtered(district, u, q, today, target);
     rows_of(db, u, &inner, having, values, "").await
+}
+
+/// The year's training hours target, when the filter asks who is short of it.
+async fn training_target(db: &Db, q: &WorkerQuery, today: NaiveDate) -> Result<Option<i64>> {
+    if q.due.as_deref() != Some("training") {
+        return Ok(None);
+    }
+    let targets = crate::workers::norms::targets(db).await?;
+    Ok(crate::workers::norms::target_for(&targets, today.year())
+        .map(|t| i64::from(t.training_hours)))
 }
 
 /// The register's query for `u` and the filters: the inner select, the condition on
@@ -210,6 +224,7 @@ fn filtered(
     u: &CurrentUser,
     q: &WorkerQuery,
     today: NaiveDate,
+    training_target: Option<i64>,
 ) -> (String, &'static str, Vec<sea_orm::Value>) {
     let (scope, v) = community_scope_sql(&u.scope, district);
     let mut cond = scope;
@@ -235,6 +250,16 @@ fn filtered(
         Some("contract") => {
             cond.push_str(" AND w.contract_end BETWEEN ? AND ?");
             values.extend(vals![today, horizon]);
+        }
+        Some("training") => {
+            // short of the year's training target (none set: nobody is short)
+            cond.push_str(
+                " AND COALESCE((SELECT SUM(e.hours) FROM training_enrolments e \
+                 JOIN training_courses k ON k.id = e.course_id WHERE e.worker_id = w.id \
+                 AND k.starts_on BETWEEN ? AND ?), 0) < ?",
+            );
+            let first = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+            values.extend(vals![first, today, training_target.unwrap_or(0)]);
         }
         _ => {}
     }

@@ -291,7 +291,25 @@ async fn the_register_from_registration_to_coverage() {
         }),
         "{due}"
     );
+    // training hours short of the year's target (40 since 2020), from September: the list
+    // holds exactly those, and the home page counts them
+    let short = json(&t, "/api/v1/workers?due=training", &town).await;
+    let short_n = short["total"].as_u64().unwrap();
+    assert!(
+        short_n > 0
+            && short_n
+                < json(&t, "/api/v1/workers", &town).await["total"]
+                    .as_u64()
+                    .unwrap()
+    );
     let home = Page::parse(&t.get("/", Some(&town)).await.body);
+    assert!(
+        home.texts(".todo a").contains(&format!(
+            "{short_n} 名社区工作者今年的培训学时还没有达到年度目标"
+        )),
+        "{:?}",
+        home.texts(".todo a")
+    );
     let line = format!("{n} 名社区工作者的合同将在 60 天内到期");
     assert!(
         home.texts(".todo a").contains(&line),
