@@ -57,14 +57,17 @@ fn narrowed(u: &CurrentUser, district: &DivisionCode, town: Option<&str>) -> Res
 async fn build(s: &AppState, u: &CurrentUser, q: &DashQuery) -> Result<Workforce> {
     let today = s.db.clock().today();
     let u = narrowed(u, &s.district, q.town.as_deref())?;
-    dashboard::workforce(
+    let counted = s.part::<dashboard::Counted>();
+    let w = dashboard::workforce_counted(
         &s.db,
+        &counted,
         &s.district,
         &u,
         q.year.unwrap_or(today.year()),
         today,
     )
-    .await
+    .await?;
+    Ok(w.as_ref().clone())
 }
 
 fn pct(c: Coverage) -> String {

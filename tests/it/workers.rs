@@ -596,6 +596,25 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
             .as_deref(),
         Some("请填写 1 到 100000 的整数。")
     );
+
+    // the dashboard keeps its count between writes; a write from anywhere (here straight to
+    // the database, as another process would) is seen at once
+    let before = json(&t, "/api/v1/workers/dashboard", &admin).await["total"]["covered"]
+        .as_u64()
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &t.db().conn,
+        &format!(
+            "DELETE FROM worker_certificates WHERE worker_id IN \
+             (SELECT worker_id FROM worker_periods WHERE unit_code = '{HTT}')"
+        ),
+    )
+    .await
+    .unwrap();
+    let after = json(&t, "/api/v1/workers/dashboard", &admin).await["total"]["covered"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(after, before - 1);
 }
 
 /// Training: a town's exam course seen by its communities and not by another town's, workers
