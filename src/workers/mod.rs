@@ -33,8 +33,13 @@ pub use web::router;
 #[openapi(paths(
     web::api_list,
     web::api_worker,
+    web::api_create,
+    web::api_add_certificate,
+    training_pages::api_enrol,
+    training_pages::api_attendance,
     dashboard_pages::api_dashboard,
     training_pages::api_courses,
-    training_pages::api_course
+    training_pages::api_course,
+    recruitment_pages::api_round
 ))]
 pub struct Api;

@@ -438,6 +438,64 @@ async fn enrol_worker(
     .await
 }
 
+/// Workers to enrol in a course.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct Enrolment {
+    pub workers: Vec<i64>,
+}
+
+/// How many an enrolment or attendance wrote.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Written {
+    pub written: usize,
+}
+
+/// Enrol workers in a course (each one the caller keeps; those enrolled already are left).
+#[utoipa::path(post, path = "/api/v1/workers/courses/{id}/enrolments", tag = "workers",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The course's id")),
+    request_body = Enrolment,
+    responses((status = 200, body = Written), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "field errors")))]
+pub async fn api_enrol(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    crate::platform::http::json::ApiJson(e): crate::platform::http::json::ApiJson<Enrolment>,
+) -> Result<Json<Written>> {
+    let written = training::enrol(&s.db, &s.district, &u, id, &e.workers).await?;
+    Ok(Json(Written { written }))
+}
+
+/// Hours attended, by worker.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct Attendance {
+    /// Worker id → hours credited (0 for someone who did not come).
+    pub hours: std::collections::BTreeMap<i64, u32>,
+}
+
+/// Record the hours attended by the enrolled workers the caller keeps.
+#[utoipa::path(post, path = "/api/v1/workers/courses/{id}/attendance", tag = "workers",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The course's id")),
+    request_body = Attendance,
+    responses((status = 200, body = Written), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "field errors")))]
+pub async fn api_attendance(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    crate::platform::http::json::ApiJson(a): crate::platform::http::json::ApiJson<Attendance>,
+) -> Result<Json<Written>> {
+    let hours: Vec<(i64, String)> = a
+        .hours
+        .into_iter()
+        .map(|(w, h)| (w, h.to_string()))
+        .collect();
+    let written = training::record_attendance(&s.db, &s.district, &u, id, &hours).await?;
+    Ok(Json(Written { written }))
+}
+
 pub fn routes() -> crate::platform::http::routes::Routes<AppState> {
     crate::platform::http::routes::Routes::new()
         .get("/workers/courses", courses_page)
@@ -450,4 +508,6 @@ pub fn routes() -> crate::platform::http::routes::Routes<AppState> {
         .post("/workers/{id}/training", enrol_worker)
         .get("/api/v1/workers/courses", api_courses)
         .get("/api/v1/workers/courses/{id}", api_course)
+        .post("/api/v1/workers/courses/{id}/enrolments", api_enrol)
+        .post("/api/v1/workers/courses/{id}/attendance", api_attendance)
 }

@@ -352,6 +352,49 @@ pub async fn api_list(
     Ok(Json(WorkerList { total, workers }))
 }
 
+/// What a write through the API made.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Made {
+    pub id: i64,
+}
+
+/// Register a worker (the same checks, scope and audit as the form; every field a string as
+/// the form sends it).
+#[utoipa::path(post, path = "/api/v1/workers", tag = "workers", security(("bearer" = [])),
+    request_body = WorkerInput,
+    responses((status = 201, body = Made), (status = 401), (status = 403),
+        (status = 422, description = "field errors")))]
+pub async fn api_create(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    crate::platform::http::json::ApiJson(i): crate::platform::http::json::ApiJson<WorkerInput>,
+) -> Result<Response> {
+    let id = store::save(&s.db, &s.district, &u, None, &i).await?;
+    Ok(created(id))
+}
+
+fn created(id: i64) -> Response {
+    use axum::response::IntoResponse;
+    (axum::http::StatusCode::CREATED, Json(Made { id })).into_response()
+}
+
+/// Record a certificate on a worker's record.
+#[utoipa::path(post, path = "/api/v1/workers/{id}/certificates", tag = "workers",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The worker's id")),
+    request_body = CertificateInput,
+    responses((status = 201, body = Made), (status = 401), (status = 403), (status = 404),
+        (status = 422, description = "field errors")))]
+pub async fn api_add_certificate(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    Path(id): Path<i64>,
+    crate::platform::http::json::ApiJson(i): crate::platform::http::json::ApiJson<CertificateInput>,
+) -> Result<Response> {
+    let cid = store::add_certificate(&s.db, &s.district, &u, id, &i).await?;
+    Ok(created(cid))
+}
+
 /// A worker's record.
 #[utoipa::path(get, path = "/api/v1/workers/{id}", tag = "workers", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The worker's id")),
@@ -870,6 +913,8 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .post("/workers/{id}/secondments/report", secondment_report)
         .post("/workers/{id}/account/new", create_account)
         .get("/api/v1/workers", api_list)
+        .post("/api/v1/workers", api_create)
+        .post("/api/v1/workers/{id}/certificates", api_add_certificate)
         .get("/api/v1/workers/{id}", api_worker)
         .merge(crate::workers::dashboard_pages::routes())
         .merge(crate::workers::training_pages::routes())

@@ -1738,3 +1738,100 @@ async fn indicators_bound_to_workforce_measures() {
             .is_empty()
     );
 }
+
+/// The API writes with the forms' rules: a worker registered (field errors in the API's one
+/// shape), a certificate recorded, workers enrolled and their hours credited - scoped like
+/// the pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_writes_as_the_forms_do() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let t = TestApp::demo().await;
+    let token = crate::bearer(&t, "staff").await;
+    let post = |path: String, body: serde_json::Value| {
+        let token = token.clone();
+        let t = &t;
+        async move {
+            t.send(
+                Request::post(&path)
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body.to_string()))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let bad = post(
+        "/api/v1/workers".into(),
+        serde_json::json!({"unit": HTT, "name": "", "education": "phd", "political": "masses",
+            "post": "member", "employment": "elected", "start_on": "2026-01-01",
+            "gender": "male", "birth_date": "1990-01-01"}),
+    )
+    .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let j: serde_json::Value = bad.json();
+    let fields: Vec<&str> = j["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "education"], "{j}");
+    let r = post(
+        "/api/v1/workers".into(),
+        serde_json::json!({"unit": HTT, "name": "冯晓东", "education": "bachelor",
+            "political": "masses", "post": "full_time_worker", "employment": "full_time",
+            "start_on": "2026-11-01", "gender": "male", "birth_date": "1995-06-01"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    // another community's unit: not theirs
+    let r = post(
+        "/api/v1/workers".into(),
+        serde_json::json!({"unit": MENLOU, "name": "冯晓东", "education": "bachelor",
+            "political": "masses", "post": "full_time_worker", "employment": "full_time",
+            "start_on": "2026-11-01", "gender": "male", "birth_date": "1995-06-01"}),
+    )
+    .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = post(
+        format!("/api/v1/workers/{id}/certificates"),
+        serde_json::json!({"level": "assistant", "number": "API-2026-1",
+            "obtained_on": "2026-11-20", "registered_until": "2029-11-19"}),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // the demo's winter exam course: enrol, then credit hours (more than the course's refused)
+    let course = t
+        .count("SELECT MAX(id) FROM training_courses WHERE kind = 'exam_prep'")
+        .await;
+    let r = post(
+        format!("/api/v1/workers/courses/{course}/enrolments"),
+        serde_json::json!({"workers": [id]}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["written"], 1);
+    let r = post(
+        format!("/api/v1/workers/courses/{course}/attendance"),
+        serde_json::json!({"hours": {id.to_string(): 40}}),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = post(
+        format!("/api/v1/workers/courses/{course}/attendance"),
+        serde_json::json!({"hours": {id.to_string(): 32}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let api = json(
+        &t,
+        &format!("/api/v1/workers/{id}"),
+        &t.session("staff").await,
+    )
+    .await;
+    assert_eq!(api["certificates"][0]["number"], "API-2026-1");
+    assert_eq!(api["training"][0]["hours"], 32);
+}
