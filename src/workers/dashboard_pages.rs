@@ -30,7 +30,8 @@ use crate::workers::web::Keepers;
 pub struct DashQuery {
     /// The year (default: this year): counted at its end, or today for this year.
     pub year: Option<i32>,
-    /// Limit the district's view to one town (its 12-digit code).
+    /// Limit the view to one town or one community of the caller's territory (its 12-digit
+    /// code).
     pub town: Option<String>,
 }
 
@@ -39,18 +40,30 @@ fn narrowed(u: &CurrentUser, district: &DivisionCode, town: Option<&str>) -> Res
     let Some(t) = town.map(str::trim).filter(|t| !t.is_empty()) else {
         return Ok(u.clone());
     };
-    let code = DivisionCode::parse_level(t, Level::Town)
-        .map_err(|_| AppError::invalid("town", "geo.bad_town_code"))?;
+    // a town, or one community (its figures alone)
+    let (code, community) = match DivisionCode::parse_level(t, Level::Town) {
+        Ok(c) => (c, false),
+        Err(_) => (
+            DivisionCode::parse_level(t, Level::Community)
+                .map_err(|_| AppError::invalid("town", "geo.bad_town_code"))?,
+            true,
+        ),
+    };
     let allowed = match &u.scope {
         Scope::District => district.contains_str(code.as_str()),
-        Scope::Town(mine) => *mine == code,
+        Scope::Town(mine) => mine.contains_str(code.as_str()),
+        Scope::Community(mine) => community && *mine == code,
         _ => false,
     };
     if !allowed {
         return Err(AppError::NotFound);
     }
     let mut n = u.clone();
-    n.scope = Scope::Town(code);
+    n.scope = if community {
+        Scope::Community(code)
+    } else {
+        Scope::Town(code)
+    };
     Ok(n)
 }
 

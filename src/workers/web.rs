@@ -203,6 +203,9 @@ impl ListPage {
     fn is_district(&self) -> bool {
         self.is_admin
     }
+    fn csv_href(&self) -> String {
+        self.xlsx_href.replacen("/workers.xlsx", "/workers.csv", 1)
+    }
     fn certified_is(&self, v: &str) -> bool {
         self.q.certified.as_deref() == Some(v)
     }
@@ -251,20 +254,22 @@ async fn list_page(
     crate::platform::http::render(&page)
 }
 
-/// The register as a spreadsheet, as filtered, with Chinese headers (or the page's
-/// language), personal fields as the caller may see them.
-async fn list_xlsx(
-    u: Require<Keepers>,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<WorkerQuery>,
-) -> Result<Response> {
-    use crate::platform::sheet::{self, Cell};
+type Table = (Vec<String>, Vec<Vec<crate::platform::sheet::Cell>>);
+
+/// The register as a table for the downloads, as filtered, with Chinese headers (or the
+/// page's language), personal fields as the caller may see them.
+async fn register_table(
+    s: &AppState,
+    ctx: &Ctx,
+    u: &CurrentUser,
+    q: &WorkerQuery,
+) -> Result<Table> {
+    use crate::platform::sheet::Cell;
     let today = ctx.clock.today();
-    let workers = store::all(&s.db, &s.district, &u, &q, today).await?;
+    let workers = store::all(&s.db, &s.district, u, q, today).await?;
     let tr = &ctx.tr;
     let f = |k: &str| tr.t(&format!("workers.field.{k}")).to_string();
-    let headers = [
+    let headers = vec![
         f("unit"),
         f("name"),
         f("gender"),
@@ -307,8 +312,20 @@ async fn list_xlsx(
             ]
         })
         .collect();
+    Ok((headers, rows))
+}
+
+/// The register as an Excel file.
+async fn list_xlsx(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WorkerQuery>,
+) -> Result<Response> {
+    use crate::platform::sheet;
+    let (headers, rows) = register_table(&s, &ctx, &u, &q).await?;
     let bytes = sheet::xlsx(
-        tr.t("workers.title"),
+        ctx.tr.t("workers.title"),
         &headers,
         &rows,
         &[
@@ -317,6 +334,21 @@ async fn list_xlsx(
         2,
     )?;
     Ok(sheet::xlsx_response(bytes, "workers.xlsx"))
+}
+
+/// The register as CSV (UTF-8 with a BOM, for Excel and WPS).
+async fn list_csv(
+    u: Require<Keepers>,
+    State(s): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<WorkerQuery>,
+) -> Result<Response> {
+    use crate::platform::sheet;
+    let (headers, rows) = register_table(&s, &ctx, &u, &q).await?;
+    Ok(sheet::csv_response(
+        sheet::csv(&headers, &rows)?,
+        "workers.csv",
+    ))
 }
 
 /// A page of the register.
@@ -905,6 +937,7 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .post("/workers", create)
         .get("/workers/new", new_page)
         .get("/workers.xlsx", list_xlsx)
+        .get("/workers.csv", list_csv)
         .get("/workers/{id}", worker_page)
         .post("/workers/{id}", update)
         .post("/workers/{id}/certificates", add_certificate)

@@ -474,6 +474,31 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
     assert_eq!(own["towns"][0]["code"], "320205106000");
     let narrowed = json(&t, "/api/v1/workers/dashboard?town=320205106000", &admin).await;
     assert_eq!(narrowed["total"], own["total"]);
+    // one community's figures: the town may ask for its own, the staff for theirs only
+    let one = json(&t, &format!("/api/v1/workers/dashboard?town={HTT}"), &town).await;
+    assert_eq!(one["total"]["communities"], 1);
+    assert_eq!(one["total"]["workers"], 7);
+    assert_eq!(
+        t.get(
+            &format!("/api/v1/workers/dashboard?town={MENLOU}"),
+            Some(&town)
+        )
+        .await
+        .status,
+        404
+    );
+    let staff_own = json(&t, &format!("/api/v1/workers/dashboard?town={HTT}"), &staff).await;
+    assert_eq!(staff_own["total"], one["total"]);
+    // the register as CSV: the same rows as the Excel file, with a BOM for Excel
+    let csv = crate::raw(&t, "/workers.csv?post=secretary", &town).await;
+    assert!(csv.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(0), Some("所在单位"));
+    let secretaries = json(&t, "/api/v1/workers?post=secretary", &town).await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(reader.records().count() as u64, secretaries);
     let r = t
         .get("/api/v1/workers/dashboard?town=320205001000", Some(&town))
         .await;
