@@ -544,45 +544,7 @@ async fn by_year(
         v.clone(),
     )
     .await?;
-    // every stretch in which a certified worker served a community: a community is covered
-    // at a year's end when a stretch spans it (one pass here rather than one per year in SQL)
-    let stretches: Vec<Stretch> = db::all_json(
-        &db.conn,
-        &[
-            "unit_code",
-            "obtained_on",
-            "registered_until",
-            "start_on",
-            "end_on",
-            "merged_on",
-        ],
-        &format!(
-            "SELECT p.unit_code, x.obtained_on, x.registered_until, p.start_on, p.end_on, \
-             c.merged_on FROM worker_certificates x \
-             JOIN worker_periods p ON p.worker_id = x.worker_id \
-             JOIN divisions c ON c.code = p.unit_code AND c.level = 5 \
-             WHERE x.level <> 'other' AND {scope}"
-        ),
-        v.clone(),
-    )
-    .await?;
-    let mut covered: BTreeMap<i32, std::collections::HashSet<&str>> = BTreeMap::new();
-    for (unit, obtained, until, start, end, merged) in &stretches {
-        let lo = (*obtained).max(*start);
-        let hi = until
-            .unwrap_or(NaiveDate::MAX)
-            .min(end.unwrap_or(NaiveDate::MAX));
-        let hi = merged.and_then(|m| m.pred_opt()).map_or(hi, |m| hi.min(m));
-        for (y, d) in &years {
-            if lo <= *d && *d <= hi {
-                covered.entry(*y).or_default().insert(unit.as_str());
-            }
-        }
-    }
-    let covered: BTreeMap<i32, u32> = covered
-        .into_iter()
-        .map(|(y, units)| (y, units.len() as u32))
-        .collect();
+    let covered = covered_by_year(db, &scope, v.clone(), &years).await?;
     let flows: Vec<Flow> = db::all_json(
         &db.conn,
         &["a", "b", "n"],
@@ -632,6 +594,55 @@ async fn by_year(
                 headcount: joined_by(year).saturating_sub(left_by(year)),
             }
         })
+        .collect())
+}
+
+/// Communities covered at each year's end (or today), from every stretch in which a
+/// certified worker served a community: one pass here rather than one query per year.
+async fn covered_by_year(
+    db: &Db,
+    scope: &str,
+    v: Vec<Value>,
+    years: &[(i32, NaiveDate)],
+) -> Result<BTreeMap<i32, u32>> {
+    // every stretch in which a certified worker served a community: a community is covered
+    // at a year's end when a stretch spans it (one pass here rather than one per year in SQL)
+    let stretches: Vec<Stretch> = db::all_json(
+        &db.conn,
+        &[
+            "unit_code",
+            "obtained_on",
+            "registered_until",
+            "start_on",
+            "end_on",
+            "merged_on",
+        ],
+        &format!(
+            "SELECT p.unit_code, x.obtained_on, x.registered_until, p.start_on, p.end_on, \
+             c.merged_on FROM worker_certificates x \
+             JOIN worker_periods p ON p.worker_id = x.worker_id \
+             JOIN divisions c ON c.code = p.unit_code AND c.level = 5 \
+             WHERE x.level <> 'other' AND {scope}"
+        ),
+        v,
+    )
+    .await?;
+    let mut covered: BTreeMap<i32, std::collections::HashSet<&str>> = BTreeMap::new();
+    for (unit, obtained, until, start, end, merged) in &stretches {
+        let lo = (*obtained).max(*start);
+        let hi = until
+            .unwrap_or(NaiveDate::MAX)
+            .min(end.unwrap_or(NaiveDate::MAX));
+        let hi = merged.and_then(|m| m.pred_opt()).map_or(hi, |m| hi.min(m));
+        for (y, d) in years {
+            if lo <= *d && *d <= hi {
+                covered.entry(*y).or_default().insert(unit.as_str());
+            }
+        }
+    }
+    Ok(covered
+        .into_iter()
+        .map(|(y, units)| (y, units.len() as u32))
         .collect())
 }
 

@@ -393,9 +393,20 @@ async fn insert_workers(
         .await
         .map_err(err)?;
     let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
+    insert_periods(tx, communities, holders, &ids).await?;
+    Ok(ids)
+}
+
+/// Each holder's period in their post and their certificates.
+async fn insert_periods(
+    tx: &WriteTx,
+    communities: &[String],
+    holders: &[Holder],
+    ids: &[i64],
+) -> anyhow::Result<()> {
     let mut periods = Vec::with_capacity(holders.len());
     let mut certificates = vec![];
-    for (h, id) in holders.iter().zip(&ids) {
+    for (h, id) in holders.iter().zip(ids) {
         let (post, employment) = TEAM[h.slot];
         periods.push(vals![
             *id,
@@ -443,7 +454,7 @@ async fn insert_workers(
         .await
         .map_err(err)?;
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// A course of the demo and who attended: (worker index, hours credited or none yet).

@@ -9,6 +9,7 @@
 //! coverage of communities with a certified social worker.
 
 pub mod accounts;
+pub mod certificates;
 pub mod dashboard;
 pub mod dashboard_pages;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod import;
 pub mod import_pages;
 pub mod measures;
 pub mod norms;
+pub mod record_pages;
 pub mod recruitment;
 pub mod recruitment_pages;
 pub mod roster;

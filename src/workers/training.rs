@@ -456,7 +456,7 @@ pub struct Continuing {
 }
 
 pub fn continuing(
-    certificates: &[store::CertificateRow],
+    certificates: &[crate::workers::certificates::CertificateRow],
     attended: &[Attended],
     required: u32,
     today: NaiveDate,

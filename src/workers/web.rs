@@ -8,21 +8,20 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDate};
 
 use crate::platform::auth::CurrentUser;
-use crate::platform::auth::guard::{Admin, Require, Territorial};
+use crate::platform::auth::guard::{Require, Territorial};
 
 use crate::platform::error::Result;
 use crate::platform::http::AppState;
 use crate::platform::http::ctx::{CsrfForm, Ctx};
-use crate::platform::http::form::{FormState, redirect_or_show, render_form, saved_or_show};
+use crate::platform::http::form::{FormState, redirect_or_show, render_form};
 use crate::platform::http::layout::Chrome;
 use crate::platform::http::pagination::{Pager, page_number, query_without_page};
 use crate::platform::i18n::Tr;
 use crate::workers::accounts::{self, Account};
+use crate::workers::certificates::{self as certs, CertificateInput, CertificateRow};
 use crate::workers::rules::{CertificateLevel, Coverage, Education, Employment, Political, Post};
-use crate::workers::secondments::{self, Secondment, SecondmentInput};
-use crate::workers::store::{
-    self, CertificateInput, CertificateRow, PeriodRow, Worker, WorkerInput, WorkerQuery,
-};
+use crate::workers::secondments::{self, Secondment};
+use crate::workers::store::{self, PeriodRow, Worker, WorkerInput, WorkerQuery};
 use crate::workers::training::{self, Attended, Continuing};
 
 /// Who keeps and reads the register: the district, towns and communities' staff.
@@ -223,7 +222,7 @@ async fn list_page(
     let today = ctx.clock.today();
     q.page = Some(page_number(q.page));
     let (workers, total) = store::list(&s.db, &s.district, &u, &q, today).await?;
-    let (coverage, without) = store::coverage(&s.db, &s.district, &u, today).await?;
+    let (coverage, without) = certs::coverage(&s.db, &s.district, &u, today).await?;
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let (unit, post, certified, due) = (opt(&q.unit), opt(&q.post), opt(&q.certified), opt(&q.due));
     let base = query_without_page(&[
@@ -423,7 +422,7 @@ pub async fn api_add_certificate(
     Path(id): Path<i64>,
     crate::platform::http::json::ApiJson(i): crate::platform::http::json::ApiJson<CertificateInput>,
 ) -> Result<Response> {
-    let cid = store::add_certificate(&s.db, &s.district, &u, id, &i).await?;
+    let cid = certs::add_certificate(&s.db, &s.district, &u, id, &i).await?;
     Ok(created(cid))
 }
 
@@ -439,7 +438,7 @@ pub async fn api_worker(
 ) -> Result<Json<WorkerRecord>> {
     let worker = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
     let periods = store::periods(&s.db, &worker).await?;
-    let certificates = store::certificates(&s.db, &worker).await?;
+    let certificates = certs::certificates(&s.db, &worker).await?;
     let training = training::of_worker(&s.db, &worker).await?;
     let secondments = secondments::of_worker(&s.db, &worker).await?;
     Ok(Json(WorkerRecord {
@@ -453,7 +452,7 @@ pub async fn api_worker(
 
 #[derive(Template)]
 #[template(path = "workers/worker.html")]
-struct WorkerPage {
+pub(crate) struct WorkerPage {
     chrome: Chrome,
     w: Option<Worker>,
     periods: Vec<PeriodRow>,
@@ -480,7 +479,7 @@ struct WorkerPage {
     is_admin: bool,
     account_candidates: Vec<Account>,
     suggested_username: String,
-    new_account: Option<(String, String)>,
+    pub(crate) new_account: Option<(String, String)>,
 }
 
 impl WorkerPage {
@@ -582,7 +581,7 @@ pub async fn show_worker(
     render_form(&page, &page.form)
 }
 
-async fn worker_page_of(
+pub(crate) async fn worker_page_of(
     s: &AppState,
     ctx: &Ctx,
     u: &CurrentUser,
@@ -598,7 +597,7 @@ async fn worker_page_of(
     let (periods, certificates) = match &w {
         Some(w) => (
             store::periods(&s.db, w).await?,
-            store::certificates(&s.db, w).await?,
+            certs::certificates(&s.db, w).await?,
         ),
         None => (vec![], vec![]),
     };
@@ -656,7 +655,7 @@ async fn worker_page_of(
     };
     Ok(WorkerPage {
         chrome: Chrome::build(ctx, "/workers"),
-        secondment_fields: secondment_fields(&ctx.tr, &form),
+        secondment_fields: crate::workers::record_pages::secondment_fields(&ctx.tr, &form),
         secondments,
         suggested_username: w
             .as_ref()
@@ -690,153 +689,6 @@ async fn worker_page_of(
         saved,
         today,
     })
-}
-
-fn secondment_fields(tr: &Tr, form: &FormState) -> Vec<Field> {
-    ["host", "starts_on", "ends_on", "purpose"]
-        .into_iter()
-        .map(|name| Field {
-            name,
-            label: tr.t(&format!("workers.secondment.{name}")).to_string(),
-            kind: if name.ends_with("_on") {
-                "date"
-            } else {
-                "text"
-            },
-            value: form.value("secondment", name),
-            options: vec![],
-            error: form.error("secondment", name),
-            hint: String::new(),
-        })
-        .collect()
-}
-
-async fn add_secondment(
-    u: Require<Keepers>,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    CsrfForm(i): CsrfForm<SecondmentInput>,
-) -> Result<Response> {
-    let result = secondments::add(&s.db, &s.district, &u, id, &i)
-        .await
-        .map(|_| format!("/workers/{id}?saved=secondment#secondments"));
-    let values = vec![
-        ("host", i.host.clone()),
-        ("starts_on", i.starts_on.clone()),
-        ("ends_on", i.ends_on.clone()),
-        ("purpose", i.purpose.clone()),
-    ];
-    redirect_or_show(result, "secondment", &ctx.tr, values, |form| {
-        show_worker(&s, &ctx, &u, Some(id), form, None)
-    })
-    .await
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ReportForm {
-    secondment: String,
-    report: String,
-}
-
-async fn secondment_report(
-    u: Require<Keepers>,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    CsrfForm(i): CsrfForm<ReportForm>,
-) -> Result<Response> {
-    let sid: i64 = i
-        .secondment
-        .trim()
-        .parse()
-        .map_err(|_| crate::platform::error::AppError::NotFound)?;
-    let result = secondments::report(&s.db, &s.district, &u, id, sid, &i.report)
-        .await
-        .map(|_| format!("/workers/{id}?saved=report#secondments"));
-    let values = vec![
-        ("report", i.report.clone()),
-        ("secondment", i.secondment.clone()),
-    ];
-    redirect_or_show(result, "report", &ctx.tr, values, |form| {
-        show_worker(&s, &ctx, &u, Some(id), form, None)
-    })
-    .await
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct AccountForm {
-    username: String,
-}
-
-/// Make the worker's account and link it (the district): the page shows the username and
-/// the first password this once, to be handed to the person.
-async fn create_account(
-    u: Require<Admin>,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    CsrfForm(i): CsrfForm<AccountForm>,
-) -> Result<Response> {
-    let w = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
-    let result = accounts::create(&s.db, &s.district, &u.actor(), &w, &i.username).await;
-    let shown = |made: (String, String)| {
-        let (s, ctx, u) = (&s, &ctx, &u);
-        async move {
-            let mut page = worker_page_of(s, ctx, u, Some(id), FormState::default(), None).await?;
-            page.new_account = Some(made);
-            crate::platform::http::render(&page)
-        }
-    };
-    saved_or_show(
-        result,
-        shown,
-        "account",
-        &ctx.tr,
-        vec![("username", i.username.clone())],
-        |form| show_worker(&s, &ctx, &u, Some(id), form, None),
-    )
-    .await
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct LinkForm {
-    user: String,
-}
-
-/// Link an account of the worker's unit to the record, or unlink (`user` empty).
-async fn link_account(
-    u: Require<Admin>,
-    State(s): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<i64>,
-    CsrfForm(i): CsrfForm<LinkForm>,
-) -> Result<Response> {
-    let w = store::load(&s.db, &s.district, &u, id, ctx.clock.today()).await?;
-    let user = match i.user.trim() {
-        "" => Ok(None),
-        x => x
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| crate::platform::error::AppError::invalid("user", "common.bad_choice")),
-    };
-    let result = match user {
-        Ok(user) => accounts::link(&s.db, &u.actor(), &w, user)
-            .await
-            .map(|_| format!("/workers/{id}?saved=account#account")),
-        Err(e) => Err(e),
-    };
-    redirect_or_show(
-        result,
-        "link",
-        &ctx.tr,
-        vec![("user", i.user.clone())],
-        |form| show_worker(&s, &ctx, &u, Some(id), form, None),
-    )
-    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -916,7 +768,7 @@ async fn add_certificate(
     Path(id): Path<i64>,
     CsrfForm(input): CsrfForm<CertificateInput>,
 ) -> Result<Response> {
-    let result = store::add_certificate(&s.db, &s.district, &u, id, &input)
+    let result = certs::add_certificate(&s.db, &s.district, &u, id, &input)
         .await
         .map(|_| format!("/workers/{id}?saved=certificate#certificates"));
     let values = vec![
@@ -941,10 +793,7 @@ pub fn router() -> crate::platform::http::routes::Routes<AppState> {
         .get("/workers/{id}", worker_page)
         .post("/workers/{id}", update)
         .post("/workers/{id}/certificates", add_certificate)
-        .post("/workers/{id}/account", link_account)
-        .post("/workers/{id}/secondments", add_secondment)
-        .post("/workers/{id}/secondments/report", secondment_report)
-        .post("/workers/{id}/account/new", create_account)
+        .merge(crate::workers::record_pages::routes())
         .get("/api/v1/workers", api_list)
         .post("/api/v1/workers", api_create)
         .post("/api/v1/workers/{id}/certificates", api_add_certificate)
