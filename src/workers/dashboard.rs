@@ -85,7 +85,8 @@ impl YearRow {
 }
 
 /// A community without a certified social worker, with who is closest to one: workers
-/// enrolled in the exam's preparation course in the last twelve months.
+/// enrolled in an exam preparation course that ended within the last twelve months, runs now
+/// or is still to come.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Uncovered {
     pub code: String,
@@ -736,8 +737,8 @@ async fn structure(
 }
 
 /// The communities without a certified worker (the first [`UNCOVERED_SHOWN`]) with their
-/// names and who is closest: workers serving there enrolled in the exam's preparation course
-/// within the last twelve months.
+/// names and who is closest: workers serving there enrolled in an exam preparation course
+/// that ended within the last twelve months, runs now or is still to come.
 async fn uncovered(
     db: &Db,
     district: &DivisionCode,
@@ -759,7 +760,8 @@ async fn uncovered(
     )
     .await?;
     let (cond, v) = serving(u, district, on);
-    let mut values = vals![on - chrono::Duration::days(365), on];
+    // enrolled in an exam course that ended within the year, runs now, or is still to come
+    let mut values = vals![on - chrono::Duration::days(365)];
     values.extend(list);
     values.extend(v);
     let closest: Vec<(String, i64, String, String)> = db::all_json(
@@ -768,7 +770,7 @@ async fn uncovered(
         &format!(
             "SELECT p.unit_code, w.id, w.name, k.title FROM training_enrolments e \
              JOIN training_courses k ON k.id = e.course_id AND k.kind = 'exam_prep' \
-               AND k.ends_on >= ? AND k.starts_on <= ? \
+               AND k.ends_on >= ? \
              JOIN workers w ON w.id = e.worker_id \
              JOIN worker_periods p ON p.worker_id = w.id AND p.unit_code IN ({marks}) \
              JOIN divisions c ON c.code = p.unit_code \
