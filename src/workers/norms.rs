@@ -10,7 +10,6 @@ use crate::platform::db::{self, Db};
 use crate::platform::error::{AppError, Result};
 use crate::platform::http::form::Parse;
 use crate::vals;
-use crate::workers::rules::PostNorm;
 
 /// A year's targets set by the district.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, utoipa::ToSchema, PartialEq, Eq)]
@@ -144,15 +143,6 @@ pub struct Norms {
     /// Continuing-education hours a certificate's registration period requires.
     pub ce_hours: u32,
     pub revision: i64,
-}
-
-impl Norms {
-    pub fn post_norm(self) -> PostNorm {
-        PostNorm {
-            per_households: self.per_households,
-            minimum: self.minimum,
-        }
-    }
 }
 
 pub async fn norms(db: &Db) -> Result<Norms> {

@@ -1,13 +1,10 @@
 //! Pure rules of the community workforce (社区工作者队伍, issue 15). No IO, no clock: every
 //! date is an argument.
 //!
-//! - who a worker is from their ID number, and their age and age band on a date (age is
-//!   computed, never stored);
-//! - the periods a worker serves in a community or office (one record, its history kept);
+//! - who a worker is from their ID number, and their age on a date (age is computed, never
+//!   stored);
 //! - certificates and their registration, and which count for the report's target;
-//! - training hours against a yearly target, and a registration period's continuing
-//!   education;
-//! - the posts a community is entitled to by its size (an editable norm);
+//! - training hours against a requirement, and a registration period;
 //! - recruitment: conditions, weighted scores and the ranking;
 //! - the headline measure: communities with a certified social worker, against a target.
 
@@ -147,54 +144,6 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> u32 {
     u32::try_from(years).unwrap_or(0)
 }
 
-pub fn age_band(age: u32) -> AgeBand {
-    match age {
-        0..=35 => AgeBand::UpTo35,
-        36..=50 => AgeBand::From36To50,
-        _ => AgeBand::Over50,
-    }
-}
-
-/// A period a worker serves in a unit (a community, or a town's or the district's office),
-/// both ends counted; no end while it lasts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Period {
-    pub unit: String,
-    pub start: NaiveDate,
-    pub end: Option<NaiveDate>,
-}
-
-impl Period {
-    pub fn covers(&self, on: NaiveDate) -> bool {
-        self.start <= on && self.end.is_none_or(|e| on <= e)
-    }
-}
-
-/// The period that covers `on`, if the worker served then.
-pub fn serving_on(periods: &[Period], on: NaiveDate) -> Option<&Period> {
-    periods.iter().find(|p| p.covers(on))
-}
-
-/// A worker's periods: each ends on or after its start, no two overlap, at most one is
-/// open (the current one, the latest).
-pub fn check_periods(periods: &[Period]) -> Result<(), &'static str> {
-    let mut sorted: Vec<&Period> = periods.iter().collect();
-    sorted.sort_by_key(|p| p.start);
-    for p in &sorted {
-        if p.end.is_some_and(|e| e < p.start) {
-            return Err("workers.period_ends_before_start");
-        }
-    }
-    for pair in sorted.windows(2) {
-        match pair[0].end {
-            None => return Err("workers.period_open_before_another"),
-            Some(e) if e >= pair[1].start => return Err("workers.periods_overlap"),
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
-
 /// A certificate on a worker's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Certificate {
@@ -214,42 +163,11 @@ impl Certificate {
     pub fn certifies_on(&self, on: NaiveDate) -> bool {
         self.level.is_social_work() && self.valid_on(on)
     }
-
-    /// Days until the registration ends, when it ends within `within` days of `on`
-    /// (a reminder); `None` otherwise or once it has ended.
-    pub fn expiring(&self, on: NaiveDate, within: i64) -> Option<i64> {
-        let left = (self.registered_until? - on).num_days();
-        (0..=within).contains(&left).then_some(left)
-    }
 }
 
 /// Hours still missing against a requirement (0 when met).
 pub fn hours_short(required: u32, done: u32) -> u32 {
     required.saturating_sub(done)
-}
-
-/// The posts a community is entitled to by its size: one full-time worker per
-/// `per_households` households, rounded up, never fewer than `minimum` (the district's
-/// norm, kept as data).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PostNorm {
-    pub per_households: u32,
-    pub minimum: u32,
-}
-
-impl PostNorm {
-    pub fn entitled(self, households: u32) -> u32 {
-        let by_size = households.div_ceil(self.per_households.max(1));
-        by_size.max(self.minimum)
-    }
-
-    pub fn check(self) -> Result<(), &'static str> {
-        if self.per_households == 0 || self.per_households > 100_000 || self.minimum > 1_000 {
-            Err("workers.bad_norm")
-        } else {
-            Ok(())
-        }
-    }
 }
 
 /// The conditions of a recruitment round's post.
@@ -363,67 +281,10 @@ mod tests {
         assert_eq!(age_on(d("2000-02-29"), d("2001-02-28")), 0);
         assert_eq!(age_on(d("2000-02-29"), d("2001-03-01")), 1);
         assert_eq!(age_on(d("2010-01-01"), d("2008-01-01")), 0);
-        assert_eq!(age_band(35), AgeBand::UpTo35);
-        assert_eq!(age_band(36), AgeBand::From36To50);
-        assert_eq!(age_band(50), AgeBand::From36To50);
-        assert_eq!(age_band(51), AgeBand::Over50);
         assert!(Education::College.college_or_above());
         assert!(!Education::Senior.college_or_above());
         assert_eq!(Education::parse(" bachelor "), Some(Education::Bachelor));
         assert_eq!(Post::FullTime.key(), "full_time_worker");
-    }
-
-    #[test]
-    fn periods_keep_one_record_across_communities() {
-        let moved = vec![
-            Period {
-                unit: "320205106203".into(),
-                start: d("2005-03-01"),
-                end: Some(d("2010-06-30")),
-            },
-            Period {
-                unit: "320205106204".into(),
-                start: d("2010-07-01"),
-                end: None,
-            },
-        ];
-        assert_eq!(check_periods(&moved), Ok(()));
-        assert_eq!(
-            serving_on(&moved, d("2010-06-30")).unwrap().unit,
-            "320205106203"
-        );
-        assert_eq!(
-            serving_on(&moved, d("2010-07-01")).unwrap().unit,
-            "320205106204"
-        );
-        assert_eq!(serving_on(&moved, d("2005-02-28")), None);
-        let overlapping = vec![
-            Period {
-                end: Some(d("2010-07-01")),
-                ..moved[0].clone()
-            },
-            moved[1].clone(),
-        ];
-        assert_eq!(check_periods(&overlapping), Err("workers.periods_overlap"));
-        let two_open = vec![
-            Period {
-                end: None,
-                ..moved[0].clone()
-            },
-            moved[1].clone(),
-        ];
-        assert_eq!(
-            check_periods(&two_open),
-            Err("workers.period_open_before_another")
-        );
-        let backwards = vec![Period {
-            end: Some(d("2005-02-01")),
-            ..moved[0].clone()
-        }];
-        assert_eq!(
-            check_periods(&backwards),
-            Err("workers.period_ends_before_start")
-        );
     }
 
     #[test]
@@ -437,9 +298,6 @@ mod tests {
         assert!(c.certifies_on(d("2008-11-20")));
         assert!(c.certifies_on(d("2011-11-19")));
         assert!(!c.certifies_on(d("2011-11-20")), "registration lapsed");
-        assert_eq!(c.expiring(d("2011-10-20"), 30), Some(30));
-        assert_eq!(c.expiring(d("2011-10-19"), 30), None, "not yet");
-        assert_eq!(c.expiring(d("2011-11-20"), 30), None, "already ended");
         let other = Certificate {
             level: CertificateLevel::Other,
             registered_until: None,
@@ -451,24 +309,7 @@ mod tests {
     }
 
     #[test]
-    fn posts_by_size_and_recruitment() {
-        let norm = PostNorm {
-            per_households: 300,
-            minimum: 5,
-        };
-        assert_eq!(norm.entitled(0), 5);
-        assert_eq!(norm.entitled(1500), 5);
-        assert_eq!(norm.entitled(1501), 6);
-        assert_eq!(norm.entitled(3000), 10);
-        assert_eq!(norm.check(), Ok(()));
-        assert_eq!(
-            PostNorm {
-                per_households: 0,
-                minimum: 5
-            }
-            .check(),
-            Err("workers.bad_norm")
-        );
+    fn recruitment_conditions_scores_and_ranks() {
         let post = Conditions {
             min_education: Education::College,
             max_age: 35,
