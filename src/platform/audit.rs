@@ -148,6 +148,7 @@ pub const PERSONAL_FIELDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("volunteer", &["name", "phone"]),
+    ("recruitment_applicant", &["name", "id_number"]),
     ("proposal", &["author"]),
     ("representative", &["name", "names"]),
 ];

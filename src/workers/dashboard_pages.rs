@@ -323,6 +323,27 @@ impl TargetsPage {
             current
         }
     }
+    /// What deleting a year's targets will do, in numbers.
+    fn delete_confirm(&self, t: &Target) -> String {
+        let earlier = crate::workers::norms::target_for(&self.targets, t.year - 1);
+        match earlier {
+            Some(e) => self.chrome.tr.f(
+                "workers.targets.delete_then",
+                &[
+                    &t.year,
+                    &t.coverage_pct,
+                    &t.training_hours,
+                    &e.year,
+                    &e.coverage_pct,
+                    &e.training_hours,
+                ],
+            ),
+            None => self.chrome.tr.f(
+                "workers.targets.delete_none",
+                &[&t.year, &t.coverage_pct, &t.training_hours],
+            ),
+        }
+    }
     fn saved_message(&self) -> String {
         self.chrome
             .t(&format!(

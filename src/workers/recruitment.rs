@@ -323,8 +323,14 @@ pub async fn add_applicant(
             .errs
             .push(FieldError::new("education", "common.bad_choice"));
     }
-    let major: String = i.major.trim().chars().take(60).collect();
-    let experience: String = i.experience.trim().chars().take(500).collect();
+    let (major, experience) = (i.major.trim().to_string(), i.experience.trim().to_string());
+    for (field, v, max) in [("major", &major, 60), ("experience", &experience, 500)] {
+        if v.chars().count() > max {
+            check
+                .errs
+                .push(FieldError::new(field, "common.too_long").with(max));
+        }
+    }
     check.finish()?;
     let tx = db.write_tx().await?;
     let id = db::scalar(
@@ -370,9 +376,9 @@ fn tenths(check: &mut Parse, field: &str, v: &str) -> Option<i64> {
         return None;
     }
     let parsed = v.split_once('.').map_or_else(
-        || v.parse::<i64>().ok().map(|p| p * 10),
+        || v.parse::<i64>().ok().and_then(|p| p.checked_mul(10)),
         |(p, d)| match (p.parse::<i64>(), d.len(), d.parse::<i64>()) {
-            (Ok(p), 1, Ok(d)) => Some(p * 10 + d),
+            (Ok(p), 1, Ok(d)) => p.checked_mul(10).and_then(|t| t.checked_add(d)),
             _ => None,
         },
     );
@@ -525,7 +531,15 @@ mod tests {
         assert_eq!(tenths(&mut c, "w", "90"), Some(900));
         assert_eq!(tenths(&mut c, "w", ""), None);
         assert!(c.errs.is_empty());
-        for bad in ["100.5", "86.55", "-1", "八十", "1e3"] {
+        for bad in [
+            "100.5",
+            "86.55",
+            "-1",
+            "八十",
+            "1e3",
+            "9223372036854775807",
+            "922337203685477580.7",
+        ] {
             let mut c = Parse::default();
             assert_eq!(tenths(&mut c, "w", bad), None, "{bad}");
             assert_eq!(c.errs.len(), 1, "{bad}");

@@ -111,6 +111,10 @@ impl RoundPage {
     fn label(&self, group: &str, key: &str) -> String {
         self.chrome.tk(group, key).to_string()
     }
+    /// The condition an applicant misses, in words (its key names an error message).
+    fn ineligible(&self, key: &str) -> String {
+        self.chrome.t(&format!("errors.{key}")).to_string()
+    }
     fn summary(&self) -> String {
         self.chrome.tr.f(
             "workers.recruitment.summary",

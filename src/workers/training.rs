@@ -161,7 +161,12 @@ fn check_course(i: &CourseInput) -> Result<CourseSave> {
             .push(FieldError::new("ends_on", "workers.ends_before_start"));
     }
     let hours = check.between("hours", &i.hours, 1, 2000);
-    let place = i.place.trim().chars().take(80).collect();
+    let place = i.place.trim().to_string();
+    if place.chars().count() > 80 {
+        check
+            .errs
+            .push(FieldError::new("place", "common.too_long").with(80));
+    }
     check.finish()?;
     Ok(CourseSave {
         title,

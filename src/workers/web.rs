@@ -623,13 +623,9 @@ pub(crate) async fn worker_page_of(
             .map(|c| {
                 (
                     c.id.to_string(),
-                    format!(
-                        "{}（{} – {}，{} {}）",
-                        c.title,
-                        c.starts_on,
-                        c.ends_on,
-                        c.hours,
-                        ctx.tr.t("workers.training.hours_unit")
+                    ctx.tr.f(
+                        "workers.training.option",
+                        &[&c.title, &c.starts_on, &c.ends_on, &c.hours],
                     ),
                 )
             })

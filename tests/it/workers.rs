@@ -583,6 +583,32 @@ async fn the_dashboard_counts_against_the_districts_targets_and_norm() {
             .await
             == 1
     );
+    // deleting a year's targets says first what it will do, in numbers
+    let page = Page::parse(&t.get("/workers/targets", Some(&admin)).await.body);
+    assert!(
+        page.text("#targets").contains(
+            "删除 2026 年的目标（覆盖率 95%，每人 40 学时）后，2026 年改按 2020 年的目标计算（100%，40 学时）。"
+        ),
+        "{}",
+        page.text("#targets")
+    );
+    let r = t
+        .post("/workers/targets/delete", &admin, &[("year", "2026")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(t.count("SELECT COUNT(*) FROM workforce_targets").await, 2);
+    let r = t
+        .post(
+            "/workers/targets",
+            &admin,
+            &[
+                ("year", "2026"),
+                ("coverage_pct", "95"),
+                ("training_hours", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
 
     // the norm: one full-time worker per 100 households, at least 2; vacancies follow
     let before = json(&t, "/api/v1/workers/dashboard", &admin).await["total"]["vacancies"]
@@ -684,6 +710,28 @@ async fn training_courses_enrolment_and_hours() {
     assert_eq!(
         t.count("SELECT COUNT(*) FROM training_courses").await,
         before
+    );
+    // a place too long is said, not cut
+    let long = "很".repeat(81);
+    let r = t
+        .post(
+            "/workers/courses",
+            &town,
+            &[
+                ("title", "社工考前辅导"),
+                ("organiser", "320205106000"),
+                ("kind", "exam_prep"),
+                ("starts_on", "2026-11-10"),
+                ("ends_on", "2026-11-20"),
+                ("hours", "24"),
+                ("place", &long),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        Page::parse(&r.body).field_error("place").as_deref(),
+        Some("不能超过 80 个字。")
     );
     // a town may not organise in another town's name
     let r = t
@@ -1258,6 +1306,10 @@ async fn recruitment_from_round_to_hire() {
     assert_eq!(ranked[2]["ineligible"], "workers.over_age_limit");
     let page = Page::parse(&t.get(&path, Some(&admin)).await.body);
     assert_eq!(page.table(".ranking")[1][1], "赵芳");
+    assert!(
+        page.text(".ranking").contains("年龄超过招聘条件。"),
+        "the condition missed, in words"
+    );
     // outside the places: refused, nothing made
     let workers = t.count("SELECT COUNT(*) FROM workers").await;
     let r = t
