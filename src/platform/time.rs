@@ -80,6 +80,11 @@ pub fn real_now() -> DateTime<Utc> {
     Utc::now()
 }
 
+/// A time of day as the forms send it: `08:30`.
+pub fn parse_hm(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
+}
+
 /// A date as people type it: `2008-05-01`, `2008/5/1`, `2008.5.1` or `2008年5月1日`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let t: String = s

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Datelike, Duration, NaiveDate, NaiveTime};
+use chrono::{Datelike, Duration, NaiveDate};
 use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -61,9 +61,7 @@ pub struct DutyInput {
     pub ends: String,
 }
 
-fn hm(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
-}
+use crate::platform::time::parse_hm as hm;
 
 /// A community `u` keeps, or 404 for one outside their territory, 403 for one they only read.
 async fn kept(db: &Db, district: &DivisionCode, u: &CurrentUser, unit: &str) -> Result<String> {
@@ -362,6 +360,7 @@ pub fn routes() -> crate::platform::http::routes::Routes<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveTime;
 
     #[test]
     fn times_are_hours_and_minutes() {

@@ -66,9 +66,7 @@ impl Room {
 }
 
 /// `08:30` → a time.
-pub fn hm(s: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(s.trim(), "%H:%M").ok()
-}
+pub use crate::platform::time::parse_hm as hm;
 
 pub async fn rooms(db: &Db, code: &str, active_only: bool) -> Result<Vec<Room>> {
     db::all(
