@@ -15,5 +15,6 @@ pub mod hall;
 pub mod home;
 pub mod platform;
 pub mod public;
+pub mod registry;
 pub mod selfgov;
 pub mod workers;

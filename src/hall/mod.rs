@@ -10,7 +10,7 @@ pub mod open311;
 pub mod providers;
 pub mod public;
 pub mod registers;
-pub mod residents;
+pub use crate::registry::residents;
 pub mod rules;
 pub mod web;
 

@@ -600,6 +600,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "workforce",
         sql: include_str!("../../migrations/0011_workforce.sql"),
     },
+    Migration {
+        version: 12,
+        name: "registry",
+        sql: include_str!("../../migrations/0012_registry.sql"),
+    },
 ];
 
 /// Render one migration for a backend: tokens and dialect blocks.
@@ -631,6 +636,8 @@ pub fn render_migration(backend: DbBackend, sql: &str) -> String {
         ("{{bool}}", "BOOLEAN", "BOOLEAN"),
         ("{{blob}}", "BLOB", "BYTEA"),
         ("{{without_rowid}}", "WITHOUT ROWID", ""),
+        // text compared byte by byte (prefix ranges of Chinese names use the index)
+        ("{{collate_c}}", "", "COLLATE \"C\""),
     ];
     for (tok, lite, post) in tokens {
         out = out.replace(tok, if pg { post } else { lite });

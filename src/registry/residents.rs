@@ -6,7 +6,6 @@
 use sea_orm::{FromQueryResult, Value};
 use serde::{Deserialize, Serialize};
 
-use crate::hall::rules;
 use crate::platform::audit;
 use crate::platform::auth::{CurrentUser, Role, Scope};
 use crate::platform::db::{self, Db};
@@ -14,6 +13,7 @@ use crate::platform::error::{AppError, FieldError, Result};
 use crate::platform::personal::{Address, IdCard, Mobile, Name, Personal, reveal_opt};
 use crate::platform::revision;
 use crate::platform::types::{DivisionCode, IdNumber, Level, Phone};
+use crate::registry::rules;
 use crate::vals;
 
 /// Whether a user sees residents' full personal data (in their scope).

@@ -1,0 +1,11 @@
+//! The district's people (人口信息): residents and their households, with the history of who
+//! came and left, counted at any date; imports from the spreadsheets villages keep; exports
+//! masked for their audience; and the rights of the people in it (PIPL): who saw what, their
+//! own data on request, erasure, and retention.
+//!
+//! The registry is the base other domains stand on (the hall, volunteers, workers,
+//! departments' ledgers): it depends on `geo` and `platform` only.
+
+pub mod codes;
+pub mod residents;
+pub mod rules;
