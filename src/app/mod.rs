@@ -30,6 +30,7 @@ pub fn routes() -> Routes<AppState> {
         .merge(crate::centres::router())
         .merge(crate::funding::router())
         .merge(crate::assessment::router())
+        .merge(crate::registry::router())
         .merge(crate::hall::router())
         .merge(crate::selfgov::router())
         .merge(crate::public::router())

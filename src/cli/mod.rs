@@ -148,6 +148,19 @@ pub enum ImportCommand {
         #[arg(long, value_enum, default_value = "utf-8")]
         encoding: crate::geo::import::Encoding,
     },
+    /// A community's people from a village's spreadsheet (.xlsx, or .csv in UTF-8 or
+    /// GB18030), columns found by their headers. Every row is checked first; problems are
+    /// listed by row and column and nothing is written; otherwise all rows are written in one
+    /// transaction. Importing the same file again changes nothing.
+    Residents {
+        file: PathBuf,
+        /// The community (12 digits).
+        #[arg(long)]
+        community: String,
+        /// Only check and show what would be written.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -401,11 +414,18 @@ async fn demo(
 
 /// `shequ import divisions`
 async fn import(c: Config, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
-    let ImportCommand::Divisions {
-        path,
-        area,
-        encoding,
-    } = cmd;
+    let (path, area, encoding) = match cmd {
+        ImportCommand::Divisions {
+            path,
+            area,
+            encoding,
+        } => (path, area, encoding),
+        ImportCommand::Residents {
+            file,
+            community,
+            check,
+        } => return import_residents(c, &file, &community, check).await,
+    };
     let db = open(&c).await?;
     let area = match area {
         Some(a) => Some(
@@ -432,6 +452,81 @@ async fn import(c: Config, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ import residents`
+async fn import_residents(
+    c: Config,
+    file: &std::path::Path,
+    community: &str,
+    only_check: bool,
+) -> anyhow::Result<ExitCode> {
+    use crate::registry::import::{check, write};
+    let db = open(&c).await?;
+    let code = DivisionCode::parse_level(community, Level::Community)
+        .map_err(|e| anyhow::anyhow!("--community {community}: {e}"))?;
+    let known = db::scalar(
+        &db.conn,
+        "SELECT COUNT(*) FROM divisions WHERE code = ? AND level = 5",
+        crate::vals![code.as_str()],
+    )
+    .await
+    .map_err(app_error)?;
+    if known != Some(1) {
+        eprintln!("--community {community}: no such community in the divisions");
+        return Ok(ExitCode::from(2));
+    }
+    let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let started = std::time::Instant::now();
+    let bar = crate::geo::import::progress_bar(0);
+    bar.set_message("checking");
+    let checked = check::check(&db, code.as_str(), &bytes, None, &bar)
+        .await
+        .map_err(app_error)?;
+    let tr = crate::platform::i18n::Tr::new(crate::platform::i18n::Lang::Zh);
+    if !checked.is_clean() {
+        bar.finish_and_clear();
+        for e in checked.errors.iter().take(1000) {
+            let column = tr.t(&format!("registry.import.field.{}", e.field)).to_string();
+            eprintln!("row {}: {column}: {}", e.row, tr.field_error(&e.error));
+        }
+        if checked.errors.len() > 1000 {
+            eprintln!("… {} problems in all", checked.errors.len());
+        }
+        eprintln!("nothing written");
+        return Ok(ExitCode::from(2));
+    }
+    let n = checked.counts.clone();
+    if only_check {
+        bar.finish_and_clear();
+        println!(
+            "{} rows: {} new, {} changed, {} unchanged; {} new households (nothing written)",
+            n.rows, n.new, n.changed, n.unchanged, n.households_new
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    use sha2::Digest;
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    let name = file
+        .file_name()
+        .map(|f| f.to_string_lossy().to_string())
+        .unwrap_or_default();
+    bar.set_message("writing");
+    write::write(&db, &cli_actor(), code.as_str(), &checked, &name, &sha, &bar)
+        .await
+        .map_err(app_error)?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{} rows in {secs:.2} s ({:.0} rows/s): {} new, {} changed, {} unchanged; {} new households",
+        n.rows,
+        n.rows as f64 / secs.max(1e-9),
+        n.new,
+        n.changed,
+        n.unchanged,
+        n.households_new
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -533,9 +628,9 @@ async fn resident(c: Config, cmd: ResidentCommand) -> anyhow::Result<ExitCode> {
     let district = c.district()?;
     let admin = CurrentUser::system_admin(&cli_actor().name);
     let e = if yes {
-        crate::hall::residents::erase(&db, &district, &admin, id).await
+        crate::registry::erasure::erase(&db, &district, &admin, id).await
     } else {
-        crate::hall::residents::erasure_preview(&db, &district, &admin, id).await
+        crate::registry::erasure::erasure_preview(&db, &district, &admin, id).await
     }
     .map_err(app_error)?;
     println!(

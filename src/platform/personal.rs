@@ -68,6 +68,18 @@ personal_kind!(
     }
 );
 
+personal_kind!(
+    /// A birth date: its year only (`1949`).
+    pub BirthDate,
+    |v| v.get(..4).unwrap_or_default().to_string()
+);
+
+personal_kind!(
+    /// A sensitive detail (a disability's category and grade): nothing of it is shown.
+    pub Hidden,
+    |_v| String::new()
+);
+
 /// A personal value of kind `K`, masked unless revealed.
 pub struct Personal<K: Mask> {
     value: String,

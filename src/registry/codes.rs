@@ -55,6 +55,24 @@ pub fn ethnicities() -> impl Iterator<Item = String> {
     (1..=56).chain([97, 98]).map(|n| format!("{n:02}"))
 }
 
+/// Tags as village lists name them.
+const TAG_SYNONYMS: &[(&str, &str)] = &[
+    ("低保", "low_income"),
+    ("低保户", "low_income"),
+    ("特困", "extreme_poverty"),
+    ("五保", "extreme_poverty"),
+    ("残疾", "disabled"),
+    ("残疾人", "disabled"),
+    ("空巢", "empty_nest"),
+    ("独居", "living_alone"),
+    ("独居老人", "living_alone"),
+    ("留守儿童", "left_behind_child"),
+    ("退役军人", "veteran"),
+    ("失业", "unemployed"),
+    ("育龄妇女", "childbearing"),
+    ("党员", "party_member"),
+];
+
 crate::keyed_enum!(
     /// Education (the level completed).
     Education {
@@ -257,7 +275,7 @@ impl Choices {
         let (zh, en) = (Tr::new(Lang::Zh), Tr::new(Lang::En));
         let mut by_text = HashMap::new();
         for k in keys {
-            let label = format!("registry.{group}.{k}");
+            let label = format!("{group}.{k}");
             by_text.insert(zh.t(&label).to_string(), k.clone());
             by_text.insert(en.t(&label).to_lowercase(), k.clone());
             by_text.insert(k.clone(), k);
@@ -272,13 +290,13 @@ impl Choices {
 
     pub fn relations() -> Choices {
         Self::build(
-            "relation",
+            "registry.relation",
             RELATIONS.iter().map(|s| s.to_string()),
             RELATION_SYNONYMS,
         )
     }
     pub fn ethnicities() -> Choices {
-        let mut c = Self::build("ethnicity", ethnicities(), &[]);
+        let mut c = Self::build("registry.ethnicity", ethnicities(), &[]);
         // 汉族 or 汉, 01 or 1
         let extra: Vec<(String, String)> = c
             .by_text
@@ -293,34 +311,42 @@ impl Choices {
     }
     pub fn education() -> Choices {
         Self::build(
-            "education",
+            "registry.education",
             Education::ALL.iter().map(|e| e.key().to_string()),
             EDUCATION_SYNONYMS,
         )
     }
     pub fn employment() -> Choices {
         Self::build(
-            "employment",
+            "registry.employment",
             Employment::ALL.iter().map(|e| e.key().to_string()),
             EMPLOYMENT_SYNONYMS,
         )
     }
     pub fn residence() -> Choices {
         Self::build(
-            "residence",
+            "registry.residence",
             Residence::ALL.iter().map(|e| e.key().to_string()),
             RESIDENCE_SYNONYMS,
         )
     }
     pub fn household_kinds() -> Choices {
         Self::build(
-            "household_kind",
+            "registry.household_kind",
             HouseholdKind::ALL.iter().map(|e| e.key().to_string()),
             HOUSEHOLD_SYNONYMS,
         )
     }
     pub fn genders() -> Choices {
-        Self::build("gender", ["1".to_string(), "2".to_string()], &[])
+        Self::build("registry.gender", ["1".to_string(), "2".to_string()], &[])
+    }
+
+    pub fn tags() -> Choices {
+        Self::build(
+            "hall.tag",
+            crate::registry::rules::TAGS.iter().map(|(k, _)| k.to_string()),
+            TAG_SYNONYMS,
+        )
     }
 
     /// The key a cell stands for.

@@ -7,5 +7,14 @@
 //! departments' ledgers): it depends on `geo` and `platform` only.
 
 pub mod codes;
+pub mod erasure;
+pub mod export;
+pub mod households;
+pub mod import;
+pub mod person;
 pub mod residents;
 pub mod rules;
+pub mod save;
+pub mod web;
+
+pub use web::router;

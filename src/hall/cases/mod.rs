@@ -219,6 +219,7 @@ fn case_where(
                 id_number: "(SELECT r.id_number FROM residents r WHERE r.id = k.resident_id)",
                 phone: "k.applicant_phone",
                 number: Some("k.number"),
+                name_from_start: None,
             },
             &mut wh,
             &mut v,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::hall::catalogue::{self, CalendarDay, Item, ItemInput};
 use crate::hall::providers::{self, Provider, ProviderInput, ProviderQuery, Served};
-use crate::hall::residents::{self, Resident, ResidentInput, ResidentQuery, sees_personal};
+use crate::hall::residents::{self, Resident, ResidentQuery, sees_personal};
 use crate::hall::rules;
 use crate::hall::web::Hall;
 use crate::platform::auth::guard::{Admin, AdminAndStaff, Require, Territorial};
@@ -30,13 +30,15 @@ mod card_pages;
 mod catalogue_pages;
 mod erasure_pages;
 mod provider_pages;
+mod resident_form_pages;
 mod resident_pages;
 
 use calendar_pages::*;
 pub use card_pages::*;
 pub use catalogue_pages::*;
-pub use erasure_pages::*;
+use erasure_pages::*;
 pub use provider_pages::*;
+pub use resident_form_pages::*;
 pub use resident_pages::*;
 
 pub fn router() -> Routes<AppState> {

@@ -31,6 +31,9 @@ pub struct Chrome {
     /// The date the pages are shown as of, when the clock is set (`SHEQU_NOW`, `demo --now`):
     /// a banner says so, so no one takes a demo's calendar for the real one.
     pub as_of: Option<chrono::NaiveDate>,
+    /// The user keeps residents' records (the district and a community's staff): links to
+    /// the forms that change them are shown.
+    pub keeps_records: bool,
 }
 
 impl Chrome {
@@ -73,6 +76,7 @@ impl Chrome {
                     u.role,
                     Role::DistrictAdmin | Role::TownOfficer | Role::CommunityStaff
                 ) {
+                    nav.push(item("/registry/households", "nav.registry"));
                     nav.push(item("/workers", "nav.workers"));
                 }
                 if u.is_admin() {
@@ -102,6 +106,10 @@ impl Chrome {
             scope_label,
             nav,
             csrf: ctx.csrf.clone(),
+            keeps_records: ctx
+                .user
+                .as_ref()
+                .is_some_and(|u| matches!(u.role, Role::DistrictAdmin | Role::CommunityStaff)),
             switch_href: format!(
                 "/lang/{}?next={}",
                 other.short(),
