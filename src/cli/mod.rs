@@ -488,7 +488,9 @@ async fn import_residents(
     if !checked.is_clean() {
         bar.finish_and_clear();
         for e in checked.errors.iter().take(1000) {
-            let column = tr.t(&format!("registry.import.field.{}", e.field)).to_string();
+            let column = tr
+                .t(&format!("registry.import.field.{}", e.field))
+                .to_string();
             eprintln!("row {}: {column}: {}", e.row, tr.field_error(&e.error));
         }
         if checked.errors.len() > 1000 {
@@ -513,9 +515,17 @@ async fn import_residents(
         .map(|f| f.to_string_lossy().to_string())
         .unwrap_or_default();
     bar.set_message("writing");
-    write::write(&db, &cli_actor(), code.as_str(), &checked, &name, &sha, &bar)
-        .await
-        .map_err(app_error)?;
+    write::write(
+        &db,
+        &cli_actor(),
+        code.as_str(),
+        &checked,
+        &name,
+        &sha,
+        &bar,
+    )
+    .await
+    .map_err(app_error)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(

@@ -58,17 +58,17 @@ const FILES: &[(&str, Level, &str)] = &[
     (
         "provinces.csv",
         Level::Province,
-        include_str!("../../data/xishan/provinces.csv"),
+        include_str!("../../data/china/provinces.csv"),
     ),
     (
         "cities.csv",
         Level::City,
-        include_str!("../../data/xishan/cities.csv"),
+        include_str!("../../data/china/cities.csv"),
     ),
     (
         "areas.csv",
         Level::Area,
-        include_str!("../../data/xishan/areas.csv"),
+        include_str!("../../data/china/areas.csv"),
     ),
     (
         "streets.csv",
@@ -124,6 +124,18 @@ pub async fn generate(db: &Db, district: &DivisionCode, scale: u32) -> anyhow::R
     Ok(())
 }
 
+/// The demo with a sample of the registry: `permille` of each community's people (the test
+/// suite's demo, copied for every test, holds 2 % of the 397,000 people; everything else is
+/// as `shequ demo` builds it).
+pub async fn generate_sampled(
+    db: &Db,
+    district: &DivisionCode,
+    permille: i64,
+) -> anyhow::Result<()> {
+    build(db, district, 1, permille, &indicatif::ProgressBar::hidden()).await?;
+    Ok(())
+}
+
 /// The same, telling each step on a progress bar (8 steps); what each step took, in order.
 pub async fn generate_with_progress(
     db: &Db,
@@ -131,7 +143,17 @@ pub async fn generate_with_progress(
     scale: u32,
     steps: &indicatif::ProgressBar,
 ) -> anyhow::Result<Vec<(&'static str, std::time::Duration)>> {
-    let mut took = Took::new(steps, 8, "区划 divisions");
+    build(db, district, scale, 1000, steps).await
+}
+
+async fn build(
+    db: &Db,
+    district: &DivisionCode,
+    scale: u32,
+    registry_permille: i64,
+    steps: &indicatif::ProgressBar,
+) -> anyhow::Result<Vec<(&'static str, std::time::Duration)>> {
+    let mut took = Took::new(steps, 9, "区划 divisions");
     let actor = Actor::system("demo");
     let mut rng = Rng::new(2008);
     divisions(db, district, scale, &mut rng, &actor).await?;
@@ -154,6 +176,8 @@ pub async fn generate_with_progress(
     crate::selfgov::demo::generate(db, district, &active, scale, &mut rng).await?;
     took.next("社区工作者 workers");
     crate::workers::demo::generate(db, district, &active).await?;
+    took.next("人口登记 registry");
+    registry(db, district, registry_permille, &mut rng).await?;
     took.next("账号 accounts");
     accounts(db, district, &actor).await?;
     Ok(took.done())
@@ -220,8 +244,9 @@ async fn divisions(
         })
         .collect();
     let pb = indicatif::ProgressBar::hidden();
-    let mut rows =
-        import::read_sources(sources, Some(*district), &pb).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // the country's provinces, cities and counties (ID numbers' area codes are checked
+    // against them), and the district's towns and communities
+    let mut rows = import::read_sources(sources, None, &pb).map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // 2. Former villages, merged into neighbours (77 villages in 2008, 66 today).
     for (code, name, _, _) in FORMER {
@@ -384,6 +409,44 @@ async fn population(
     let mut live: Vec<String> = active.iter().map(|c| c.code.clone()).collect();
     live.sort();
     Ok((codes, live))
+}
+
+/// Step 9: the whole registry, as many people as each community's latest population.
+async fn registry(
+    db: &Db,
+    district: &DivisionCode,
+    permille: i64,
+    rng: &mut Rng,
+) -> anyhow::Result<()> {
+    let (lo, hi) = district.descendant_range();
+    let communities: Vec<(String, i64)> = db::all_json(
+        &db.conn,
+        &["community_code", "permanent_population"],
+        "SELECT p.community_code, p.permanent_population FROM population_snapshots p \
+         JOIN divisions d ON d.code = p.community_code WHERE p.year = ? \
+         AND d.merged_into IS NULL AND p.community_code BETWEEN ? AND ? ORDER BY p.community_code",
+        vals![LATEST_YEAR, lo, hi],
+    )
+    .await
+    .map_err(err)?
+    .into_iter()
+    .map(|(c, p): (String, i64)| (c, p * permille / 1000))
+    .collect();
+    let area = &district.as_str()[..6];
+    let others: Vec<String> = db::all_json::<(String,), _>(
+        &db.conn,
+        &["code"],
+        "SELECT code FROM divisions WHERE level = 3 AND code <> ? ORDER BY code",
+        vals![district.as_str()],
+    )
+    .await
+    .map_err(err)?
+    .into_iter()
+    .map(|(c,)| c[..6].to_string())
+    .collect();
+    crate::registry::demo::generate(db, area, &communities, &others, rng)
+        .await
+        .map_err(err)
 }
 
 /// Step 8: one account for every role.

@@ -127,8 +127,25 @@ pub fn entry_hash(
 pub const PERSONAL_FIELDS: &[(&str, &[&str])] = &[
     (
         "resident",
-        &["name", "id_number", "phone", "address", "household", "tags"],
+        &[
+            "name",
+            "id_number",
+            "phone",
+            "address",
+            "household",
+            "tags",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "relation",
+            "education",
+            "employment",
+            "arrived_on",
+            "disability",
+        ],
     ),
+    // where a household lives
+    ("household", &["point", "house_number"]),
     (
         "worker",
         &["name", "id_number", "phone", "birth_date", "pay_fen"],

@@ -344,7 +344,9 @@ impl Choices {
     pub fn tags() -> Choices {
         Self::build(
             "hall.tag",
-            crate::registry::rules::TAGS.iter().map(|(k, _)| k.to_string()),
+            crate::registry::rules::TAGS
+                .iter()
+                .map(|(k, _)| k.to_string()),
             TAG_SYNONYMS,
         )
     }

@@ -195,7 +195,9 @@ pub async fn anonymise<C: sea_orm::ConnectionTrait>(
         v.extend(chunk.iter().map(|i| Value::from(*i)));
         db::exec(
             c,
-            &format!("UPDATE households SET head_id = NULL, updated_at = ? WHERE head_id IN ({marks})"),
+            &format!(
+                "UPDATE households SET head_id = NULL, updated_at = ? WHERE head_id IN ({marks})"
+            ),
             v,
         )
         .await?;

@@ -67,9 +67,13 @@ pub async fn rows(
         v.extend([lo.into(), hi.into()]);
     }
     let wh = wh.join(" AND ");
-    let n = db::scalar(&db.conn, &format!("SELECT COUNT(*) FROM residents r WHERE {wh}"), v.clone())
-        .await?
-        .unwrap_or(0) as u64;
+    let n = db::scalar(
+        &db.conn,
+        &format!("SELECT COUNT(*) FROM residents r WHERE {wh}"),
+        v.clone(),
+    )
+    .await?
+    .unwrap_or(0) as u64;
     if n > MAX_ROWS {
         return Err(AppError::Invalid(vec![
             FieldError::new("community", "registry.too_many_to_export").with(MAX_ROWS),
@@ -100,7 +104,11 @@ pub async fn rows(
         }
     };
     let mut header: Vec<String> = vec![tr.t("hall.col.community").to_string()];
-    header.extend(FIELDS.iter().map(|f| tr.t(&format!("registry.import.field.{f}")).to_string()));
+    header.extend(
+        FIELDS
+            .iter()
+            .map(|f| tr.t(&format!("registry.import.field.{f}")).to_string()),
+    );
     let out = rows
         .into_iter()
         .map(|r| {
@@ -109,7 +117,7 @@ pub async fn rows(
                 .unwrap_or((Cell::Empty, Cell::Empty));
             let tags = rules::tags_of(&r.tags.clone().reveal(full).shown())
                 .into_iter()
-                .filter(|t| !(*t == "disabled" && !matches!(cat, Cell::Empty)))
+                .filter(|t| *t != "disabled" || matches!(cat, Cell::Empty))
                 .map(|t| tr.t(&format!("hall.tag.{t}")).to_string())
                 .collect::<Vec<_>>()
                 .join("、");
@@ -121,9 +129,17 @@ pub async fn rows(
                 Cell::text(r.house_number),
                 label("registry.relation", &r.relation),
                 Cell::text(r.name.reveal(full).shown()),
-                Cell::text(r.id_number.map(|i| i.reveal(full).shown()).unwrap_or_default()),
+                Cell::text(
+                    r.id_number
+                        .map(|i| i.reveal(full).shown())
+                        .unwrap_or_default(),
+                ),
                 label("registry.gender", &r.gender),
-                Cell::text(r.birth_date.map(|b| b.reveal(full).shown()).unwrap_or_default()),
+                Cell::text(
+                    r.birth_date
+                        .map(|b| b.reveal(full).shown())
+                        .unwrap_or_default(),
+                ),
                 label("registry.ethnicity", &r.ethnicity),
                 label("registry.education", &r.education),
                 label("registry.employment", &r.employment),

@@ -68,7 +68,12 @@ pub async fn list(
     let (cond, mut v) =
         territory(&u.scope, district, "h.community_code").ok_or(AppError::Forbidden)?;
     let mut wh = vec![cond];
-    if let Some(c) = f.community.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(c) = f
+        .community
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let c = DivisionCode::parse_level(c, Level::Community)
             .map_err(|_| AppError::invalid("community", "hall.bad_community"))?;
         wh.push("h.community_code = ?".into());
@@ -99,7 +104,11 @@ pub async fn list(
     )
     .await?;
     let full = sees_personal(u);
-    Ok((rows.into_iter().map(|h| h.for_viewer(full)).collect(), total, page))
+    Ok((
+        rows.into_iter().map(|h| h.for_viewer(full)).collect(),
+        total,
+        page,
+    ))
 }
 
 impl Household {
@@ -247,12 +256,7 @@ const CONSTRAINTS: &[crate::platform::error::Constraint] =
     )];
 
 /// The community of a write, checked: in the keeper's territory, a community of today.
-pub async fn writable(
-    db: &Db,
-    district: &DivisionCode,
-    u: &CurrentUser,
-    code: &str,
-) -> Result<()> {
+pub async fn writable(db: &Db, district: &DivisionCode, u: &CurrentUser, code: &str) -> Result<()> {
     if !sees_personal(u) {
         return Err(AppError::Forbidden);
     }
@@ -339,7 +343,12 @@ pub async fn save(
         &hid.to_string(),
         before
             .as_ref()
-            .map(|b| (&b.number, &b.point, &b.house_number, &b.kind))
+            .map(|b| {
+                serde_json::json!({
+                    "number": b.number, "point": b.point,
+                    "house_number": b.house_number, "kind": b.kind,
+                })
+            })
             .as_ref(),
         Some(s),
     )
@@ -428,15 +437,17 @@ pub async fn record_move(
     if kind == MoveKind::Merge && existing.is_none() {
         return Err(AppError::invalid("to", "registry.no_such_household"));
     }
-    let event = |hid: i64| {
-        vals![hid, member.id, kind.key(), on, m.reason.trim(), now]
-    };
+    let event = |hid: i64| vals![hid, member.id, kind.key(), on, m.reason.trim(), now];
     let insert = "INSERT INTO household_moves (household_id, resident_id, kind, on_date, \
                   reason, created_at) VALUES (?, ?, ?, ?, ?, ?)";
     db::exec(&tx, insert, event(household)).await?;
     let mut joined = None;
     if kind.leaves() {
-        let status = if kind == MoveKind::Death { "dead" } else { "moved_out" };
+        let status = if kind == MoveKind::Death {
+            "dead"
+        } else {
+            "moved_out"
+        };
         db::exec(
             &tx,
             "UPDATE residents SET status = ?, left_on = ?, updated_at = ?, \
@@ -447,7 +458,11 @@ pub async fn record_move(
     } else {
         let target = household_for(&tx, &h.community_code, to, &member.residence, now).await?;
         // who splits off heads the new household; who merges joins as a relative
-        let relation = if kind == MoveKind::Split { codes::HEAD } else { "80" };
+        let relation = if kind == MoveKind::Split {
+            codes::HEAD
+        } else {
+            "80"
+        };
         db::exec(
             &tx,
             "UPDATE residents SET household_id = ?, household = ?, relation = ?, \

@@ -7,11 +7,13 @@
 //! departments' ledgers): it depends on `geo` and `platform` only.
 
 pub mod codes;
+pub mod demo;
 pub mod erasure;
 pub mod export;
 pub mod households;
 pub mod import;
 pub mod person;
+pub mod population;
 pub mod residents;
 pub mod rules;
 pub mod save;

@@ -268,7 +268,8 @@ fn earliest() -> NaiveDate {
 
 /// The items of a list typed in one cell: `低保, 残疾人、党员`.
 pub fn split_list(cell: &str) -> impl Iterator<Item = &str> {
-    cell.split([',', '，', '、', ';', '；', '/'])
+    // not '/': a label may hold one (低保 / 低收入)
+    cell.split([',', '，', '、', ';', '；'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
 }
@@ -314,13 +315,16 @@ mod tests {
             id_number: "11010519491231002x".into(),
             relation: "户主".into(),
             ethnicity: "汉".into(),
-            tags: vec!["低保 / 高龄".into()],
+            tags: vec!["低保、高龄".into()],
             ..Default::default()
         };
         // 高龄 is not a tag (age is counted from the birth date)
-        assert_eq!(keys(p.check(today())), vec![("tags".into(), "hall.choose_one".into())]);
+        assert_eq!(
+            keys(p.check(today())),
+            vec![("tags".into(), "hall.choose_one".into())]
+        );
         let p = PersonInput {
-            tags: vec!["低保 / 老年人".into()],
+            tags: vec!["低保 / 低收入，老年人".into()],
             disability_category: "肢体".into(),
             disability_grade: "二级".into(),
             ..p
@@ -328,7 +332,10 @@ mod tests {
         let ok = p.check(today()).unwrap();
         assert_eq!(ok.name, "欧阳建国");
         assert_eq!(ok.id_number.as_deref(), Some("11010519491231002X"));
-        assert_eq!((ok.gender.as_str(), ok.birth_date), ("2", NaiveDate::from_ymd_opt(1949, 12, 31)));
+        assert_eq!(
+            (ok.gender.as_str(), ok.birth_date),
+            ("2", NaiveDate::from_ymd_opt(1949, 12, 31))
+        );
         assert_eq!((ok.relation.as_str(), ok.ethnicity.as_str()), ("02", "01"));
         assert_eq!(ok.residence, "registered");
         assert_eq!(ok.disability, "4-2");

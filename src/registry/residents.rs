@@ -227,7 +227,10 @@ pub fn search_condition(
 /// followed by the highest character (byte order, which the index keeps on both backends).
 fn starts_with(ordered: &str, prefix: &str, wh: &mut Vec<String>, v: &mut Vec<Value>) {
     wh.push(format!("{ordered} >= ? AND {ordered} < ?"));
-    v.extend([prefix.to_string().into(), format!("{prefix}\u{10FFFF}").into()]);
+    v.extend([
+        prefix.to_string().into(),
+        format!("{prefix}\u{10FFFF}").into(),
+    ]);
 }
 
 /// The expression of a name column ordered byte by byte (the registry's name index).
@@ -343,14 +346,19 @@ pub async fn search(
     ))
 }
 
-/// One resident in the caller's territory (404 outside it), as the caller may see them.
+/// One resident in the caller's territory (404 outside it, or once anonymised), as the
+/// caller may see them.
 pub async fn load(db: &Db, district: &DivisionCode, u: &CurrentUser, id: i64) -> Result<Resident> {
     let (cond, mut v) =
         territory(&u.scope, district, "r.community_code").ok_or(AppError::NotFound)?;
     v.push(id.into());
-    let r: Resident = db::one(&db.conn, &format!("{SELECT} WHERE {cond} AND r.id = ?"), v)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // an anonymised person is nobody's to open any more
+    let r: Resident = db::one(
+        &db.conn,
+        &format!("{SELECT} WHERE {cond} AND r.id = ? AND r.anonymised_at IS NULL"),
+        v,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     Ok(r.for_viewer(sees_personal(u)))
 }
-

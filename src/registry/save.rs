@@ -46,11 +46,7 @@ impl ResidentInput {
         if community.is_err() {
             errs.push(FieldError::new("community", "hall.bad_community"));
         }
-        let person = self
-            .person
-            .check(today)
-            .map_err(|e| errs.extend(e))
-            .ok();
+        let person = self.person.check(today).map_err(|e| errs.extend(e)).ok();
         let revision = revision::base(&self.revision).unwrap_or_else(|_| {
             errs.push(FieldError::new(revision::FIELD, "common.whole_number"));
             None
@@ -201,16 +197,9 @@ pub async fn save(
     let now = db.clock().now();
     let household = match s.person.household.as_str() {
         "" => None,
-        number => Some(
-            household_for(
-                &tx,
-                &s.community_code,
-                number,
-                &s.person.residence,
-                now,
-            )
-            .await?,
-        ),
+        number => {
+            Some(household_for(&tx, &s.community_code, number, &s.person.residence, now).await?)
+        }
     };
     let mut values = person_values(&s.person);
     values.extend(vals![household, now]);

@@ -76,7 +76,9 @@ async fn a_full_disk_loses_nothing_acknowledged_and_answers_503() {
             .with_clock(crate::test_clock());
         db::migrate(&db).await.unwrap();
         let district = Config::default().district().unwrap();
-        shequ::demo::generate(&db, &district, 1).await.unwrap();
+        shequ::demo::generate_sampled(&db, &district, 20)
+            .await
+            .unwrap();
         let token = shequ::admin::users::create_token(
             &db,
             &shequ::platform::auth::Actor::system("test"),

@@ -17,6 +17,7 @@ mod hall;
 mod html;
 mod import;
 mod matrix;
+mod registry;
 mod security;
 mod selfgov;
 mod workers;
@@ -469,7 +470,9 @@ async fn template() -> &'static str {
             let db = Db::connect(&target).await.unwrap().with_clock(test_clock());
             db::migrate(&db).await.unwrap();
             let district = Config::default().district().unwrap();
-            shequ::demo::generate(&db, &district, 1).await.unwrap();
+            shequ::demo::generate_sampled(&db, &district, 20)
+                .await
+                .unwrap();
             if db.is_sqlite() {
                 // one self-contained file to copy
                 db.conn

@@ -18,6 +18,8 @@ use crate::{Session, TestApp};
 const B: &str = "320205001001"; // 门楼社区 (东亭街道), staff2's community
 const TOWN_B: &str = "320205001000";
 const CANARIES: [&str; 2] = ["金丝雀", "CANARY"];
+/// An import staged by B's staff (its file names a canary).
+const IMPORT_TOKEN: &str = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
 
 /// The record ids of community B the paths are filled with.
 struct Foreign {
@@ -136,6 +138,11 @@ impl Foreign {
             format!("SELECT MIN(id) FROM training_courses WHERE organiser_code = '{TOWN_B}'"),
         )
         .await;
+        put(
+            "household",
+            format!("SELECT MAX(id) FROM households WHERE community_code = '{B}'"),
+        )
+        .await;
         put("item", "SELECT MIN(id) FROM service_items".into()).await;
         put("department", "SELECT MIN(id) FROM departments".into()).await;
         put(
@@ -162,6 +169,7 @@ impl Foreign {
             .unwrap_or_else(|| "320205001001-2026-00001".into())
         };
         values.insert("number", number);
+        values.insert("token", IMPORT_TOKEN.to_string());
         Foreign { values }
     }
 
@@ -199,6 +207,8 @@ impl Foreign {
             ("/selfgov/representatives/", "representative"),
             ("/departments/", "department"),
             ("/admin/users/", "user"),
+            ("/registry/households/", "household"),
+            ("/api/v1/households/", "household"),
             ("/workers/courses/", "course"),
             ("/workers/recruitment/", "recruitment"),
             ("/api/v1/workers/recruitment/", "recruitment"),
@@ -223,6 +233,7 @@ impl Foreign {
             "representative",
             "worker",
             "course",
+            "household",
         ];
         let mut scoped = false;
         let mut out = String::new();
@@ -248,6 +259,10 @@ impl Foreign {
                         .map(|(_, k)| *k)?;
                     scoped |= scoped_kinds.contains(&kind);
                     self.v(kind).to_string()
+                }
+                "token" => {
+                    scoped = true;
+                    self.v("token").to_string()
                 }
                 "aid" => {
                     scoped = true;
@@ -312,6 +327,22 @@ async fn plant_canaries(t: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // an import B's staff has staged: its file is theirs alone
+    let file = "户号,与户主关系,姓名\nCANARY-9,户主,金丝雀壬癸\n";
+    shequ::platform::db::exec(
+        &t.db().conn,
+        "INSERT INTO registry_imports (token, user_id, community_code, file_name, sha256, \
+         content, created_at) SELECT ?, id, ?, 'CANARY.csv', '', ?, ? FROM users \
+         WHERE username = 'staff2'",
+        shequ::vals![
+            IMPORT_TOKEN,
+            B,
+            file.as_bytes().to_vec(),
+            t.db().clock().now()
+        ],
+    )
+    .await
+    .unwrap();
     let item = t
         .count("SELECT id FROM service_items WHERE code = 'JY-01'")
         .await

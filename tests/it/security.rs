@@ -706,6 +706,8 @@ async fn the_audit_log_keeps_no_personal_values_and_a_person_can_be_erased() {
                 ("phone", "13912348888"),
                 ("address", "幸福村 7 组 21 号"),
                 ("tags", "disabled"),
+                ("disability_category", "4"),
+                ("disability_grade", "2"),
             ],
         )
         .await;
@@ -751,7 +753,9 @@ async fn the_audit_log_keeps_no_personal_values_and_a_person_can_be_erased() {
         "13912347777",
         "幸福村",
         "郁金香",
-        "disability",
+        "\"4-2\"",
+        ",disabled,",
+        "1980-02-02",
     ] {
         assert!(!all.contains(private), "the audit log holds {private}");
     }
@@ -776,10 +780,29 @@ async fn the_audit_log_keeps_no_personal_values_and_a_person_can_be_erased() {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // the record stays, anonymised, for the cases that point at it
     assert_eq!(
-        t.count(&format!("SELECT COUNT(*) FROM residents WHERE id = {id}"))
-            .await,
-        0
+        t.count(&format!(
+            "SELECT COUNT(*) FROM residents WHERE id = {id} AND name = '-' \
+             AND id_number IS NULL AND phone IS NULL AND address = '' \
+             AND anonymised_at IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM cases WHERE resident_id = {id}"
+        ))
+        .await,
+        1,
+        "the case still points at the anonymised person"
+    );
+    assert_eq!(
+        t.get(&format!("/hall/residents/{id}"), Some(&admin))
+            .await
+            .status,
+        404
     );
     assert_eq!(
         t.count("SELECT COUNT(*) FROM cases WHERE applicant_name = '郁金香' OR applicant_phone = '13912347777' OR description LIKE '%郁金香%'")

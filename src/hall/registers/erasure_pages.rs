@@ -67,4 +67,3 @@ pub(super) async fn post_erase(
         e.cases, e.volunteers, e.proposals
     )))
 }
-

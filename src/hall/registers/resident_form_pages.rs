@@ -40,11 +40,24 @@ impl ResidentFormPage {
             "relation" => codes::RELATIONS.iter().map(|s| s.to_string()).collect(),
             "gender" => vec!["1".into(), "2".into()],
             "ethnicity" => codes::ethnicities().collect(),
-            "education" => codes::Education::ALL.iter().map(|e| e.key().into()).collect(),
-            "employment" => codes::Employment::ALL.iter().map(|e| e.key().into()).collect(),
-            "residence" => codes::Residence::ALL.iter().map(|e| e.key().into()).collect(),
-            "disability_category" => (1..=codes::DISABILITY_CATEGORIES).map(|n| n.to_string()).collect(),
-            "disability_grade" => (1..=codes::DISABILITY_GRADES).map(|n| n.to_string()).collect(),
+            "education" => codes::Education::ALL
+                .iter()
+                .map(|e| e.key().into())
+                .collect(),
+            "employment" => codes::Employment::ALL
+                .iter()
+                .map(|e| e.key().into())
+                .collect(),
+            "residence" => codes::Residence::ALL
+                .iter()
+                .map(|e| e.key().into())
+                .collect(),
+            "disability_category" => (1..=codes::DISABILITY_CATEGORIES)
+                .map(|n| n.to_string())
+                .collect(),
+            "disability_grade" => (1..=codes::DISABILITY_GRADES)
+                .map(|n| n.to_string())
+                .collect(),
             _ => vec![],
         };
         keys.into_iter()

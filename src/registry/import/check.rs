@@ -175,7 +175,11 @@ pub async fn check(
             return Ok(out);
         }
         Err(FileError::TooManyRows(n)) => {
-            out.fail(0, "file", FieldError::new("file", "registry.import.too_many").with(n));
+            out.fail(
+                0,
+                "file",
+                FieldError::new("file", "registry.import.too_many").with(n),
+            );
             return Ok(out);
         }
     }
@@ -184,7 +188,11 @@ pub async fn check(
     for f in REQUIRED {
         if !out.mapping.contains(&Some(f)) {
             let label = format!("registry.import.field.{f}");
-            out.fail(0, f, FieldError::new(f, "registry.import.missing_column").with(label));
+            out.fail(
+                0,
+                f,
+                FieldError::new(f, "registry.import.missing_column").with(label),
+            );
         }
     }
     if cells.is_empty() {
@@ -248,10 +256,18 @@ pub async fn check(
         };
         if let Some(p) = &person {
             if p.household.is_empty() {
-                out.fail(*n, "household", FieldError::new("household", "common.required"));
+                out.fail(
+                    *n,
+                    "household",
+                    FieldError::new("household", "common.required"),
+                );
             }
             if p.relation.is_empty() {
-                out.fail(*n, "relation", FieldError::new("relation", "common.required"));
+                out.fail(
+                    *n,
+                    "relation",
+                    FieldError::new("relation", "common.required"),
+                );
             }
         }
         // the household's own columns
@@ -260,7 +276,11 @@ pub async fn check(
             k => match v.household_kinds.read(k) {
                 Some(k) => k.to_string(),
                 None => {
-                    out.fail(*n, "household_kind", FieldError::new("household_kind", "hall.choose_one"));
+                    out.fail(
+                        *n,
+                        "household_kind",
+                        FieldError::new("household_kind", "hall.choose_one"),
+                    );
                     String::new()
                 }
             },
@@ -274,7 +294,11 @@ pub async fn check(
         if let Some(p) = person.as_mut().filter(|_| out.errors.len() == before) {
             if let Some(id) = &p.id_number {
                 if let Some(first) = by_id.insert(id.clone(), *n) {
-                    out.fail(*n, "id_number", FieldError::new("id_number", "registry.import.same_id").with(first));
+                    out.fail(
+                        *n,
+                        "id_number",
+                        FieldError::new("id_number", "registry.import.same_id").with(first),
+                    );
                 } else if !known.area(&id[..6]) {
                     out.fail(*n, "id_number", FieldError::new("id_number", "id.area"));
                 }
@@ -282,15 +306,23 @@ pub async fn check(
             if p.relation == codes::HEAD
                 && let Some(first) = heads.insert(p.household.clone(), *n)
             {
-                out.fail(*n, "relation", FieldError::new("relation", "registry.import.two_heads").with(first));
+                out.fail(
+                    *n,
+                    "relation",
+                    FieldError::new("relation", "registry.import.two_heads").with(first),
+                );
             }
-            let h = households.entry(p.household.clone()).or_insert_with(|| HouseholdPlan {
-                number: p.household.clone(),
-                from_row: *n,
-                ..Default::default()
-            });
+            let h = households
+                .entry(p.household.clone())
+                .or_insert_with(|| HouseholdPlan {
+                    number: p.household.clone(),
+                    from_row: *n,
+                    ..Default::default()
+                });
             let is_head = p.relation == codes::HEAD;
-            if h.kind.is_empty() && h.point.is_empty() && h.house_number.is_empty() || is_head && !h.from_head {
+            if h.kind.is_empty() && h.point.is_empty() && h.house_number.is_empty()
+                || is_head && !h.from_head
+            {
                 h.kind = kind;
                 h.point = point;
                 h.house_number = house;
@@ -307,12 +339,18 @@ pub async fn check(
     progress.set_position(cells.len() as u64);
     drop(cells);
     let has = |f: &str| column.contains_key(f);
-    let elsewhere = known.registered_elsewhere(db, community, by_id.keys()).await?;
+    let elsewhere = known
+        .registered_elsewhere(db, community, by_id.keys())
+        .await?;
     for (n, p) in planned {
         if let Some(id) = &p.id_number
             && let Some(place) = elsewhere.get(id)
         {
-            out.fail(n, "id_number", FieldError::new("id_number", "registry.import.elsewhere").with(place.clone()));
+            out.fail(
+                n,
+                "id_number",
+                FieldError::new("id_number", "registry.import.elsewhere").with(place.clone()),
+            );
             continue;
         }
         let stored = match &p.id_number {
@@ -331,7 +369,11 @@ pub async fn check(
             Some(_) => Action::Unchanged,
             None => Action::New,
         };
-        out.rows.push(Planned { row: n, person: p, action });
+        out.rows.push(Planned {
+            row: n,
+            person: p,
+            action,
+        });
     }
     out.errors.sort_by_key(|e| e.row);
     // households: new ones, and the changed columns of stored ones
@@ -350,8 +392,20 @@ pub async fn check(
     }
     out.households = plans;
     let c = &mut out.counts;
-    c.rows = out.rows.len() + out.errors.iter().map(|e| e.row).collect::<HashSet<_>>().len();
-    c.refused = out.errors.iter().filter(|e| e.row > 0).map(|e| e.row).collect::<HashSet<_>>().len();
+    c.rows = out.rows.len()
+        + out
+            .errors
+            .iter()
+            .map(|e| e.row)
+            .collect::<HashSet<_>>()
+            .len();
+    c.refused = out
+        .errors
+        .iter()
+        .filter(|e| e.row > 0)
+        .map(|e| e.row)
+        .collect::<HashSet<_>>()
+        .len();
     for r in &out.rows {
         match r.action {
             Action::New => c.new += 1,
@@ -459,5 +513,9 @@ impl Known {
 
 /// The columns a file has, in [`FIELDS`] order (for the page).
 pub fn mapped_fields(m: &Mapping) -> Vec<&'static str> {
-    FIELDS.iter().copied().filter(|f| m.contains(&Some(*f))).collect()
+    FIELDS
+        .iter()
+        .copied()
+        .filter(|f| m.contains(&Some(*f)))
+        .collect()
 }

@@ -140,7 +140,10 @@ pub fn mapping_from(keys: &[String]) -> Mapping {
 
 /// The mapping stored with a staged import: field names between commas.
 pub fn mapping_text(m: &Mapping) -> String {
-    m.iter().map(|f| f.unwrap_or("")).collect::<Vec<_>>().join(",")
+    m.iter()
+        .map(|f| f.unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn mapping_parse(s: &str) -> Mapping {

@@ -38,10 +38,7 @@ pub fn format_of(bytes: &[u8]) -> Format {
 
 /// Call `each` with every non-empty row: its number as the spreadsheet counts (the header is
 /// row 1) and its cells. `each` returns false to stop.
-pub fn scan(
-    bytes: &[u8],
-    mut each: impl FnMut(usize, &[String]) -> bool,
-) -> Result<(), FileError> {
+pub fn scan(bytes: &[u8], mut each: impl FnMut(usize, &[String]) -> bool) -> Result<(), FileError> {
     match format_of(bytes) {
         Format::Xlsx => scan_xlsx(bytes, &mut each),
         Format::Csv => scan_csv(bytes, &mut each),
@@ -97,7 +94,10 @@ fn scan_csv(bytes: &[u8], each: &mut dyn FnMut(usize, &[String]) -> bool) -> Res
             while at < bytes_of.len() && matches!(bytes_of[at], b'\n' | b'\r') {
                 at += 1;
             }
-            lines += bytes_of[counted..at].iter().filter(|b| **b == b'\n').count();
+            lines += bytes_of[counted..at]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
             counted = at;
             row = lines + 1;
         } else {
@@ -117,11 +117,17 @@ fn scan_csv(bytes: &[u8], each: &mut dyn FnMut(usize, &[String]) -> bool) -> Res
     }
 }
 
-fn scan_xlsx(bytes: &[u8], each: &mut dyn FnMut(usize, &[String]) -> bool) -> Result<(), FileError> {
+fn scan_xlsx(
+    bytes: &[u8],
+    each: &mut dyn FnMut(usize, &[String]) -> bool,
+) -> Result<(), FileError> {
     let unreadable = || FileError::Unreadable("registry.import.not_a_table");
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|_| unreadable())?;
     let sheet = book.sheet_names().first().cloned().ok_or_else(unreadable)?;
-    let mut cells = book.worksheet_cells_reader(&sheet).map_err(|_| unreadable())?;
+    let mut cells = book
+        .worksheet_cells_reader(&sheet)
+        .map_err(|_| unreadable())?;
     let mut current: Option<u32> = None;
     let mut row: Vec<String> = Vec::new();
     let mut flush = |r: u32, row: &mut Vec<String>| -> Result<bool, FileError> {

@@ -59,7 +59,15 @@ pub async fn stage(
         &tx,
         "INSERT INTO registry_imports (token, user_id, community_code, file_name, sha256, \
          content, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        vals![token.clone(), u.id, community, name, sha, content.to_vec(), now],
+        vals![
+            token.clone(),
+            u.id,
+            community,
+            name,
+            sha,
+            content.to_vec(),
+            now
+        ],
     )
     .await?;
     tx.commit().await?;

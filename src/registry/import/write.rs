@@ -28,7 +28,9 @@ pub async fn write(
         return Err(AppError::invalid("file", "registry.import.not_clean"));
     }
     let counts = checked.counts.clone();
-    let nothing = counts.new == 0 && counts.changed == 0 && counts.households_new == 0
+    let nothing = counts.new == 0
+        && counts.changed == 0
+        && counts.households_new == 0
         && !checked.households.iter().any(|h| h.changed);
     if nothing {
         return Ok(counts);
@@ -42,7 +44,11 @@ pub async fn write(
         .iter()
         .filter(|h| h.existing.is_none())
         .map(|h| {
-            let kind = if h.kind.is_empty() { "registered" } else { h.kind.as_str() };
+            let kind = if h.kind.is_empty() {
+                "registered"
+            } else {
+                h.kind.as_str()
+            };
             vals![
                 community,
                 h.number.clone(),
@@ -75,10 +81,20 @@ pub async fn write(
     for h in checked.households.iter().filter(|h| h.changed) {
         let id = h.existing.unwrap_or_default();
         if has("household_kind") && !h.kind.is_empty() {
-            db::exec(&tx, "UPDATE households SET kind = ? WHERE id = ?", vals![h.kind.clone(), id]).await?;
+            db::exec(
+                &tx,
+                "UPDATE households SET kind = ? WHERE id = ?",
+                vals![h.kind.clone(), id],
+            )
+            .await?;
         }
         if has("point") {
-            db::exec(&tx, "UPDATE households SET point = ? WHERE id = ?", vals![h.point.clone(), id]).await?;
+            db::exec(
+                &tx,
+                "UPDATE households SET point = ? WHERE id = ?",
+                vals![h.point.clone(), id],
+            )
+            .await?;
         }
         if has("house_number") {
             db::exec(
@@ -181,7 +197,9 @@ async fn update(
         let field = match *col {
             "disability" => "disability_category",
             // the ID number brings its birth date and gender
-            "birth_date" | "gender" if mapping.contains(&Some("id_number")) && p.id_number.is_some() => {
+            "birth_date" | "gender"
+                if mapping.contains(&Some("id_number")) && p.id_number.is_some() =>
+            {
                 "id_number"
             }
             c => c,

@@ -16,7 +16,11 @@ const LISTED: usize = 500;
 pub(super) fn routes() -> Routes<AppState> {
     Routes::new()
         .get("/registry/import", import_page)
-        .post_upload("/registry/import", post_import, crate::platform::http::MAX_BODY_BYTES)
+        .post_upload(
+            "/registry/import",
+            post_import,
+            crate::platform::http::MAX_BODY_BYTES,
+        )
         .get("/registry/import/template.xlsx", template)
         .get("/registry/import/{token}", preview_page)
         .post("/registry/import/{token}/mapping", post_mapping)
@@ -66,8 +70,13 @@ async fn post_import(
     >,
 ) -> Result<Response> {
     let mut form = form.map_err(|_| AppError::invalid("file", "form.malformed"))?;
-    let (mut csrf, mut community, mut name, mut bytes, mut too_large) =
-        (String::new(), String::new(), String::new(), Vec::new(), false);
+    let (mut csrf, mut community, mut name, mut bytes, mut too_large) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        Vec::new(),
+        false,
+    );
     loop {
         let field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -180,13 +189,21 @@ impl PreviewPage {
         let c = &self.checked.counts;
         self.chrome.tr.f(
             "registry.import.counts",
-            &[&c.rows, &c.new, &c.changed, &c.unchanged, &c.refused, &c.households_new],
+            &[
+                &c.rows,
+                &c.new,
+                &c.changed,
+                &c.unchanged,
+                &c.refused,
+                &c.households_new,
+            ],
         )
     }
     fn of_file(&self) -> String {
-        self.chrome
-            .tr
-            .f("registry.import.of_file", &[&self.file_name, &self.community_name])
+        self.chrome.tr.f(
+            "registry.import.of_file",
+            &[&self.file_name, &self.community_name],
+        )
     }
     fn can_confirm(&self) -> bool {
         let c = &self.checked.counts;
@@ -291,8 +308,14 @@ async fn post_confirm(
     let st = staged::load(&s.db, &u, &token).await?;
     households::writable(&s.db, &s.district, &u, &st.community_code).await?;
     let hidden = indicatif::ProgressBar::hidden();
-    let checked =
-        check::check(&s.db, &st.community_code, &st.content, st.mapping(), &hidden).await?;
+    let checked = check::check(
+        &s.db,
+        &st.community_code,
+        &st.content,
+        st.mapping(),
+        &hidden,
+    )
+    .await?;
     if !checked.is_clean() {
         return checked_page(&s, &ctx, &u, &token, true).await;
     }

@@ -24,6 +24,7 @@ use crate::registry::residents::sees_personal;
 
 mod export_pages;
 mod import_pages;
+mod population_pages;
 
 /// Who reads the registry: the district, towns (masked) and the community's staff.
 pub type Readers = Territorial;
@@ -42,6 +43,7 @@ pub fn router() -> Routes<AppState> {
         .get("/api/v1/households/{id}", api_household)
         .merge(import_pages::routes())
         .merge(export_pages::routes())
+        .merge(population_pages::routes())
 }
 
 #[derive(Template)]
@@ -129,19 +131,37 @@ impl HouseholdPage {
     fn kinds(&self) -> Vec<(String, String)> {
         HouseholdKind::ALL
             .iter()
-            .map(|k| (k.key().to_string(), self.chrome.tk("registry.household_kind", k.key())))
+            .map(|k| {
+                (
+                    k.key().to_string(),
+                    self.chrome.tk("registry.household_kind", k.key()),
+                )
+            })
             .collect()
     }
     fn move_kinds(&self) -> Vec<(String, String)> {
-        [MoveKind::MoveOut, MoveKind::Death, MoveKind::Split, MoveKind::Merge]
-            .iter()
-            .map(|k| (k.key().to_string(), self.chrome.tk("registry.move", k.key())))
-            .collect()
+        [
+            MoveKind::MoveOut,
+            MoveKind::Death,
+            MoveKind::Split,
+            MoveKind::Merge,
+        ]
+        .iter()
+        .map(|k| {
+            (
+                k.key().to_string(),
+                self.chrome.tk("registry.move", k.key()),
+            )
+        })
+        .collect()
     }
     fn saved_text(&self) -> String {
         match self.saved.as_deref() {
             Some("household") => self.chrome.t("registry.households.saved").to_string(),
-            Some(k) => self.chrome.tr.f1("registry.households.moved", self.chrome.tk("registry.move", k)),
+            Some(k) => self.chrome.tr.f1(
+                "registry.households.moved",
+                self.chrome.tk("registry.move", k),
+            ),
             None => String::new(),
         }
     }
@@ -255,17 +275,23 @@ async fn post_new_household(
         Err(e) => Err(e),
     };
     let result = result.map(|id| format!("/registry/households/{id}?saved=household"));
-    redirect_or_show(result, "household", &ctx.tr, household_values(&f), |form| async {
-        let page = HouseholdPage {
-            chrome: Chrome::build(&ctx, "/registry/households"),
-            rec: None,
-            form,
-            can_edit: true,
-            fixed_community: fixed_community(&u),
-            saved: None,
-        };
-        render_form(&page, &page.form)
-    })
+    redirect_or_show(
+        result,
+        "household",
+        &ctx.tr,
+        household_values(&f),
+        |form| async {
+            let page = HouseholdPage {
+                chrome: Chrome::build(&ctx, "/registry/households"),
+                rec: None,
+                form,
+                can_edit: true,
+                fixed_community: fixed_community(&u),
+                saved: None,
+            };
+            render_form(&page, &page.form)
+        },
+    )
     .await
 }
 
@@ -283,9 +309,13 @@ async fn post_household(
         Err(e) => Err(e),
     };
     let result = result.map(|id| format!("/registry/households/{id}?saved=household"));
-    redirect_or_show(result, "household", &ctx.tr, household_values(&f), |form| async {
-        show_household(&ctx, &u, rec, form, None)
-    })
+    redirect_or_show(
+        result,
+        "household",
+        &ctx.tr,
+        household_values(&f),
+        |form| async { show_household(&ctx, &u, rec, form, None) },
+    )
     .await
 }
 
