@@ -253,7 +253,8 @@ pub fn band_births(on: NaiveDate, lo: u32, hi: u32) -> (NaiveDate, NaiveDate) {
     };
     let youngest = years_back(lo);
     let oldest = if hi == u32::MAX {
-        NaiveDate::MIN
+        // before anyone living (and within every database's date range)
+        NaiveDate::from_ymd_opt(1800, 1, 1).unwrap_or(NaiveDate::MIN)
     } else {
         years_back(hi + 1).succ_opt().unwrap_or(NaiveDate::MIN)
     };

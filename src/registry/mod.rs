@@ -8,6 +8,7 @@
 
 pub mod codes;
 pub mod demo;
+pub mod duplicates;
 pub mod erasure;
 pub mod export;
 pub mod households;

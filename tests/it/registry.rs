@@ -474,7 +474,9 @@ async fn three_bad_rows_among_ten_thousand_write_nothing_and_are_named() {
 async fn a_mapping_corrects_what_the_headers_did_not_say() {
     let t = TestApp::demo().await;
     let staff = t.session("staff").await;
-    let file = "编号,称谓,名字\nM-1,户主,许一\nM-1,女,许二\n".as_bytes().to_vec();
+    let file = "编号,称谓,名字\nM-1,户主,许一\nM-1,女,许二\n"
+        .as_bytes()
+        .to_vec();
     let preview = stage(&t, &staff, "odd.csv", &file).await;
     let page = t.get(&preview, Some(&staff)).await;
     assert_eq!(page.status, 422);
@@ -567,4 +569,53 @@ async fn the_export_imported_again_changes_nothing() {
     );
     let dept = t.session("minzheng").await;
     assert_eq!(t.get("/registry/export.csv", Some(&dept)).await.status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_population_is_counted_from_the_registry_on_any_date() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let u = shequ::platform::auth::CurrentUser::system_admin("test");
+    let counts = shequ::registry::population::counts(
+        t.db(),
+        &shequ::platform::config::Config::default()
+            .district()
+            .unwrap(),
+        &u,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        None,
+    )
+    .await;
+    let counts = counts.map_err(|e| e.describe()).unwrap();
+    let present = t
+        .count(
+            "SELECT COUNT(*) FROM residents WHERE residence <> 'floating' \
+             AND (arrived_on IS NULL OR arrived_on <= '2026-11-01') \
+             AND (left_on IS NULL OR left_on > '2026-11-01')",
+        )
+        .await;
+    assert_eq!(counts.total.permanent, present);
+    assert_eq!(counts.total.bands.iter().sum::<i64>() <= present, true);
+    assert_eq!(counts.communities.len(), 130);
+    // the sample holds 2 % of the statistics: every community is flagged
+    assert!(counts.communities.iter().all(|c| c.flagged));
+    let api = json(&t, "/api/v1/registry/population?on=2026-11-01", &admin).await;
+    assert_eq!(api["total"]["permanent"], present);
+    // a past date counts those who had not yet left
+    let past = json(&t, "/api/v1/registry/population?on=2020-01-01", &admin).await;
+    let then = t
+        .count(
+            "SELECT COUNT(*) FROM residents WHERE residence <> 'floating' \
+             AND (arrived_on IS NULL OR arrived_on <= '2020-01-01') \
+             AND (left_on IS NULL OR left_on > '2020-01-01')",
+        )
+        .await;
+    assert_eq!(past["total"]["permanent"], then);
+    let page = t.get("/registry?on=2026-11-01", Some(&admin)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("请核对"));
+    assert_eq!(
+        t.get("/registry?on=2999-01-01", Some(&admin)).await.status,
+        422
+    );
 }

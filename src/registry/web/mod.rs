@@ -22,6 +22,7 @@ use crate::registry::households::{
 };
 use crate::registry::residents::sees_personal;
 
+mod duplicate_pages;
 mod export_pages;
 mod import_pages;
 mod population_pages;
@@ -43,6 +44,7 @@ pub fn router() -> Routes<AppState> {
         .get("/api/v1/households/{id}", api_household)
         .merge(import_pages::routes())
         .merge(export_pages::routes())
+        .merge(duplicate_pages::routes())
         .merge(population_pages::routes())
 }
 
