@@ -48,6 +48,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::centres::Api::openapi(),
         crate::funding::Api::openapi(),
         crate::assessment::Api::openapi(),
+        crate::registry::Api::openapi(),
         crate::hall::Api::openapi(),
         crate::selfgov::Api::openapi(),
         crate::departments::Api::openapi(),

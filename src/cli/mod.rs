@@ -79,6 +79,10 @@ pub enum Command {
     /// Residents' personal data.
     #[command(subcommand)]
     Resident(ResidentCommand),
+    /// The registry's retention (run it daily, e.g. from cron): people who moved out or died
+    /// more than `registry.retention_years` ago are anonymised, access-log entries older
+    /// than `registry.access_log_days` removed, imports left unconfirmed for a day removed.
+    Maintenance,
     /// Write a consistent online copy of the live SQLite database to FILE.
     Backup { file: PathBuf },
     /// Check a backup FILE and put it in place of the database (stop the server first).
@@ -318,6 +322,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::User(cmd) => user(c, cmd).await,
         Command::Token(cmd) => token(c, cmd).await,
         Command::Resident(cmd) => resident(c, cmd).await,
+        Command::Maintenance => maintenance(c).await,
         Command::Open311(cmd) => open311(c, cmd).await,
         Command::Funding(cmd) => funding(c, cmd).await,
         Command::Audit(AuditCommand::Verify) => audit(c).await,
@@ -452,6 +457,20 @@ async fn import(c: Config, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `shequ maintenance`
+async fn maintenance(c: Config) -> anyhow::Result<ExitCode> {
+    let db = open(&c).await?;
+    let today = db.clock().today();
+    let m = crate::registry::access::maintain(&db, today)
+        .await
+        .map_err(app_error)?;
+    println!(
+        "{} people anonymised, {} access-log entries removed, {} unconfirmed imports removed",
+        m.anonymised, m.access_log_removed, m.staged_imports_removed
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -21,6 +21,8 @@ pub const MAX_ROWS: u64 = 100_000;
 
 #[derive(FromQueryResult)]
 struct Row {
+    id: i64,
+    community_code: String,
     community_name: String,
     household: String,
     household_kind: String,
@@ -82,7 +84,7 @@ pub async fn rows(
     let rows: Vec<Row> = db::all(
         &db.conn,
         &format!(
-            "SELECT c.name AS community_name, COALESCE(h.number, r.household) AS household, \
+            "SELECT r.id, r.community_code, c.name AS community_name, COALESCE(h.number, r.household) AS household, \
              COALESCE(h.kind, '') AS household_kind, COALESCE(h.point, '') AS point, \
              COALESCE(h.house_number, '') AS house_number, r.relation, r.name, r.id_number, \
              r.gender, CAST(r.birth_date AS TEXT) AS birth_date, r.ethnicity, r.education, \
@@ -96,6 +98,18 @@ pub async fn rows(
     )
     .await?;
     let full = sees_personal(u);
+    if full {
+        // an export in full is a showing of every person in it
+        let people: Vec<(i64, String)> = rows
+            .iter()
+            .map(|r| (r.id, r.community_code.clone()))
+            .collect();
+        let tx = db.write_tx().await?;
+        for chunk in people.chunks(5_000) {
+            crate::registry::access::record(&tx, u, chunk, "export", "", db.clock().now()).await?;
+        }
+        tx.commit().await?;
+    }
     let label = |group: &str, k: &str| {
         if k.is_empty() {
             Cell::Empty

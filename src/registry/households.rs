@@ -171,7 +171,10 @@ pub async fn load(
     .await?;
     Ok(HouseholdRecord {
         household: h.for_viewer(full),
-        members: members.into_iter().map(|r| r.for_viewer(full)).collect(),
+        members: members
+            .into_iter()
+            .map(|r| r.for_viewer(full).for_list())
+            .collect(),
         history: history
             .into_iter()
             .map(|mut m| {

@@ -6,6 +6,7 @@
 //! The registry is the base other domains stand on (the hall, volunteers, workers,
 //! departments' ledgers): it depends on `geo` and `platform` only.
 
+pub mod access;
 pub mod codes;
 pub mod demo;
 pub mod duplicates;
@@ -21,3 +22,13 @@ pub mod save;
 pub mod web;
 
 pub use web::router;
+
+/// This domain's part of the OpenAPI document, merged in [`crate::app::openapi`].
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    web::api_households,
+    web::api_household,
+    web::rights_pages::api_resident,
+    web::population_pages::api_population,
+))]
+pub struct Api;

@@ -194,6 +194,8 @@ pub async fn counts(
         },
     )
     .await?;
+    let mut names = names;
+    names.sort();
     let by_code: std::collections::HashMap<&str, &Row> = rows
         .iter()
         .map(|r| (r.community_code.as_str(), r))

@@ -98,6 +98,13 @@ impl Resident {
         self.tags = self.tags.reveal(full);
         self
     }
+    /// As a list shows it: the ID number and phone masked for everyone (one person's record
+    /// shows them in full, and the showing is logged: [`crate::registry::access`]).
+    pub fn for_list(mut self) -> Resident {
+        self.id_number = reveal_opt(self.id_number, false);
+        self.phone = reveal_opt(self.phone, false);
+        self
+    }
     /// The tags the caller sees.
     pub fn tag_list(&self) -> Vec<String> {
         rules::tags_of(&self.tags.shown())
@@ -340,7 +347,9 @@ pub async fn search(
     .await?;
     let full = sees_personal(u);
     Ok((
-        rows.into_iter().map(|r| r.for_viewer(full)).collect(),
+        rows.into_iter()
+            .map(|r| r.for_viewer(full).for_list())
+            .collect(),
         total,
         page,
     ))

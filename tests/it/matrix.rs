@@ -192,6 +192,8 @@ impl Foreign {
             ("/hall/cases/", "case"),
             ("/api/v1/cases/", "case"),
             ("/hall/residents/", "resident"),
+            ("/registry/residents/", "resident"),
+            ("/api/v1/residents/", "resident"),
             ("/hall/items/", "item"),
             ("/hall/providers/", "provider"),
             ("/selfgov/orgs/", "org"),

@@ -619,3 +619,263 @@ async fn the_population_is_counted_from_the_registry_on_any_date() {
         422
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_numbers_are_shown_one_record_at_a_time_and_every_showing_is_logged() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let town = t.session("donggang").await;
+    let admin = t.session("admin").await;
+    let idn = id("320205", "19700707", 35);
+    let r = t
+        .post(
+            "/hall/residents",
+            &staff,
+            &[
+                ("name", "沈明月"),
+                ("id_number", &idn),
+                ("phone", "13951007777"),
+                ("household", "R-1"),
+                ("relation", "02"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let rid = t
+        .count(&format!(
+            "SELECT id FROM residents WHERE id_number = '{idn}'"
+        ))
+        .await;
+    // lists show the numbers masked, to the community's own staff too
+    let list = json(
+        &t,
+        "/api/v1/residents?q=%E6%B2%88%E6%98%8E%E6%9C%88",
+        &staff,
+    )
+    .await;
+    assert_eq!(list["residents"][0]["name"], "沈明月");
+    assert_eq!(list["residents"][0]["phone"], "139****7777");
+    assert_eq!(t.count("SELECT COUNT(*) FROM access_log").await, 0);
+    // the record shows them, and says so in the access log
+    let one = json(&t, &format!("/api/v1/residents/{rid}"), &staff).await;
+    assert_eq!(one["id_number"], idn.as_str());
+    assert_eq!(one["phone"], "13951007777");
+    assert_eq!(
+        t.count(&format!("SELECT COUNT(*) FROM access_log WHERE resident_id = {rid} AND username = 'staff' AND fields = 'id_number,phone'")).await,
+        1
+    );
+    // a town sees the household masked, and the full numbers only with a reason
+    let hid = t
+        .count(&format!(
+            "SELECT household_id FROM residents WHERE id = {rid}"
+        ))
+        .await;
+    let page = t
+        .get(&format!("/registry/households/{hid}"), Some(&town))
+        .await;
+    assert!(!page.body.contains("13951007777") && !page.body.contains("沈明月"));
+    let reveal = format!("/registry/households/{hid}/reveal");
+    let r = t
+        .post(
+            &reveal,
+            &town,
+            &[("resident", &rid.to_string()), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("请写明查看事由"), "{}", r.body);
+    let r = t
+        .post(
+            &reveal,
+            &town,
+            &[("resident", &rid.to_string()), ("reason", "核实低保申请")],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains(&idn) && r.body.contains("13951007777"),
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        t.count(&format!("SELECT COUNT(*) FROM access_log WHERE resident_id = {rid} AND username = 'donggang' AND reason = '核实低保申请'")).await,
+        1
+    );
+    // the district sees who saw what, and exports everything held on the person
+    let page = t
+        .get(&format!("/registry/residents/{rid}/access"), Some(&admin))
+        .await;
+    assert_eq!(page.status, 200);
+    let log = Page::parse(&page.body).text("#access");
+    assert!(
+        log.contains("donggang") && log.contains("核实低保申请") && log.contains("staff"),
+        "{log}"
+    );
+    assert_eq!(
+        t.get(&format!("/registry/residents/{rid}/access"), Some(&staff))
+            .await
+            .status,
+        403
+    );
+    let export: serde_json::Value = serde_json::from_slice(
+        &raw(
+            &t,
+            &format!("/registry/residents/{rid}/export.json"),
+            &admin,
+        )
+        .await,
+    )
+    .unwrap();
+    assert_eq!(export["person"]["id_number"], idn.as_str());
+    assert_eq!(export["household_history"][0]["kind"], "move_in");
+    assert!(export["seen_by"].as_array().unwrap().len() >= 2);
+    // an export in full is logged for everyone in it
+    let before = t.count("SELECT COUNT(*) FROM access_log").await;
+    raw(&t, &format!("/registry/export.csv?community={A}"), &staff).await;
+    let present = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM residents WHERE community_code = '{A}' AND status = 'present'"
+        ))
+        .await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM access_log").await,
+        before + present
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn likely_duplicates_are_merged_after_a_confirmation_keeping_both_histories() {
+    let t = TestApp::demo().await;
+    let staff = t.session("staff").await;
+    let mut ids = vec![];
+    for (idn, phone) in [
+        ("", "13951008888"),
+        (id("320205", "19500505", 41).as_str(), ""),
+    ] {
+        let r = t
+            .post(
+                "/hall/residents",
+                &staff,
+                &[
+                    ("name", "吕长庚"),
+                    ("id_number", idn),
+                    ("birth_date", "1950-05-05"),
+                    ("phone", phone),
+                    ("household", "D-1"),
+                    ("relation", "02"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        ids.push(t.count("SELECT MAX(id) FROM residents").await);
+    }
+    let page = t.get("/registry/duplicates", Some(&staff)).await;
+    let n = t
+        .count("SELECT COUNT(*) FROM residents WHERE name = '吕长庚' AND birth_date IS NOT NULL AND household_id IS NOT NULL AND status = 'present'")
+        .await;
+    assert!(
+        page.body.contains("id=\"pairs\"")
+            && Page::parse(&page.body).text("#pairs").contains("吕长庚"),
+        "{n} {}",
+        page.body
+    );
+    // the record with the ID number is kept
+    let confirm = t
+        .get(
+            &format!(
+                "/registry/duplicates/merge?keep={}&other={}",
+                ids[1], ids[0]
+            ),
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        Page::parse(&confirm.body).text("#moving").contains('1'),
+        "one arrival moves"
+    );
+    let form = [("keep", ids[1].to_string()), ("other", ids[0].to_string())];
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = t.post("/registry/duplicates/merge", &staff, &pairs).await;
+    assert_eq!(r.status, 422, "not without the confirmation");
+    let mut confirmed = pairs.clone();
+    confirmed.push(("confirm", "1"));
+    let r = t
+        .post("/registry/duplicates/merge", &staff, &confirmed)
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM residents WHERE id = {}",
+            ids[0]
+        ))
+        .await,
+        0
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM residents WHERE id = {} AND phone = '13951008888'",
+            ids[1]
+        ))
+        .await,
+        1,
+        "the phone came from the other record"
+    );
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM household_moves WHERE resident_id = {}",
+            ids[1]
+        ))
+        .await,
+        2
+    );
+    let page = t.get("/registry/duplicates?merged=1", Some(&staff)).await;
+    assert!(page.body.contains("已合并"));
+    assert!(!page.body.contains("吕长庚"), "the pair is gone");
+    // a town merges nothing
+    let town = t.session("donggang").await;
+    assert_eq!(t.get("/registry/duplicates", Some(&town)).await.status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn maintenance_anonymises_who_left_long_ago_and_forgets_old_views() {
+    let t = TestApp::demo().await;
+    let long_ago = t
+        .count("SELECT COUNT(*) FROM residents WHERE status <> 'present' AND left_on < '2021-01-01' AND anonymised_at IS NULL")
+        .await;
+    // one who left long ago, one recently
+    shequ::platform::db::exec(
+        &t.db().conn,
+        "UPDATE residents SET status = 'moved_out', left_on = '2015-06-01' WHERE id = (SELECT MIN(id) FROM residents WHERE status = 'present' AND community_code = ?)",
+        shequ::vals![A],
+    )
+    .await
+    .unwrap();
+    let recent = t
+        .count(
+            "SELECT COUNT(*) FROM residents WHERE status <> 'present' AND left_on >= '2022-01-01'",
+        )
+        .await;
+    let m = shequ::registry::access::maintain(
+        t.db(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(m.anonymised as i64 >= long_ago + 1, "{m:?}");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM residents WHERE status <> 'present' AND left_on < '2021-12-01' AND anonymised_at IS NULL").await,
+        0
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM residents WHERE status <> 'present' AND left_on >= '2022-01-01' AND anonymised_at IS NULL").await,
+        recent
+    );
+    // the population of a past date still counts them
+    assert_eq!(t.count("SELECT COUNT(*) FROM residents WHERE CAST(left_on AS TEXT) = '2015-06-01' AND name = '-'").await, 1);
+    let v = shequ::platform::audit::verify(t.db()).await.unwrap();
+    assert!(
+        matches!(v, shequ::platform::audit::Verification::Intact { .. }),
+        "{v:?}"
+    );
+}

@@ -145,7 +145,8 @@ pub(super) async fn resident_page(
     Path(id): Path<i64>,
     Query(f): Query<SavedFlag>,
 ) -> Result<Response> {
-    let r = residents::load(&s.db, &s.district, &u, id).await?;
+    // the record shows the ID number and phone in full: the showing is logged
+    let r = crate::registry::access::view(&s.db, &s.district, &u, id).await?;
     let (category, grade) = codes::disability_parts(r.disability.expose())
         .map(|(c, g)| (c.to_string(), g.to_string()))
         .unwrap_or_default();

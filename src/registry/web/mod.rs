@@ -25,7 +25,8 @@ use crate::registry::residents::sees_personal;
 mod duplicate_pages;
 mod export_pages;
 mod import_pages;
-mod population_pages;
+pub(crate) mod population_pages;
+pub(crate) mod rights_pages;
 
 /// Who reads the registry: the district, towns (masked) and the community's staff.
 pub type Readers = Territorial;
@@ -46,6 +47,7 @@ pub fn router() -> Routes<AppState> {
         .merge(export_pages::routes())
         .merge(duplicate_pages::routes())
         .merge(population_pages::routes())
+        .merge(rights_pages::routes())
 }
 
 #[derive(Template)]
@@ -160,6 +162,7 @@ impl HouseholdPage {
     fn saved_text(&self) -> String {
         match self.saved.as_deref() {
             Some("household") => self.chrome.t("registry.households.saved").to_string(),
+            Some("revealed") => self.chrome.t("registry.access.revealed").to_string(),
             Some(k) => self.chrome.tr.f1(
                 "registry.households.moved",
                 self.chrome.tk("registry.move", k),
