@@ -534,17 +534,9 @@ async fn import_residents(
         .map(|f| f.to_string_lossy().to_string())
         .unwrap_or_default();
     bar.set_message("writing");
-    write::write(
-        &db,
-        &cli_actor(),
-        code.as_str(),
-        &checked,
-        &name,
-        &sha,
-        &bar,
-    )
-    .await
-    .map_err(app_error)?;
+    write::write(&db, &cli_actor(), code.as_str(), checked, &name, &sha, &bar)
+        .await
+        .map_err(app_error)?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     println!(

@@ -108,6 +108,27 @@ pub fn person_values(p: &Person) -> Vec<Value> {
     ]
 }
 
+/// [`person_values`] of a person no longer needed.
+pub fn person_values_owned(p: Person) -> Vec<Value> {
+    vals![
+        p.name,
+        p.id_number,
+        p.phone,
+        p.address,
+        p.household,
+        p.relation,
+        p.gender,
+        p.birth_date,
+        p.ethnicity,
+        p.education,
+        p.employment,
+        p.residence,
+        p.arrived_on,
+        p.disability,
+        p.tags
+    ]
+}
+
 /// The residents' columns a [`Person`] fills.
 pub const PERSON_COLUMNS: [&str; 15] = [
     "name",

@@ -879,3 +879,53 @@ async fn maintenance_anonymises_who_left_long_ago_and_forgets_old_views() {
         "{v:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn browser_staff_import_a_village_file_and_find_the_new_household() {
+    use fantoccini::Locator;
+    let Some(b) = crate::browser::Browser::start().await else {
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("village-{}.csv", crate::hex_id()));
+    std::fs::write(&file, village_csv()).unwrap();
+    b.c.goto(&format!("{}/registry/import", b.base))
+        .await
+        .unwrap();
+    b.sign_in("staff").await;
+    b.c.goto(&format!("{}/registry/import", b.base))
+        .await
+        .unwrap();
+    b.c.find(Locator::Id("import-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    crate::browser::follow(
+        &b.c,
+        Locator::Css("form[action='/registry/import'] button[type=submit]"),
+    )
+    .await;
+    let body = b.body().await;
+    assert!(body.contains("新增 5 人"), "{body}");
+    b.shot("registry-preview.png").await;
+    crate::browser::follow(&b.c, Locator::Id("confirm")).await;
+    let body = b.body().await;
+    assert!(body.contains("导入完成：新增 5 人"), "{body}");
+    b.c.find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("V-3")
+        .await
+        .unwrap();
+    crate::browser::follow(&b.c, Locator::Css("form[role=search] button[type=submit]")).await;
+    crate::browser::follow(&b.c, Locator::Css("#households tbody a")).await;
+    let body = b.body().await;
+    assert!(
+        body.contains("第 V-3 户") && body.contains("新村"),
+        "{body}"
+    );
+    b.shot("registry-household.png").await;
+    let _ = std::fs::remove_file(&file);
+    b.c.clone().close().await.unwrap();
+}

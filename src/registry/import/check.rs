@@ -214,15 +214,18 @@ pub async fn check(
     let mut households: HashMap<String, HouseholdPlan> = HashMap::new();
     let mut planned = Vec::with_capacity(cells.len());
     let v = vocab();
-    for (i, (n, row)) in cells.iter().enumerate() {
+    let total = cells.len();
+    for (i, (n, mut row)) in std::mem::take(&mut cells).into_iter().enumerate() {
+        let n = &n;
         if i % 10_000 == 0 {
             progress.set_position(i as u64);
         }
-        let cell = |f: &str| -> String {
+        // each cell moved out of the row once (no copy of a million rows' text)
+        let mut cell = |f: &str| -> String {
             column
                 .get(f)
-                .and_then(|c| row.get(*c))
-                .cloned()
+                .and_then(|c| row.get_mut(*c))
+                .map(std::mem::take)
                 .unwrap_or_default()
         };
         let input = PersonInput {
@@ -336,8 +339,7 @@ pub async fn check(
             planned.push((*n, p));
         }
     }
-    progress.set_position(cells.len() as u64);
-    drop(cells);
+    progress.set_position(total as u64);
     let has = |f: &str| column.contains_key(f);
     let elsewhere = known
         .registered_elsewhere(db, community, by_id.keys())

@@ -323,7 +323,7 @@ async fn post_confirm(
         &s.db,
         &u.actor(),
         &st.community_code,
-        &checked,
+        checked,
         &st.file_name,
         &st.sha256,
         &hidden,
