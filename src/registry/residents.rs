@@ -312,6 +312,11 @@ pub async fn search(
         ) {
             // in the index's order: the first page without sorting every match
             order = format!("{ordered}, r.id");
+            // SQLite plans before it sees the values: left to itself it walks the territory's
+            // range (the whole district) rather than the name's; `+` keeps it off that index
+            if db.is_sqlite() {
+                wh[0] = wh[0].replacen("r.community_code", "+r.community_code", 1);
+            }
         }
         search_condition(
             &search,
