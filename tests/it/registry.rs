@@ -929,3 +929,88 @@ async fn browser_staff_import_a_village_file_and_find_the_new_household() {
     let _ = std::fs::remove_file(&file);
     b.c.clone().close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_capita_funding_follows_the_population_the_district_chose() {
+    let t = TestApp::demo().await;
+    let admin = t.session("admin").await;
+    let staff = t.session("staff").await;
+    // only the district sets it; a wrong value is refused
+    let r = t
+        .post(
+            "/registry/settings",
+            &staff,
+            &[
+                ("flag_pct", "5"),
+                ("funding", "registry"),
+                ("retention_years", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = t
+        .post(
+            "/registry/settings",
+            &admin,
+            &[
+                ("flag_pct", "5"),
+                ("funding", "both"),
+                ("retention_years", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let r = t
+        .post(
+            "/registry/settings",
+            &admin,
+            &[
+                ("flag_pct", "3"),
+                ("funding", "registry"),
+                ("retention_years", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let draft = t
+        .count("SELECT id FROM payment_batches WHERE year = 2026 AND kind = 'per_capita' AND status = 'draft'")
+        .await;
+    let r = t
+        .post(&format!("/funding/batches/{draft}/delete"), &admin, &[])
+        .await;
+    assert_eq!(r.status, 303);
+    let r = t
+        .post(
+            "/funding/batches/per-capita",
+            &admin,
+            &[
+                ("year", "2026"),
+                ("population_year", "2025"),
+                ("rate", "10"),
+                ("cap", "100,000,000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
+    // 黄土塘's line is ten yuan for each of its permanent residents in the registry on 2025-12-31
+    let counted = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM residents WHERE community_code = '{A}' AND residence <> 'floating' \
+             AND (arrived_on IS NULL OR arrived_on <= '2025-12-31') \
+             AND (left_on IS NULL OR left_on > '2025-12-31')"
+        ))
+        .await;
+    let line = t
+        .count(&format!(
+            "SELECT amount_fen FROM payment_lines WHERE batch_id = {id} AND community_code = '{A}'"
+        ))
+        .await;
+    assert_eq!(line, counted * 1000);
+    let page = t.get("/registry", Some(&admin)).await;
+    assert!(
+        page.body.contains("设置已保存") || page.body.contains("value=\"registry\" checked"),
+        "{}",
+        page.body
+    );
+}

@@ -557,19 +557,45 @@ async fn populations(
     struct Pairs {
         pairs: Option<String>,
     }
+    // the district chooses the population that funds (the registry's page): the statistics
+    // of the population year, or the registry's permanent population on its last day
+    let registry = db::scalar(
+        tx,
+        "SELECT COUNT(*) FROM settings WHERE key = 'registry.funding_population' \
+         AND value = 'registry'",
+        vec![],
+    )
+    .await?
+    .unwrap_or(0)
+        > 0;
+    let (source, first): (&str, Vec<sea_orm::Value>) = if registry {
+        let on = NaiveDate::from_ymd_opt(p.population_year as i32, 12, 31).unwrap_or_default();
+        (
+            "(SELECT community_code, COUNT(*) AS permanent_population FROM residents \
+             WHERE residence <> 'floating' AND (arrived_on IS NULL OR arrived_on <= ?) \
+             AND (left_on IS NULL OR left_on > ?) GROUP BY community_code) p \
+             ON p.community_code = c.code",
+            vals![on, on],
+        )
+    } else {
+        (
+            "population_snapshots p ON p.community_code = c.code AND p.year = ?",
+            vals![p.population_year as i32],
+        )
+    };
+    let mut values = first;
+    values.extend(vals![
+        NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
+        lo,
+        hi
+    ]);
     let text = db::one::<Pairs, _>(
         tx,
         &format!(
-            "SELECT {agg} AS pairs FROM divisions c \
-             LEFT JOIN population_snapshots p ON p.community_code = c.code AND p.year = ? \
+            "SELECT {agg} AS pairs FROM divisions c LEFT JOIN {source} \
              WHERE c.level = 5 AND (c.merged_into IS NULL OR c.merged_on > ?) AND c.code BETWEEN ? AND ?"
         ),
-        vals![
-            p.population_year as i32,
-            NaiveDate::from_ymd_opt(p.year as i32, 1, 1).unwrap_or_default(),
-            lo,
-            hi
-        ],
+        values,
     )
     .await?
     .and_then(|p| p.pairs)
