@@ -150,8 +150,10 @@ pub async fn log_of(
     residents::load(db, district, u, id).await?;
     db::all(
         &db.conn,
-        "SELECT at, username, fields, reason FROM access_log WHERE resident_id = ? \
-         ORDER BY at DESC, id DESC LIMIT 500",
+        // the person's name as the accounts list shows it, not the login name
+        "SELECT a.at, COALESCE(u.display_name, a.username) AS username, a.fields, a.reason \
+         FROM access_log a LEFT JOIN users u ON u.id = a.user_id WHERE a.resident_id = ? \
+         ORDER BY a.at DESC, a.id DESC LIMIT 500",
         vals![id],
     )
     .await

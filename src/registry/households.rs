@@ -4,7 +4,7 @@
 //! in the registry (status and date), so the population of any past date can be counted.
 
 use chrono::NaiveDate;
-use sea_orm::{FromQueryResult, Value};
+use sea_orm::FromQueryResult;
 use serde::{Deserialize, Serialize};
 
 use crate::platform::audit;
@@ -546,12 +546,4 @@ pub async fn record_arrival<C: sea_orm::ConnectionTrait>(
     )
     .await?;
     Ok(())
-}
-
-/// A value list of ids for an `IN (…)`.
-pub fn id_values(ids: &[i64]) -> (String, Vec<Value>) {
-    (
-        vec!["?"; ids.len()].join(", "),
-        ids.iter().map(|i| Value::from(*i)).collect(),
-    )
 }

@@ -173,8 +173,12 @@ pub async fn counts(
     )
     .await?;
     let threshold = settings::number(&db.conn, settings::FLAG_PCT, 5).await?;
-    let (tcond, mut tv) = territory(&u.scope, district, "c.code").ok_or(AppError::Forbidden)?;
-    tv.extend([lo.into(), hi.into(), on.year().into(), on.into()]);
+    let (tcond, tcond_values) =
+        territory(&u.scope, district, "c.code").ok_or(AppError::Forbidden)?;
+    // in the text's order: the year, the territory, the range, the date
+    let mut tv: Vec<Value> = vec![on.year().into()];
+    tv.extend(tcond_values);
+    tv.extend([lo.into(), hi.into(), on.into()]);
     // every community of the territory alive on the date, with its statistics
     let names = db::all_json::<(String, String, Option<i64>), _>(
         &db.conn,
@@ -185,13 +189,7 @@ pub async fn counts(
              AS population FROM divisions c WHERE {tcond} AND c.level = 5 \
              AND c.code BETWEEN ? AND ? AND (c.merged_on IS NULL OR c.merged_on > ?) ORDER BY c.code"
         ),
-        {
-            // the year's placeholder comes first in the text
-            let year = tv.remove(tv.len() - 2);
-            let mut all = vec![year];
-            all.extend(tv);
-            all
-        },
+        tv,
     )
     .await?;
     let mut names = names;

@@ -16,7 +16,7 @@ use crate::platform::types::{DivisionCode, Level};
 use crate::registry::codes::{self, HouseholdKind};
 use crate::registry::households;
 use crate::registry::person::{Person, PersonInput};
-use crate::registry::residents::{load, sees_personal, territory};
+use crate::registry::residents::load;
 use crate::vals;
 
 /// A resident as typed into the form.
@@ -190,21 +190,8 @@ pub async fn save(
     id: Option<i64>,
     s: &ResidentSave,
 ) -> Result<i64> {
-    if !sees_personal(u) {
-        return Err(AppError::Forbidden);
-    }
-    let (cond, mut v) = territory(&u.scope, district, "c.code").ok_or(AppError::Forbidden)?;
-    v.push(s.community_code.clone().into());
-    let known = db::scalar(
-        &db.conn,
-        &format!("SELECT COUNT(*) FROM divisions c WHERE {cond} AND c.level = 5 AND c.code = ?"),
-        v,
-    )
-    .await?
-    .unwrap_or(0);
-    if known == 0 {
-        return Err(AppError::invalid("community", "hall.bad_community"));
-    }
+    // a keeper of the registry, and a community of today in their territory
+    households::writable(db, district, u, &s.community_code).await?;
     if let Some(area) = s.person.area_code()
         && !area_known(&db.conn, area).await?
     {

@@ -708,7 +708,9 @@ async fn full_numbers_are_shown_one_record_at_a_time_and_every_showing_is_logged
     assert_eq!(page.status, 200);
     let log = Page::parse(&page.body).text("#access");
     assert!(
-        log.contains("donggang") && log.contains("核实低保申请") && log.contains("staff"),
+        log.contains("东港镇 陈主任")
+            && log.contains("核实低保申请")
+            && log.contains("黄土塘村 周社工"),
         "{log}"
     );
     assert_eq!(
